@@ -1,0 +1,56 @@
+"""ETL Narrative Engine core: the plugin contract, the pipeline and its embedded runner.
+
+Plugins import only what this module exports (and :mod:`etl_core.timeutil`,
+:mod:`etl_core.figures`, :mod:`etl_core.schemas`, :mod:`etl_core.testing`).
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+import pluggy
+
+from etl_core.model import (
+    Artifact,
+    Batch,
+    Dimension,
+    Finding,
+    ProcessedBatch,
+    ProcessResult,
+    Record,
+    RecordTypeSpec,
+    Severity,
+    SourceRef,
+    UserContext,
+    ValidationReport,
+    ValueRange,
+)
+
+try:
+    __version__ = version("etl-core")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+PLUGIN_API_VERSION = "1.0"
+"""The plugin contract's version. A plugin module declares ``ETL_PLUGIN_API = "1"`` (a major,
+or ``"1.x"``); core refuses a plugin whose major differs."""
+
+hookimpl = pluggy.HookimplMarker("etl_core")
+"""Decorator for plugin hook implementations (see :mod:`etl_core.hookspecs`)."""
+
+__all__ = [
+    "PLUGIN_API_VERSION",
+    "Artifact",
+    "Batch",
+    "Dimension",
+    "Finding",
+    "ProcessResult",
+    "ProcessedBatch",
+    "Record",
+    "RecordTypeSpec",
+    "Severity",
+    "SourceRef",
+    "UserContext",
+    "ValidationReport",
+    "ValueRange",
+    "__version__",
+    "hookimpl",
+]

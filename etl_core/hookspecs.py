@@ -1,0 +1,107 @@
+"""The plugin contract of etl-core.
+
+A plugin is a module (or object) with functions named like the hooks below, decorated with
+:data:`etl_core.hookimpl`, listed under the ``etl_core.plugins`` entry-point group of its
+distribution. Core's own behaviour (generic validation, the fallback processor, the training
+JSONL writer) is registered through these same hooks.
+
+Hooks are grouped by the pipeline phase that calls them. Plugins are pure: they get values and
+return values; core does every read, write, dedup claim and acknowledgement. Every hook may be
+called from several worker threads at once, so implementations must not keep mutable state.
+
+Plugin API version: a plugin module sets ``ETL_PLUGIN_API = "1"`` (the major version it was
+written against, see :data:`etl_core.PLUGIN_API_VERSION`); core refuses other majors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pluggy
+
+from etl_core.model import (
+    Artifact,
+    Batch,
+    Finding,
+    ProcessedBatch,
+    ProcessResult,
+    RecordTypeSpec,
+    ValidationReport,
+)
+
+hookspec = pluggy.HookspecMarker("etl_core")
+
+
+# -- Discovery: called once at start-up, before any worker thread exists ---------------------
+
+
+@hookspec
+def etl_record_types() -> Sequence[RecordTypeSpec]:
+    """Declare the record types this plugin owns.
+
+    Called once per plugin while plugins are loaded. All results are collected. A record type
+    may have one owner only: two plugins declaring the same name stop start-up with an error
+    naming both. A plugin that only validates or emits returns an empty sequence.
+
+    :returns: one :class:`~etl_core.model.RecordTypeSpec` per owned record type, carrying its
+        health domain, Avro reader schema, required fields, physiological ranges, time fields
+        and instruction phrasings.
+    """
+    raise NotImplementedError
+
+
+# -- Validate: once per decoded batch, before processing -------------------------------------
+
+
+@hookspec
+def etl_validate(batch: Batch, spec: RecordTypeSpec) -> Sequence[Finding] | None:
+    """Inspect a decoded batch and report what is wrong with it.
+
+    Called for every batch, on every plugin; all results are collected and concatenated.
+    Implementations should return ``None`` (or nothing) for record types they do not
+    understand. Core's generic checks (required fields, ranges, time order, end before start,
+    schema) are a built-in implementation of this hook driven by ``spec``.
+
+    :param batch: all decoded records of one input file.
+    :param spec: the owner's declaration for ``batch.record_type`` (a generic one when no
+        plugin owns the type).
+    :returns: findings; ``ERROR`` findings name the records to leave out of processing, a
+        ``BLOCKING`` finding sends the file to quarantine.
+    """
+
+
+# -- Process: once per batch that passed validation -------------------------------------------
+
+
+@hookspec(firstresult=True)
+def etl_process(
+    batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
+) -> ProcessResult | None:
+    """Turn a validated batch into a narrative and structured clinical insights.
+
+    Stops at the first non-``None`` result. Core asks only the owner of ``batch.record_type``
+    (declared through :func:`etl_record_types`) and then its generic fallback, which answers for
+    every type with counts, time span and sources. An owner may return ``None`` to decline a
+    batch it cannot interpret; the fallback then reports it as uninterpreted.
+
+    :param batch: the batch without the records that validation excluded.
+    :param validation: the scored findings, for narratives that mention data quality.
+    :returns: a :class:`~etl_core.model.ProcessResult` whose narrative states no figure that is
+        absent from its insights, or ``None``.
+    """
+
+
+# -- Emit: once per processed batch ----------------------------------------------------------
+
+
+@hookspec
+def etl_emit(processed: ProcessedBatch) -> Sequence[Artifact] | None:
+    """Turn a processed batch into output objects for core to store.
+
+    Called on every plugin; all artifacts are collected and written by core, in the order
+    returned. The training-JSONL writer is core's built-in implementation. Keys should be
+    derived from content (so that a redelivered message writes the same object again rather
+    than a second one) and stay relative to the output root.
+
+    :returns: the artifacts, or ``None`` when this plugin emits nothing for this batch.
+    """

@@ -1,0 +1,215 @@
+"""The values that flow between pipeline stages and plugins.
+
+Everything here is immutable so that one batch can be handed to several plugins (and several
+threads) without anyone seeing another's changes. Plugins receive and return these types; they
+never touch storage, queues or the dedup store.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+Record = Mapping[str, Any]
+"""One decoded Health Connect record, with the export's flat field names
+(``timeEpochMillis``, ``levelInMilligramsPerDeciliter``, ``metadata.id`` ...)."""
+
+JSONValue = Any
+"""A value that :func:`json.dumps` accepts (insights must be JSON-serialisable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRange:
+    """Physiologically plausible values of one field, inclusive at both ends."""
+
+    low: float
+    high: float
+    unit: str = ""
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return False
+        # NaN compares false with everything, so it is never in range.
+        return self.low <= value <= self.high
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTypeSpec:
+    """What a plugin declares about one record type it owns (see ``etl_record_types``).
+
+    Field paths are dotted (``metadata.id``); ``[]`` descends into every item of an array
+    (``samples[].beatsPerMinute``).
+    """
+
+    name: str
+    """Health Connect record type, e.g. ``BloodGlucoseRecord``."""
+    health_domain: str
+    """Training-data partition, e.g. ``metabolic_diabetes``."""
+    reader_schema: Mapping[str, Any] | None
+    """The Avro reader schema the plugin understands (parsed ``.avsc``); ``None`` accepts any."""
+    required_fields: Sequence[str] = ()
+    ranges: Mapping[str, ValueRange] = field(default_factory=dict)
+    time_fields: Sequence[str] = ()
+    """Either one instant field (``timeEpochMillis``) or a start and an end field."""
+    instructions: Sequence[str] = ()
+    """Instruction phrasings for training examples; one is picked per example, deterministically."""
+
+
+class Dimension(enum.StrEnum):
+    """The four parts of the quality score (weights in :mod:`etl_core.validate`)."""
+
+    SCHEMA = "schema"
+    COMPLETENESS = "completeness"
+    PHYSIOLOGICAL = "physiological"
+    TEMPORAL = "temporal"
+
+
+class Severity(enum.StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    """Counts against the score; the affected records are left out of processing."""
+    BLOCKING = "blocking"
+    """The batch cannot be processed at all: it is quarantined whatever its score."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One validation observation. ``message`` must never quote a health value or a user id:
+    it says what is wrong and how many records, not which reading was 9999."""
+
+    dimension: Dimension
+    severity: Severity
+    code: str
+    message: str
+    affected: int = 0
+    """How many records (or array items, for ``[]`` paths) the finding concerns."""
+    record_indices: frozenset[int] = frozenset()
+    """Records to leave out of processing (only meaningful for ``ERROR`` findings)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserContext:
+    """What is known about the person, from settings or the upload message."""
+
+    timezone: ZoneInfo | None = None
+    age_years: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a batch came from; ``key`` keeps the original file name."""
+
+    bucket: str
+    key: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One input file, decoded: the unit every hook works on."""
+
+    record_type: str
+    records: Sequence[Record]
+    source: SourceRef
+    correlation_id: str
+    user: UserContext = field(default_factory=UserContext)
+    writer_schema: Mapping[str, Any] | None = None
+
+    def without(self, indices: frozenset[int]) -> Batch:
+        """The same batch minus the records at ``indices``."""
+        if not indices:
+            return self
+        kept = [r for i, r in enumerate(self.records) if i not in indices]
+        return Batch(
+            record_type=self.record_type,
+            records=kept,
+            source=self.source,
+            correlation_id=self.correlation_id,
+            user=self.user,
+            writer_schema=self.writer_schema,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """All findings of every ``etl_validate`` implementation, scored."""
+
+    findings: Sequence[Finding]
+    scores: Mapping[Dimension, float]
+    quality_score: float
+    threshold: float
+    excluded_indices: frozenset[int] = frozenset()
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.BLOCKING]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking and self.quality_score >= self.threshold
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per non-info finding, fit for training-data metadata."""
+        return [
+            f"{f.dimension}:{f.code}: {f.message}"
+            for f in self.findings
+            if f.severity is not Severity.INFO
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessResult:
+    """What the owner of a record type returns from ``etl_process``.
+
+    ``narrative`` may only state figures that appear in ``insights``
+    (:func:`etl_core.figures.unsupported_figures` checks that).
+    """
+
+    narrative: str
+    insights: Mapping[str, JSONValue]
+    summary: str
+    """A compact factual summary of the data: the training example's ``input``."""
+    events: Mapping[str, int] = field(default_factory=dict)
+    """Clinical events detected, by event type (for metrics), e.g. ``{"hypo_level1": 2}``."""
+    data_start: datetime | None = None
+    data_end: datetime | None = None
+    """Aware datetimes; when ``None`` core derives them from the spec's ``time_fields``."""
+    generic: bool = False
+    """Set only by core's fallback processor: no clinical plugin interpreted this batch."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedBatch:
+    """Everything ``etl_emit`` implementations get to build their artifacts from."""
+
+    batch: Batch
+    spec: RecordTypeSpec
+    validation: ValidationReport
+    result: ProcessResult
+    processor: str
+    """``<plugin name> <version>`` of the plugin that produced ``result``."""
+    user_pseudonym: str
+    content_fingerprint: str
+    idempotency_key: str
+    data_start: datetime
+    data_end: datetime
+    processed_at: datetime
+    include_metadata: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """An object for core to store. Keys are relative to the output root; core refuses keys
+    that escape it. Keys should be derived from content so that writing twice is harmless."""
+
+    key: str
+    data: bytes
+    kind: str = "training_example"
+    content_type: str = "application/json"

@@ -1,0 +1,97 @@
+"""Avro fixtures and batches for tests."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import fastavro
+
+from etl_core.model import Batch, Record, SourceRef, UserContext
+
+_SAMPLES_RELATIVE = Path("shared") / "samples" / "health-connect"
+
+
+def real_samples_dir() -> Path | None:
+    """The folder of real Health Connect exports (``../shared/samples/health-connect`` beside
+    the checkout), or ``None`` when it is not there. ``ETL_SAMPLES_DIR`` overrides the search."""
+    override = os.environ.get("ETL_SAMPLES_DIR")
+    if override:
+        path = Path(override)
+        return path if path.is_dir() else None
+    starts = [Path.cwd().resolve(), Path(__file__).resolve()]
+    for start in starts:
+        for ancestor in [start, *start.parents]:
+            candidate = ancestor / _SAMPLES_RELATIVE
+            if candidate.is_dir():
+                return candidate
+    return None
+
+
+def real_samples(record_type: str | None = None) -> list[Path]:
+    """The real export files, optionally only those of one record type, sorted by name."""
+    folder = real_samples_dir()
+    if folder is None:
+        return []
+    files = sorted(folder.glob("*.avro"))
+    if record_type is not None:
+        files = [f for f in files if f.name.split("_", 1)[0] == record_type]
+    return files
+
+
+def read_avro(source: Path | bytes) -> list[dict[str, Any]]:
+    """All records of an Avro container file, decoded with its own writer schema."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    return list(fastavro.reader(io.BytesIO(data)))  # type: ignore[arg-type]
+
+
+def write_avro(
+    schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], codec: str = "null"
+) -> bytes:
+    """An Avro object-container file holding ``records`` written with ``schema``."""
+    buffer = io.BytesIO()
+    parsed = fastavro.parse_schema(dict(schema))
+    fastavro.writer(buffer, parsed, list(records), codec=codec)
+    return buffer.getvalue()
+
+
+def make_metadata(
+    record_id: str,
+    origin: str = "com.example.health",
+    last_modified_ms: int = 1_758_400_000_000,
+    device_type: str | None = None,
+) -> dict[str, Any]:
+    """A Health Connect ``metadata`` block as the exporter writes it."""
+    return {
+        "id": record_id,
+        "dataOriginPackageName": origin,
+        "lastModifiedTimeEpochMillis": last_modified_ms,
+        "clientRecordId": None,
+        "clientRecordVersion": 0,
+        "device": {"manufacturer": None, "model": None, "type": device_type},
+    }
+
+
+def build_batch(
+    record_type: str,
+    records: Sequence[Record],
+    *,
+    user: UserContext | None = None,
+    key: str | None = None,
+    correlation_id: str = "test-correlation",
+) -> Batch:
+    """A batch as the pipeline would hand it to hooks, without going through decode."""
+    digest = hashlib.sha256(repr(list(records)).encode()).hexdigest()
+    return Batch(
+        record_type=record_type,
+        records=list(records),
+        source=SourceRef(
+            bucket="local", key=key or f"{record_type}_test.avro", size_bytes=0, sha256=digest
+        ),
+        correlation_id=correlation_id,
+        user=user or UserContext(),
+    )

@@ -1,0 +1,154 @@
+"""Time zones and local days, shared by every processor.
+
+Health Connect stores instants as epoch milliseconds plus a zone *offset* id per record
+(``-05:00``, ``+05:30``, ``Z`` or missing). The rule every plugin follows:
+
+1. a real offset (anything but ``Z`` or missing) is the local time of that record;
+2. otherwise, when the user's IANA zone is known (setting or upload message), that zone;
+3. otherwise UTC.
+
+``Z`` is treated like a missing offset because exporters write ``Z`` when the source app gave
+no zone (the Dexcom samples do), not because the person lived on UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})(?::?(\d{2}))?$")
+_DAY_MS = 86_400_000
+
+
+class UnknownZoneError(ValueError):
+    """A time-zone name or offset id that cannot be understood."""
+
+
+@lru_cache(maxsize=256)
+def parse_offset(offset_id: str | None) -> timezone | None:
+    """``"-05:00"`` -> a fixed offset; ``"Z"``, ``""`` or ``None`` -> ``None`` (no real offset)."""
+    if offset_id is None:
+        return None
+    text = offset_id.strip()
+    if text in ("", "Z", "z"):
+        return None
+    match = _OFFSET.match(text)
+    if not match:
+        raise UnknownZoneError(f"not a zone offset: {offset_id!r}")
+    sign, hours, minutes, seconds = match.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0))
+    if delta > timedelta(hours=18):
+        raise UnknownZoneError(f"zone offset out of range: {offset_id!r}")
+    if delta == timedelta(0):
+        return UTC
+    return timezone(-delta if sign == "-" else delta)
+
+
+def load_zone(name: str | None) -> ZoneInfo | None:
+    """An IANA zone by name (``America/Chicago``), or ``None`` for an empty name."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UnknownZoneError(f"unknown time zone: {name!r}") from exc
+
+
+def resolve_tz(offset_id: str | None, user_zone: ZoneInfo | None) -> tzinfo:
+    """The zone to read one record's instants in, by the rule in the module docstring."""
+    offset = parse_offset(offset_id)
+    if offset is not None:
+        return offset
+    return user_zone if user_zone is not None else UTC
+
+
+def to_local(epoch_ms: int, offset_id: str | None, user_zone: ZoneInfo | None) -> datetime:
+    """An aware local datetime for an epoch-millisecond instant."""
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=resolve_tz(offset_id, user_zone))
+
+
+def local_date(epoch_ms: int, offset_id: str | None, user_zone: ZoneInfo | None) -> date:
+    return to_local(epoch_ms, offset_id, user_zone).date()
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 with its offset, to the second (``2025-09-20T03:10:00-05:00``)."""
+    return moment.isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class DayShare:
+    """The part of an interval that falls on one local day."""
+
+    day: date
+    start_ms: int
+    end_ms: int
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+
+def split_by_local_day(start_ms: int, end_ms: int, tz: tzinfo) -> list[DayShare]:
+    """Cut ``[start_ms, end_ms)`` at each local midnight of ``tz``.
+
+    A zero-length interval gives one share on its day. Midnights come from the zone itself, so
+    days that are 23 or 25 hours long (DST) are handled.
+    """
+    if end_ms < start_ms:
+        raise ValueError("interval ends before it starts")
+    start = datetime.fromtimestamp(start_ms / 1000, tz=tz)
+    if end_ms == start_ms:
+        return [DayShare(start.date(), start_ms, end_ms)]
+    shares: list[DayShare] = []
+    cursor_ms = start_ms
+    day = start.date()
+    while cursor_ms < end_ms:
+        next_midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        boundary_ms = min(end_ms, int(next_midnight.timestamp() * 1000))
+        if boundary_ms <= cursor_ms:  # guard against a zone whose midnight does not exist
+            boundary_ms = min(end_ms, cursor_ms + _DAY_MS)
+        shares.append(DayShare(day, cursor_ms, boundary_ms))
+        cursor_ms = boundary_ms
+        day = day + timedelta(days=1)
+    return shares
+
+
+def describe_zone_use(offset_ids: Iterable[str | None], user_zone: ZoneInfo | None) -> str:
+    """A short statement of which zone local times were read in, for the ``timezone`` insight.
+
+    Examples: ``"-05:00 (record offsets)"``, ``"America/Chicago (user setting; records carry
+    no offset)"``, ``"UTC (records carry no offset and no user zone is set)"``,
+    ``"-05:00, -04:00 (record offsets)"``.
+    """
+    real: list[str] = []
+    missing = False
+    for offset_id in offset_ids:
+        offset = parse_offset(offset_id)
+        if offset is None:
+            missing = True
+            continue
+        label = _offset_label(offset)
+        if label not in real:
+            real.append(label)
+    parts: list[str] = []
+    if real:
+        parts.append(f"{', '.join(real)} (record offsets)")
+    if missing:
+        if user_zone is not None:
+            parts.append(f"{user_zone.key} (user setting; records carry no offset)")
+        else:
+            parts.append("UTC (records carry no offset and no user zone is set)")
+    return "; ".join(parts) if parts else "UTC"
+
+
+def _offset_label(offset: timezone) -> str:
+    delta = offset.utcoffset(None)
+    total = int(delta.total_seconds())
+    sign = "-" if total < 0 else "+"
+    total = abs(total)
+    return f"{sign}{total // 3600:02d}:{(total % 3600) // 60:02d}"
