@@ -88,6 +88,8 @@ class Finding:
     message: str
     affected: int = 0
     """How many records (or array items, for ``[]`` paths) the finding concerns."""
+    out_of: int = 0
+    """What ``affected`` is a share of; ``0`` means the batch's record count."""
     record_indices: frozenset[int] = frozenset()
     """Records to leave out of processing (only meaningful for ``ERROR`` findings)."""
 

@@ -14,10 +14,11 @@ no zone (the Dexcom samples do), not because the person lived on UTC.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})(?::?(\d{2}))?$")
@@ -152,3 +153,32 @@ def _offset_label(offset: timezone) -> str:
     sign = "-" if total < 0 else "+"
     total = abs(total)
     return f"{sign}{total // 3600:02d}:{(total % 3600) // 60:02d}"
+
+
+def offset_field_for(time_field: str) -> str:
+    """The Health Connect offset field that goes with a time field
+    (``startTimeEpochMillis`` -> ``startZoneOffsetId``, ``timeEpochMillis`` -> ``zoneOffsetId``)."""
+    if time_field == "timeEpochMillis":
+        return "zoneOffsetId"
+    return time_field.replace("TimeEpochMillis", "ZoneOffsetId")
+
+
+def batch_bounds(
+    records: Iterable[Mapping[str, Any]], time_fields: Sequence[str], user_zone: ZoneInfo | None
+) -> tuple[datetime, datetime] | None:
+    """The first start and last end of a set of records, as local aware datetimes, or ``None``
+    when no record has usable times."""
+    if not time_fields:
+        return None
+    start_field, end_field = time_fields[0], time_fields[-1]
+    first: tuple[int, str | None] | None = None
+    last: tuple[int, str | None] | None = None
+    for record in records:
+        start, end = record.get(start_field), record.get(end_field)
+        if isinstance(start, int) and (first is None or start < first[0]):
+            first = (start, record.get(offset_field_for(start_field)))
+        if isinstance(end, int) and (last is None or end > last[0]):
+            last = (end, record.get(offset_field_for(end_field)))
+    if first is None or last is None:
+        return None
+    return to_local(first[0], first[1], user_zone), to_local(last[0], last[1], user_zone)

@@ -1,0 +1,3 @@
+from etl_core.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Core behaviour that registers through the same hooks as third-party plugins."""

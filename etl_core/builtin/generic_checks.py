@@ -1,0 +1,212 @@
+"""Core's generic validation, registered as a plugin through ``etl_validate``.
+
+Driven entirely by the owner's :class:`~etl_core.model.RecordTypeSpec`: required fields,
+physiological ranges and time fields. Findings quote counts and limits, never values.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from etl_core import hookimpl
+from etl_core.model import Batch, Dimension, Finding, Record, RecordTypeSpec, Severity, ValueRange
+
+# Health Connect did not exist before 2000; anything later than a day past now is a clock error.
+EARLIEST_PLAUSIBLE_MS = 946_684_800_000
+FUTURE_TOLERANCE_MS = 86_400_000
+
+_MISSING = object()
+
+
+def get_path(record: Record, path: str) -> Any:
+    """The value at a dotted path (no ``[]``), or ``_MISSING``."""
+    node: Any = record
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def iter_path(record: Record, path: str) -> Iterator[Any]:
+    """Every value at a path whose ``[]`` segments descend into arrays."""
+    head, sep, rest = path.partition("[]")
+    if not sep:
+        value = get_path(record, path)
+        if value is not _MISSING:
+            yield value
+        return
+    items = get_path(record, head) if head else _MISSING
+    if not isinstance(items, list):
+        return
+    rest = rest.lstrip(".")
+    for item in items:
+        if not rest:
+            yield item
+        elif isinstance(item, dict):
+            yield from iter_path(item, rest)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_required(records: Sequence[Record], fields: Sequence[str]) -> list[Finding]:
+    findings = []
+    for path in fields:
+        bad = frozenset(
+            i for i, record in enumerate(records) if get_path(record, path) in (None, _MISSING)
+        )
+        if bad:
+            findings.append(
+                Finding(
+                    Dimension.COMPLETENESS,
+                    Severity.ERROR,
+                    "missing_required_field",
+                    f"{len(bad)} of {len(records)} records lack required field {path}",
+                    affected=len(bad),
+                    record_indices=bad,
+                )
+            )
+    return findings
+
+
+def check_ranges(records: Sequence[Record], ranges: dict[str, ValueRange]) -> list[Finding]:
+    findings = []
+    for path, allowed in ranges.items():
+        limits = f"{allowed.low:g}-{allowed.high:g} {allowed.unit}".rstrip()
+        if "[]" in path:
+            total = bad_items = 0
+            for record in records:
+                for value in iter_path(record, path):
+                    total += 1
+                    if value not in allowed:
+                        bad_items += 1
+            if bad_items:
+                findings.append(
+                    Finding(
+                        Dimension.PHYSIOLOGICAL,
+                        Severity.WARNING,
+                        "value_out_of_range",
+                        f"{bad_items} of {total} values of {path} are outside {limits}",
+                        affected=bad_items,
+                        out_of=total,
+                    )
+                )
+            continue
+        bad = frozenset(
+            i
+            for i, record in enumerate(records)
+            if (value := get_path(record, path)) is not _MISSING
+            and value is not None
+            and value not in allowed
+        )
+        if bad:
+            findings.append(
+                Finding(
+                    Dimension.PHYSIOLOGICAL,
+                    Severity.ERROR,
+                    "value_out_of_range",
+                    f"{len(bad)} of {len(records)} records have {path} outside {limits}",
+                    affected=len(bad),
+                    record_indices=bad,
+                )
+            )
+    return findings
+
+
+def check_times(
+    records: Sequence[Record], time_fields: Sequence[str], now_ms: int
+) -> list[Finding]:
+    if not time_fields:
+        return []
+    start_field, end_field = time_fields[0], time_fields[-1]
+    implausible: set[int] = set()
+    reversed_: set[int] = set()
+    out_of_order = 0
+    latest = -math.inf
+    for i, record in enumerate(records):
+        start, end = get_path(record, start_field), get_path(record, end_field)
+        if not (_is_number(start) and _is_number(end)):
+            continue  # a missing time is a completeness finding, not a temporal one
+        if not all(
+            EARLIEST_PLAUSIBLE_MS <= t <= now_ms + FUTURE_TOLERANCE_MS for t in (start, end)
+        ):
+            implausible.add(i)
+            continue
+        if end < start:
+            reversed_.add(i)
+        if start < latest:
+            out_of_order += 1
+        latest = max(latest, start)
+    findings = []
+    n = len(records)
+    if implausible:
+        findings.append(
+            Finding(
+                Dimension.TEMPORAL,
+                Severity.ERROR,
+                "implausible_timestamp",
+                f"{len(implausible)} of {n} records are dated before 2000 or in the future",
+                affected=len(implausible),
+                record_indices=frozenset(implausible),
+            )
+        )
+    if reversed_:
+        findings.append(
+            Finding(
+                Dimension.TEMPORAL,
+                Severity.ERROR,
+                "end_before_start",
+                f"{len(reversed_)} of {n} records end before they start",
+                affected=len(reversed_),
+                record_indices=frozenset(reversed_),
+            )
+        )
+    if out_of_order:
+        findings.append(
+            Finding(
+                Dimension.TEMPORAL,
+                Severity.WARNING,
+                "out_of_time_order",
+                f"{out_of_order} of {n} records are out of time order",
+                affected=out_of_order,
+            )
+        )
+    return findings
+
+
+def generic_findings(batch: Batch, spec: RecordTypeSpec, now_ms: int) -> list[Finding]:
+    records = batch.records
+    if not records:
+        return [
+            Finding(
+                Dimension.COMPLETENESS, Severity.BLOCKING, "no_records", "the file holds no records"
+            )
+        ]
+    findings = [
+        *check_required(records, spec.required_fields),
+        *check_ranges(records, dict(spec.ranges)),
+        *check_times(records, spec.time_fields, now_ms),
+    ]
+    excluded = frozenset().union(
+        *(f.record_indices for f in findings if f.severity is Severity.ERROR)
+    )
+    if len(excluded) == len(records):
+        findings.append(
+            Finding(
+                Dimension.COMPLETENESS,
+                Severity.BLOCKING,
+                "no_valid_records",
+                "no record passed the required-field, range and time checks",
+            )
+        )
+    return findings
+
+
+@hookimpl
+def etl_validate(batch: Batch, spec: RecordTypeSpec) -> list[Finding]:
+    return generic_findings(batch, spec, now_ms=int(time.time() * 1000))

@@ -1,0 +1,226 @@
+"""The ``etl`` command line. User errors end in one line on stderr and a non-zero exit,
+never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from etl_core import __version__
+from etl_core.logs import configure_logging, get_logger
+from etl_core.model import UserContext
+from etl_core.plugins import PluginLoadError, PluginRegistry, load_plugins
+from etl_core.runner import InputFile, InputPathError, collect_inputs, run_embedded
+from etl_core.settings import Settings, SettingsError
+from etl_core.timeutil import UnknownZoneError, load_zone
+
+EXIT_FAILED_FILES = 1
+EXIT_USAGE = 2
+EXIT_STARTUP = 3
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"etl: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ETL_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        _fail(f"invalid configuration: {problems}", EXIT_STARTUP)
+        raise  # unreachable; keeps type checkers content
+
+
+def _registry(settings: Settings) -> PluginRegistry:
+    try:
+        return load_plugins(
+            disabled=settings.disabled_plugins, training_prefix=settings.training_data_prefix
+        )
+    except PluginLoadError as exc:
+        _fail(str(exc), EXIT_STARTUP)
+        raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="etl")
+def main() -> None:
+    """ETL Narrative Engine: Health Connect exports in, clinical narratives and training
+    JSONL out."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("etl-output"),
+    show_default=True,
+    help="Output folder: training/, quarantine/ and the run state.",
+)
+@click.option("--user-id", default="local-user", show_default=True, help="Whose data this is.")
+@click.option("--timezone", "zone_name", help="IANA zone for records without an offset.")
+@click.option("--age", type=click.IntRange(0, 130), help="Age in years, for age-based targets.")
+def run(
+    paths: tuple[Path, ...], out: Path, user_id: str, zone_name: str | None, age: int | None
+) -> None:
+    """Run every .avro file under PATHS through the pipeline, embedded (no servers)."""
+    settings = _settings()
+    if "ETL_LOG_LEVEL" not in os.environ:
+        settings.log_level = "WARNING"
+    configure_logging(settings.log_level)
+    try:
+        _, development_key = settings.effective_pseudonym_key()
+        user = UserContext(
+            timezone=load_zone(zone_name or settings.user_timezone),
+            age_years=age if age is not None else settings.user_age,
+        )
+        inputs = collect_inputs(paths)
+    except (SettingsError, UnknownZoneError, InputPathError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+        return
+    if development_key:
+        get_logger("etl").warning(
+            "development_pseudonym_key", hint="set ETL_PSEUDONYM_KEY for real data"
+        )
+    registry = _registry(settings)
+
+    console = Console(stderr=True)
+    progress = (
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        if console.is_terminal
+        else None
+    )
+    errors: list[str] = []
+
+    def advance(item: InputFile, outcome: Any) -> None:
+        if not outcome.ok:
+            errors.append(outcome.message or f"{item.key}: {outcome.error_type}")
+        if progress is not None:
+            progress.advance(task)
+
+    if progress is not None:
+        progress.start()
+        task = progress.add_task("processing", total=len(inputs))
+    try:
+        report = run_embedded(
+            inputs,
+            out,
+            registry=registry,
+            settings=settings,
+            user_id=user_id,
+            user=user,
+            on_progress=advance,
+        )
+    finally:
+        if progress is not None:
+            progress.stop()
+
+    _print_summary(report, out)
+    for message in errors:
+        click.echo(f"etl: error: {message}", err=True)
+    if report.failed:
+        sys.exit(EXIT_FAILED_FILES)
+
+
+def _print_summary(report: Any, out: Path) -> None:
+    table = Table(title=f"etl run: {len(report.outcomes)} files in {report.seconds:.2f} s")
+    columns = [
+        "record type", "files", "records", "processed", "done before", "duplicate content",
+        "quarantined", "failed", "examples", "time (s)",
+    ]
+    for column in columns:
+        if column == "record type":
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, justify="right")
+    totals = [0] * 8
+    total_seconds = 0.0
+    for record_type, row in report.by_record_type().items():
+        values = [
+            row.files, row.records, row.processed, row.already_done, row.duplicate_content,
+            row.quarantined, row.failed, row.examples,
+        ]
+        totals = [a + b for a, b in zip(totals, values, strict=True)]
+        total_seconds += row.seconds
+        table.add_row(record_type, *map(str, values), f"{row.seconds:.3f}")
+    table.add_row("total", *map(str, totals), f"{total_seconds:.3f}", style="bold")
+    console = Console(width=max(150, Console().width))
+    console.print(table)
+    written = sum(len(o.examples) for o in report.outcomes)
+    console.print(f"training examples written: {written} -> {out.resolve() / 'training'}")
+    for journal, lines in report.journals.items():
+        console.print(f"  {journal} ({lines} examples)")
+    quarantined = [o for o in report.outcomes if o.quarantine_key]
+    if quarantined:
+        console.print(f"quarantined: {len(quarantined)} -> {out.resolve() / 'quarantine'}")
+
+
+@main.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins_command(as_json: bool) -> None:
+    """List installed plugins and the record types and domains they own."""
+    settings = _settings()
+    registry = _registry(settings)
+    rows = [
+        {
+            "name": info.name,
+            "distribution": info.distribution,
+            "version": info.version,
+            "builtin": info.builtin,
+            "record_types": [
+                {"name": rt, "health_domain": registry.specs[rt].health_domain}
+                for rt in info.record_types
+            ],
+        }
+        for info in registry.plugins.values()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="etl plugins")
+    for column in ("plugin", "distribution", "version", "record types (domain)"):
+        table.add_column(column)
+    for row in rows:
+        owned = ", ".join(f"{r['name']} ({r['health_domain']})" for r in row["record_types"])
+        table.add_row(
+            row["name"], row["distribution"], row["version"], owned or "(built-in hooks)"
+        )
+    Console(width=max(150, Console().width)).print(table)
+
+
+@main.command("compact")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("etl-output")
+)
+def compact_command(out: Path) -> None:
+    """Rebuild the monthly health_journal_<YYYY>_<MM>.jsonl files from the example objects."""
+    from etl_core.compaction import compact, months_under
+    from etl_core.runner import STATE_DIR, file_lock
+    from etl_core.storage import LocalObjectStore
+
+    settings = _settings()
+    store = LocalObjectStore(out)
+    with file_lock(out / STATE_DIR / "compaction.lock"):
+        journals = compact(store, months_under(store, settings.training_data_prefix))
+    for key, lines in journals.items():
+        click.echo(f"{key}: {lines} examples")

@@ -1,0 +1,48 @@
+"""Rebuilding the monthly ``health_journal_<YYYY>_<MM>.jsonl`` views.
+
+The example objects under ``.../examples/`` are the source of truth: each is written once per
+(user, record type, record set) under a content-derived key, so concurrent writers can neither
+lose nor duplicate one. A journal is rebuilt from a full listing and replaced atomically; run
+under a lock (the embedded runner uses a file lock), the last rebuild sees every example whose
+writer finished before it started. ``etl compact`` rebuilds them on demand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from etl_core.storage import ObjectStore
+
+_EXAMPLE_KEY = re.compile(r"^(?P<month>.+/(?P<yyyy>\d{4})/(?P<mm>\d{2}))/examples/[^/]+\.json$")
+
+
+def journal_key(month_prefix: str, yyyy: str, mm: str) -> str:
+    return f"{month_prefix}/health_journal_{yyyy}_{mm}.jsonl"
+
+
+def months_under(store: ObjectStore, prefix: str) -> set[str]:
+    """Every ``<prefix><domain>/<YYYY>/<MM>`` that holds examples."""
+    return {m.group("month") for key in store.list(prefix) if (m := _EXAMPLE_KEY.match(key))}
+
+
+def month_of(example_key: str) -> str | None:
+    match = _EXAMPLE_KEY.match(example_key)
+    return match.group("month") if match else None
+
+
+def compact_month(store: ObjectStore, month_prefix: str) -> tuple[str, int]:
+    """Write the journal of one month from its examples; returns its key and line count."""
+    yyyy, mm = month_prefix.rsplit("/", 2)[-2:]
+    lines = [
+        store.get(key).rstrip(b"\n")
+        for key in store.list(f"{month_prefix}/examples/")
+        if key.endswith(".json")
+    ]
+    key = journal_key(month_prefix, yyyy, mm)
+    store.put(key, b"".join(line + b"\n" for line in lines))
+    return key, len(lines)
+
+
+def compact(store: ObjectStore, months: Iterable[str]) -> dict[str, int]:
+    return dict(compact_month(store, month) for month in sorted(set(months)))

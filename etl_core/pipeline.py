@@ -1,0 +1,436 @@
+"""The pipeline: one input file in, one outcome out, whatever the transport.
+
+dedup claim -> decode -> validate -> (quarantine | content claim -> process -> emit) -> dedup
+completion. ``etl run`` calls :meth:`Pipeline.run` for local files; the RabbitMQ worker calls
+the same method for each message. Everything the pipeline touches arrives through its
+constructor (plugin registry, object store, dedup store, settings), so it holds no global state
+and one instance serves many threads.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from etl_core.decode import (
+    SchemaGovernor,
+    decode_records,
+    detect_record_type,
+    read_header,
+    record_type_from_filename,
+)
+from etl_core.dedup import ClaimStatus, DedupStore, DedupUnavailableError, new_owner_token
+from etl_core.errors import EtlError, InputError, RecordTypeMismatchError, TransientError
+from etl_core.logs import get_logger
+from etl_core.model import (
+    Batch,
+    Dimension,
+    Finding,
+    ProcessedBatch,
+    RecordTypeSpec,
+    Severity,
+    SourceRef,
+    UserContext,
+    ValidationReport,
+)
+from etl_core.plugins import PluginRegistry
+from etl_core.settings import Settings
+from etl_core.storage import ObjectStore, StorageError, UnsafeKeyError, check_key
+from etl_core.timeutil import batch_bounds, iso
+from etl_core.validate import score
+
+STAGES = ("claim", "decode", "validate", "process", "emit", "complete")
+
+
+class Status(enum.StrEnum):
+    PROCESSED = "processed"
+    """An example was written."""
+    DUPLICATE_FILE = "duplicate_file"
+    """This exact input was completed before; nothing was done."""
+    DUPLICATE_CONTENT = "duplicate_content"
+    """Another input with the same record set already made the example."""
+    QUARANTINED = "quarantined"
+    """Below the quality threshold or blocked: kept under ``quarantine/`` with its reasons."""
+    FAILED = "failed"
+    """An error; ``retriable`` says whether the same input may succeed later."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One input file and what is known about it."""
+
+    data: bytes
+    bucket: str
+    key: str
+    """The object key (or relative path) of the input; it keeps the original file name."""
+    user_id: str
+    correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    idempotency_key: str | None = None
+    """Defaults to one derived from the user's pseudonym and the file's sha256."""
+    user: UserContext = field(default_factory=UserContext)
+    expected_record_type: str | None = None
+    """The record type an upload message announced; a file of another type is an error."""
+
+
+@dataclass
+class Outcome:
+    status: Status
+    key: str
+    record_type: str | None = None
+    health_domain: str | None = None
+    records: int = 0
+    quality_score: float | None = None
+    examples: list[str] = field(default_factory=list)
+    quarantine_key: str | None = None
+    error_type: str | None = None
+    message: str = ""
+    retriable: bool = False
+    events: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not Status.FAILED
+
+
+def pseudonymise(user_id: str, key: bytes) -> str:
+    """A stable pseudonym: HMAC-SHA256 of the user id under the deployment's secret key."""
+    return "u_" + hmac.new(key, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def content_fingerprint(records: Sequence[Mapping[str, Any]]) -> str:
+    """Identifies a record set regardless of fetch time and file bytes: the sorted
+    (metadata.id, lastModifiedTimeEpochMillis) pairs; records without metadata count by value."""
+    items = []
+    for record in records:
+        metadata = record.get("metadata")
+        if isinstance(metadata, Mapping) and metadata.get("id"):
+            items.append(f"{metadata['id']}\x1f{metadata.get('lastModifiedTimeEpochMillis')}")
+        else:
+            items.append(json.dumps(record, sort_keys=True, default=str))
+    digest = hashlib.sha256()
+    for item in sorted(items):
+        digest.update(item.encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+class Pipeline:
+    def __init__(
+        self,
+        registry: PluginRegistry,
+        store: ObjectStore,
+        dedup: DedupStore,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.dedup = dedup
+        self.settings = settings
+        self.governor = SchemaGovernor()
+        self._pseudonym_key, _ = settings.effective_pseudonym_key()
+        self._clock = clock
+        self._log = get_logger("etl.pipeline")
+
+    # -- the whole pipeline -------------------------------------------------------------------
+
+    def run(self, job: Job) -> Outcome:
+        pseudonym = pseudonymise(job.user_id, self._pseudonym_key)
+        sha256 = hashlib.sha256(job.data).hexdigest()
+        idempotency_key = job.idempotency_key or f"file:{pseudonym}:{sha256}"
+        owner = new_owner_token()
+        outcome = Outcome(Status.FAILED, job.key)
+        log = self._log.bind(correlation_id=job.correlation_id, source_key=job.key)
+        held: list[str] = []
+        try:
+            with _timed(outcome, "claim"):
+                claim = self.dedup.claim(idempotency_key, owner)
+            if claim.status is ClaimStatus.COMPLETED:
+                outcome.status = Status.DUPLICATE_FILE
+                outcome.record_type = claim.detail or record_type_from_filename(job.key)
+                outcome.message = f"already completed ({claim.outcome})"
+                log.info("duplicate_file", previous_outcome=claim.outcome)
+                return outcome
+            if claim.status is ClaimStatus.IN_PROGRESS:
+                raise TransientError(f"{job.key}: another worker holds this input")
+            held.append(idempotency_key)
+            self._run_claimed(job, outcome, pseudonym, sha256, idempotency_key, owner, held, log)
+        except EtlError as exc:
+            self._fail(job, outcome, exc, owner, held, log)
+        except (StorageError, DedupUnavailableError) as exc:
+            self._fail(job, outcome, TransientError(str(exc)), owner, held, log)
+        return outcome
+
+    def _run_claimed(
+        self,
+        job: Job,
+        outcome: Outcome,
+        pseudonym: str,
+        sha256: str,
+        idempotency_key: str,
+        owner: str,
+        held: list[str],
+        log: Any,
+    ) -> None:
+        with _timed(outcome, "decode"):
+            try:
+                writer_schema = read_header(job.data, self.settings.max_file_size_bytes, job.key)
+                record_type, _ = detect_record_type(writer_schema, job.key)
+            except InputError:
+                outcome.record_type = record_type_from_filename(job.key)
+                raise
+            outcome.record_type = record_type
+            if job.expected_record_type and job.expected_record_type != record_type:
+                raise RecordTypeMismatchError(
+                    f"{job.key}: the message says {job.expected_record_type} but the file holds "
+                    f"{record_type}"
+                )
+            spec = self.registry.spec_for(record_type, writer_schema)
+            outcome.health_domain = spec.health_domain
+            schema_findings = self._schema_findings(spec, writer_schema)
+            compatible = not any(f.severity is Severity.BLOCKING for f in schema_findings)
+            records = decode_records(
+                job.data, job.key, spec.reader_schema if compatible else None
+            )
+            outcome.records = len(records)
+        batch = Batch(
+            record_type=record_type,
+            records=records,
+            source=SourceRef(job.bucket, job.key, len(job.data), sha256),
+            correlation_id=job.correlation_id,
+            user=job.user,
+            writer_schema=writer_schema,
+        )
+        log = log.bind(record_type=record_type)
+        log.info("decoded", records=len(records))
+
+        with _timed(outcome, "validate"):
+            findings = schema_findings + (self.registry.validate(batch, spec) if compatible else [])
+            report = score(findings, len(records), self.settings.quality_threshold)
+        outcome.quality_score = report.quality_score
+        log.info("validated", quality_score=report.quality_score, findings=len(findings))
+        if not report.passed:
+            self._quarantine(job, outcome, record_type, report, pseudonym)
+            self._complete(idempotency_key, owner, "quarantined", held, detail=record_type)
+            outcome.status = Status.QUARANTINED
+            outcome.message = "; ".join(f.message for f in report.findings if f.severity != "info")
+            log.info("quarantined", quality_score=report.quality_score)
+            return
+
+        fingerprint = content_fingerprint(records)
+        content_key = f"content:{pseudonym}:{record_type}:{fingerprint}"
+        content_claim = self.dedup.claim(content_key, owner)
+        if content_claim.status is ClaimStatus.COMPLETED:
+            self._complete(idempotency_key, owner, "duplicate_content", held, detail=record_type)
+            outcome.status = Status.DUPLICATE_CONTENT
+            outcome.message = "the same record set already made an example"
+            log.info("duplicate_content")
+            return
+        if content_claim.status is ClaimStatus.IN_PROGRESS:
+            raise TransientError(f"{job.key}: another worker is processing the same record set")
+        held.append(content_key)
+
+        clean = batch.without(report.excluded_indices)
+        with _timed(outcome, "process"):
+            result, processor = self.registry.process(clean, spec, report)
+        outcome.events = dict(result.events)
+        log.info("processed", processor=processor, events=sum(result.events.values()))
+
+        with _timed(outcome, "emit"):
+            processed_at = self._clock()
+            start, end = self._bounds(clean, spec, result.data_start, result.data_end, processed_at)
+            processed = ProcessedBatch(
+                batch=clean,
+                spec=spec,
+                validation=report,
+                result=result,
+                processor=processor,
+                user_pseudonym=pseudonym,
+                content_fingerprint=fingerprint,
+                idempotency_key=idempotency_key,
+                data_start=start,
+                data_end=end,
+                processed_at=processed_at,
+                include_metadata=self.settings.include_metadata,
+            )
+            for artifact in self.registry.emit(processed):
+                self.store.put(artifact.key, artifact.data)
+                outcome.examples.append(artifact.key)
+        log.info("emitted", artifacts=len(outcome.examples))
+
+        with _timed(outcome, "complete"):
+            self._complete(content_key, owner, "processed", held, detail=",".join(outcome.examples))
+            self._complete(idempotency_key, owner, "processed", held, detail=record_type)
+        outcome.status = Status.PROCESSED
+        log.info("completed")
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _schema_findings(
+        self, spec: RecordTypeSpec, writer_schema: Mapping[str, Any]
+    ) -> list[Finding]:
+        if spec.reader_schema is None:
+            return [
+                Finding(
+                    Dimension.SCHEMA,
+                    Severity.INFO,
+                    "no_owner",
+                    f"no installed plugin owns {spec.name}; the generic fallback describes it",
+                )
+            ]
+        reasons = self.governor.incompatibilities(spec.reader_schema, writer_schema)
+        if not reasons:
+            return []
+        return [
+            Finding(
+                Dimension.SCHEMA,
+                Severity.BLOCKING,
+                "schema_incompatible",
+                "writer schema is incompatible with the processor's reader schema: "
+                + "; ".join(reasons),
+            )
+        ]
+
+    @staticmethod
+    def _bounds(
+        batch: Batch,
+        spec: RecordTypeSpec,
+        start: datetime | None,
+        end: datetime | None,
+        fallback: datetime,
+    ) -> tuple[datetime, datetime]:
+        if start is not None and end is not None:
+            return start, end
+        bounds = batch_bounds(batch.records, spec.time_fields, batch.user.timezone)
+        if bounds is None:
+            return fallback, fallback
+        return start or bounds[0], end or bounds[1]
+
+    def _complete(
+        self, key: str, owner: str, outcome: str, held: list[str], detail: str | None = None
+    ) -> None:
+        if not self.dedup.complete(key, owner, outcome, detail):
+            # Our lease ran out and someone else took the key over: their outcome stands, and
+            # our writes were content-addressed, so nothing is duplicated.
+            self._log.warning("lease_lost", dedup_key_kind=key.split(":", 1)[0])
+        if key in held:
+            held.remove(key)
+
+    def _fail(
+        self,
+        job: Job,
+        outcome: Outcome,
+        error: EtlError,
+        owner: str,
+        held: list[str],
+        log: Any,
+    ) -> None:
+        outcome.status = Status.FAILED
+        outcome.error_type = error.error_type
+        outcome.retriable = error.retriable
+        outcome.message = str(error)
+        if isinstance(error, InputError) and not outcome.quarantine_key:
+            self._quarantine_unreadable(job, outcome, error)
+        for key in list(held):
+            try:
+                self.dedup.fail(key, owner, error.error_type)
+            except DedupUnavailableError:
+                pass  # the lease will expire and the key become claimable again
+        log.warning("failed", error_type=error.error_type, retriable=error.retriable)
+
+    def _quarantine_keys(self, record_type: str | None, source_key: str) -> tuple[str, str]:
+        prefix = self.settings.quarantine_prefix
+        try:
+            relative = check_key(source_key)
+        except UnsafeKeyError:
+            relative = hashlib.sha256(source_key.encode("utf-8", "replace")).hexdigest() + ".avro"
+        key = f"{prefix}{record_type or 'unknown'}/{relative}"
+        return key, f"{key}.metadata.json"
+
+    def _write_quarantine(self, data: bytes, key: str, metadata: dict[str, Any]) -> None:
+        meta_key = f"{key}.metadata.json"
+        body = json.dumps(metadata, indent=2, ensure_ascii=False).encode("utf-8")
+        # The bytes first: a metadata object never points at a file that is not there.
+        self.store.put(key, data, if_absent=True)
+        self.store.put(meta_key, body, if_absent=True)
+
+    def _quarantine(
+        self,
+        job: Job,
+        outcome: Outcome,
+        record_type: str,
+        report: ValidationReport,
+        pseudonym: str,
+    ) -> None:
+        if not self.settings.enable_quarantine:
+            return
+        key, _ = self._quarantine_keys(record_type, job.key)
+        self._write_quarantine(
+            job.data,
+            key,
+            {
+                "source_bucket": job.bucket,
+                "source_key": job.key,
+                "record_type": record_type,
+                "user": pseudonym,
+                "correlation_id": job.correlation_id,
+                "quarantined_at": iso(self._clock()),
+                "quality_score": report.quality_score,
+                "threshold": report.threshold,
+                "scores": {str(d): round(s, 4) for d, s in report.scores.items()},
+                "reasons": [f.message for f in report.findings if f.severity != "info"],
+                "findings": [
+                    {
+                        "dimension": str(f.dimension),
+                        "severity": str(f.severity),
+                        "code": f.code,
+                        "message": f.message,
+                        "affected": f.affected,
+                    }
+                    for f in report.findings
+                ],
+            },
+        )
+        outcome.quarantine_key = key
+
+    def _quarantine_unreadable(self, job: Job, outcome: Outcome, error: EtlError) -> None:
+        """Keep a copy of a file that could not be decoded, with the reason, so that a bad
+        upload is never lost even when its source is cleaned up."""
+        if not self.settings.enable_quarantine:
+            return
+        key, _ = self._quarantine_keys(outcome.record_type, outcome.key)
+        try:
+            self._write_quarantine(
+                job.data,
+                key,
+                {
+                    "source_key": outcome.key,
+                    "record_type": outcome.record_type,
+                    "quarantined_at": iso(self._clock()),
+                    "error_type": error.error_type,
+                    "reasons": [str(error)],
+                },
+            )
+            outcome.quarantine_key = key
+        except StorageError:
+            pass  # the failure itself is reported; the source still holds the file
+
+
+@contextmanager
+def _timed(outcome: Outcome, stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        outcome.timings[stage] = outcome.timings.get(stage, 0.0) + time.perf_counter() - started

@@ -1,0 +1,234 @@
+"""Plugin discovery and the registry the pipeline calls hooks through.
+
+Plugins are found once, at start-up, before any worker thread exists, through the
+``etl_core.plugins`` entry-point group. Start-up refuses to continue when a plugin fails to
+import, targets another major plugin-API version, implements a hook that does not exist, or
+claims a record type another plugin owns: a silently missing clinical processor is worse than
+a refusal. ``ETL_DISABLED_PLUGINS`` (comma-separated entry-point names) skips plugins.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from etl_core import PLUGIN_API_VERSION, __version__, hookspecs
+from etl_core.builtin import fallback, generic_checks
+from etl_core.builtin.training_jsonl import TrainingJsonlWriter
+from etl_core.errors import ProcessorError
+from etl_core.model import (
+    Artifact,
+    Batch,
+    Finding,
+    ProcessedBatch,
+    ProcessResult,
+    RecordTypeSpec,
+    ValidationReport,
+)
+
+ENTRY_POINT_GROUP = "etl_core.plugins"
+GENERIC_DOMAIN = "unclassified"
+
+
+class PluginLoadError(Exception):
+    """Start-up cannot continue with the installed plugins; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    name: str
+    distribution: str
+    version: str
+    record_types: tuple[str, ...] = ()
+    builtin: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+@dataclass
+class PluginRegistry:
+    """The loaded plugins and their record types. Read-only after :func:`load_plugins`."""
+
+    manager: pluggy.PluginManager
+    plugins: dict[str, PluginInfo]
+    specs: dict[str, RecordTypeSpec]
+    owners: dict[str, str]
+    _process_callers: dict[str, Callable[..., ProcessResult | None]] = field(default_factory=dict)
+
+    def spec_for(self, record_type: str, writer_schema: Mapping[str, Any] | None) -> RecordTypeSpec:
+        """The owner's spec, or a generic one derived from the file's own schema."""
+        spec = self.specs.get(record_type)
+        return spec if spec is not None else generic_spec(record_type, writer_schema)
+
+    def owner_of(self, record_type: str) -> PluginInfo | None:
+        name = self.owners.get(record_type)
+        return self.plugins[name] if name else None
+
+    def validate(self, batch: Batch, spec: RecordTypeSpec) -> list[Finding]:
+        findings: list[Finding] = []
+        for result in self.manager.hook.etl_validate(batch=batch, spec=spec):
+            if result:
+                findings.extend(result)
+        return findings
+
+    def process(
+        self, batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
+    ) -> tuple[ProcessResult, str]:
+        """Ask the owner (then the fallback); returns the result and the processor's label."""
+        caller = self._process_callers.get(batch.record_type)
+        if caller is None:
+            caller = self._process_callers[""]
+        owner = self.owner_of(batch.record_type)
+        try:
+            result = caller(batch=batch, spec=spec, validation=validation)
+        except Exception as exc:
+            who = owner.name if owner else "fallback"
+            raise ProcessorError(
+                f"plugin {who!r} raised {type(exc).__name__} while processing "
+                f"{batch.source.key}"
+            ) from exc
+        if result is None:  # pragma: no cover - the fallback always answers
+            raise ProcessorError(f"no processor answered for {batch.record_type}")
+        if result.generic or owner is None:
+            return result, f"etl-core generic {__version__}"
+        return result, owner.label
+
+    def emit(self, processed: ProcessedBatch) -> list[Artifact]:
+        artifacts: list[Artifact] = []
+        for result in reversed(self.manager.hook.etl_emit(processed=processed)):
+            if result:
+                artifacts.extend(result)
+        return artifacts
+
+
+def generic_spec(record_type: str, writer_schema: Mapping[str, Any] | None) -> RecordTypeSpec:
+    fields = {
+        f.get("name") for f in (writer_schema or {}).get("fields", []) if isinstance(f, Mapping)
+    }
+    time_fields: tuple[str, ...] = ()
+    if {"startTimeEpochMillis", "endTimeEpochMillis"} <= fields:
+        time_fields = ("startTimeEpochMillis", "endTimeEpochMillis")
+    elif "timeEpochMillis" in fields:
+        time_fields = ("timeEpochMillis",)
+    return RecordTypeSpec(
+        name=record_type,
+        health_domain=GENERIC_DOMAIN,
+        reader_schema=None,
+        required_fields=("metadata.id",) if "metadata" in fields else (),
+        time_fields=time_fields,
+        instructions=(
+            f"Describe the {record_type} data in this health export.",
+            f"What does this {record_type} upload contain?",
+        ),
+    )
+
+
+def _api_compatible(declared: object) -> bool:
+    if not isinstance(declared, str | int):
+        return False
+    return str(declared).split(".", 1)[0] == PLUGIN_API_VERSION.split(".", 1)[0]
+
+
+def load_plugins(
+    *,
+    disabled: Iterable[str] = (),
+    training_prefix: str = "training/",
+    entry_points: Sequence[importlib.metadata.EntryPoint] | None = None,
+) -> PluginRegistry:
+    """Discover, check and register every installed plugin; raises :class:`PluginLoadError`."""
+    manager = pluggy.PluginManager("etl_core")
+    manager.add_hookspecs(hookspecs)
+    infos: dict[str, PluginInfo] = {}
+
+    builtins: list[tuple[str, object]] = [
+        ("etl-core.generic-checks", generic_checks),
+        ("etl-core.fallback", fallback),
+        ("etl-core.training-jsonl", TrainingJsonlWriter(training_prefix)),
+    ]
+    for name, plugin in builtins:
+        manager.register(plugin, name=name)
+        infos[name] = PluginInfo(name, "etl-core", __version__, builtin=True)
+
+    blocked = set(disabled)
+    found = (
+        entry_points
+        if entry_points is not None
+        else importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    )
+    for entry_point in sorted(found, key=lambda ep: ep.name):
+        if entry_point.name in blocked:
+            continue
+        distribution = entry_point.dist.name if entry_point.dist else "unknown"
+        version = entry_point.dist.version if entry_point.dist else "unknown"
+        if entry_point.name in infos:
+            raise PluginLoadError(
+                f"two plugins are named {entry_point.name!r} ({infos[entry_point.name].distribution}"
+                f" and {distribution}); uninstall one or disable it with ETL_DISABLED_PLUGINS"
+            )
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:
+            raise PluginLoadError(
+                f"plugin {entry_point.name!r} from {distribution} {version} failed to import "
+                f"({entry_point.value}): {type(exc).__name__}: {exc}. Fix or uninstall it, or "
+                f"disable it with ETL_DISABLED_PLUGINS={entry_point.name}"
+            ) from exc
+        declared = getattr(plugin, "ETL_PLUGIN_API", None)
+        if not _api_compatible(declared):
+            raise PluginLoadError(
+                f"plugin {entry_point.name!r} from {distribution} {version} targets plugin API "
+                f"{declared!r}, but this etl-core provides {PLUGIN_API_VERSION}; install a "
+                "matching version of the plugin"
+            )
+        manager.register(plugin, name=entry_point.name)
+        infos[entry_point.name] = PluginInfo(entry_point.name, distribution, version)
+
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginLoadError(
+            f"plugin {exc.plugin_name!r} implements a hook that does not exist ({exc}); "
+            "see etl_core.hookspecs for the hook names"
+        ) from exc
+
+    specs: dict[str, RecordTypeSpec] = {}
+    owners: dict[str, str] = {}
+    for impl in manager.hook.etl_record_types.get_hookimpls():
+        for spec in impl.function() or ():
+            if spec.name in owners:
+                raise PluginLoadError(
+                    f"record type {spec.name!r} is claimed by two plugins: {owners[spec.name]!r} "
+                    f"and {impl.plugin_name!r}; disable one with ETL_DISABLED_PLUGINS"
+                )
+            owners[spec.name] = impl.plugin_name
+            specs[spec.name] = spec
+    for record_type, owner in owners.items():
+        info = infos[owner]
+        infos[owner] = PluginInfo(
+            info.name,
+            info.distribution,
+            info.version,
+            (*info.record_types, record_type),
+            info.builtin,
+        )
+
+    registry = PluginRegistry(manager=manager, plugins=infos, specs=specs, owners=owners)
+    # Only the owner and the fallback may answer etl_process for a type; the subset callers are
+    # built here, once, so that worker threads only read them.
+    def all_but(*keep: str) -> list[object]:
+        return [manager.get_plugin(name) for name in infos if name not in keep]
+
+    registry._process_callers[""] = manager.subset_hook_caller(
+        "etl_process", all_but("etl-core.fallback")
+    )
+    for record_type, owner in owners.items():
+        registry._process_callers[record_type] = manager.subset_hook_caller(
+            "etl_process", all_but("etl-core.fallback", owner)
+        )
+    return registry

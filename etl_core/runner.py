@@ -1,0 +1,168 @@
+"""The embedded runner behind ``etl run``: local files in, a local output folder out.
+
+No servers: the object store is the output folder, the dedup store a SQLite file in its
+``.etl-state/`` folder, so running twice over the same files writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etl_core.compaction import compact, month_of
+from etl_core.dedup import SqlDedupStore
+from etl_core.model import UserContext
+from etl_core.pipeline import Job, Outcome, Pipeline, Status
+from etl_core.plugins import PluginRegistry
+from etl_core.settings import Settings
+from etl_core.storage import LocalObjectStore
+
+STATE_DIR = ".etl-state"
+
+
+class InputPathError(ValueError):
+    """A path given on the command line that does not exist or holds no input."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    path: Path
+    key: str
+    """The path relative to the argument it was found under (keeps the file name)."""
+
+
+def collect_inputs(paths: Iterable[Path]) -> list[InputFile]:
+    """Every ``.avro`` file under the given folders, plus files named directly."""
+    found: list[InputFile] = []
+    for path in paths:
+        if path.is_file():
+            found.append(InputFile(path, path.name))
+        elif path.is_dir():
+            files = sorted(p for p in path.rglob("*.avro") if p.is_file())
+            if not files:
+                raise InputPathError(f"{path}: no .avro files found")
+            found.extend(InputFile(p, p.relative_to(path).as_posix()) for p in files)
+        else:
+            raise InputPathError(f"{path}: no such file or directory")
+    return found
+
+
+@dataclass
+class TypeSummary:
+    files: int = 0
+    records: int = 0
+    processed: int = 0
+    already_done: int = 0
+    duplicate_content: int = 0
+    quarantined: int = 0
+    failed: int = 0
+    examples: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class RunReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    journals: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status is Status.FAILED]
+
+    def by_record_type(self) -> dict[str, TypeSummary]:
+        table: dict[str, TypeSummary] = {}
+        for outcome in self.outcomes:
+            row = table.setdefault(outcome.record_type or "(unreadable)", TypeSummary())
+            row.files += 1
+            row.records += outcome.records
+            row.examples += len(outcome.examples)
+            row.seconds += sum(outcome.timings.values())
+            match outcome.status:
+                case Status.PROCESSED:
+                    row.processed += 1
+                case Status.DUPLICATE_FILE:
+                    row.already_done += 1
+                case Status.DUPLICATE_CONTENT:
+                    row.duplicate_content += 1
+                case Status.QUARANTINED:
+                    row.quarantined += 1
+                case Status.FAILED:
+                    row.failed += 1
+        return dict(sorted(table.items()))
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def run_embedded(
+    inputs: list[InputFile],
+    out: Path,
+    *,
+    registry: PluginRegistry,
+    settings: Settings,
+    user_id: str,
+    user: UserContext,
+    on_progress: Callable[[InputFile, Outcome], None] | None = None,
+) -> RunReport:
+    store = LocalObjectStore(out)
+    db_path = settings.deduplication_db_path or out / STATE_DIR / "dedup.sqlite"
+    dedup = SqlDedupStore.sqlite_file(
+        db_path,
+        lease_seconds=settings.dedup_lease_seconds,
+        retention_seconds=settings.dedup_retention_days * 86_400,
+    )
+    report = RunReport()
+    started = time.perf_counter()
+    try:
+        dedup.cleanup()
+        pipeline = Pipeline(registry, store, dedup, settings)
+        for item in inputs:
+            size = item.path.stat().st_size
+            if size > settings.max_file_size_bytes:
+                # Refused before reading: the guard protects memory, not just the decoder.
+                outcome = _too_large(item, size, settings)
+            else:
+                job = Job(
+                    data=item.path.read_bytes(),
+                    bucket="local",
+                    key=item.key,
+                    user_id=user_id,
+                    user=user,
+                )
+                outcome = pipeline.run(job)
+            report.outcomes.append(outcome)
+            if on_progress:
+                on_progress(item, outcome)
+        months = {m for o in report.outcomes for k in o.examples if (m := month_of(k))}
+        if months:
+            with file_lock(out / STATE_DIR / "compaction.lock"):
+                report.journals = compact(store, months)
+    finally:
+        dedup.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _too_large(item: InputFile, size: int, settings: Settings) -> Outcome:
+    return Outcome(
+        Status.FAILED,
+        item.key,
+        error_type="file_too_large",
+        message=(
+            f"{item.key}: {size} bytes is over the limit of {settings.max_file_size_bytes} bytes "
+            "(ETL_MAX_FILE_SIZE_MB)"
+        ),
+    )

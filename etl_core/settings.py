@@ -1,0 +1,109 @@
+"""All configuration, from ``ETL_*`` environment variables or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEVELOPMENT_PSEUDONYM_KEY = "etl-development-only-pseudonym-key"
+
+
+class SettingsError(ValueError):
+    """A configuration that cannot be run with."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ETL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Broker (etl consume / etl publish)
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    exchange_name: str = "health_data_exchange"
+    queue_name: str = "health_data_processing"
+
+    # Object storage (S3 for the worker; the embedded runner uses a local folder)
+    s3_endpoint_url: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_bucket_name: str = "health-data"
+    s3_region: str = "us-east-1"
+
+    # Deduplication
+    deduplication_store: Literal["sqlite", "redis", "postgresql"] = "sqlite"
+    deduplication_db_path: Path | None = None
+    """SQLite file; the embedded runner defaults to ``<out>/.etl-state/dedup.sqlite``."""
+    deduplication_url: str | None = None
+    """Redis or PostgreSQL URL when the store is not SQLite."""
+    dedup_lease_seconds: float = Field(default=900.0, gt=0)
+    dedup_retention_days: float = Field(default=7.0, gt=0)
+
+    max_retries: int = Field(default=3, ge=0)
+
+    # Validation
+    quality_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
+    enable_quarantine: bool = True
+    max_file_size_mb: float = Field(default=50.0, gt=0)
+
+    # Output
+    training_data_prefix: str = "training/"
+    quarantine_prefix: str = "quarantine/"
+    include_metadata: bool = True
+
+    # Observability
+    enable_metrics: bool = False
+    metrics_port: int = 8004
+    enable_jaeger_tracing: bool = False
+    jaeger_otlp_endpoint: str | None = None
+    log_level: str = "INFO"
+
+    # Runtime
+    development_mode: bool = True
+    pseudonym_key: str | None = None
+    disabled_plugins: Annotated[frozenset[str], NoDecode] = frozenset()
+
+    # What is known of the person when the upload does not say
+    user_timezone: str | None = None
+    user_age: int | None = Field(default=None, ge=0, le=130)
+
+    @field_validator("disabled_plugins", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("training_data_prefix", "quarantine_prefix")
+    @classmethod
+    def _folder_prefix(cls, value: str) -> str:
+        value = value.strip("/")
+        return f"{value}/" if value else ""
+
+    @property
+    def max_file_size_bytes(self) -> int:
+        return int(self.max_file_size_mb * 1024 * 1024)
+
+    def effective_pseudonym_key(self) -> tuple[bytes, bool]:
+        """The HMAC key for user pseudonyms and whether it is the development default.
+
+        Raises :class:`SettingsError` outside development mode when no key is configured:
+        pseudonyms made with a published default key are not pseudonyms.
+        """
+        if self.pseudonym_key:
+            return self.pseudonym_key.encode("utf-8"), False
+        if not self.development_mode:
+            raise SettingsError(
+                "ETL_PSEUDONYM_KEY is not set and ETL_DEVELOPMENT_MODE is false: refusing to "
+                "pseudonymise user ids with the development key"
+            )
+        return DEVELOPMENT_PSEUDONYM_KEY.encode("utf-8"), True
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
