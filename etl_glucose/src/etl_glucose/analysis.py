@@ -1,0 +1,336 @@
+"""From readings to the structured insights of one batch.
+
+Everything is computed in full precision; :func:`display` rounds only the reported value
+(one decimal for mg/dL, minutes and percents, two for GMI and eA1c). Comparisons the
+narrative states in words (targets met, data sufficient) are made on the displayed values so
+that the text never contradicts its own figures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from etl_core.timeutil import describe_zone_use, iso, parse_offset, to_local
+from etl_glucose import metrics
+from etl_glucose.events import Episode, EventRule, find_episodes
+from etl_glucose.localtime import minutes_of_day
+from etl_glucose.readings import UNKNOWN, Reading
+from etl_glucose.rules import DAY_MS, DEFAULT_RULES, HOUR_MS, MINUTE_MS, GlucoseRules
+from etl_glucose.variability import glycaemia_risk_index, j_index, risk_indices
+
+MEAL_RELATIONS = ("FASTING", "BEFORE_MEAL", "AFTER_MEAL", "GENERAL")
+
+
+def display(value: float | None, places: int = 1) -> float | None:
+    return None if value is None else round(value, places)
+
+
+@dataclass(frozen=True, slots=True)
+class GlucoseAnalysis:
+    insights: dict[str, Any]
+    event_counts: dict[str, int]
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BandCounts:
+    below_54: int
+    below_70: int
+    in_range: int
+    above_180: int
+    above_250: int
+
+    @classmethod
+    def of(cls, values: Sequence[float], rules: GlucoseRules) -> BandCounts:
+        below_54 = below_70 = in_range = above_180 = above_250 = 0
+        for v in values:
+            if v < rules.low:
+                below_70 += 1
+                if v < rules.very_low:
+                    below_54 += 1
+            elif v <= rules.high:
+                in_range += 1
+            else:
+                above_180 += 1
+                if v > rules.very_high:
+                    above_250 += 1
+        return cls(below_54, below_70, in_range, above_180, above_250)
+
+    def percent(self, count: int, total: int) -> float | None:
+        return 100.0 * count / total if total else None
+
+
+def _window_summary(values: Sequence[float], rules: GlucoseRules) -> dict[str, Any]:
+    bands = BandCounts.of(values, rules)
+    n = len(values)
+    return {
+        "readings": n,
+        "mean_mg_dl": display(metrics.mean(values)),
+        "tir_percent": display(bands.percent(bands.in_range, n)),
+        "tbr70_percent": display(bands.percent(bands.below_70, n)),
+        "tar180_percent": display(bands.percent(bands.above_180, n)),
+    }
+
+
+def _time_of_day(
+    readings: Sequence[Reading], user_zone: ZoneInfo | None, rules: GlucoseRules
+) -> dict[str, Any]:
+    minutes = minutes_of_day(
+        [r.epoch_ms for r in readings], [r.offset_id for r in readings], user_zone
+    )
+    start, end = rules.overnight_start_hour * 60, rules.overnight_end_hour * 60
+    overnight: list[float] = []
+    daytime: list[float] = []
+    for reading, minute in zip(readings, minutes, strict=True):
+        (overnight if start <= minute < end else daytime).append(reading.mg_dl)
+    night_window = f"{rules.overnight_start_hour:02d}:00-{rules.overnight_end_hour:02d}:00"
+    day_window = f"{rules.overnight_end_hour:02d}:00-24:00"
+    return {
+        "overnight": {"window": night_window, **_window_summary(overnight, rules)},
+        "daytime": {"window": day_window, **_window_summary(daytime, rules)},
+    }
+
+
+def _meal_relations(readings: Sequence[Reading]) -> dict[str, Any]:
+    """Summaries by the recorded relation to a meal; UNKNOWN is never guessed from the clock."""
+    summaries: dict[str, Any] = {}
+    for relation in MEAL_RELATIONS:
+        values = [r.mg_dl for r in readings if r.relation_to_meal == relation]
+        if values:
+            summaries[relation.lower()] = {
+                "readings": len(values),
+                "mean_mg_dl": display(metrics.mean(values)),
+                "min_mg_dl": display(min(values)),
+                "max_mg_dl": display(max(values)),
+            }
+    return summaries
+
+
+def _episode_group(
+    episodes: Sequence[Episode], readings: Sequence[Reading], user_zone: ZoneInfo | None,
+    extreme_key: str,
+) -> dict[str, Any]:
+    listed = []
+    for episode in episodes:
+        first, last = readings[episode.first_index], readings[episode.last_index]
+        listed.append({
+            "start": iso(to_local(episode.start_ms, first.offset_id, user_zone)),
+            "end": iso(to_local(episode.end_ms, last.offset_id, user_zone)),
+            "duration_min": display(episode.duration_ms / MINUTE_MS),
+            extreme_key: display(episode.extreme_mg_dl),
+            "recovered": episode.recovered,
+        })
+    extremes = [e.extreme_mg_dl for e in episodes]
+    pick = min if extreme_key == "nadir_mg_dl" else max
+    return {
+        "count": len(episodes),
+        "longest_min": display(max(e.duration_ms for e in episodes) / MINUTE_MS)
+        if episodes else None,
+        ("lowest_mg_dl" if extreme_key == "nadir_mg_dl" else "highest_mg_dl"):
+            display(pick(extremes)) if extremes else None,
+        "events": listed,
+    }
+
+
+def _events(
+    readings: Sequence[Reading], interval_ms: int, user_zone: ZoneInfo | None,
+    rules: GlucoseRules,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, int]]:
+    times = [r.epoch_ms for r in readings]
+    values = [r.mg_dl for r in readings]
+    rule = EventRule(
+        min_duration_ms=rules.event_minutes * MINUTE_MS,
+        recovery_ms=rules.event_minutes * MINUTE_MS,
+        interval_ms=interval_ms,
+        max_gap_ms=rules.max_gap_minutes * MINUTE_MS,
+        min_readings=rules.event_min_readings,
+    )
+    extended_rule = EventRule(
+        min_duration_ms=rules.extended_hypo_minutes * MINUTE_MS,
+        recovery_ms=rules.event_minutes * MINUTE_MS,
+        interval_ms=interval_ms,
+        max_gap_ms=rules.max_gap_minutes * MINUTE_MS,
+        strictly_longer=True,
+        min_readings=rules.event_min_readings,
+    )
+    below_70 = find_episodes(times, values, rules.low, "below", rule)
+    below_54 = find_episodes(times, values, rules.very_low, "below", rule)
+    extended = find_episodes(times, values, rules.low, "below", extended_rule)
+    above_180 = find_episodes(times, values, rules.high, "above", rule)
+    above_250 = find_episodes(times, values, rules.very_high, "above", rule)
+    hypo = {
+        "below_70": _episode_group(below_70, readings, user_zone, "nadir_mg_dl"),
+        "below_54": _episode_group(below_54, readings, user_zone, "nadir_mg_dl"),
+        "extended_below_70": _episode_group(extended, readings, user_zone, "nadir_mg_dl"),
+    }
+    hyper = {
+        "above_180": _episode_group(above_180, readings, user_zone, "peak_mg_dl"),
+        "above_250": _episode_group(above_250, readings, user_zone, "peak_mg_dl"),
+    }
+    counts = {
+        "hypo_below_70": len(below_70),
+        "hypo_below_54": len(below_54),
+        "hypo_extended": len(extended),
+        "hyper_above_180": len(above_180),
+        "hyper_above_250": len(above_250),
+    }
+    return hypo, hyper, counts
+
+
+def _targets(rules: GlucoseRules) -> dict[str, Any]:
+    return {
+        "range_mg_dl": f"{rules.low:g}-{rules.high:g}",
+        "very_low_mg_dl": rules.very_low,
+        "low_mg_dl": rules.low,
+        "high_mg_dl": rules.high,
+        "very_high_mg_dl": rules.very_high,
+        "tir_above_percent": rules.tir_target_above,
+        "tbr70_below_percent": rules.tbr70_target_below,
+        "tbr54_below_percent": rules.tbr54_target_below,
+        "tar180_below_percent": rules.tar180_target_below,
+        "tar250_below_percent": rules.tar250_target_below,
+        "cv_at_most_percent": rules.cv_target_at_most,
+        "event_minutes": rules.event_minutes,
+        "extended_hypo_minutes": rules.extended_hypo_minutes,
+        "sufficiency_days": rules.sufficiency_days,
+        "sufficiency_wear_percent": rules.sufficiency_wear_percent,
+    }
+
+
+def _targets_met(insights: dict[str, Any], rules: GlucoseRules) -> dict[str, bool | None]:
+    def below(key: str, limit: float) -> bool | None:
+        value = insights[key]
+        return None if value is None else value < limit
+
+    tir = insights["tir_percent"]
+    cv = insights["cv_percent"]
+    return {
+        "tir": None if tir is None else tir > rules.tir_target_above,
+        "tbr70": below("tbr70_percent", rules.tbr70_target_below),
+        "tbr54": below("tbr54_percent", rules.tbr54_target_below),
+        "tar180": below("tar180_percent", rules.tar180_target_below),
+        "tar250": below("tar250_percent", rules.tar250_target_below),
+        "cv": None if cv is None else cv <= rules.cv_target_at_most,
+    }
+
+
+def analyse(
+    readings: Sequence[Reading],
+    user_zone: ZoneInfo | None = None,
+    *,
+    excluded: int = 0,
+    rules: GlucoseRules = DEFAULT_RULES,
+) -> GlucoseAnalysis:
+    """The insights of a non-empty, time-sorted sequence of readings."""
+    if not readings:
+        raise ValueError("no readings to analyse")
+    times = [r.epoch_ms for r in readings]
+    values = [r.mg_dl for r in readings]
+    n = len(values)
+    average = metrics.mean(values)
+    sd = metrics.sample_sd(values)
+    span_ms = times[-1] - times[0]
+    interval_ms = metrics.nominal_interval_ms(metrics.median_spacing_ms(times))
+    continuous = (
+        interval_ms is not None
+        and interval_ms <= rules.continuous_interval_minutes * MINUTE_MS
+    )
+
+    expected: int | None = None
+    wear: float | None = None
+    covered_ms = span_ms
+    if continuous and interval_ms is not None:
+        expected = metrics.expected_readings(span_ms, interval_ms)
+        wear = metrics.wear_percent(n, expected)
+        covered_ms = span_ms + interval_ms
+    days_covered = display(covered_ms / DAY_MS)
+    wear_shown = display(wear)
+    data_sufficient = (
+        continuous
+        and days_covered is not None
+        and wear_shown is not None
+        and days_covered >= rules.sufficiency_days
+        and wear_shown >= rules.sufficiency_wear_percent
+    )
+
+    bands = BandCounts.of(values, rules)
+    low_only = bands.below_70 - bands.below_54
+    high_only = bands.above_180 - bands.above_250
+    risks = risk_indices(values)
+    gri = glycaemia_risk_index(
+        100.0 * bands.below_54 / n, 100.0 * low_only / n,
+        100.0 * high_only / n, 100.0 * bands.above_250 / n,
+    )
+
+    first, last = readings[0], readings[-1]
+    start = to_local(first.epoch_ms, first.offset_id, user_zone)
+    end = to_local(last.epoch_ms, last.offset_id, user_zone)
+    insights: dict[str, Any] = {
+        "readings": n,
+        "excluded_readings": excluded,
+        "start": iso(start),
+        "end": iso(end),
+        "timezone": describe_zone_use((r.offset_id for r in readings), user_zone),
+        "local_time_known": user_zone is not None
+        or all(parse_offset(r.offset_id) is not None for r in readings),
+        "span_hours": display(span_ms / HOUR_MS),
+        "days_covered": days_covered,
+        "sampling_interval_min": display(interval_ms / MINUTE_MS) if interval_ms else None,
+        "continuous": continuous,
+        "expected_readings": expected,
+        "wear_percent": wear_shown,
+        "data_sufficient": data_sufficient,
+        "mean_mg_dl": display(average),
+        "sd_mg_dl": display(sd),
+        "cv_percent": display(metrics.cv_percent(sd, average)),
+        "min_mg_dl": display(min(values)),
+        "max_mg_dl": display(max(values)),
+        "tir_percent": display(bands.percent(bands.in_range, n)),
+        "tbr70_percent": display(bands.percent(bands.below_70, n)),
+        "tbr54_percent": display(bands.percent(bands.below_54, n)),
+        "tar180_percent": display(bands.percent(bands.above_180, n)),
+        "tar250_percent": display(bands.percent(bands.above_250, n)),
+        "reading_counts": {
+            "below_54": bands.below_54,
+            "below_70": bands.below_70,
+            "in_range": bands.in_range,
+            "above_180": bands.above_180,
+            "above_250": bands.above_250,
+        },
+        "gmi_percent": display(metrics.gmi_percent(average), 2),
+        "ea1c_percent": display(metrics.ea1c_percent(average), 2),
+        "variability": {
+            "lbgi": display(risks[0]) if risks else None,
+            "hbgi": display(risks[1]) if risks else None,
+            "gri": display(gri),
+            "j_index": display(j_index(average, sd)) if average is not None and sd is not None
+            else None,
+        },
+    }
+    event_counts: dict[str, int] = {}
+    if continuous and interval_ms is not None and n >= rules.event_min_readings:
+        hypo, hyper, event_counts = _events(readings, interval_ms, user_zone, rules)
+        insights["hypo_events"], insights["hyper_events"] = hypo, hyper
+    else:
+        insights["hypo_events"] = insights["hyper_events"] = None
+    insights["time_of_day"] = _time_of_day(readings, user_zone, rules)
+    insights["meal_relation"] = _meal_relations(readings)
+    insights["meal_relation_readings"] = sum(
+        1 for r in readings if r.relation_to_meal in MEAL_RELATIONS
+    )
+    insights["meal_types"] = dict(
+        sorted(Counter(r.meal_type for r in readings if r.meal_type != UNKNOWN).items())
+    )
+    insights["specimen_sources"] = dict(
+        sorted(Counter(r.specimen_source for r in readings).items())
+    )
+    insights["data_origins"] = sorted({r.origin for r in readings})
+    insights["targets"] = _targets(rules)
+    insights["targets_met"] = _targets_met(insights, rules)
+    return GlucoseAnalysis(insights, event_counts, start, end)
