@@ -1,0 +1,171 @@
+"""Per-session sleep metrics, by the definitions in the project's clinical reference.
+
+- time in bed (TIB) = session end - session start;
+- total sleep time (TST) = LIGHT + DEEP + REM + SLEEPING;
+- efficiency = TST / TIB;
+- sleep onset latency = first sleep stage's start - session start;
+- WASO = AWAKE + OUT_OF_BED between the first sleep stage's start and the last one's end;
+- stage percent = stage / (LIGHT + DEEP + REM);
+- an awakening is a run of touching AWAKE / OUT_OF_BED spans inside the WASO window lasting
+  longer than :data:`AWAKENING_MIN_MS`.
+
+Everything is computed in milliseconds on the clean hypnogram (:mod:`etl_sleep.stages`);
+rounding happens only when insights are built. A session without sleep stages has a time in
+bed and nothing else: every stage-based value is ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from etl_sleep.stages import (
+    ARCHITECTURE_STAGES,
+    SLEEP_STAGES,
+    WAKE_STAGES,
+    Hypnogram,
+    StageSpan,
+    clean_stages,
+    gaps,
+    stage_totals,
+)
+
+AWAKENING_MIN_MS = 5 * 60_000
+"""An awakening counts when it lasts longer than 5 minutes."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionMetrics:
+    """One sleep session's figures, unrounded."""
+
+    record_id: str
+    source: str
+    """The data origin's package name (``metadata.dataOriginPackageName``)."""
+    start_ms: int
+    end_ms: int
+    start_offset: str | None
+    end_offset: str | None
+    hypnogram: Hypnogram
+    stage_ms: Mapping[str, int]
+    covered_ms: int
+    gaps: tuple[tuple[int, int], ...]
+    total_sleep_ms: int | None
+    latency_ms: int | None
+    waso_ms: int | None
+    awake_ms: int | None
+    """All AWAKE + OUT_OF_BED time in the session, before sleep onset and after the final
+    awakening included."""
+    awakenings: int | None
+
+    @property
+    def time_in_bed_ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+    @property
+    def has_sleep_stages(self) -> bool:
+        """Whether any sleep stage was recorded, so that sleep time is measured at all."""
+        return self.total_sleep_ms is not None
+
+    @property
+    def has_architecture(self) -> bool:
+        """Whether LIGHT, DEEP or REM was recorded (not only unspecified SLEEPING)."""
+        return self.architecture_ms > 0
+
+    @property
+    def architecture_ms(self) -> int:
+        return sum(self.stage_ms[stage] for stage in ARCHITECTURE_STAGES)
+
+    @property
+    def efficiency(self) -> float | None:
+        """TST / TIB as a fraction, or ``None`` without sleep stages or time in bed."""
+        if self.total_sleep_ms is None or self.time_in_bed_ms <= 0:
+            return None
+        return self.total_sleep_ms / self.time_in_bed_ms
+
+    def stage_share(self, stage: str) -> float | None:
+        """``stage`` / (LIGHT + DEEP + REM) as a fraction, or ``None`` when that sum is 0."""
+        denominator = self.architecture_ms
+        if denominator <= 0:
+            return None
+        return self.stage_ms[stage] / denominator
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of the time in bed that stages cover, or ``None`` for a zero-length session."""
+        if self.time_in_bed_ms <= 0:
+            return None
+        return self.covered_ms / self.time_in_bed_ms
+
+    @property
+    def gap_ms(self) -> int:
+        return sum(end - start for start, end in self.gaps)
+
+
+def session_metrics(record: Mapping[str, Any]) -> SessionMetrics:
+    """The metrics of one ``SleepSessionRecord`` (end must not precede start)."""
+    metadata = record.get("metadata") or {}
+    start_ms = int(record["startTimeEpochMillis"])
+    end_ms = int(record["endTimeEpochMillis"])
+    if end_ms < start_ms:
+        raise ValueError("sleep session ends before it starts")
+    hypnogram = clean_stages(record.get("stages"), start_ms, end_ms)
+    spans = hypnogram.spans
+    totals = stage_totals(spans)
+    sleep_spans = [s for s in spans if s.stage in SLEEP_STAGES]
+
+    total_sleep: int | None = None
+    latency: int | None = None
+    waso: int | None = None
+    awake: int | None = None
+    awakenings: int | None = None
+    if sleep_spans:
+        onset = sleep_spans[0].start_ms
+        final_wake = sleep_spans[-1].end_ms
+        total_sleep = sum(s.duration_ms for s in sleep_spans)
+        latency = onset - start_ms
+        inside = [s for s in spans if onset <= s.start_ms and s.end_ms <= final_wake]
+        waso = sum(s.duration_ms for s in inside if s.stage in WAKE_STAGES)
+        awake = sum(totals[stage] for stage in WAKE_STAGES)
+        awakenings = _count_awakenings(inside)
+
+    return SessionMetrics(
+        record_id=str(metadata.get("id", "")),
+        source=str(metadata.get("dataOriginPackageName") or "unknown source"),
+        start_ms=start_ms,
+        end_ms=end_ms,
+        start_offset=record.get("startZoneOffsetId"),
+        end_offset=record.get("endZoneOffsetId"),
+        hypnogram=hypnogram,
+        stage_ms=totals,
+        covered_ms=sum(s.duration_ms for s in spans),
+        gaps=tuple(gaps(spans, start_ms, end_ms)),
+        total_sleep_ms=total_sleep,
+        latency_ms=latency,
+        waso_ms=waso,
+        awake_ms=awake,
+        awakenings=awakenings,
+    )
+
+
+def _count_awakenings(spans: list[StageSpan]) -> int:
+    """Runs of touching wake spans longer than :data:`AWAKENING_MIN_MS` (a gap ends a run)."""
+    count = 0
+    run_ms = 0
+    run_end: int | None = None
+    for span in spans:
+        if span.stage in WAKE_STAGES:
+            if run_end == span.start_ms:
+                run_ms += span.duration_ms
+            else:
+                count += run_ms > AWAKENING_MIN_MS
+                run_ms = span.duration_ms
+            run_end = span.end_ms
+            continue
+        if run_ms > AWAKENING_MIN_MS:
+            count += 1
+        run_ms = 0
+        run_end = None
+    if run_ms > AWAKENING_MIN_MS:
+        count += 1
+    return count
