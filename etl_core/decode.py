@@ -134,12 +134,25 @@ def _check(reader_schema: Mapping[str, Any], writer_schema: Mapping[str, Any]) -
     if result.compatibility is avro.compatibility.SchemaCompatibilityType.compatible:
         return ()
     kinds = sorted({kind.value for kind in result.incompatibilities})
+    places = sorted(
+        _describe_location(str(loc), reader_schema) for loc in result.locations if loc != "/"
+    )
+    where = f" at {', '.join(places)}" if places else ""
     reasons = [
-        f"{kind}: {', '.join(sorted(map(str, result.messages)))} "
-        f"at {', '.join(sorted(map(str, result.locations)))}"
-        for kind in kinds
+        f"{kind}: {', '.join(sorted(map(str, result.messages)))}{where}" for kind in kinds
     ]
     return tuple(reasons) or ("incompatible",)
+
+
+def _describe_location(location: str, reader_schema: Mapping[str, Any]) -> str:
+    """``/fields/3/type`` -> ``field temperatureInCelsius (/fields/3/type)``."""
+    parts = location.strip("/").split("/")
+    if len(parts) >= 2 and parts[0] == "fields" and parts[1].isdigit():
+        fields = reader_schema.get("fields", [])
+        index = int(parts[1])
+        if index < len(fields) and isinstance(fields[index], Mapping):
+            return f"field {fields[index].get('name')} ({location})"
+    return location
 
 
 def _reason(exc: BaseException) -> str:

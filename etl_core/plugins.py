@@ -193,7 +193,8 @@ def load_plugins(
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginLoadError(
-            f"plugin {exc.plugin_name!r} implements a hook that does not exist ({exc}); "
+            f"plugin {manager.get_name(exc.plugin)!r} implements a hook that does not exist "
+            f"({exc}); "
             "see etl_core.hookspecs for the hook names"
         ) from exc
 

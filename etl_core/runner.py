@@ -142,7 +142,7 @@ def run_embedded(
                     user_id=user_id,
                     user=user,
                 )
-                outcome = pipeline.run(job)
+                outcome = _run_with_retries(pipeline, job)
             report.outcomes.append(outcome)
             if on_progress:
                 on_progress(item, outcome)
@@ -154,6 +154,19 @@ def run_embedded(
         dedup.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _run_with_retries(pipeline: Pipeline, job: Job, budget_seconds: float = 60.0) -> Outcome:
+    """Retry what may succeed later (another process holds the file, a locked database) with
+    backoff; several ``etl run`` processes may share one output folder."""
+    deadline = time.monotonic() + budget_seconds
+    delay = 0.05
+    outcome = pipeline.run(job)
+    while outcome.retriable and time.monotonic() < deadline:
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
+        outcome = pipeline.run(job)
+    return outcome
 
 
 def _too_large(item: InputFile, size: int, settings: Settings) -> Outcome:

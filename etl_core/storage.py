@@ -12,7 +12,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Protocol
 
 
@@ -32,8 +32,7 @@ def check_key(key: str) -> str:
     """Return ``key`` if it is a safe relative object key, else raise :class:`UnsafeKeyError`."""
     if not key or key.startswith("/") or "\\" in key or "\x00" in key:
         raise UnsafeKeyError(f"unsafe object key: {key!r}")
-    parts = PurePosixPath(key).parts
-    if any(part in ("..", ".", "") for part in parts) or key.endswith("/"):
+    if any(part in ("..", ".", "") for part in key.split("/")):
         raise UnsafeKeyError(f"unsafe object key: {key!r}")
     return key
 

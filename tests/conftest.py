@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from etl_core.dedup import SqlDedupStore
+from etl_core.pipeline import Pipeline
+from etl_core.plugins import ENTRY_POINT_GROUP, PluginRegistry, load_plugins
+from etl_core.settings import Settings
+from etl_core.storage import LocalObjectStore
+from etl_core.testing import real_samples_dir
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    folder = real_samples_dir()
+    if folder is None:
+        pytest.skip("the real samples (../shared/samples/health-connect) are not beside the checkout")
+    return folder
+
+
+def temperature_entry_point() -> importlib.metadata.EntryPoint:
+    return importlib.metadata.EntryPoint(
+        name="temperature", value="tests.support.temperature_plugin", group=ENTRY_POINT_GROUP
+    )
+
+
+@pytest.fixture
+def temperature_registry() -> PluginRegistry:
+    return load_plugins(entry_points=[temperature_entry_point()])
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(_env_file=None, pseudonym_key="test-key")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def make_pipeline(
+    tmp_path: Path, settings: Settings, temperature_registry: PluginRegistry
+) -> Callable[..., Pipeline]:
+    stores: list[SqlDedupStore] = []
+
+    def build(registry: PluginRegistry | None = None, **overrides: object) -> Pipeline:
+        dedup = SqlDedupStore.sqlite_file(tmp_path / "state" / "dedup.sqlite")
+        stores.append(dedup)
+        configured = settings.model_copy(update=overrides)
+        return Pipeline(
+            registry or temperature_registry, LocalObjectStore(tmp_path / "out"), dedup, configured
+        )
+
+    yield build  # type: ignore[misc]
+    for store in stores:
+        store.close()

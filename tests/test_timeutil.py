@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from datetime import UTC, date, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from etl_core.timeutil import (
+    UnknownZoneError,
+    batch_bounds,
+    describe_zone_use,
+    parse_offset,
+    resolve_tz,
+    split_by_local_day,
+    to_local,
+)
+
+# 2025-09-20T04:00:00Z
+INSTANT_MS = 1_758_340_800_000
+
+
+@pytest.mark.parametrize(
+    ("offset_id", "expected"),
+    [
+        ("-05:00", timezone(timedelta(hours=-5))),
+        ("+05:30", timezone(timedelta(hours=5, minutes=30))),
+        ("+00:00", UTC),
+        ("Z", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_offset(offset_id: str | None, expected: timezone | None) -> None:
+    assert parse_offset(offset_id) == expected
+
+
+@pytest.mark.parametrize("bad", ["EST", "+25:00", "5", "--05:00"])
+def test_parse_offset_refuses_nonsense(bad: str) -> None:
+    with pytest.raises(UnknownZoneError):
+        parse_offset(bad)
+
+
+def test_z_falls_back_to_user_zone_then_utc() -> None:
+    chicago = ZoneInfo("America/Chicago")
+    assert resolve_tz("Z", chicago) is chicago
+    assert resolve_tz(None, None) is UTC
+    assert resolve_tz("-05:00", chicago) == timezone(timedelta(hours=-5))
+    assert to_local(INSTANT_MS, "Z", chicago).hour == 23  # CDT is UTC-5 in September
+    assert to_local(INSTANT_MS, "+05:30", None).hour == 9
+
+
+def test_split_by_local_day_prorates_at_local_midnight() -> None:
+    tz = timezone(timedelta(hours=-5))
+    # 22:00 on the 19th to 02:00 on the 20th, local.
+    start = INSTANT_MS - 3 * 3_600_000 + 0  # 01:00Z = 20:00 local on the 19th
+    shares = split_by_local_day(start, start + 6 * 3_600_000, tz)
+    assert [s.day for s in shares] == [date(2025, 9, 19), date(2025, 9, 20)]
+    assert [s.duration_ms for s in shares] == [4 * 3_600_000, 2 * 3_600_000]
+
+
+def test_split_by_local_day_handles_dst_day() -> None:
+    zone = ZoneInfo("America/New_York")
+    # 2025-11-02 is 25 hours long in New York.
+    start = 1_762_056_000_000  # 2025-11-02T04:00Z = 00:00 EDT
+    shares = split_by_local_day(start, start + 25 * 3_600_000, zone)
+    assert len(shares) == 1
+    assert shares[0].duration_ms == 25 * 3_600_000
+
+
+def test_describe_zone_use_names_every_source() -> None:
+    assert describe_zone_use(["-05:00", "-05:00"], None) == "-05:00 (record offsets)"
+    assert describe_zone_use(["-05:00", "-04:00"], None) == "-05:00, -04:00 (record offsets)"
+    assert describe_zone_use(["Z"], ZoneInfo("Asia/Kolkata")) == (
+        "Asia/Kolkata (user setting; records carry no offset)"
+    )
+    assert "UTC" in describe_zone_use([None], None)
+
+
+def test_batch_bounds_uses_each_records_offset() -> None:
+    records = [
+        {"startTimeEpochMillis": INSTANT_MS, "endTimeEpochMillis": INSTANT_MS + 60_000,
+         "startZoneOffsetId": "-05:00", "endZoneOffsetId": "-04:00"},
+    ]
+    bounds = batch_bounds(records, ("startTimeEpochMillis", "endTimeEpochMillis"), None)
+    assert bounds is not None
+    assert bounds[0].isoformat() == "2025-09-19T23:00:00-05:00"
+    assert bounds[1].isoformat() == "2025-09-20T00:01:00-04:00"
