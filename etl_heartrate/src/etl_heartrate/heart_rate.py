@@ -1,0 +1,211 @@
+"""Heart-rate metrics over a flattened sample series. Pure functions, full precision."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from itertools import groupby
+
+from etl_heartrate.rules import (
+    ACSM_ZONES,
+    DAY_MINUTES,
+    MINUTE_MS,
+    MODERATE_FRACTION_OF_HR_MAX,
+    HeartRateZone,
+    RestingRule,
+    SustainRule,
+)
+from etl_heartrate.samples import HeartRateSample
+
+
+@dataclass(frozen=True, slots=True)
+class SustainedRun:
+    """A sustained stretch of samples beyond a threshold (an episode or a bout)."""
+
+    start_ms: int
+    end_ms: int
+    samples: int
+    mean_bpm: float
+    min_bpm: float
+    max_bpm: float
+    zone: tzinfo
+
+    @property
+    def duration_minutes(self) -> float:
+        return (self.end_ms - self.start_ms) / MINUTE_MS
+
+
+def sustained_runs(
+    samples: Sequence[HeartRateSample],
+    beyond_threshold: Callable[[float], bool],
+    rule: SustainRule,
+) -> list[SustainedRun]:
+    """Runs of time-ordered samples that all satisfy ``beyond_threshold`` and meet ``rule``.
+
+    One sample that fails the threshold, or a gap longer than the rule allows, ends a run.
+    """
+    runs: list[SustainedRun] = []
+    current: list[HeartRateSample] = []
+
+    def close() -> None:
+        if (
+            len(current) >= rule.min_samples
+            and current[-1].time_ms - current[0].time_ms >= rule.min_duration_ms
+        ):
+            values = [s.bpm for s in current]
+            runs.append(
+                SustainedRun(
+                    start_ms=current[0].time_ms,
+                    end_ms=current[-1].time_ms,
+                    samples=len(current),
+                    mean_bpm=math.fsum(values) / len(values),
+                    min_bpm=min(values),
+                    max_bpm=max(values),
+                    zone=current[0].zone,
+                )
+            )
+        current.clear()
+
+    max_gap = rule.max_gap_ms
+    for sample in samples:
+        if not beyond_threshold(sample.bpm):
+            close()
+            continue
+        if current and sample.time_ms - current[-1].time_ms > max_gap:
+            close()
+        current.append(sample)
+    close()
+    return runs
+
+
+def minute_means(samples: Sequence[HeartRateSample]) -> dict[int, float]:
+    """Mean bpm of each clock minute (epoch minute number) that holds at least one sample."""
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for sample in samples:
+        minute = sample.time_ms // MINUTE_MS
+        sums[minute] = sums.get(minute, 0.0) + sample.bpm
+        counts[minute] = counts.get(minute, 0) + 1
+    return {minute: sums[minute] / counts[minute] for minute in sums}
+
+
+@dataclass(frozen=True, slots=True)
+class RestingWindow:
+    """The lowest qualifying rolling-window mean of one day."""
+
+    mean_bpm: float
+    start_minute: int
+    """Epoch minute number of the window's first minute."""
+    minutes_covered: int
+
+
+def lowest_window(means_by_minute: Mapping[int, float], rule: RestingRule) -> RestingWindow | None:
+    """The window of ``rule.window_minutes`` consecutive minutes with the lowest mean of minute
+    means, among windows with enough minutes covered; the earliest one on ties."""
+    if not means_by_minute:
+        return None
+    width = rule.window_minutes
+    first, last = min(means_by_minute), max(means_by_minute)
+    best: RestingWindow | None = None
+    for start in range(first - width + 1, last + 1):
+        values = [
+            means_by_minute[m] for m in range(start, start + width) if m in means_by_minute
+        ]
+        if len(values) < rule.min_window_minutes_covered:
+            continue
+        mean = math.fsum(values) / len(values)
+        if best is None or mean < best.mean_bpm:
+            best = RestingWindow(mean, start, len(values))
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class DaySummary:
+    """One local day of samples."""
+
+    day: date
+    zone: tzinfo
+    samples: int
+    minutes_covered: int
+    mean_bpm: float
+    min_bpm: float
+    max_bpm: float
+    resting: RestingWindow | None
+    """``None`` when the day is too sparsely covered or no window has enough minutes."""
+    enough_coverage: bool
+
+    @property
+    def coverage_fraction(self) -> float:
+        return self.minutes_covered / DAY_MINUTES
+
+
+def daily_summaries(samples: Sequence[HeartRateSample], rule: RestingRule) -> list[DaySummary]:
+    """Per local day: counts, coverage, mean, range and resting heart rate."""
+    by_day: dict[date, list[HeartRateSample]] = {}
+    for sample in samples:
+        by_day.setdefault(sample.day, []).append(sample)
+    summaries: list[DaySummary] = []
+    for day in sorted(by_day):
+        day_samples = by_day[day]
+        values = [s.bpm for s in day_samples]
+        means = minute_means(day_samples)
+        enough = len(means) >= rule.min_day_minutes_covered
+        summaries.append(
+            DaySummary(
+                day=day,
+                zone=day_samples[0].zone,
+                samples=len(day_samples),
+                minutes_covered=len(means),
+                mean_bpm=math.fsum(values) / len(values),
+                min_bpm=min(values),
+                max_bpm=max(values),
+                resting=lowest_window(means, rule) if enough else None,
+                enough_coverage=enough,
+            )
+        )
+    return summaries
+
+
+def age_predicted_max(age_years: int) -> int:
+    """HRmax = 220 - age (the formula behind the ACSM %HRmax bands)."""
+    return 220 - age_years
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneTime:
+    zone: HeartRateZone
+    low_bpm: float | None
+    high_bpm: float | None
+    minutes: int
+
+
+def zone_bounds(zone: HeartRateZone, hr_max: float) -> tuple[float | None, float | None]:
+    low = None if zone.low_fraction is None else zone.low_fraction * hr_max
+    high = None if zone.high_fraction is None else zone.high_fraction * hr_max
+    return low, high
+
+
+def time_in_zones(means_by_minute: Mapping[int, float], hr_max: float) -> list[ZoneTime]:
+    """Monitored minutes per ACSM band, each minute classed by its mean bpm."""
+    result: list[ZoneTime] = []
+    for zone in ACSM_ZONES:
+        low, high = zone_bounds(zone, hr_max)
+        minutes = sum(
+            1
+            for value in means_by_minute.values()
+            if (low is None or value >= low) and (high is None or value < high)
+        )
+        result.append(ZoneTime(zone, low, high, minutes))
+    return result
+
+
+def moderate_threshold(hr_max: float) -> float:
+    return MODERATE_FRACTION_OF_HR_MAX * hr_max
+
+
+def samples_by_day(samples: Sequence[HeartRateSample]) -> dict[date, list[HeartRateSample]]:
+    """Samples grouped by local day, in time order within each day."""
+    ordered = sorted(samples, key=lambda s: (s.day, s.time_ms))
+    return {day: list(group) for day, group in groupby(ordered, key=lambda s: s.day)}

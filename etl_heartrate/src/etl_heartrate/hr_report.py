@@ -1,0 +1,573 @@
+"""Heart rate: metrics -> rounded insights -> narrative and summary.
+
+Every figure the narrative prints is read back from the insights dictionary built here, so the
+text can only state values the insights hold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from etl_core.timeutil import describe_zone_use
+from etl_heartrate.formatting import (
+    app_name,
+    bpm_value,
+    clock,
+    date_and_clock,
+    join_words,
+    local_datetime,
+    local_iso,
+    plural,
+    round1,
+    show,
+)
+from etl_heartrate.heart_rate import (
+    DaySummary,
+    SustainedRun,
+    age_predicted_max,
+    daily_summaries,
+    minute_means,
+    moderate_threshold,
+    sustained_runs,
+    time_in_zones,
+)
+from etl_heartrate.rules import ACSM_ZONES, HOUR_MS, MINUTE_MS, HeartRateRules, SustainRule
+from etl_heartrate.samples import SampleSeries
+
+Insights = dict[str, Any]
+
+MAX_EPISODES_LISTED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class HeartRateReport:
+    narrative: str
+    insights: Insights
+    summary: str
+    events: dict[str, int]
+    data_start: datetime | None
+    data_end: datetime | None
+
+
+def _run_insight(run: SustainedRun) -> dict[str, Any]:
+    return {
+        "start": local_iso(run.start_ms, run.zone),
+        "end": local_iso(run.end_ms, run.zone),
+        "duration_minutes": round1(run.duration_minutes),
+        "samples": run.samples,
+        "mean_bpm": round1(run.mean_bpm),
+        "min_bpm": bpm_value(run.min_bpm),
+        "max_bpm": bpm_value(run.max_bpm),
+    }
+
+
+def _rule_insight(rule: SustainRule) -> dict[str, Any]:
+    return {
+        "min_duration_minutes": bpm_value(rule.min_duration_minutes),
+        "min_samples": rule.min_samples,
+        "max_gap_minutes": bpm_value(rule.max_gap_minutes),
+    }
+
+
+def _day_insight(summary: DaySummary) -> dict[str, Any]:
+    resting = summary.resting
+    if resting is None:
+        reason = (
+            "too little coverage" if not summary.enough_coverage
+            else "no window with enough monitored minutes"
+        )
+    else:
+        reason = None
+    return {
+        "date": summary.day.isoformat(),
+        "samples": summary.samples,
+        "monitored_minutes": summary.minutes_covered,
+        "coverage_percent": round1(100 * summary.coverage_fraction),
+        "mean_bpm": round1(summary.mean_bpm),
+        "min_bpm": bpm_value(summary.min_bpm),
+        "max_bpm": bpm_value(summary.max_bpm),
+        "resting_bpm": None if resting is None else round1(resting.mean_bpm),
+        "resting_window_start": (
+            None if resting is None else local_iso(resting.start_minute * MINUTE_MS, summary.zone)
+        ),
+        "resting_window_minutes_monitored": None if resting is None else resting.minutes_covered,
+        "resting_unavailable_reason": reason,
+    }
+
+
+def _zones_insight(
+    series: SampleSeries, age_years: int | None, rules: HeartRateRules
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str | None]:
+    """(zones, activity bouts, reason they are missing)."""
+    if age_years is None:
+        return None, None, "no age provided"
+    if not rules.min_age_for_zones <= age_years <= rules.max_age_for_zones:
+        return None, None, "age outside the adult range the formulas are defined for"
+    hr_max = age_predicted_max(age_years)
+    means = minute_means(series.samples)
+    monitored = len(means)
+    bands = []
+    for zone_time in time_in_zones(means, hr_max):
+        bands.append(
+            {
+                "name": zone_time.zone.name,
+                "low_percent_of_max": zone_time.zone.label_low_pct,
+                "high_percent_of_max": zone_time.zone.label_high_pct,
+                "low_bpm": None if zone_time.low_bpm is None else round1(zone_time.low_bpm),
+                "high_bpm": None if zone_time.high_bpm is None else round1(zone_time.high_bpm),
+                "minutes": zone_time.minutes,
+                "percent": round1(100 * zone_time.minutes / monitored) if monitored else None,
+            }
+        )
+    zones = {
+        "hr_max_bpm": hr_max,
+        "hr_max_formula": "220 - age",
+        "monitored_minutes": monitored,
+        "bands": bands,
+    }
+    threshold = moderate_threshold(hr_max)
+    runs = sustained_runs(series.samples, lambda bpm: bpm >= threshold, rules.bout)
+    bouts = {
+        "threshold_bpm": round1(threshold),
+        "threshold_percent_of_max": ACSM_ZONES[1].label_low_pct,
+        "rule": _rule_insight(rules.bout),
+        "count": len(runs),
+        "total_minutes": round1(math.fsum(r.duration_minutes for r in runs)),
+        "bouts": [_run_insight(r) for r in runs],
+    }
+    return zones, bouts, None
+
+
+def build_insights(
+    series: SampleSeries,
+    user_zone: ZoneInfo | None,
+    age_years: int | None,
+    rules: HeartRateRules,
+) -> Insights:
+    samples = series.samples
+    days = daily_summaries(samples, rules.resting)
+    resting_values = [d.resting.mean_bpm for d in days if d.resting is not None]
+    tachycardia = sustained_runs(
+        samples, lambda bpm: bpm > rules.tachycardia_above_bpm, rules.episode
+    )
+    bradycardia = sustained_runs(
+        samples, lambda bpm: bpm < rules.bradycardia_below_bpm, rules.episode
+    )
+    zones, bouts, zones_missing = _zones_insight(series, age_years, rules)
+    values = [s.bpm for s in samples]
+    first, last = (samples[0], samples[-1]) if samples else (None, None)
+    resting_bpm = (
+        round1(math.fsum(resting_values) / len(resting_values)) if resting_values else None
+    )
+    return {
+        "record_type": "HeartRateRecord",
+        "records": series.records,
+        "samples": len(samples),
+        "start": None if first is None else local_iso(first.time_ms, first.zone),
+        "end": None if last is None else local_iso(last.time_ms, last.zone),
+        "span_hours": (
+            None if first is None or last is None
+            else round1((last.time_ms - first.time_ms) / HOUR_MS)
+        ),
+        "mean_bpm": round1(math.fsum(values) / len(values)) if values else None,
+        "min_bpm": bpm_value(min(values)) if values else None,
+        "max_bpm": bpm_value(max(values)) if values else None,
+        "resting_bpm": resting_bpm,
+        "resting_status": _resting_status(resting_bpm, rules),
+        "resting_days": len(resting_values),
+        "resting_window_minutes": rules.resting.window_minutes,
+        "resting_rule": {
+            "window_minutes": rules.resting.window_minutes,
+            "min_window_minutes_monitored": rules.resting.min_window_minutes_covered,
+            "min_day_coverage_percent": round1(100 * rules.resting.min_day_coverage),
+            "min_day_minutes_monitored": rules.resting.min_day_minutes_covered,
+        },
+        "sources": series.by_origin(),
+        "timezone": describe_zone_use(series.offset_ids, user_zone),
+        "daily": [_day_insight(d) for d in days],
+        "tachycardia_episodes": len(tachycardia),
+        "bradycardia_episodes": len(bradycardia),
+        "episode_rule": _rule_insight(rules.episode),
+        "episodes": {
+            "tachycardia": [_run_insight(r) for r in tachycardia],
+            "bradycardia": [_run_insight(r) for r in bradycardia],
+        },
+        "samples_above_tachycardia_threshold": sum(
+            1 for v in values if v > rules.tachycardia_above_bpm
+        ),
+        "samples_below_bradycardia_threshold": sum(
+            1 for v in values if v < rules.bradycardia_below_bpm
+        ),
+        "thresholds": {
+            "tachycardia_above_bpm": rules.tachycardia_above_bpm,
+            "bradycardia_below_bpm": rules.bradycardia_below_bpm,
+            "resting_normal_low_bpm": rules.resting_normal_low_bpm,
+            "resting_normal_high_bpm": rules.resting_normal_high_bpm,
+            "valid_low_bpm": rules.valid_low_bpm,
+            "valid_high_bpm": rules.valid_high_bpm,
+            "zones_min_age_years": rules.min_age_for_zones,
+        },
+        "age_years": age_years,
+        "zones": zones,
+        "activity_bouts": bouts,
+        "zones_unavailable_reason": zones_missing,
+        "data_quality": {
+            "duplicate_samples_dropped": series.duplicates_dropped,
+            "out_of_range_samples_dropped": series.out_of_range_dropped,
+            "malformed_samples_dropped": series.malformed_dropped,
+        },
+        "definitions": {
+            "resting_bpm": (
+                "mean of the qualifying days' lowest rolling 30-minute means of per-minute "
+                "average heart rate"
+            ),
+            "bradycardia": "below 50 bpm, as in the 2018 ACC/AHA/HRS bradycardia guideline",
+            "zones": "ACSM intensity bands as percent of age-predicted maximum (220 - age)",
+        },
+    }
+
+
+def _resting_status(resting_bpm: float | None, rules: HeartRateRules) -> str | None:
+    if resting_bpm is None:
+        return None
+    if resting_bpm < rules.resting_normal_low_bpm:
+        return "below"
+    if resting_bpm > rules.resting_normal_high_bpm:
+        return "above"
+    return "within"
+
+
+# -- Narrative ---------------------------------------------------------------------------------
+
+
+def _sources_phrase(sources: Mapping[str, int]) -> str:
+    parts = [f"{app_name(origin)} ({plural(count, 'sample')})" for origin, count in sources.items()]
+    return join_words(parts)
+
+
+def _overview(ins: Insights) -> str:
+    start, end = ins["start"], ins["end"]
+    sources = ins["sources"]
+    text = (
+        f"Heart rate was recorded in {plural(ins['samples'], 'sample')} over "
+        f"{show(ins['span_hours'])} hours, from {date_and_clock(start)} to "
+        f"{date_and_clock(end)} local time (read in {ins['timezone']}). "
+    )
+    if len(sources) > 1:
+        text += f"The samples came from {len(sources)} sources: {_sources_phrase(sources)}. "
+    else:
+        origin = next(iter(sources))
+        text += f"All samples came from {app_name(origin)}. "
+    text += (
+        f"The mean of all samples was {show(ins['mean_bpm'])} bpm, ranging from "
+        f"{show(ins['min_bpm'])} to {show(ins['max_bpm'])} bpm."
+    )
+    return text
+
+
+def _resting_paragraph(ins: Insights) -> str:
+    rule = ins["resting_rule"]
+    definition = (
+        f"the lowest {rule['window_minutes']}-minute rolling mean of a local day; windows need at "
+        f"least {rule['min_window_minutes_monitored']} monitored minutes and days at least "
+        f"{show(rule['min_day_coverage_percent'])}% of their minutes monitored"
+    )
+    daily = ins["daily"]
+    qualifying = [d for d in daily if d["resting_bpm"] is not None]
+    lacking = [d for d in daily if d["resting_bpm"] is None]
+    if not qualifying:
+        best = max(daily, key=lambda d: d["coverage_percent"])
+        text = (
+            f"Resting heart rate ({definition}) is unavailable: no day had enough coverage; the "
+            f"best covered, {best['date']}, had {show(best['coverage_percent'])}% of its minutes "
+            f"monitored."
+        )
+        if best["resting_unavailable_reason"] == "no window with enough monitored minutes":
+            text = (
+                f"Resting heart rate ({definition}) is unavailable: no day had a window with "
+                f"enough monitored minutes."
+            )
+        return text
+    day_parts = [
+        f"{show(d['resting_bpm'])} bpm on {d['date']} (window from "
+        f"{clock(d['resting_window_start'])})"
+        for d in qualifying
+    ]
+    if len(qualifying) == 1:
+        text = f"Resting heart rate ({definition}) was {day_parts[0]}."
+    else:
+        text = (
+            f"Resting heart rate ({definition}) averaged {show(ins['resting_bpm'])} bpm over "
+            f"{len(qualifying)} days: {join_words(day_parts)}."
+        )
+    thresholds = ins["thresholds"]
+    normal = f"{thresholds['resting_normal_low_bpm']}-{thresholds['resting_normal_high_bpm']} bpm"
+    status = ins["resting_status"]
+    if status == "within":
+        text += f" That is within the usual adult resting range of {normal}."
+    elif status == "below":
+        text += (
+            f" That is below the usual adult resting range of {normal}; a wearable's lowest "
+            f"{rule['window_minutes']}-minute mean often falls during sleep and below a seated "
+            f"clinic reading."
+        )
+        if ins["resting_bpm"] < thresholds["bradycardia_below_bpm"]:
+            text += (
+                f" It is also below {thresholds['bradycardia_below_bpm']} bpm, the bradycardia "
+                f"threshold of the 2018 ACC/AHA/HRS guideline; it may be worth reviewing with a "
+                f"clinician alongside symptoms, fitness and medication."
+            )
+    else:
+        text += (
+            f" That is above the usual adult resting range of {normal} even at its lowest; it may "
+            f"be worth reviewing with a clinician."
+        )
+    for reason, wording in (
+        ("too little coverage", "too little coverage"),
+        ("no window with enough monitored minutes", "no window with enough monitored minutes"),
+    ):
+        days = [d for d in lacking if d["resting_unavailable_reason"] == reason]
+        if days:
+            listed = join_words(
+                [f"{d['date']} ({show(d['coverage_percent'])}% of minutes monitored)" for d in days]
+            )
+            verb = "has" if len(days) == 1 else "have"
+            text += f" {listed} {verb} no resting value: {wording}."
+    return text
+
+
+def _daily_paragraph(ins: Insights, rules: HeartRateRules) -> str | None:
+    daily = ins["daily"]
+    if len(daily) < 2:
+        return None
+    if len(daily) > rules.max_daily_rows_in_narrative:
+        return (
+            f"The samples fall on {len(daily)} local days; the per-day figures are in the "
+            f"structured insights."
+        )
+    parts = [
+        f"{d['date']}, {plural(d['samples'], 'sample')} with {show(d['coverage_percent'])}% of "
+        f"minutes monitored, mean {show(d['mean_bpm'])} bpm (range {show(d['min_bpm'])}-"
+        f"{show(d['max_bpm'])})"
+        for d in daily
+    ]
+    return f"By local day: {'; '.join(parts)}."
+
+
+def _episode_list(runs: Sequence[Mapping[str, Any]], extreme_key: str, word: str) -> str:
+    parts = [
+        f"{date_and_clock(r['start'])} to {clock(r['end'])} ({show(r['duration_minutes'])} "
+        f"minutes, {word} {show(r[extreme_key])} bpm)"
+        for r in runs[:MAX_EPISODES_LISTED]
+    ]
+    text = join_words(parts)
+    if len(runs) > MAX_EPISODES_LISTED:
+        text += f", and {len(runs) - MAX_EPISODES_LISTED} more listed in the insights"
+    return text
+
+
+def _capitalised(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}" if text else text
+
+
+def _episodes_paragraph(ins: Insights) -> str:
+    rule = ins["episode_rule"]
+    thresholds = ins["thresholds"]
+    high, low = thresholds["tachycardia_above_bpm"], thresholds["bradycardia_below_bpm"]
+    definition = (
+        f"at least {rule['min_samples']} consecutive samples spanning at least "
+        f"{show(rule['min_duration_minutes'])} minutes, with no gap over "
+        f"{show(rule['max_gap_minutes'])} minutes"
+    )
+    tachy, brady = ins["episodes"]["tachycardia"], ins["episodes"]["bradycardia"]
+    sentences: list[str] = []
+    if not tachy and not brady:
+        sentences.append(
+            f"No sustained period above {high} bpm or below {low} bpm was found (sustained: "
+            f"{definition})."
+        )
+    else:
+        sentences.append(f"A sustained period means {definition}.")
+        if tachy:
+            sentences.append(
+                f"{_capitalised(plural(len(tachy), 'sustained period'))} above {high} bpm: "
+                f"{_episode_list(tachy, 'max_bpm', 'peak')}; without activity context these may "
+                f"reflect exercise or exertion."
+            )
+        else:
+            sentences.append(f"No sustained period above {high} bpm was found.")
+        if brady:
+            sentences.append(
+                f"{_capitalised(plural(len(brady), 'sustained period'))} below {low} bpm: "
+                f"{_episode_list(brady, 'min_bpm', 'lowest')}; these may reflect sleep or "
+                f"fitness, and could be reviewed with a clinician if symptoms occur."
+            )
+        else:
+            sentences.append(f"No sustained period below {low} bpm was found.")
+    above = ins["samples_above_tachycardia_threshold"]
+    below = ins["samples_below_bradycardia_threshold"]
+    isolated = []
+    if above:
+        isolated.append(f"{plural(above, 'sample')} above {high} bpm")
+    if below:
+        isolated.append(f"{plural(below, 'sample')} below {low} bpm")
+    if isolated:
+        listed = join_words(isolated)
+        verb = "was" if above + below == 1 else "were"
+        if tachy or brady:
+            sentences.append(f"In all, {listed} {verb} recorded.")
+        else:
+            sentences.append(
+                f"{listed[0].upper()}{listed[1:]} {verb} recorded only as isolated readings, too "
+                f"brief to count as episodes."
+            )
+    return " ".join(sentences)
+
+
+def _zones_paragraph(ins: Insights) -> str:
+    zones, bouts = ins["zones"], ins["activity_bouts"]
+    if zones is None or bouts is None:
+        if ins["age_years"] is None:
+            return (
+                "Heart-rate zones and elevated-activity bouts need the person's age (for the "
+                "age-predicted maximum heart rate); no age was provided, so neither is reported."
+            )
+        return (
+            f"Heart-rate zones and elevated-activity bouts are not reported: the age-based "
+            f"formulas are adult definitions (from {ins['thresholds']['zones_min_age_years']} "
+            f"years) and the stated age is outside that range."
+        )
+    bands = zones["bands"]
+    next_low = {
+        band["name"]: following["low_percent_of_max"]
+        for band, following in pairwise(bands)
+    }
+    band_parts = []
+    for band in bands:
+        if band["low_percent_of_max"] is None:
+            scope = f"under {next_low[band['name']]}% of maximum"
+        elif band["high_percent_of_max"] is None:
+            scope = f"{band['low_percent_of_max']}% of maximum or more"
+        else:
+            scope = f"{band['low_percent_of_max']}-{band['high_percent_of_max']}%"
+        band_parts.append(f"{show(band['percent'])}% {band['name']} ({scope})")
+    text = (
+        f"With the stated age of {ins['age_years']} years, the age-predicted maximum heart rate "
+        f"({zones['hr_max_formula']}) is {zones['hr_max_bpm']} bpm. Of "
+        f"{plural(zones['monitored_minutes'], 'monitored minute')}, by ACSM bands: "
+        f"{join_words(band_parts)}."
+    )
+    rule = bouts["rule"]
+    bout_definition = (
+        f"at least {show(bouts['threshold_bpm'])} bpm, {bouts['threshold_percent_of_max']}% of "
+        f"maximum, over at least {rule['min_samples']} consecutive samples and "
+        f"{show(rule['min_duration_minutes'])} minutes"
+    )
+    if bouts["count"] == 0:
+        text += f" No elevated-activity bout ({bout_definition}) was found."
+    else:
+        parts = [
+            f"{date_and_clock(b['start'])} to {clock(b['end'])} ({show(b['duration_minutes'])} "
+            f"minutes, mean {show(b['mean_bpm'])} bpm)"
+            for b in bouts["bouts"][:MAX_EPISODES_LISTED]
+        ]
+        listed = join_words(parts)
+        if bouts["count"] > MAX_EPISODES_LISTED:
+            listed += f", and {bouts['count'] - MAX_EPISODES_LISTED} more listed in the insights"
+        text += (
+            f" {_capitalised(plural(bouts['count'], 'elevated-activity bout'))} "
+            f"({bout_definition}) totalled "
+            f"{show(bouts['total_minutes'])} minutes: {listed}."
+        )
+    return text
+
+
+def _quality_paragraph(ins: Insights) -> str | None:
+    quality = ins["data_quality"]
+    thresholds = ins["thresholds"]
+    parts = []
+    if quality["out_of_range_samples_dropped"]:
+        parts.append(
+            f"{plural(quality['out_of_range_samples_dropped'], 'sample')} outside the "
+            f"{thresholds['valid_low_bpm']}-{thresholds['valid_high_bpm']} bpm range Health "
+            f"Connect accepts"
+        )
+    if quality["malformed_samples_dropped"]:
+        parts.append(
+            f"{plural(quality['malformed_samples_dropped'], 'sample')} without a usable time or "
+            f"value"
+        )
+    if quality["duplicate_samples_dropped"]:
+        parts.append(
+            f"{plural(quality['duplicate_samples_dropped'], 'exact duplicate sample')} from "
+            f"overlapping records"
+        )
+    if not parts:
+        return None
+    return f"Left out of every figure: {join_words(parts)}."
+
+
+def build_narrative(ins: Insights, rules: HeartRateRules) -> str:
+    if ins["samples"] == 0:
+        text = (
+            f"The file holds {plural(ins['records'], 'heart-rate record')} but no usable sample, "
+            f"so nothing can be said about heart rate."
+        )
+        quality = _quality_paragraph(ins)
+        return f"{text} {quality}" if quality else text
+    paragraphs = [
+        _overview(ins),
+        _resting_paragraph(ins),
+        _daily_paragraph(ins, rules),
+        _episodes_paragraph(ins),
+        _zones_paragraph(ins),
+        _quality_paragraph(ins),
+    ]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def build_summary(ins: Insights) -> str:
+    """The training example's input: the data as compact facts, no interpretation."""
+    if ins["samples"] == 0:
+        return f"HeartRateRecord: {ins['records']} records, no usable samples."
+    sources = ", ".join(f"{origin} {count}" for origin, count in ins["sources"].items())
+    days = "; ".join(
+        f"{d['date']}: {d['samples']} samples, {d['monitored_minutes']} minutes monitored, "
+        f"bpm min {show(d['min_bpm'])} mean {show(d['mean_bpm'])} max {show(d['max_bpm'])}"
+        for d in ins["daily"]
+    )
+    age = "unknown" if ins["age_years"] is None else str(ins["age_years"])
+    return (
+        f"HeartRateRecord: {ins['records']} records, {ins['samples']} samples ({sources}); "
+        f"{ins['start']} to {ins['end']} ({show(ins['span_hours'])} h; {ins['timezone']}); "
+        f"bpm min {show(ins['min_bpm'])} mean {show(ins['mean_bpm'])} max "
+        f"{show(ins['max_bpm'])}; by local day: {days}; age: {age}."
+    )
+
+
+def heart_rate_report(
+    series: SampleSeries,
+    user_zone: ZoneInfo | None,
+    age_years: int | None,
+    rules: HeartRateRules,
+) -> HeartRateReport:
+    insights = build_insights(series, user_zone, age_years, rules)
+    events = {
+        "tachycardia_episode": insights["tachycardia_episodes"],
+        "bradycardia_episode": insights["bradycardia_episodes"],
+    }
+    samples = series.samples
+    return HeartRateReport(
+        narrative=build_narrative(insights, rules),
+        insights=insights,
+        summary=build_summary(insights),
+        events=events,
+        data_start=local_datetime(samples[0].time_ms, samples[0].zone) if samples else None,
+        data_end=local_datetime(samples[-1].time_ms, samples[-1].zone) if samples else None,
+    )

@@ -1,0 +1,68 @@
+"""Hook implementations of the etl-heartrate plugin (entry point ``heartrate``).
+
+Thin by design: the hooks route to pure functions in the sibling modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from etl_core import (
+    Batch,
+    Finding,
+    ProcessResult,
+    RecordTypeSpec,
+    ValidationReport,
+    hookimpl,
+)
+from etl_heartrate.hr_report import heart_rate_report
+from etl_heartrate.hrv import collect_measurements
+from etl_heartrate.hrv_report import hrv_report
+from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES
+from etl_heartrate.samples import flatten_samples
+from etl_heartrate.specs import HEART_RATE, HRV_RMSSD, heart_rate_spec, hrv_spec
+from etl_heartrate.validation import heart_rate_findings
+
+ETL_PLUGIN_API = "1"
+
+
+@hookimpl
+def etl_record_types() -> Sequence[RecordTypeSpec]:
+    return [heart_rate_spec(), hrv_spec()]
+
+
+@hookimpl
+def etl_validate(batch: Batch, spec: RecordTypeSpec) -> Sequence[Finding] | None:
+    if batch.record_type != HEART_RATE:
+        return None
+    return heart_rate_findings(batch.records)
+
+
+@hookimpl
+def etl_process(
+    batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
+) -> ProcessResult | None:
+    user = batch.user
+    if batch.record_type == HEART_RATE:
+        series = flatten_samples(batch.records, user.timezone, DEFAULT_HEART_RATE_RULES)
+        hr = heart_rate_report(series, user.timezone, user.age_years, DEFAULT_HEART_RATE_RULES)
+        return ProcessResult(
+            narrative=hr.narrative,
+            insights=hr.insights,
+            summary=hr.summary,
+            events=hr.events,
+            data_start=hr.data_start,
+            data_end=hr.data_end,
+        )
+    if batch.record_type == HRV_RMSSD:
+        measurements = collect_measurements(batch.records, user.timezone, DEFAULT_HRV_RULES)
+        hrv = hrv_report(measurements, user.timezone, DEFAULT_HRV_RULES)
+        return ProcessResult(
+            narrative=hrv.narrative,
+            insights=hrv.insights,
+            summary=hrv.summary,
+            events=hrv.events,
+            data_start=hrv.data_start,
+            data_end=hrv.data_end,
+        )
+    return None
