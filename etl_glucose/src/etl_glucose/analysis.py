@@ -204,6 +204,11 @@ def _targets(rules: GlucoseRules) -> dict[str, Any]:
 
 
 def _targets_met(insights: dict[str, Any], rules: GlucoseRules) -> dict[str, bool | None]:
+    """Each consensus target, judged on the displayed value; ``None`` when the targets do not
+    apply (a single reading, or readings too sparse to be continuous monitoring)."""
+    if not insights["continuous"] or insights["readings"] < 2:
+        return dict.fromkeys(("tir", "tbr70", "tbr54", "tar180", "tar250", "cv"))
+
     def below(key: str, limit: float) -> bool | None:
         value = insights[key]
         return None if value is None else value < limit
@@ -303,8 +308,9 @@ def analyse(
             "above_180": bands.above_180,
             "above_250": bands.above_250,
         },
-        "gmi_percent": display(metrics.gmi_percent(average), 2),
-        "ea1c_percent": display(metrics.ea1c_percent(average), 2),
+        # one reading cannot stand for the mean glucose these estimates are built on
+        "gmi_percent": display(metrics.gmi_percent(average), 2) if n > 1 else None,
+        "ea1c_percent": display(metrics.ea1c_percent(average), 2) if n > 1 else None,
         "variability": {
             "lbgi": display(risks[0]) if risks else None,
             "hbgi": display(risks[1]) if risks else None,

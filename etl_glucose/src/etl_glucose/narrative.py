@@ -39,6 +39,11 @@ def num(value: float | int) -> str:
     return repr(value)
 
 
+def two_places(value: float) -> str:
+    """GMI and eA1c as clinicians write them (5.70, not 5.7)."""
+    return f"{value:.2f}"
+
+
 def whole(value: float) -> str:
     """A threshold such as 70.0 written as 70 (the figure check compares values, not text)."""
     return f"{value:g}"
@@ -102,6 +107,7 @@ def _coverage(ins: Insights) -> list[str]:
             f"{whole(t['event_minutes'])}-minute events are not assessed, and percentages are "
             "shares of individual readings."
         )
+        sentences.append(f"They describe these {_window_words(ins)} only, not a trend.")
         return sentences
     sentences.append(
         f"The sensor reported every {whole(ins['sampling_interval_min'])} minutes and "
@@ -137,10 +143,13 @@ def _level(ins: Insights) -> list[str]:
         met = ins["targets_met"]["cv"]
         sentence += (
             f", with a standard deviation of {num(ins['sd_mg_dl'])} mg/dL and a coefficient of "
-            f"variation of {num(ins['cv_percent'])}%, "
-            + ("within" if met else "above")
-            + f" the consensus stability target of {whole(t['cv_at_most_percent'])}% or less"
+            f"variation of {num(ins['cv_percent'])}%"
         )
+        if met is not None:
+            sentence += (
+                ", " + ("within" if met else "above")
+                + f" the consensus stability target of {whole(t['cv_at_most_percent'])}% or less"
+            )
     sentence += (
         f"; readings ranged from {num(ins['min_mg_dl'])} to {num(ins['max_mg_dl'])} mg/dL."
     )
@@ -151,13 +160,30 @@ def _ranges(ins: Insights) -> list[str]:
     t = ins["targets"]
     low, very_low = whole(t["low_mg_dl"]), whole(t["very_low_mg_dl"])
     high, very_high = whole(t["high_mg_dl"]), whole(t["very_high_mg_dl"])
+    if ins["readings"] == 1:
+        counts = ins["reading_counts"]
+        if counts["below_54"]:
+            place = f"below {very_low} mg/dL"
+        elif counts["below_70"]:
+            place = f"below {low} mg/dL"
+        elif counts["above_250"]:
+            place = f"above {very_high} mg/dL"
+        elif counts["above_180"]:
+            place = f"above {high} mg/dL"
+        else:
+            place = f"within the {t['range_mg_dl']} mg/dL range"
+        return [f"It lies {place}."]
     sentences = [
         f"Of all readings, {num(ins['tir_percent'])}% were in the {t['range_mg_dl']} mg/dL "
         f"range, {num(ins['tbr70_percent'])}% below {low} mg/dL ({num(ins['tbr54_percent'])}% "
         f"below {very_low}) and {num(ins['tar180_percent'])}% above {high} mg/dL "
         f"({num(ins['tar250_percent'])}% above {very_high})."
     ]
-    if ins["readings"] == 1:
+    if not ins["continuous"]:
+        sentences.append(
+            "The consensus time-in-range targets are defined for continuous monitoring and are "
+            "not applied to these readings."
+        )
         return sentences
     met = ins["targets_met"]
     goals = [
@@ -255,7 +281,8 @@ def _events(ins: Insights) -> list[str]:
             details.append(f"{_plural(extended, 'extended event')} lasting more than "
                            f"{whole(t['extended_hypo_minutes'])} minutes below {low} mg/dL")
         if details:
-            sentence += "; within them, " + _join(details)
+            within = "it" if hypo["below_70"]["count"] == 1 else "them"
+            sentence += f"; within {within}, " + _join(details)
         sentences.append(sentence + ".")
     if hyper["above_180"]["count"] == 0:
         sentence = (
@@ -276,8 +303,9 @@ def _events(ins: Insights) -> list[str]:
         )
         very = hyper["above_250"]["count"]
         if very:
-            sentence += (f"; within them, {_plural(very, 'event')} above {very_high} mg/dL for "
-                         f"at least {minutes} minutes")
+            within = "it" if hyper["above_180"]["count"] == 1 else "them"
+            sentence += (f"; within {within}, {_plural(very, 'event')} above {very_high} mg/dL "
+                         f"for at least {minutes} minutes")
         sentences.append(sentence + ".")
     return sentences
 
@@ -307,9 +335,14 @@ def _time_of_day(ins: Insights) -> list[str]:
 
 def _estimates(ins: Insights) -> list[str]:
     t = ins["targets"]
+    if ins["gmi_percent"] is None or ins["ea1c_percent"] is None:
+        return [
+            "A glucose management indicator or estimated A1c cannot be derived from a single "
+            "reading."
+        ]
     sentence = (
-        f"The glucose management indicator was {num(ins['gmi_percent'])}% and the ADAG "
-        f"estimated A1c {num(ins['ea1c_percent'])}%, both derived from mean glucose"
+        f"The glucose management indicator was {two_places(ins['gmi_percent'])}% and the ADAG "
+        f"estimated A1c {two_places(ins['ea1c_percent'])}%, both derived from mean glucose"
     )
     if ins["data_sufficient"]:
         return [sentence + "."]
@@ -326,12 +359,16 @@ def _meals(ins: Insights) -> list[str]:
             "No reading records its relation to a meal, so no fasting, before-meal or "
             "after-meal summary is given."
         ]
-    parts = [
-        f"{RELATION_WORDS[key]} mean {num(summary['mean_mg_dl'])} mg/dL "
-        f"({_plural(summary['readings'], 'reading')}, {num(summary['min_mg_dl'])}-"
-        f"{num(summary['max_mg_dl'])} mg/dL)"
-        for key, summary in relations.items()
-    ]
+    parts = []
+    for key, summary in relations.items():
+        if summary["readings"] == 1:
+            parts.append(f"{RELATION_WORDS[key]} {num(summary['mean_mg_dl'])} mg/dL (1 reading)")
+        else:
+            parts.append(
+                f"{RELATION_WORDS[key]} mean {num(summary['mean_mg_dl'])} mg/dL "
+                f"({_plural(summary['readings'], 'reading')}, {num(summary['min_mg_dl'])}-"
+                f"{num(summary['max_mg_dl'])} mg/dL)"
+            )
     return [f"By the recorded relation to meals: {'; '.join(parts)}."]
 
 
@@ -345,17 +382,22 @@ def _quality(ins: Insights) -> list[str]:
 
 def _suggestion(ins: Insights) -> list[str]:
     met = ins["targets_met"]
+    t = ins["targets"]
     names = {
-        "tir": "time in range", "tbr70": "time below range", "tbr54": "time in the very low range",
-        "tar180": "time above range", "tar250": "time in the very high range",
+        "tir": "time in range",
+        "tbr70": f"time below {whole(t['low_mg_dl'])} mg/dL",
+        "tbr54": f"time below {whole(t['very_low_mg_dl'])} mg/dL",
+        "tar180": f"time above {whole(t['high_mg_dl'])} mg/dL",
+        "tar250": f"time above {whole(t['very_high_mg_dl'])} mg/dL",
         "cv": "glucose variability",
     }
     missed = [names[key] for key in names if met.get(key) is False]
-    if not missed or ins["readings"] == 1:
+    if not missed:
         return []
+    target = "its consensus target" if len(missed) == 1 else "their consensus targets"
     return [
-        f"Because {_join(missed)} missed {'its' if len(missed) == 1 else 'their'} consensus "
-        "target, reviewing this glucose record with a clinician may be worthwhile."
+        f"Because {_join(missed)} missed {target}, reviewing this glucose record with a "
+        "clinician may be worthwhile."
     ]
 
 

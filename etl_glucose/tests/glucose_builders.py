@@ -1,0 +1,54 @@
+"""Shared builders for crafted glucose records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from etl_core import Batch, UserContext, ValidationReport
+from etl_core.testing import build_batch, make_metadata
+
+FIVE_MIN_MS = 300_000
+START_MS = 1_758_326_400_000
+"""2025-09-20T00:00:00Z."""
+
+NO_FINDINGS = ValidationReport(findings=[], scores={}, quality_score=1.0, threshold=0.7)
+
+
+def glucose_record(
+    epoch_ms: int,
+    mg_dl: float,
+    *,
+    offset: str | None = "Z",
+    relation: str = "UNKNOWN",
+    meal: str = "UNKNOWN",
+    specimen: str = "INTERSTITIAL_FLUID",
+    record_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "metadata": make_metadata(record_id or f"g-{epoch_ms}", origin="com.example.cgm"),
+        "timeEpochMillis": epoch_ms,
+        "zoneOffsetId": offset,
+        "levelInMilligramsPerDeciliter": float(mg_dl),
+        "specimenSource": specimen,
+        "mealType": meal,
+        "relationToMeal": relation,
+        "appRecordFetchTimeEpochMillis": epoch_ms + 3_600_000,
+    }
+
+
+def trace(
+    values: Sequence[float],
+    *,
+    start_ms: int = START_MS,
+    step_ms: int = FIVE_MIN_MS,
+    offset: str | None = "Z",
+) -> list[dict[str, Any]]:
+    """Records one every ``step_ms`` from ``start_ms``."""
+    return [
+        glucose_record(start_ms + i * step_ms, v, offset=offset) for i, v in enumerate(values)
+    ]
+
+
+def glucose_batch(records: Sequence[dict[str, Any]], user: UserContext | None = None) -> Batch:
+    return build_batch("BloodGlucoseRecord", records, user=user)
