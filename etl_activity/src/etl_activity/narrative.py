@@ -167,6 +167,11 @@ def _mean_and_trend(measure: Measure, insights: Mapping[str, Any]) -> str:
                 f"by {change} ({percent:.1f}% of the mean) from the first to the last day, so "
                 f"the daily totals were {trend['direction']} over this window."
             )
+        elif trend[f"change_{measure.unit}"] == 0:
+            text += (
+                " A least-squares line through those days is flat, so the daily totals were "
+                "steady."
+            )
         else:
             text += (
                 f" A least-squares line through those days changes by only {change} "

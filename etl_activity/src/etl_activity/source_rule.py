@@ -5,8 +5,8 @@ steps and are never added. For each local day one source is chosen by two criter
 a configurable order:
 
 - **coverage**: how much of the day the source's records span (the union of their intervals
-  within the day, in whole minutes, so a record ending at 23:59:59.999 ties with one ending at
-  midnight);
+  within the day, to the nearest whole minute, so a record ending at 23:59:59.999 ties with
+  one ending at midnight);
 - **priority**: the position of the source's package name in a configured list; sources that
   are not listed rank after every listed one.
 
@@ -32,6 +32,12 @@ PRIORITY_VARIABLE = "ETL_ACTIVITY_SOURCE_PRIORITY"
 COVERAGE_FIRST = "coverage-first"
 PRIORITY_FIRST = "priority-first"
 _MINUTE_MS = 60_000
+
+
+def covered_minutes(covered_ms: int) -> int:
+    """Coverage as compared: to the nearest whole minute, so that sub-minute differences such
+    as an end at 23:59:59.999 instead of midnight never decide."""
+    return (covered_ms + _MINUTE_MS // 2) // _MINUTE_MS
 
 
 class Criterion(enum.StrEnum):
@@ -64,7 +70,7 @@ class SourceRule:
     def rank_key(self, candidate: Candidate) -> tuple[int | str, ...]:
         parts: dict[Criterion, int | str] = {
             # Negated so that wider coverage sorts first.
-            Criterion.COVERAGE: -(candidate.covered_ms // _MINUTE_MS),
+            Criterion.COVERAGE: -covered_minutes(candidate.covered_ms),
             Criterion.PRIORITY: (
                 self.priority.index(candidate.source)
                 if candidate.source in self.priority
@@ -93,7 +99,7 @@ class SourceRule:
         listed = ", ".join(self.priority) if self.priority else "none configured"
         first, second, _ = self._criteria()
         wording = {
-            Criterion.COVERAGE: "the source whose records cover most of the day (whole minutes)",
+            Criterion.COVERAGE: "the source covering most of the day (to the nearest minute)",
             Criterion.PRIORITY: f"the source earliest in the priority list ({listed})",
         }
         return (
