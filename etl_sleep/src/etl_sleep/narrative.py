@@ -77,7 +77,7 @@ def _opening(insights: Mapping[str, Any]) -> str:
     if naps:
         found.append(plural(naps, "nap"))
     if not found:
-        return f"This file holds {plural(sessions, 'sleep session')} but none could be interpreted."
+        return "This file holds no usable sleep session, so there is no night or nap to describe."
     sources = sorted({row["source_name"] for row in insights["sessions"]})
     verb = "is" if sessions == 1 else "make up"
     text = (

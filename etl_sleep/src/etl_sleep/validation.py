@@ -18,7 +18,7 @@ MAX_SESSION_MS = 24 * 3_600_000
 
 def sleep_findings(records: Sequence[Mapping[str, Any]]) -> list[Finding]:
     too_long: set[int] = set()
-    unsorted = outside = overlapping = invalid = without_stages = 0
+    unsorted = outside = overlapping = invalid = without_stages = total_stages = 0
     for index, record in enumerate(records):
         start = record.get("startTimeEpochMillis")
         end = record.get("endTimeEpochMillis")
@@ -28,6 +28,7 @@ def sleep_findings(records: Sequence[Mapping[str, Any]]) -> list[Finding]:
             too_long.add(index)
             continue
         hypnogram = clean_stages(record.get("stages"), start, end)
+        total_stages += hypnogram.stage_count
         unsorted += hypnogram.was_unsorted
         outside += hypnogram.clipped_stages
         overlapping += hypnogram.overlap_ms > 0
@@ -50,36 +51,49 @@ def sleep_findings(records: Sequence[Mapping[str, Any]]) -> list[Finding]:
             invalid,
             Severity.WARNING,
             "sleep_stage_invalid_span",
+            total_stages,
             "sleep stage(s) without a positive time span or with an unknown stage, ignored",
         ),
         (
             outside,
             Severity.WARNING,
             "sleep_stage_outside_session",
+            total_stages,
             "sleep stage(s) reach outside their session, clipped to it",
         ),
         (
             overlapping,
             Severity.WARNING,
             "sleep_stages_overlap",
+            0,
             "session(s) with overlapping sleep stages, overlap counted once",
         ),
         (
             unsorted,
             Severity.INFO,
             "sleep_stages_unsorted",
+            0,
             "session(s) with sleep stages out of time order, sorted",
         ),
         (
             without_stages,
             Severity.INFO,
             "sleep_session_without_stages",
+            0,
             "session(s) without sleep stages: time in bed only",
         ),
     ]
-    for count, severity, code, text in checks:
+    # Stage findings are shares of all stage items; session findings of all records (0).
+    for count, severity, code, out_of, text in checks:
         if count:
             findings.append(
-                Finding(Dimension.TEMPORAL, severity, code, f"{count} {text}", affected=count)
+                Finding(
+                    Dimension.TEMPORAL,
+                    severity,
+                    code,
+                    f"{count} {text}",
+                    affected=count,
+                    out_of=out_of,
+                )
             )
     return findings
