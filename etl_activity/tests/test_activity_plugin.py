@@ -1,0 +1,115 @@
+"""The hook module: discovery, validation specifics, process dispatch and configuration."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+from activity_builders import PHONE, RING, activity_record, local_ms, whole_day_steps
+from etl_activity.specs import SPECS
+
+from etl_activity import plugin
+from etl_core import Severity, ValidationReport
+from etl_core.figures import unsupported_figures
+from etl_core.testing import build_batch, run_etl, training_examples, write_avro
+
+PASSED = ValidationReport(findings=[], scores={}, quality_score=1.0, threshold=0.5)
+
+
+def test_entry_point_names_the_hook_module() -> None:
+    (entry,) = [e for e in entry_points(group="etl_core.plugins") if e.name == "activity"]
+    assert entry.value == "etl_activity.plugin"
+    assert plugin.ETL_PLUGIN_API == "1"
+
+
+def test_record_types_and_domain() -> None:
+    specs = {spec.name: spec for spec in plugin.etl_record_types()}
+    assert set(specs) == {"StepsRecord", "ActiveCaloriesBurnedRecord"}
+    for spec in specs.values():
+        assert spec.health_domain == "physical_activity"
+        assert spec.time_fields == ("startTimeEpochMillis", "endTimeEpochMillis")
+        assert "appRecordFetchTimeEpochMillis" in spec.required_fields
+        assert len(spec.instructions) >= 2
+    assert "energyInKilocalories" in specs["ActiveCaloriesBurnedRecord"].ranges
+
+
+def test_other_record_types_are_left_alone() -> None:
+    batch = build_batch("HeartRateRecord", [{"samples": []}])
+    spec = SPECS["StepsRecord"]
+    assert plugin.etl_validate(batch, spec) is None
+    assert plugin.etl_process(batch, spec, PASSED) is None
+
+
+def test_zero_length_intervals_are_excluded_and_fast_cadence_is_flagged() -> None:
+    start = local_ms(2025, 9, 20, 8)
+    fetch = local_ms(2025, 9, 21)
+    records = [
+        activity_record("ok", PHONE, start, start + 3_600_000, count=4000, fetch_ms=fetch),
+        activity_record("empty", PHONE, start, start, count=5, fetch_ms=fetch),
+        activity_record("fast", PHONE, start, start + 600_000, count=9000, fetch_ms=fetch),
+    ]
+    findings = plugin.etl_validate(build_batch("StepsRecord", records), SPECS["StepsRecord"])
+    assert findings is not None
+    codes = {f.code: f for f in findings}
+    assert codes["zero_length_interval"].severity is Severity.ERROR
+    assert codes["zero_length_interval"].record_indices == frozenset({1})
+    assert codes["implausible_cadence"].severity is Severity.WARNING
+    assert codes["implausible_cadence"].affected == 1
+    assert all("9000" not in f.message for f in findings)  # no health values in messages
+
+
+def test_process_reads_the_source_rule_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fetch = local_ms(2025, 9, 22)
+    records = [
+        whole_day_steps("p", PHONE, datetime(2025, 9, 20), 3933, fetch),
+        activity_record(
+            "r", RING, local_ms(2025, 9, 20, 4), local_ms(2025, 9, 21) - 1, count=2517,
+            fetch_ms=fetch,
+        ),
+    ]
+    batch = build_batch("StepsRecord", records)
+    result = plugin.etl_process(batch, SPECS["StepsRecord"], PASSED)
+    assert result is not None and result.insights["days"][0]["steps"] == 3933
+    monkeypatch.setenv("ETL_ACTIVITY_SOURCE_RULE", "priority-first")
+    monkeypatch.setenv("ETL_ACTIVITY_SOURCE_PRIORITY", RING)
+    result = plugin.etl_process(batch, SPECS["StepsRecord"], PASSED)
+    assert result is not None and result.insights["days"][0]["steps"] == 2517
+    assert result.insights["source_rule"]["priority"] == [RING]
+
+
+def test_a_crafted_week_with_a_trend_through_etl_run(tmp_path: Path) -> None:
+    steps = [3500, 4200, 5100, 6000, 6600, 7400, 8200]
+    fetch = local_ms(2025, 9, 8, 7, 45)
+    records = [
+        whole_day_steps(f"d{i}", PHONE, datetime(2025, 9, 1) + timedelta(days=i), n, fetch)
+        for i, n in enumerate(steps)
+    ]
+    # Today's running total and a ring that covers less of each day.
+    records.append(whole_day_steps("today", PHONE, datetime(2025, 9, 8), 600, fetch))
+    records += [
+        activity_record(
+            f"r{i}", RING, local_ms(2025, 9, 1 + i, 4), local_ms(2025, 9, 2 + i) - 1,
+            count=n - 700, fetch_ms=fetch,
+        )
+        for i, n in enumerate(steps)
+    ]
+    records.sort(key=lambda r: r["startTimeEpochMillis"])
+    source = tmp_path / "in" / f"StepsRecord_{fetch}.avro"
+    source.parent.mkdir()
+    source.write_bytes(write_avro(SPECS["StepsRecord"].reader_schema or {}, records))
+    run_etl([source], tmp_path / "out", "--age", "67")
+    (example,) = training_examples(tmp_path / "out", "physical_activity")
+    insights = example["metadata"]["clinical_insights"]
+    assert [d["steps"] for d in insights["days"]] == [*steps, 600]
+    assert insights["partial_days"] == 1 and insights["complete_days"] == 7
+    assert insights["mean_daily_steps"] == round(statistics.fmean(steps))
+    assert insights["trend"]["direction"] == "rising"
+    assert insights["step_range"] == {"low": 6000, "high": 8000, "age_group": "60 and over"}
+    assert insights["days_with_several_sources"] == 7
+    assert unsupported_figures(example["output"], insights) == []
+    assert "rising" in example["output"]
