@@ -18,7 +18,7 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 SLEEP_STAGES = frozenset({"LIGHT", "DEEP", "REM", "SLEEPING"})
 """Stages counted in total sleep time."""
@@ -42,9 +42,8 @@ _TIE_PRECEDENCE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class StageSpan:
-    """One stretch of one stage, ``[start_ms, end_ms)``."""
+class StageSpan(NamedTuple):
+    """One stretch of one stage, ``[start_ms, end_ms)`` (a tuple: built by the thousand)."""
 
     stage: str
     start_ms: int
@@ -131,6 +130,8 @@ def _resolve_overlaps(spans: Sequence[StageSpan]) -> list[StageSpan]:
     if not spans:
         return []
     ordered = sorted(spans, key=lambda s: s.start_ms)
+    if all(a.end_ms <= b.start_ms for a, b in pairwise(ordered)):
+        return _merge_touching(ordered)  # the usual export: nothing overlaps
     boundaries = sorted({s.start_ms for s in ordered} | {s.end_ms for s in ordered})
     # Heap order: latest start first, then shortest, then the tie precedence.
     heap: list[tuple[int, int, int, str]] = []
@@ -153,6 +154,16 @@ def _resolve_overlaps(spans: Sequence[StageSpan]) -> list[StageSpan]:
         else:
             pieces.append(StageSpan(stage, left, right))
     return pieces
+
+
+def _merge_touching(ordered: Sequence[StageSpan]) -> list[StageSpan]:
+    merged: list[StageSpan] = []
+    for span in ordered:
+        if merged and merged[-1].stage == span.stage and merged[-1].end_ms == span.start_ms:
+            merged[-1] = StageSpan(span.stage, merged[-1].start_ms, span.end_ms)
+        else:
+            merged.append(span)
+    return merged
 
 
 def stage_totals(spans: Iterable[StageSpan]) -> dict[str, int]:
