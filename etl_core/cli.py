@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from etl_core import __version__
+from etl_core.dedup import DedupUnavailableError
 from etl_core.logs import configure_logging, get_logger
 from etl_core.model import UserContext
 from etl_core.plugins import PluginLoadError, PluginRegistry, load_plugins
@@ -131,6 +132,9 @@ def run(
             user=user,
             on_progress=advance,
         )
+    except (DedupUnavailableError, OSError) as exc:
+        _fail(f"cannot use the output folder {out}: {exc}", EXIT_STARTUP)
+        return
     finally:
         if progress is not None:
             progress.stop()
@@ -145,8 +149,16 @@ def run(
 def _print_summary(report: Any, out: Path) -> None:
     table = Table(title=f"etl run: {len(report.outcomes)} files in {report.seconds:.2f} s")
     columns = [
-        "record type", "files", "records", "processed", "done before", "duplicate content",
-        "quarantined", "failed", "examples", "time (s)",
+        "record type",
+        "files",
+        "records",
+        "processed",
+        "done before",
+        "duplicate content",
+        "quarantined",
+        "failed",
+        "examples",
+        "time (s)",
     ]
     for column in columns:
         if column == "record type":
@@ -157,8 +169,14 @@ def _print_summary(report: Any, out: Path) -> None:
     total_seconds = 0.0
     for record_type, row in report.by_record_type().items():
         values = [
-            row.files, row.records, row.processed, row.already_done, row.duplicate_content,
-            row.quarantined, row.failed, row.examples,
+            row.files,
+            row.records,
+            row.processed,
+            row.already_done,
+            row.duplicate_content,
+            row.quarantined,
+            row.failed,
+            row.examples,
         ]
         totals = [a + b for a, b in zip(totals, values, strict=True)]
         total_seconds += row.seconds
@@ -181,7 +199,7 @@ def plugins_command(as_json: bool) -> None:
     """List installed plugins and the record types and domains they own."""
     settings = _settings()
     registry = _registry(settings)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": info.name,
             "distribution": info.distribution,
@@ -202,16 +220,12 @@ def plugins_command(as_json: bool) -> None:
         table.add_column(column)
     for row in rows:
         owned = ", ".join(f"{r['name']} ({r['health_domain']})" for r in row["record_types"])
-        table.add_row(
-            row["name"], row["distribution"], row["version"], owned or "(built-in hooks)"
-        )
+        table.add_row(row["name"], row["distribution"], row["version"], owned or "(built-in hooks)")
     Console(width=max(150, Console().width)).print(table)
 
 
 @main.command("compact")
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("etl-output")
-)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("etl-output"))
 def compact_command(out: Path) -> None:
     """Rebuild the monthly health_journal_<YYYY>_<MM>.jsonl files from the example objects."""
     from etl_core.compaction import compact, months_under

@@ -50,9 +50,7 @@ def record_type_from_filename(name: str) -> str | None:
 def read_header(data: bytes, max_bytes: int, name: str) -> dict[str, Any]:
     """Check size and magic and return the writer schema, without decoding any block."""
     if len(data) > max_bytes:
-        raise FileTooLargeError(
-            f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes"
-        )
+        raise FileTooLargeError(f"{name}: {len(data)} bytes is over the limit of {max_bytes} bytes")
     if not data:
         raise DecodeError(f"{name}: the file is empty")
     if not data.startswith(AVRO_MAGIC):
@@ -61,7 +59,9 @@ def read_header(data: bytes, max_bytes: int, name: str) -> dict[str, Any]:
         reader = fastavro.reader(io.BytesIO(data))
     except Exception as exc:  # fastavro raises many types for a damaged header
         raise DecodeError(f"{name}: unreadable Avro header ({_reason(exc)})") from exc
-    schema: dict[str, Any] = reader.writer_schema
+    schema = reader.writer_schema
+    if not isinstance(schema, dict):
+        raise DecodeError(f"{name}: the writer schema is not a record schema")
     return schema
 
 
@@ -85,7 +85,11 @@ def decode_records(
 ) -> list[dict[str, Any]]:
     try:
         parsed = fastavro.parse_schema(dict(reader_schema)) if reader_schema else None
-        return list(fastavro.reader(io.BytesIO(data), reader_schema=parsed))
+        return [
+            record
+            for record in fastavro.reader(io.BytesIO(data), reader_schema=parsed)
+            if isinstance(record, dict)
+        ]
     except Exception as exc:  # truncation and corruption surface as many exception types
         raise DecodeError(f"{name}: truncated or corrupt Avro data ({_reason(exc)})") from exc
 
@@ -128,9 +132,8 @@ def _check(reader_schema: Mapping[str, Any], writer_schema: Mapping[str, Any]) -
         writer = avro.schema.parse(json.dumps(writer_schema))
     except Exception as exc:  # avro raises SchemaParseException and friends
         return (f"schema does not parse ({_reason(exc)})",)
-    result = avro.compatibility.ReaderWriterCompatibilityChecker().get_compatibility(
-        reader, writer
-    )
+    checker = avro.compatibility.ReaderWriterCompatibilityChecker()  # type: ignore[no-untyped-call]
+    result = checker.get_compatibility(reader, writer)
     if result.compatibility is avro.compatibility.SchemaCompatibilityType.compatible:
         return ()
     kinds = sorted({kind.value for kind in result.incompatibilities})
@@ -138,9 +141,7 @@ def _check(reader_schema: Mapping[str, Any], writer_schema: Mapping[str, Any]) -
         _describe_location(str(loc), reader_schema) for loc in result.locations if loc != "/"
     )
     where = f" at {', '.join(places)}" if places else ""
-    reasons = [
-        f"{kind}: {', '.join(sorted(map(str, result.messages)))}{where}" for kind in kinds
-    ]
+    reasons = [f"{kind}: {', '.join(sorted(map(str, result.messages)))}{where}" for kind in kinds]
     return tuple(reasons) or ("incompatible",)
 
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import (
     Column,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -36,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 
 class DedupUnavailableError(Exception):
@@ -103,6 +105,7 @@ claims_table = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+_updated_index = Index("ix_etl_dedup_claims_updated_at", claims_table.c.updated_at)
 
 
 class SqlDedupStore:
@@ -127,7 +130,11 @@ class SqlDedupStore:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
-            _metadata.create_all(self.engine)
+            # IF NOT EXISTS, not create_all's check-then-create: several processes may start
+            # on one new database at the same moment.
+            with self.engine.begin() as connection:
+                connection.execute(CreateTable(claims_table, if_not_exists=True))
+                connection.execute(CreateIndex(_updated_index, if_not_exists=True))
         except SQLAlchemyError as exc:
             raise DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}") from exc
 
@@ -193,7 +200,9 @@ class SqlDedupStore:
             raise DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}") from exc
 
     def complete(self, key: str, owner: str, outcome: str, detail: str | None = None) -> bool:
-        return self._finish(key, owner, {"state": "completed", "outcome": outcome, "detail": detail})
+        return self._finish(
+            key, owner, {"state": "completed", "outcome": outcome, "detail": detail}
+        )
 
     def fail(self, key: str, owner: str, reason: str) -> bool:
         return self._finish(key, owner, {"state": "failed", "outcome": "failed", "detail": reason})

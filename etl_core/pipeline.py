@@ -9,6 +9,7 @@ and one instance serves many threads.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import hmac
@@ -200,9 +201,7 @@ class Pipeline:
             outcome.health_domain = spec.health_domain
             schema_findings = self._schema_findings(spec, writer_schema)
             compatible = not any(f.severity is Severity.BLOCKING for f in schema_findings)
-            records = decode_records(
-                job.data, job.key, spec.reader_schema if compatible else None
-            )
+            records = decode_records(job.data, job.key, spec.reader_schema if compatible else None)
             outcome.records = len(records)
         batch = Batch(
             record_type=record_type,
@@ -343,10 +342,9 @@ class Pipeline:
         if isinstance(error, InputError) and not outcome.quarantine_key:
             self._quarantine_unreadable(job, outcome, error)
         for key in list(held):
-            try:
+            # If the store is down the lease simply expires and the key becomes claimable.
+            with contextlib.suppress(DedupUnavailableError):
                 self.dedup.fail(key, owner, error.error_type)
-            except DedupUnavailableError:
-                pass  # the lease will expire and the key become claimable again
         log.warning("failed", error_type=error.error_type, retriable=error.retriable)
 
     def _quarantine_keys(self, record_type: str | None, source_key: str) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
@@ -90,8 +90,7 @@ class PluginRegistry:
         except Exception as exc:
             who = owner.name if owner else "fallback"
             raise ProcessorError(
-                f"plugin {who!r} raised {type(exc).__name__} while processing "
-                f"{batch.source.key}"
+                f"plugin {who!r} raised {type(exc).__name__} while processing {batch.source.key}"
             ) from exc
         if result is None:  # pragma: no cover - the fallback always answers
             raise ProcessorError(f"no processor answered for {batch.record_type}")
@@ -167,9 +166,10 @@ def load_plugins(
         distribution = entry_point.dist.name if entry_point.dist else "unknown"
         version = entry_point.dist.version if entry_point.dist else "unknown"
         if entry_point.name in infos:
+            first = infos[entry_point.name].distribution
             raise PluginLoadError(
-                f"two plugins are named {entry_point.name!r} ({infos[entry_point.name].distribution}"
-                f" and {distribution}); uninstall one or disable it with ETL_DISABLED_PLUGINS"
+                f"two plugins are named {entry_point.name!r} ({first} and {distribution}); "
+                "uninstall one or disable it with ETL_DISABLED_PLUGINS"
             )
         try:
             plugin = entry_point.load()
@@ -201,7 +201,8 @@ def load_plugins(
     specs: dict[str, RecordTypeSpec] = {}
     owners: dict[str, str] = {}
     for impl in manager.hook.etl_record_types.get_hookimpls():
-        for spec in impl.function() or ():
+        owned = cast(Sequence[RecordTypeSpec] | None, impl.function())
+        for spec in owned or ():
             if spec.name in owners:
                 raise PluginLoadError(
                     f"record type {spec.name!r} is claimed by two plugins: {owners[spec.name]!r} "
@@ -220,6 +221,7 @@ def load_plugins(
         )
 
     registry = PluginRegistry(manager=manager, plugins=infos, specs=specs, owners=owners)
+
     # Only the owner and the fallback may answer etl_process for a type; the subset callers are
     # built here, once, so that worker threads only read them.
     def all_but(*keep: str) -> list[object]:

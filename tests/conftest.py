@@ -18,7 +18,9 @@ from etl_core.testing import real_samples_dir
 def samples_dir() -> Path:
     folder = real_samples_dir()
     if folder is None:
-        pytest.skip("the real samples (../shared/samples/health-connect) are not beside the checkout")
+        pytest.skip(
+            "the real samples (../shared/samples/health-connect) are not beside the checkout"
+        )
     return folder
 
 

@@ -14,12 +14,17 @@ from tests.support.records import temperature_file, temperature_records
 
 def installed_owners() -> dict[str, str]:
     result = subprocess.run(
-        [sys.executable, "-m", "etl_core", "plugins", "--json"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "etl_core", "plugins", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return {rt["name"]: p["name"] for p in json.loads(result.stdout) for rt in p["record_types"]}
 
 
-def test_all_real_files_run_with_whatever_plugins_are_installed(samples_dir: Path, tmp_path: Path) -> None:
+def test_all_real_files_run_with_whatever_plugins_are_installed(
+    samples_dir: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     result = run_etl([samples_dir], out)
     assert "Traceback" not in result.stderr
@@ -43,8 +48,12 @@ def test_all_real_files_run_with_whatever_plugins_are_installed(samples_dir: Pat
             assert meta["clinical_insights"]["records"] == meta["record_count"]
         assert example["instruction"] and example["input"] and example["output"]
     assert by_type == {
-        "ActiveCaloriesBurnedRecord": 1, "BloodGlucoseRecord": 4, "HeartRateRecord": 3,
-        "HeartRateVariabilityRmssdRecord": 1, "SleepSessionRecord": 3, "StepsRecord": 3,
+        "ActiveCaloriesBurnedRecord": 1,
+        "BloodGlucoseRecord": 4,
+        "HeartRateRecord": 3,
+        "HeartRateVariabilityRmssdRecord": 1,
+        "SleepSessionRecord": 3,
+        "StepsRecord": 3,
     }
     journals = list((out / "training").rglob("health_journal_*.jsonl"))
     assert sum(len(j.read_text().splitlines()) for j in journals) == 15
@@ -53,9 +62,17 @@ def test_all_real_files_run_with_whatever_plugins_are_installed(samples_dir: Pat
 def test_second_run_writes_nothing(samples_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_etl([samples_dir], out)
-    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and ".etl-state" not in p.parts}
+    before = {
+        p: p.stat().st_mtime_ns
+        for p in out.rglob("*")
+        if p.is_file() and ".etl-state" not in p.parts
+    }
     again = run_etl([samples_dir], out)
-    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and ".etl-state" not in p.parts}
+    after = {
+        p: p.stat().st_mtime_ns
+        for p in out.rglob("*")
+        if p.is_file() and ".etl-state" not in p.parts
+    }
     assert after == before
     assert "training examples written: 0" in again.stdout
 
@@ -98,14 +115,20 @@ def test_bad_files_are_one_line_errors_and_the_good_ones_still_run(tmp_path: Pat
     assert "notes.avro: not an Avro object container file" in errors[2]
     assert len(training_examples(tmp_path / "out")) == 1
     quarantined = {p.name for p in (tmp_path / "out" / "quarantine").rglob("*.avro")}
-    assert quarantined == {"notes.avro", "BodyTemperatureRecord_truncated.avro", "BodyTemperatureRecord_empty.avro"}
+    assert quarantined == {
+        "notes.avro",
+        "BodyTemperatureRecord_truncated.avro",
+        "BodyTemperatureRecord_empty.avro",
+    }
 
 
 def test_oversized_file_is_refused_before_decoding(tmp_path: Path) -> None:
     source = tmp_path / "BodyTemperatureRecord_big.avro"
     source.write_bytes(temperature_file(temperature_records(2000)))
     result = run_etl([source], tmp_path / "out", env={"ETL_MAX_FILE_SIZE_MB": "0.01"}, check=False)
-    one_line_error(result, 1, "BodyTemperatureRecord_big.avro", "over the limit", "ETL_MAX_FILE_SIZE_MB")
+    one_line_error(
+        result, 1, "BodyTemperatureRecord_big.avro", "over the limit", "ETL_MAX_FILE_SIZE_MB"
+    )
 
 
 def test_production_mode_without_pseudonym_key_refuses_to_start(tmp_path: Path) -> None:
@@ -115,7 +138,9 @@ def test_production_mode_without_pseudonym_key_refuses_to_start(tmp_path: Path) 
     env["ETL_DEVELOPMENT_MODE"] = "false"
     result = subprocess.run(
         [sys.executable, "-m", "etl_core", "run", str(source), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, env=env,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     one_line_error(result, 2, "ETL_PSEUDONYM_KEY")
     assert not (tmp_path / "out" / "training").exists()

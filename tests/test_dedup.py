@@ -52,7 +52,9 @@ def test_expired_lease_is_reclaimed_and_the_old_owner_cannot_finish(tmp_path: Pa
     assert store.complete("k", rescuer, "processed", "BloodGlucoseRecord")
     claim = store.claim("k", new_owner_token())
     assert (claim.status, claim.outcome, claim.detail) == (
-        ClaimStatus.COMPLETED, "processed", "BloodGlucoseRecord"
+        ClaimStatus.COMPLETED,
+        "processed",
+        "BloodGlucoseRecord",
     )
     store.close()
 

@@ -30,11 +30,14 @@ def test_eight_processes_write_every_example_exactly_once(tmp_path: Path) -> Non
         workers.append(
             subprocess.Popen(
                 [sys.executable, "-m", "etl_core", "run", *map(str, files), "--out", str(out)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
             )
         )
     for process in workers:
-        stdout, stderr = process.communicate(timeout=300)
+        _, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr
         assert "Traceback" not in stderr
     month = out / "training" / "unclassified" / "2025" / "09"

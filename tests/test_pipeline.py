@@ -22,9 +22,7 @@ def job(data: bytes, key: str = "BodyTemperatureRecord_1.avro", **kwargs: Any) -
 
 def files_under(root: Path) -> dict[str, float]:
     return {
-        p.relative_to(root).as_posix(): p.stat().st_mtime_ns
-        for p in root.rglob("*")
-        if p.is_file()
+        p.relative_to(root).as_posix(): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()
     }
 
 
@@ -37,7 +35,10 @@ def test_valid_file_makes_one_example_with_the_contract_metadata(
     example = json.loads((tmp_path / "out" / outcome.examples[0]).read_text())
     meta = example["metadata"]
     assert outcome.examples[0].startswith("training/vital_signs/2025/09/examples/")
-    assert example["instruction"] in ("Summarise my temperature readings.", "What do my temperatures show?")
+    assert example["instruction"] in (
+        "Summarise my temperature readings.",
+        "What do my temperatures show?",
+    )
     assert example["output"] == "6 temperature readings averaged 36.7 °C."
     assert meta["clinical_insights"] == {"readings": 6, "mean_celsius": 36.7}
     assert meta["source_key"] == "BodyTemperatureRecord_1.avro"
@@ -46,8 +47,16 @@ def test_valid_file_makes_one_example_with_the_contract_metadata(
     assert meta["data_start"] == "2025-09-20T15:26:40-05:00"
     assert meta["data_end"] == "2025-09-20T16:16:40-05:00"
     assert meta["processor"].startswith("temperature ")
-    for key in ("health_domain", "correlation_id", "source_bucket", "processed_at", "quality_score",
-                "validation_warnings", "idempotency_key", "content_fingerprint"):
+    for key in (
+        "health_domain",
+        "correlation_id",
+        "source_bucket",
+        "processed_at",
+        "quality_score",
+        "validation_warnings",
+        "idempotency_key",
+        "content_fingerprint",
+    ):
         assert key in meta
 
 
@@ -78,7 +87,9 @@ def test_same_record_set_in_another_file_is_duplicate_content(make_pipeline: Mak
     assert other_user.status is Status.PROCESSED
 
 
-def test_invalid_records_are_left_out_of_processing(make_pipeline: MakePipeline, tmp_path: Path) -> None:
+def test_invalid_records_are_left_out_of_processing(
+    make_pipeline: MakePipeline, tmp_path: Path
+) -> None:
     records = temperature_records(10)
     records[3]["temperatureInCelsius"] = 9999.0
     outcome = make_pipeline().run(job(temperature_file(records)))
@@ -101,11 +112,22 @@ def test_low_quality_file_is_quarantined_with_bytes_and_reasons(
     outcome = make_pipeline().run(job(data, key="sub/dir/BodyTemperatureRecord_9.avro"))
     assert outcome.status is Status.QUARANTINED
     assert outcome.examples == []
-    base = tmp_path / "out" / "quarantine" / "BodyTemperatureRecord" / "sub/dir/BodyTemperatureRecord_9.avro"
+    base = (
+        tmp_path
+        / "out"
+        / "quarantine"
+        / "BodyTemperatureRecord"
+        / "sub/dir/BodyTemperatureRecord_9.avro"
+    )
     assert base.read_bytes() == data
     metadata = json.loads(Path(f"{base}.metadata.json").read_text())
     assert metadata["quality_score"] == 0.62
-    assert metadata["scores"] == {"schema": 1.0, "completeness": 0.6, "physiological": 0.6, "temporal": 0.1}
+    assert metadata["scores"] == {
+        "schema": 1.0,
+        "completeness": 0.6,
+        "physiological": 0.6,
+        "temporal": 0.1,
+    }
     assert len(metadata["reasons"]) == 3
     assert "quarantined_at" in metadata
     assert not (tmp_path / "out" / "training").exists()
@@ -125,7 +147,11 @@ def test_incompatible_writer_schema_is_quarantined_with_the_precise_reason(
     outcome = make_pipeline().run(job(write_avro(schema, records)))
     assert outcome.status is Status.QUARANTINED
     metadata = json.loads(
-        (tmp_path / "out" / "quarantine/BodyTemperatureRecord/BodyTemperatureRecord_1.avro.metadata.json").read_text()
+        (
+            tmp_path
+            / "out"
+            / "quarantine/BodyTemperatureRecord/BodyTemperatureRecord_1.avro.metadata.json"
+        ).read_text()
     )
     assert metadata["scores"]["schema"] == 0.0
     reason = metadata["reasons"][0]
@@ -143,13 +169,17 @@ def test_message_record_type_must_match_the_file(make_pipeline: MakePipeline) ->
     assert not outcome.retriable
 
 
-def test_unreadable_file_fails_and_is_kept_in_quarantine(make_pipeline: MakePipeline, tmp_path: Path) -> None:
+def test_unreadable_file_fails_and_is_kept_in_quarantine(
+    make_pipeline: MakePipeline, tmp_path: Path
+) -> None:
     data = temperature_file(temperature_records(50))[:-40]
     outcome = make_pipeline().run(job(data))
     assert outcome.status is Status.FAILED
     assert outcome.error_type == "decode_error"
     assert "truncated or corrupt" in outcome.message
-    assert (tmp_path / "out" / "quarantine/BodyTemperatureRecord/BodyTemperatureRecord_1.avro").read_bytes() == data
+    assert (
+        tmp_path / "out" / "quarantine/BodyTemperatureRecord/BodyTemperatureRecord_1.avro"
+    ).read_bytes() == data
 
 
 def test_processor_bug_is_a_clean_non_retriable_failure(make_pipeline: MakePipeline) -> None:
@@ -162,7 +192,9 @@ def test_processor_bug_is_a_clean_non_retriable_failure(make_pipeline: MakePipel
         ]
     )
     schema = {**SCHEMA, "name": "AvroOxygenSaturationRecord"}
-    outcome = make_pipeline(registry).run(job(write_avro(schema, temperature_records(3)), key="o.avro"))
+    outcome = make_pipeline(registry).run(
+        job(write_avro(schema, temperature_records(3)), key="o.avro")
+    )
     assert outcome.status is Status.FAILED
     assert outcome.error_type == "processor_error"
     assert "'broken' raised ZeroDivisionError" in outcome.message

@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.records import temperature_file, temperature_records
 
-PLUGIN_TEMPLATE = '''
+PLUGIN_TEMPLATE = """
 from etl_core import ProcessResult, RecordTypeSpec, hookimpl
 {extra_import}
 ETL_PLUGIN_API = "{api}"
@@ -30,13 +30,18 @@ def etl_record_types():
 def {process_hook}(batch, spec, validation):
     return ProcessResult(narrative="{who} read {{}} records.".format(len(batch.records)),
                          insights={{"records": len(batch.records)}}, summary="temperatures")
-'''
+"""
 
 DISTRIBUTIONS = {
     # entry-point name: (api, record type, process hook name, extra import)
     "goodtemp": ("1", "BodyTemperatureRecord", "etl_process", ""),
     "rivaltemp": ("1", "BodyTemperatureRecord", "etl_process", ""),
-    "broken": ("1", "BasalBodyTemperatureRecord", "etl_process", "import a_module_that_is_not_installed"),
+    "broken": (
+        "1",
+        "BasalBodyTemperatureRecord",
+        "etl_process",
+        "import a_module_that_is_not_installed",
+    ),
     "oldapi": ("0", "RespiratoryRateRecord", "etl_process", ""),
     "typo": ("1", "Vo2MaxRecord", "etl_proces", ""),
 }
@@ -56,7 +61,8 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 api=api, record_type=record_type, process_hook=hook, extra_import=extra, who=name
             )
         )
-        (project / "pyproject.toml").write_text(textwrap.dedent(f'''
+        (project / "pyproject.toml").write_text(
+            textwrap.dedent(f"""
             [build-system]
             requires = ["setuptools>=69"]
             build-backend = "setuptools.build_meta"
@@ -70,17 +76,30 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
             [tool.setuptools]
             packages = ["etl_test_{name}"]
-        '''))
+        """)
+        )
         projects.append(str(project))
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), *projects],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            *projects,
+        ],
         check=True,
     )
     return target
 
 
-def etl(site: Path, *args: str, disabled: set[str] = frozenset(), cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def etl(
+    site: Path, *args: str, disabled: set[str] = frozenset(), cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
@@ -104,7 +123,9 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
         assert needle in lines[0]
 
 
-def test_installed_plugin_is_discovered_with_its_version_and_record_types(plugin_site: Path) -> None:
+def test_installed_plugin_is_discovered_with_its_version_and_record_types(
+    plugin_site: Path,
+) -> None:
     result = etl(plugin_site, "plugins", "--json", disabled=ALL_BAD)
     assert result.returncode == 0, result.stderr
     plugins = {p["name"]: p for p in json.loads(result.stdout)}
@@ -113,14 +134,20 @@ def test_installed_plugin_is_discovered_with_its_version_and_record_types(plugin
     assert plugins["goodtemp"]["record_types"] == [
         {"name": "BodyTemperatureRecord", "health_domain": "vital_signs"}
     ]
-    assert {"etl-core.generic-checks", "etl-core.fallback", "etl-core.training-jsonl"} <= set(plugins)
+    assert {"etl-core.generic-checks", "etl-core.fallback", "etl-core.training-jsonl"} <= set(
+        plugins
+    )
 
 
-def test_installed_plugin_processes_a_file_through_etl_run(plugin_site: Path, tmp_path: Path) -> None:
+def test_installed_plugin_processes_a_file_through_etl_run(
+    plugin_site: Path, tmp_path: Path
+) -> None:
     source = tmp_path / "in" / "BodyTemperatureRecord_1.avro"
     source.parent.mkdir()
     source.write_bytes(temperature_file(temperature_records(5)))
-    result = etl(plugin_site, "run", str(source.parent), "--out", str(tmp_path / "out"), disabled=ALL_BAD)
+    result = etl(
+        plugin_site, "run", str(source.parent), "--out", str(tmp_path / "out"), disabled=ALL_BAD
+    )
     assert result.returncode == 0, result.stderr
     [example_file] = (tmp_path / "out" / "training" / "vital_signs").rglob("examples/*.json")
     example = json.loads(example_file.read_text())
@@ -135,7 +162,9 @@ def test_two_plugins_claiming_one_record_type_stop_start_up(plugin_site: Path) -
 
 def test_plugin_that_fails_to_import_stops_start_up(plugin_site: Path) -> None:
     result = etl(plugin_site, "plugins", disabled=ALL_BAD - {"broken"})
-    assert_one_line_error(result, "'broken'", "etl-test-broken", "failed to import", "ModuleNotFoundError")
+    assert_one_line_error(
+        result, "'broken'", "etl-test-broken", "failed to import", "ModuleNotFoundError"
+    )
 
 
 def test_plugin_for_another_api_major_is_refused(plugin_site: Path) -> None:
@@ -148,13 +177,24 @@ def test_misspelled_hook_is_caught_by_check_pending(plugin_site: Path) -> None:
     assert_one_line_error(result, "'typo'", "etl_proces", "does not exist")
 
 
-def test_disabled_plugin_is_not_loaded_and_its_type_falls_back(plugin_site: Path, tmp_path: Path) -> None:
+def test_disabled_plugin_is_not_loaded_and_its_type_falls_back(
+    plugin_site: Path, tmp_path: Path
+) -> None:
     result = etl(plugin_site, "plugins", "--json", disabled=ALL_BAD | {"goodtemp"})
     assert result.returncode == 0, result.stderr
     assert "goodtemp" not in {p["name"] for p in json.loads(result.stdout)}
     source = tmp_path / "BodyTemperatureRecord_2.avro"
     source.write_bytes(temperature_file(temperature_records(3)))
-    run = etl(plugin_site, "run", str(source), "--out", str(tmp_path / "out"), disabled=ALL_BAD | {"goodtemp"})
+    run = etl(
+        plugin_site,
+        "run",
+        str(source),
+        "--out",
+        str(tmp_path / "out"),
+        disabled=ALL_BAD | {"goodtemp"},
+    )
     assert run.returncode == 0, run.stderr
     [example_file] = (tmp_path / "out" / "training" / "unclassified").rglob("examples/*.json")
-    assert json.loads(example_file.read_text())["metadata"]["processor"].startswith("etl-core generic")
+    assert json.loads(example_file.read_text())["metadata"]["processor"].startswith(
+        "etl-core generic"
+    )

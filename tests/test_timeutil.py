@@ -78,8 +78,12 @@ def test_describe_zone_use_names_every_source() -> None:
 
 def test_batch_bounds_uses_each_records_offset() -> None:
     records = [
-        {"startTimeEpochMillis": INSTANT_MS, "endTimeEpochMillis": INSTANT_MS + 60_000,
-         "startZoneOffsetId": "-05:00", "endZoneOffsetId": "-04:00"},
+        {
+            "startTimeEpochMillis": INSTANT_MS,
+            "endTimeEpochMillis": INSTANT_MS + 60_000,
+            "startZoneOffsetId": "-05:00",
+            "endZoneOffsetId": "-04:00",
+        },
     ]
     bounds = batch_bounds(records, ("startTimeEpochMillis", "endTimeEpochMillis"), None)
     assert bounds is not None

@@ -46,7 +46,9 @@ CASES: list[tuple[str, list[dict[str, Any]], float, bool]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "records", "expected", "passes"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "records", "expected", "passes"), CASES, ids=[c[0] for c in CASES]
+)
 def test_quality_score_table(
     name: str, records: list[dict[str, Any]], expected: float, passes: bool
 ) -> None:
@@ -91,7 +93,11 @@ def test_end_before_start_is_an_error_finding() -> None:
 
 
 def test_dates_in_1970_and_2100_are_implausible() -> None:
-    records = [interval(0, 1000), interval(4_102_444_800_000, 4_102_444_801_000), interval(BASE_MS, BASE_MS + 1)]
+    records = [
+        interval(0, 1000),
+        interval(4_102_444_800_000, 4_102_444_801_000),
+        interval(BASE_MS, BASE_MS + 1),
+    ]
     findings = generic_findings(build_batch("StepsRecord", records), INTERVAL_SPEC, NOW_MS)
     assert [(f.code, f.affected) for f in findings] == [("implausible_timestamp", 2)]
 

@@ -14,9 +14,7 @@ from etl_core.timeutil import batch_bounds, describe_zone_use, iso, offset_field
 
 
 @hookimpl(trylast=True)
-def etl_process(
-    batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
-) -> ProcessResult:
+def etl_process(batch: Batch, spec: RecordTypeSpec, validation: ValidationReport) -> ProcessResult:
     records = batch.records
     sources = Counter(
         str((record.get("metadata") or {}).get("dataOriginPackageName") or "unknown")
@@ -29,16 +27,17 @@ def etl_process(
     span_hours = (
         round((bounds[1] - bounds[0]).total_seconds() / 3600, 1) if bounds is not None else None
     )
+    source_counts = dict(sorted(sources.items()))
     insights = {
         "interpreted": False,
         "records": len(records),
-        "sources": dict(sorted(sources.items())),
+        "sources": source_counts,
         "first": iso(bounds[0]) if bounds else None,
         "last": iso(bounds[1]) if bounds else None,
         "span_hours": span_hours,
         "timezone": describe_zone_use(offsets, batch.user.timezone),
     }
-    source_text = ", ".join(f"{name} ({count})" for name, count in insights["sources"].items())
+    source_text = ", ".join(f"{name} ({count})" for name, count in source_counts.items())
     record_word = "record" if len(records) == 1 else "records"
     if bounds is not None:
         window = f" from {insights['first']} to {insights['last']} ({span_hours} hours)"

@@ -5,16 +5,21 @@ Everything here is public API for plugin authors; it is not imported by the pipe
 
 from etl_core.testing.embedded import run_etl, training_examples
 from etl_core.testing.fixtures import (
+    HEALTH_CONNECT_TYPES,
     build_batch,
+    health_connect_schema,
     make_metadata,
     read_avro,
     real_samples,
     real_samples_dir,
     write_avro,
+    write_health_connect,
 )
 
 __all__ = [
+    "HEALTH_CONNECT_TYPES",
     "build_batch",
+    "health_connect_schema",
     "make_metadata",
     "read_avro",
     "real_samples",
@@ -22,4 +27,5 @@ __all__ = [
     "run_etl",
     "training_examples",
     "write_avro",
+    "write_health_connect",
 ]

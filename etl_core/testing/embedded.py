@@ -24,14 +24,22 @@ def run_etl(
     """``etl run PATH... --out OUT`` in a subprocess (the installed console script's module),
     with the environment of the test plus ``env``."""
     command = [
-        sys.executable, "-m", "etl_core", "run", *map(str, paths), "--out", str(out), *extra_args
+        sys.executable,
+        "-m",
+        "etl_core",
+        "run",
+        *map(str, paths),
+        "--out",
+        str(out),
+        *extra_args,
     ]
     merged = {**os.environ, **(env or {})}
     merged.setdefault("ETL_PSEUDONYM_KEY", "test-pseudonym-key")
     result = subprocess.run(command, capture_output=True, text=True, env=merged, check=False)
     if check and result.returncode != 0:
         raise AssertionError(
-            f"etl run exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+            f"etl run exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         )
     return result
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +52,47 @@ def read_avro(source: Path | bytes) -> list[dict[str, Any]]:
 
 
 def write_avro(
-    schema: Mapping[str, Any], records: Iterable[Mapping[str, Any]], codec: str = "null"
+    schema: Mapping[str, Any],
+    records: Iterable[Mapping[str, Any]],
+    codec: str = "null",
+    sync_marker: bytes | None = None,
 ) -> bytes:
-    """An Avro object-container file holding ``records`` written with ``schema``."""
+    """An Avro object-container file holding ``records`` written with ``schema``. A fixed
+    ``sync_marker`` (16 bytes) makes the bytes reproducible."""
     buffer = io.BytesIO()
     parsed = fastavro.parse_schema(dict(schema))
-    fastavro.writer(buffer, parsed, list(records), codec=codec)
+    if sync_marker is None:
+        fastavro.writer(buffer, parsed, list(records), codec=codec)
+    else:
+        fastavro.writer(buffer, parsed, list(records), codec=codec, sync_marker=sync_marker)
     return buffer.getvalue()
+
+
+HEALTH_CONNECT_TYPES = (
+    "ActiveCaloriesBurnedRecord",
+    "BloodGlucoseRecord",
+    "HeartRateRecord",
+    "HeartRateVariabilityRmssdRecord",
+    "SleepSessionRecord",
+    "StepsRecord",
+)
+
+
+def health_connect_schema(record_type: str) -> dict[str, Any]:
+    """The writer schema the Health Connect exporter uses for ``record_type`` (one of
+    :data:`HEALTH_CONNECT_TYPES`), as found in real exports."""
+    if record_type not in HEALTH_CONNECT_TYPES:
+        raise KeyError(f"no exporter schema for {record_type}")
+    text = resources.files("etl_core.testing").joinpath(f"schemas/{record_type}.avsc").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def write_health_connect(
+    record_type: str, records: Iterable[Mapping[str, Any]], sync_marker: bytes | None = None
+) -> bytes:
+    """An export file as the Health Connect exporter writes it."""
+    return write_avro(health_connect_schema(record_type), records, sync_marker=sync_marker)
 
 
 def make_metadata(

@@ -9,9 +9,15 @@ ETL_PLUGIN_API = "1"
 
 @hookimpl
 def etl_record_types() -> list[RecordTypeSpec]:
-    return [RecordTypeSpec(name="OxygenSaturationRecord", health_domain="vital_signs", reader_schema=None)]
+    return [
+        RecordTypeSpec(
+            name="OxygenSaturationRecord", health_domain="vital_signs", reader_schema=None
+        )
+    ]
 
 
 @hookimpl
-def etl_process(batch: Batch, spec: RecordTypeSpec, validation: ValidationReport) -> ProcessResult | None:
+def etl_process(
+    batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
+) -> ProcessResult | None:
     raise ZeroDivisionError("a bug in the processor")

@@ -11,7 +11,9 @@ BASE_MS = 1_758_400_000_000
 FETCH_MS = BASE_MS + 86_400_000
 
 
-def temperature_records(count: int, *, start_ms: int = BASE_MS, tag: str = "t") -> list[dict[str, Any]]:
+def temperature_records(
+    count: int, *, start_ms: int = BASE_MS, tag: str = "t"
+) -> list[dict[str, Any]]:
     return [
         {
             "metadata": make_metadata(f"{tag}-{i}", "com.example.thermo", start_ms),

@@ -38,7 +38,11 @@ SCHEMA = {
                                 "type": "record",
                                 "name": "AvroDevice",
                                 "fields": [
-                                    {"name": "manufacturer", "type": ["null", "string"], "default": None},
+                                    {
+                                        "name": "manufacturer",
+                                        "type": ["null", "string"],
+                                        "default": None,
+                                    },
                                     {"name": "model", "type": ["null", "string"], "default": None},
                                     {"name": "type", "type": ["null", "string"], "default": None},
                                 ],
@@ -72,7 +76,9 @@ def etl_record_types() -> list[RecordTypeSpec]:
 
 
 @hookimpl
-def etl_process(batch: Batch, spec: RecordTypeSpec, validation: ValidationReport) -> ProcessResult | None:
+def etl_process(
+    batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
+) -> ProcessResult | None:
     if batch.record_type != SPEC.name:
         return None
     values = [r["temperatureInCelsius"] for r in batch.records]

@@ -1,0 +1,84 @@
+"""Sessions: core tests, one per plugin distribution (installed, not editable), integration with
+everything together, lint, typecheck, demo. ``nox`` runs all but ``demo``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = [
+    "tests",
+    "glucose",
+    "heartrate",
+    "sleep",
+    "activity",
+    "integration",
+    "lint",
+    "typecheck",
+]
+nox.options.error_on_missing_interpreters = False
+
+PYTHON = ["3.11", "3.12", "3.13"]
+PLUGINS = {
+    "glucose": "etl_glucose",
+    "heartrate": "etl_heartrate",
+    "sleep": "etl_sleep",
+    "activity": "etl_activity",
+}
+FIRST_PARTY = [f"./{folder}[test]" for folder in PLUGINS.values()]
+
+
+def _pytest(session: nox.Session, *paths: str) -> None:
+    session.run("pytest", *paths, *session.posargs)
+
+
+@nox.session(python=PYTHON[0])
+def tests(session: nox.Session) -> None:
+    """Core tests with etl-core alone installed: every record type goes through the fallback."""
+    session.install(".[test]")
+    _pytest(session, "tests")
+
+
+def _plugin_session(name: str, folder: str) -> None:
+    @nox.session(name=name, python=PYTHON[0])
+    def run(session: nox.Session) -> None:
+        session.install(".[test]", f"./{folder}[test]")
+        _pytest(session, f"{folder}/tests")
+
+    run.__doc__ = f"etl-core plus {folder} only, installed as a user would, and its tests."
+
+
+for _name, _folder in PLUGINS.items():
+    _plugin_session(_name, _folder)
+
+
+@nox.session(python=PYTHON[0])
+def integration(session: nox.Session) -> None:
+    """Everything installed together: core tests see the clinical processors, then each
+    plugin's tests run beside the others."""
+    session.install(".[test]", *FIRST_PARTY)
+    session.run("etl", "plugins")
+    _pytest(session, "tests")
+    for folder in PLUGINS.values():
+        _pytest(session, f"{folder}/tests")
+
+
+@nox.session(python=PYTHON[0])
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+
+
+@nox.session(python=PYTHON[0])
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict on etl_core; the plugins' sources too."""
+    session.install("mypy>=1.10", ".", *(f"./{folder}" for folder in PLUGINS.values()))
+    session.run("mypy", "etl_core")
+    for folder in PLUGINS.values():
+        session.run("mypy", f"{folder}/src")
+
+
+@nox.session(python=PYTHON[0])
+def demo(session: nox.Session) -> None:
+    """The README's first command: every processor on the synthetic samples."""
+    session.install(".", *(f"./{folder}" for folder in PLUGINS.values()))
+    session.run("etl", "run", "samples", "--out", "etl-output")

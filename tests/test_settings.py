@@ -1,0 +1,47 @@
+"""Settings, the .env template and the README's configuration table stay in agreement."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from etl_core.settings import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setting_names() -> set[str]:
+    return {f"ETL_{name.upper()}" for name in Settings.model_fields}
+
+
+def test_env_example_lists_exactly_the_settings() -> None:
+    listed = set(re.findall(r"^(ETL_[A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert listed == setting_names()
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = sorted(name for name in setting_names() if f"`{name}`" not in readme)
+    assert missing == []
+
+
+def test_environment_overrides_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ETL_QUALITY_THRESHOLD", "0.8")
+    monkeypatch.setenv("ETL_DISABLED_PLUGINS", "glucose, sleep ,")
+    monkeypatch.setenv("ETL_TRAINING_DATA_PREFIX", "/datasets/train")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.quality_threshold == 0.8
+    assert settings.disabled_plugins == {"glucose", "sleep"}
+    assert settings.training_data_prefix == "datasets/train/"
+
+
+def test_pseudonym_key_rules() -> None:
+    development = Settings(_env_file=None, pseudonym_key=None)  # type: ignore[call-arg]
+    assert development.effective_pseudonym_key()[1] is True
+    production = Settings(_env_file=None, pseudonym_key=None, development_mode=False)  # type: ignore[call-arg]
+    with pytest.raises(SettingsError, match="ETL_PSEUDONYM_KEY"):
+        production.effective_pseudonym_key()
+    keyed = Settings(_env_file=None, pseudonym_key="s3cret", development_mode=False)  # type: ignore[call-arg]
+    assert keyed.effective_pseudonym_key() == (b"s3cret", False)
