@@ -6,6 +6,7 @@ steps, kilocalories, hours and percentages to one decimal.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -114,6 +115,7 @@ def activity_insights(
         f"mean_daily_{measure.unit}": None if mean is None else measure.rounded(mean),
         "trend": _trend_entry(measure, trend),
         "days_with_several_sources": sum(1 for total in totals if total.others),
+        "days_by_source": dict(Counter(total.chosen.source for total in totals).most_common()),
         "records": len(intervals),
         "source_rule": rule.as_insight(),
         "fetched_at": fetched_at(intervals),

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from etl_activity.measures import STEPS, Measure
+from etl_activity.sources import app_name
 
 DETAILED_DAYS = 7
 """Up to this many days are described one by one; longer windows are summarised."""
@@ -28,6 +29,12 @@ def _amount(measure: Measure, value: float) -> str:
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def _join(items: Sequence[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _fetch_phrase(day_iso: str, fetched_at: str | None) -> str:
@@ -106,12 +113,14 @@ def _day_sentence(
 
 
 def _overview(measure: Measure, insights: Mapping[str, Any]) -> str:
-    parts = []
+    counts = insights["days_by_source"]
+    used = [f"{app_name(source)} ({_plural(days, 'day')})" for source, days in counts.items()]
+    parts = [f"Day totals come from {_join(used)}."]
     several = insights["days_with_several_sources"]
     if several:
         parts.append(
-            f"{_plural(several, 'day')} had reports from more than one app; on each, one app's "
-            "total was used and the others are listed in the insights, never added."
+            f"On {several} of the days more than one app reported; each of those days uses one "
+            "app's total and lists the others in the insights, never adding them."
         )
     partial_dates = [long_date(day["date"]) for day in insights["days"] if day["partial"]]
     if partial_dates:
@@ -177,6 +186,12 @@ def _mean_and_trend(measure: Measure, insights: Mapping[str, Any]) -> str:
                 f" A least-squares line through those days changes by only {change} "
                 f"({percent:.1f}% of the mean), under the {threshold:g}% this report counts "
                 "as a trend, so the daily totals were steady."
+            )
+        complete_sources = {day["source"] for day in insights["days"] if not day["partial"]}
+        if len(complete_sources) > 1:
+            text += (
+                " Different apps stand for different days, so part of any day-to-day change may "
+                "reflect the apps rather than activity."
             )
     return text
 
