@@ -52,3 +52,35 @@ def trace(
 
 def glucose_batch(records: Sequence[dict[str, Any]], user: UserContext | None = None) -> Batch:
     return build_batch("BloodGlucoseRecord", records, user=user)
+
+
+def reference_events(
+    values: Sequence[float], threshold: float, above: bool = False
+) -> list[tuple[int, int, float]]:
+    """A streaming reading of the consensus rule on a gapless 5-minute grid: an event starts
+    once three consecutive readings are beyond the threshold and ends at the first of three
+    consecutive readings back on the other side. Returns (first index, last index beyond,
+    nadir or peak)."""
+    need = 3
+    extreme = max if above else min
+    events: list[tuple[int, int, float]] = []
+    beyond_run = back_run = 0
+    start = last_beyond = -1
+    in_event = False
+    for i, value in enumerate(values):
+        if (value > threshold) if above else (value < threshold):
+            beyond_run += 1
+            back_run = 0
+            if in_event:
+                last_beyond = i
+            elif beyond_run >= need:
+                in_event, start, last_beyond = True, i - need + 1, i
+        else:
+            back_run += 1
+            beyond_run = 0
+            if in_event and back_run >= need:
+                events.append((start, last_beyond, extreme(values[start:last_beyond + 1])))
+                in_event = False
+    if in_event:
+        events.append((start, last_beyond, extreme(values[start:last_beyond + 1])))
+    return events

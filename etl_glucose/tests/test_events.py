@@ -10,6 +10,7 @@ from etl_glucose.events import (
     find_episodes,
     run_duration_ms,
 )
+from glucose_builders import reference_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -146,34 +147,6 @@ def test_run_duration_counts_sampling_slots() -> None:
     assert run_duration_ms([0, 600_000], 0, 1, STEP) == 15 * MIN  # one missed reading
 
 
-def reference_events(values: list[float], threshold: float) -> list[tuple[int, int, float]]:
-    """A streaming reading of the rule on a gapless 5-minute grid: an event starts once three
-    consecutive readings are below, ends at the first of three consecutive readings at or
-    above. Returns (first index, last index below, nadir)."""
-    need = 3
-    events: list[tuple[int, int, float]] = []
-    below_run = above_run = 0
-    start = last_below = -1
-    in_event = False
-    for i, value in enumerate(values):
-        if value < threshold:
-            below_run += 1
-            above_run = 0
-            if in_event:
-                last_below = i
-            elif below_run >= need:
-                in_event, start, last_below = True, i - need + 1, i
-        else:
-            above_run += 1
-            below_run = 0
-            if in_event and above_run >= need:
-                events.append((start, last_below, min(values[start:last_below + 1])))
-                in_event = False
-    if in_event:
-        events.append((start, last_below, min(values[start:last_below + 1])))
-    return events
-
-
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from([45.0, 53.9, 54.0, 62.0, 69.9, 70.0, 95.0]), max_size=80))
 def test_events_match_the_streaming_reference(values: list[float]) -> None:
@@ -193,3 +166,14 @@ def test_extended_events_are_below_70_events_with_a_long_opening_run(values: lis
             run += 1
         assert (run - event.first_index) * STEP > 120 * MIN
         assert any(p.first_index <= event.first_index <= p.last_index for p in plain)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([120.0, 180.0, 180.1, 230.0, 250.0, 251.0, 320.0]), max_size=80))
+def test_high_events_match_the_streaming_reference(values: list[float]) -> None:
+    for threshold in (180.0, 250.0):
+        found = [
+            (e.first_index, e.last_index, e.extreme_mg_dl)
+            for e in find_episodes(times(len(values)), values, threshold, "above", RULE)
+        ]
+        assert found == reference_events(values, threshold, above=True)

@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 from etl_glucose.analysis import analyse
-from etl_glucose.readings import readings_from_records
+from etl_glucose.readings import series_from_records
 from etl_glucose.variability import glycaemia_risk_index, risk_indices
 from glucose_builders import START_MS, glucose_record
 from hypothesis import assume, given, settings
@@ -125,7 +125,7 @@ def test_gri_matches_reference(values: list[float]) -> None:
 @given(level_lists)
 def test_analysis_insights_equal_rounded_reference(values: list[float]) -> None:
     records = [glucose_record(START_MS + i * 300_000, v) for i, v in enumerate(values)]
-    ins = analyse(readings_from_records(records)).insights
+    ins = analyse(series_from_records(records)).insights
     mean = statistics.fmean(values)
     sd = statistics.stdev(values)
     cv, gmi, ea1c = 100 * sd / mean, 3.31 + 0.02392 * mean, (mean + 46.7) / 28.7
@@ -156,12 +156,12 @@ def test_analysis_insights_equal_rounded_reference(values: list[float]) -> None:
 def test_sufficiency_needs_14_days_and_70_percent() -> None:
     per_day = 288
     full = [glucose_record(START_MS + i * 300_000, 100.0) for i in range(14 * per_day)]
-    assert analyse(readings_from_records(full)).insights["data_sufficient"] is True
+    assert analyse(series_from_records(full)).insights["data_sufficient"] is True
     short = full[: 13 * per_day]
-    assert analyse(readings_from_records(short)).insights["data_sufficient"] is False
+    assert analyse(series_from_records(short)).insights["data_sufficient"] is False
     # keep 2 of every 3 readings: 66.7% of possible readings over 14 days
     sparse = [r for i, r in enumerate(full) if i % 3 != 2 or i == len(full) - 1]
-    ins = analyse(readings_from_records(sparse)).insights
+    ins = analyse(series_from_records(sparse)).insights
     assert ins["days_covered"] == 14.0
     assert ins["wear_percent"] < 70.0
     assert ins["data_sufficient"] is False
@@ -172,7 +172,7 @@ def test_sparse_meter_readings_are_not_treated_as_continuous() -> None:
         glucose_record(START_MS + i * 6 * 3_600_000, v, specimen="CAPILLARY_BLOOD")
         for i, v in enumerate([95.0, 160.0, 60.0, 110.0])
     ]
-    ins = analyse(readings_from_records(records)).insights
+    ins = analyse(series_from_records(records)).insights
     assert ins["continuous"] is False
     assert ins["hypo_events"] is None and ins["hyper_events"] is None
     assert ins["wear_percent"] is None and ins["data_sufficient"] is False

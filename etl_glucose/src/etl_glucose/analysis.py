@@ -19,7 +19,7 @@ from etl_core.timeutil import describe_zone_use, iso, parse_offset, to_local
 from etl_glucose import metrics
 from etl_glucose.events import Episode, EventRule, find_episodes
 from etl_glucose.localtime import minutes_of_day
-from etl_glucose.readings import UNKNOWN, Reading
+from etl_glucose.readings import UNKNOWN, GlucoseSeries
 from etl_glucose.rules import DAY_MS, DEFAULT_RULES, HOUR_MS, MINUTE_MS, GlucoseRules
 from etl_glucose.variability import glycaemia_risk_index, j_index, risk_indices
 
@@ -79,16 +79,14 @@ def _window_summary(values: Sequence[float], rules: GlucoseRules) -> dict[str, A
 
 
 def _time_of_day(
-    readings: Sequence[Reading], user_zone: ZoneInfo | None, rules: GlucoseRules
+    series: GlucoseSeries, user_zone: ZoneInfo | None, rules: GlucoseRules
 ) -> dict[str, Any]:
-    minutes = minutes_of_day(
-        [r.epoch_ms for r in readings], [r.offset_id for r in readings], user_zone
-    )
+    minutes = minutes_of_day(series.epoch_ms, series.offset_ids, user_zone)
     start, end = rules.overnight_start_hour * 60, rules.overnight_end_hour * 60
     overnight: list[float] = []
     daytime: list[float] = []
-    for reading, minute in zip(readings, minutes, strict=True):
-        (overnight if start <= minute < end else daytime).append(reading.mg_dl)
+    for value, minute in zip(series.mg_dl, minutes, strict=True):
+        (overnight if start <= minute < end else daytime).append(value)
     night_window = f"{rules.overnight_start_hour:02d}:00-{rules.overnight_end_hour:02d}:00"
     day_window = f"{rules.overnight_end_hour:02d}:00-24:00"
     return {
@@ -97,11 +95,12 @@ def _time_of_day(
     }
 
 
-def _meal_relations(readings: Sequence[Reading]) -> dict[str, Any]:
+def _meal_relations(series: GlucoseSeries) -> dict[str, Any]:
     """Summaries by the recorded relation to a meal; UNKNOWN is never guessed from the clock."""
     summaries: dict[str, Any] = {}
+    pairs = list(zip(series.relations_to_meal, series.mg_dl, strict=True))
     for relation in MEAL_RELATIONS:
-        values = [r.mg_dl for r in readings if r.relation_to_meal == relation]
+        values = [value for known, value in pairs if known == relation]
         if values:
             summaries[relation.lower()] = {
                 "readings": len(values),
@@ -113,15 +112,15 @@ def _meal_relations(readings: Sequence[Reading]) -> dict[str, Any]:
 
 
 def _episode_group(
-    episodes: Sequence[Episode], readings: Sequence[Reading], user_zone: ZoneInfo | None,
+    episodes: Sequence[Episode], series: GlucoseSeries, user_zone: ZoneInfo | None,
     extreme_key: str,
 ) -> dict[str, Any]:
     listed = []
+    offsets = series.offset_ids
     for episode in episodes:
-        first, last = readings[episode.first_index], readings[episode.last_index]
         listed.append({
-            "start": iso(to_local(episode.start_ms, first.offset_id, user_zone)),
-            "end": iso(to_local(episode.end_ms, last.offset_id, user_zone)),
+            "start": iso(to_local(episode.start_ms, offsets[episode.first_index], user_zone)),
+            "end": iso(to_local(episode.end_ms, offsets[episode.last_index], user_zone)),
             "duration_min": display(episode.duration_ms / MINUTE_MS),
             extreme_key: display(episode.extreme_mg_dl),
             "recovered": episode.recovered,
@@ -139,11 +138,10 @@ def _episode_group(
 
 
 def _events(
-    readings: Sequence[Reading], interval_ms: int, user_zone: ZoneInfo | None,
+    series: GlucoseSeries, interval_ms: int, user_zone: ZoneInfo | None,
     rules: GlucoseRules,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, int]]:
-    times = [r.epoch_ms for r in readings]
-    values = [r.mg_dl for r in readings]
+    times, values = series.epoch_ms, series.mg_dl
     rule = EventRule(
         min_duration_ms=rules.event_minutes * MINUTE_MS,
         recovery_ms=rules.event_minutes * MINUTE_MS,
@@ -165,13 +163,13 @@ def _events(
     above_180 = find_episodes(times, values, rules.high, "above", rule)
     above_250 = find_episodes(times, values, rules.very_high, "above", rule)
     hypo = {
-        "below_70": _episode_group(below_70, readings, user_zone, "nadir_mg_dl"),
-        "below_54": _episode_group(below_54, readings, user_zone, "nadir_mg_dl"),
-        "extended_below_70": _episode_group(extended, readings, user_zone, "nadir_mg_dl"),
+        "below_70": _episode_group(below_70, series, user_zone, "nadir_mg_dl"),
+        "below_54": _episode_group(below_54, series, user_zone, "nadir_mg_dl"),
+        "extended_below_70": _episode_group(extended, series, user_zone, "nadir_mg_dl"),
     }
     hyper = {
-        "above_180": _episode_group(above_180, readings, user_zone, "peak_mg_dl"),
-        "above_250": _episode_group(above_250, readings, user_zone, "peak_mg_dl"),
+        "above_180": _episode_group(above_180, series, user_zone, "peak_mg_dl"),
+        "above_250": _episode_group(above_250, series, user_zone, "peak_mg_dl"),
     }
     counts = {
         "hypo_below_70": len(below_70),
@@ -226,17 +224,16 @@ def _targets_met(insights: dict[str, Any], rules: GlucoseRules) -> dict[str, boo
 
 
 def analyse(
-    readings: Sequence[Reading],
+    series: GlucoseSeries,
     user_zone: ZoneInfo | None = None,
     *,
     excluded: int = 0,
     rules: GlucoseRules = DEFAULT_RULES,
 ) -> GlucoseAnalysis:
-    """The insights of a non-empty, time-sorted sequence of readings."""
-    if not readings:
+    """The insights of a non-empty series of readings."""
+    if not len(series):
         raise ValueError("no readings to analyse")
-    times = [r.epoch_ms for r in readings]
-    values = [r.mg_dl for r in readings]
+    times, values, offsets = series.epoch_ms, series.mg_dl, series.offset_ids
     n = len(values)
     average = metrics.mean(values)
     sd = metrics.sample_sd(values)
@@ -273,17 +270,16 @@ def analyse(
         100.0 * high_only / n, 100.0 * bands.above_250 / n,
     )
 
-    first, last = readings[0], readings[-1]
-    start = to_local(first.epoch_ms, first.offset_id, user_zone)
-    end = to_local(last.epoch_ms, last.offset_id, user_zone)
+    start = to_local(times[0], offsets[0], user_zone)
+    end = to_local(times[-1], offsets[-1], user_zone)
     insights: dict[str, Any] = {
         "readings": n,
         "excluded_readings": excluded,
         "start": iso(start),
         "end": iso(end),
-        "timezone": describe_zone_use((r.offset_id for r in readings), user_zone),
+        "timezone": describe_zone_use(dict.fromkeys(offsets), user_zone),
         "local_time_known": user_zone is not None
-        or all(parse_offset(r.offset_id) is not None for r in readings),
+        or all(parse_offset(offset) is not None for offset in dict.fromkeys(offsets)),
         "span_hours": display(span_ms / HOUR_MS),
         "days_covered": days_covered,
         "sampling_interval_min": display(interval_ms / MINUTE_MS) if interval_ms else None,
@@ -321,22 +317,20 @@ def analyse(
     }
     event_counts: dict[str, int] = {}
     if continuous and interval_ms is not None and n >= rules.event_min_readings:
-        hypo, hyper, event_counts = _events(readings, interval_ms, user_zone, rules)
+        hypo, hyper, event_counts = _events(series, interval_ms, user_zone, rules)
         insights["hypo_events"], insights["hyper_events"] = hypo, hyper
     else:
         insights["hypo_events"] = insights["hyper_events"] = None
-    insights["time_of_day"] = _time_of_day(readings, user_zone, rules)
-    insights["meal_relation"] = _meal_relations(readings)
+    insights["time_of_day"] = _time_of_day(series, user_zone, rules)
+    insights["meal_relation"] = _meal_relations(series)
     insights["meal_relation_readings"] = sum(
-        1 for r in readings if r.relation_to_meal in MEAL_RELATIONS
+        1 for relation in series.relations_to_meal if relation in MEAL_RELATIONS
     )
-    insights["meal_types"] = dict(
-        sorted(Counter(r.meal_type for r in readings if r.meal_type != UNKNOWN).items())
-    )
-    insights["specimen_sources"] = dict(
-        sorted(Counter(r.specimen_source for r in readings).items())
-    )
-    insights["data_origins"] = sorted({r.origin for r in readings})
+    meal_types = Counter(series.meal_types)
+    meal_types.pop(UNKNOWN, None)
+    insights["meal_types"] = dict(sorted(meal_types.items()))
+    insights["specimen_sources"] = dict(sorted(Counter(series.specimen_sources).items()))
+    insights["data_origins"] = sorted(set(series.origins))
     insights["targets"] = _targets(rules)
     insights["targets_met"] = _targets_met(insights, rules)
     return GlucoseAnalysis(insights, event_counts, start, end)

@@ -18,7 +18,7 @@ from etl_core import (
 from etl_core.schemas import load_avsc
 from etl_glucose.analysis import analyse
 from etl_glucose.narrative import narrative, summary
-from etl_glucose.readings import readings_from_records, usable_offset
+from etl_glucose.readings import series_from_records, usable_offset
 from etl_glucose.rules import PLAUSIBLE_MG_DL
 
 ETL_PLUGIN_API = "1"
@@ -80,12 +80,10 @@ def etl_process(
 ) -> ProcessResult | None:
     if batch.record_type != RECORD_TYPE:
         return None
-    readings = readings_from_records(batch.records)
-    if not readings:
+    series = series_from_records(batch.records)
+    if not len(series):
         return None
-    result = analyse(
-        readings, batch.user.timezone, excluded=len(validation.excluded_indices)
-    )
+    result = analyse(series, batch.user.timezone, excluded=len(validation.excluded_indices))
     return ProcessResult(
         narrative=narrative(result.insights),
         insights=result.insights,

@@ -11,21 +11,22 @@ import math
 from collections.abc import Sequence
 
 
-def kovatchev_risk(mg_dl: float) -> tuple[float, float]:
-    """Low and high risk of one reading (Kovatchev): f = 1.509 x ((ln G)^1.084 - 5.381),
-    r = 10 f^2, attributed to the low side when f < 0 and to the high side when f > 0."""
-    f = 1.509 * (math.log(mg_dl) ** 1.084 - 5.381)
-    risk = 10.0 * f * f
-    return (risk, 0.0) if f < 0 else (0.0, risk)
-
-
 def risk_indices(values: Sequence[float]) -> tuple[float, float] | None:
-    """(LBGI, HBGI): the means of the low and high risks over all readings."""
-    positive = [v for v in values if v > 0]
-    if not positive:
+    """(LBGI, HBGI) after Kovatchev: f = 1.509 x ((ln G)^1.084 - 5.381), r = 10 f^2; a
+    reading's risk counts as low risk when f < 0 and as high risk otherwise; each index is the
+    mean over all readings."""
+    lows: list[float] = []
+    highs: list[float] = []
+    log = math.log
+    for value in values:
+        if value <= 0:
+            continue
+        f = 1.509 * (log(value) ** 1.084 - 5.381)
+        (lows if f < 0 else highs).append(10.0 * f * f)
+    count = len(lows) + len(highs)
+    if not count:
         return None
-    lows, highs = zip(*(kovatchev_risk(v) for v in positive), strict=True)
-    return math.fsum(lows) / len(positive), math.fsum(highs) / len(positive)
+    return math.fsum(lows) / count, math.fsum(highs) / count
 
 
 def glycaemia_risk_index(
