@@ -182,7 +182,7 @@ def _is_partial(day: date, touching: Sequence[Interval]) -> bool:
     if any(iv.fetch_ms is not None and iv.end_ms > iv.fetch_ms for iv in touching):
         return True
     latest_fetch = max(fetches)
-    return any(local_day_end_ms(day, iv.tz) > latest_fetch for iv in touching)
+    return any(local_day_end_ms(day, tz) > latest_fetch for tz in {iv.tz for iv in touching})
 
 
 def daily_totals(intervals: Iterable[Interval], rule: SourceRule) -> list[DayTotal]:

@@ -51,11 +51,14 @@ def process_records(
 ) -> ProcessResult:
     intervals = intervals_from_records(records, measure.value_field, user.timezone)
     totals = daily_totals(intervals, rule)
-    offsets = [
-        usable_offset(record.get(field))
-        for record in records
-        for field in ("startZoneOffsetId", "endZoneOffsetId")
-    ]
+    # Distinct offsets only: the description depends on which occur, not how often.
+    offsets = list(
+        dict.fromkeys(
+            usable_offset(record.get(field))
+            for record in records
+            for field in ("startZoneOffsetId", "endZoneOffsetId")
+        )
+    )
     insights = activity_insights(measure, totals, intervals, offsets, user, rule)
     events: dict[str, int] = {}
     if measure is STEPS and insights.get("sedentary_days"):
