@@ -69,6 +69,13 @@ def _assert_labels_match(narrative: str, insights: dict[str, Any]) -> None:
             assert f"(WASO) of {night['waso_min']:.1f} min {word} 20 min" in narrative
         if night["total_sleep_min"] is not None:
             assert night["total_sleep_min"] <= night["time_in_bed_min"]
+    meeting = insights["across_nights"].get("nights_meeting")
+    if len(insights["nights"]) >= 2 and meeting is not None:
+        for target, counts in meeting.items():
+            judged = [
+                n["meets"][target] for n in insights["nights"] if n["meets"][target] is not None
+            ]
+            assert counts == ({"met": sum(judged), "judged": len(judged)} if judged else None)
     missed = any(v is False for n in insights["nights"] for v in n["meets"].values())
     assert ("Where a target is missed" in narrative) is missed
     # no trend language from so few nights

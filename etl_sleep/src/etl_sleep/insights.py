@@ -285,15 +285,6 @@ def across_nights(nights: Sequence[SleepPeriod], zone: ZoneInfo | None) -> dict[
         "mean_total_sleep_min": minutes(mean_or_none(tst_values)),
         "mean_total_sleep_h": hours(mean_or_none(tst_values)),
         "mean_efficiency_percent": percent(mean_or_none(efficiencies)),
-        "nights_meeting_duration_target": (
-            sum(
-                1
-                for s in staged
-                if (minutes(s.total_sleep_ms) or 0.0) >= TARGETS["sleep_duration_min_min"]
-            )
-            if staged
-            else None
-        ),
         "mean_mid_sleep_time": _clock(circular_mean_minute(mid_sleeps))
         if enough_for_regularity
         else None,
@@ -356,14 +347,17 @@ def build_insights(
     targets = dict(TARGETS)
     targets["adult_targets_apply"] = adult_targets
     targets["nsf_recommended_h"] = _nsf_range(age_years)
+    night_rows = [night_insight(p, zone, adult_targets) for p in nights]
+    summary = across_nights(nights, zone)
+    summary["nights_meeting"] = _nights_meeting(night_rows) if len(night_rows) >= 2 else None
     return {
         "session_count": len(sessions),
         "night_count": len(nights),
         "nap_count": len(naps),
         "sessions": session_rows,
-        "nights": [night_insight(p, zone, adult_targets) for p in nights],
+        "nights": night_rows,
         "naps": [nap_insight(p, zone) for p in naps],
-        "across_nights": across_nights(nights, zone),
+        "across_nights": summary,
         "primary_source_rule": rule.as_insight(),
         "night_rule": {
             "min_night_time_in_bed_min": min_night_minutes,
@@ -380,6 +374,15 @@ def build_insights(
             "sessions_with_stage_corrections": sum(1 for s in sessions if _corrected(s)),
         },
     }
+
+
+def _nights_meeting(night_rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """How many nights met each target, out of the nights where it could be judged."""
+    counts: dict[str, Any] = {}
+    for target in ("duration", "efficiency", "latency", "waso"):
+        judged = [row["meets"][target] for row in night_rows if row["meets"][target] is not None]
+        counts[target] = {"met": sum(judged), "judged": len(judged)} if judged else None
+    return counts if any(counts.values()) else None
 
 
 def _corrected(session: SessionMetrics) -> bool:

@@ -300,18 +300,15 @@ def _window(insights: Mapping[str, Any]) -> str:
         )
         if across["mean_efficiency_percent"] is not None:
             sentences[0] += f" and mean efficiency {_num(across['mean_efficiency_percent'])}%"
-        met = across["nights_meeting_duration_target"]
-        if met is not None and targets["adult_targets_apply"]:
-            sentences[0] += (
-                f"; {met} of {staged} nights reached at least "
-                f"{targets['sleep_duration_min_h']} h of sleep"
-            )
     elif across["mean_time_in_bed_min"] is not None:
         sentences[0] += (
             f", mean time in bed was {_fmt(across['mean_time_in_bed_min'])} min; too few nights "
             "carry sleep stages for a mean total sleep time"
         )
     sentences[0] += "."
+    meeting = across["nights_meeting"]
+    if meeting is not None:
+        sentences.append(_meeting_sentence(meeting, targets))
     if across["mid_sleep_sd_min"] is None:
         sentences.append(
             f"With {count_words(count)} nights this is not yet a pattern: timing regularity "
@@ -328,8 +325,9 @@ def _window(insights: Mapping[str, Any]) -> str:
     split = across["weekday_weekend"]
     if split is None:
         sentences.append(
-            "Weekday and weekend nights are not compared, which needs at least "
-            f"{targets['min_nights_for_weekday_weekend']} nights spanning a week."
+            "Weekday and weekend nights are not compared: that needs at least "
+            f"{targets['min_nights_for_weekday_weekend']} nights spanning a week, and a window "
+            "this short describes these nights rather than a lasting pattern."
         )
     elif split["weekend_direction"] is not None:
         if split["weekend_direction"] == "same":
@@ -346,6 +344,21 @@ def _window(insights: Mapping[str, Any]) -> str:
             "min)."
         )
     return " ".join(sentences)
+
+
+def _meeting_sentence(meeting: Mapping[str, Any], targets: Mapping[str, Any]) -> str:
+    phrases = {
+        "duration": f"at least {targets['sleep_duration_min_h']} h of sleep",
+        "efficiency": f"efficiency of at least {targets['efficiency_min_percent']}%",
+        "latency": f"onset latency within {targets['latency_max_min']} min",
+        "waso": f"WASO within {targets['waso_max_min']} min",
+    }
+    parts = [
+        f"{phrases[key]} on {counts['met']} of {counts['judged']}"
+        for key, counts in meeting.items()
+        if counts is not None
+    ]
+    return "Nights meeting each target: " + _join(parts) + "."
 
 
 def _suggestion(nights: Sequence[Mapping[str, Any]], targets: Mapping[str, Any]) -> str:
