@@ -113,3 +113,15 @@ def test_a_crafted_week_with_a_trend_through_etl_run(tmp_path: Path) -> None:
     assert insights["days_with_several_sources"] == 7
     assert unsupported_figures(example["output"], insights) == []
     assert "rising" in example["output"]
+
+
+def test_a_misconfigured_source_rule_fails_the_file_loudly(tmp_path: Path) -> None:
+    fetch = local_ms(2025, 9, 22)
+    source = tmp_path / f"StepsRecord_{fetch}.avro"
+    record = whole_day_steps("p", PHONE, datetime(2025, 9, 20), 3933, fetch)
+    source.write_bytes(write_avro(SPECS["StepsRecord"].reader_schema or {}, [record]))
+    result = run_etl(
+        [source], tmp_path / "out", env={"ETL_ACTIVITY_SOURCE_RULE": "sum"}, check=False
+    )
+    assert "ValueError" in result.stdout + result.stderr
+    assert training_examples(tmp_path / "out") == []
