@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -103,7 +104,9 @@ def intervals_from_records(
         amount = record.get(value_field)
         if not (isinstance(start, int) and isinstance(end, int) and end > start):
             continue
-        if not isinstance(amount, int | float) or isinstance(amount, bool) or amount != amount:
+        if not isinstance(amount, int | float) or isinstance(amount, bool):
+            continue
+        if not math.isfinite(amount):
             continue
         metadata = record.get("metadata") or {}
         source = str(metadata.get("dataOriginPackageName") or UNKNOWN_SOURCE)
