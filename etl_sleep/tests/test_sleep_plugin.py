@@ -6,7 +6,7 @@ import json
 from importlib.metadata import entry_points
 
 import pytest
-from conftest import contiguous, session
+from sleep_builders import contiguous, session
 
 from etl_core import Severity, ValidationReport
 from etl_core.testing import build_batch, read_avro, real_samples

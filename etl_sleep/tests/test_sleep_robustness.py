@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from conftest import contiguous, session
 from etl_sleep.analysis import SleepAnalysis, analyse
 from etl_sleep.source_rule import parse_source_rule
+from sleep_builders import contiguous, session
 
 from etl_core import UserContext
 from etl_core.figures import unsupported_figures
