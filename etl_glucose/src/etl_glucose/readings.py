@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
 from etl_core import Record
 from etl_core.timeutil import UnknownZoneError, parse_offset
@@ -32,6 +34,12 @@ class GlucoseSeries:
     def __len__(self) -> int:
         return len(self.epoch_ms)
 
+    def columns(self) -> tuple[list[Any], ...]:
+        return (
+            self.epoch_ms, self.mg_dl, self.offset_ids, self.specimen_sources,
+            self.meal_types, self.relations_to_meal, self.origins,
+        )
+
 
 def usable_offset(offset_id: object) -> str | None:
     """The record's zone offset id, or ``None`` when it is absent or unreadable (then the
@@ -52,13 +60,18 @@ def _text(value: object) -> str:
 def series_from_records(records: Iterable[Record]) -> GlucoseSeries:
     """Usable readings (an integer instant and a finite level) in time order; exports are
     usually, not always, sorted."""
-    rows: list[tuple[int, float, str | None, str, str, str, str]] = []
+    series = GlucoseSeries([], [], [], [], [], [], [])
     offsets: dict[object, str | None] = {}
     for record in records:
         instant = record.get("timeEpochMillis")
         raw_level = record.get("levelInMilligramsPerDeciliter")
-        # exact type checks: bool is an int subclass and is never a glucose level
-        if type(instant) is not int or type(raw_level) not in (float, int):
+        if (
+            not isinstance(instant, int)
+            or not isinstance(raw_level, int | float)
+            # bool is an int subclass and is never an instant or a glucose level
+            or isinstance(instant, bool)
+            or isinstance(raw_level, bool)
+        ):
             continue
         level = float(raw_level)
         if not math.isfinite(level):
@@ -68,23 +81,15 @@ def series_from_records(records: Iterable[Record]) -> GlucoseSeries:
             offsets[raw_offset] = usable_offset(raw_offset)
         metadata = record.get("metadata")
         origin = metadata.get("dataOriginPackageName") if isinstance(metadata, Mapping) else None
-        rows.append((
-            instant,
-            level,
-            offsets[raw_offset],
-            _text(record.get("specimenSource")),
-            _text(record.get("mealType")),
-            _text(record.get("relationToMeal")),
-            _text(origin),
-        ))
-    if any(rows[i][0] > rows[i + 1][0] for i in range(len(rows) - 1)):
-        rows.sort(key=lambda row: row[0])
-    return GlucoseSeries(
-        epoch_ms=[row[0] for row in rows],
-        mg_dl=[row[1] for row in rows],
-        offset_ids=[row[2] for row in rows],
-        specimen_sources=[row[3] for row in rows],
-        meal_types=[row[4] for row in rows],
-        relations_to_meal=[row[5] for row in rows],
-        origins=[row[6] for row in rows],
-    )
+        series.epoch_ms.append(instant)
+        series.mg_dl.append(level)
+        series.offset_ids.append(offsets[raw_offset])
+        series.specimen_sources.append(_text(record.get("specimenSource")))
+        series.meal_types.append(_text(record.get("mealType")))
+        series.relations_to_meal.append(_text(record.get("relationToMeal")))
+        series.origins.append(_text(origin))
+    times = series.epoch_ms
+    if all(a <= b for a, b in pairwise(times)):
+        return series
+    order = sorted(range(len(times)), key=times.__getitem__)
+    return GlucoseSeries(*([column[i] for i in order] for column in series.columns()))
