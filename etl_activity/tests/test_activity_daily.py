@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,7 +32,7 @@ from hypothesis import strategies as st
 LATER = local_ms(2025, 10, 30)  # a fetch long after every crafted day
 
 
-def totals_of(records: list[dict], rule: SourceRule | None = None,
+def totals_of(records: list[dict[str, Any]], rule: SourceRule | None = None,
               zone: ZoneInfo | None = None) -> dict[str, DayTotal]:
     intervals = intervals_from_records(records, "count", zone)
     return {t.day.isoformat(): t for t in daily_totals(intervals, rule or SourceRule())}
@@ -86,7 +87,7 @@ def test_unreadable_offset_is_treated_as_missing() -> None:
     assert list(totals_of([record])) == ["2025-09-21"]
 
 
-def three_sources_one_day() -> list[dict]:
+def three_sources_one_day() -> list[dict[str, Any]]:
     day = datetime(2025, 9, 20)
     records = [
         whole_day_steps("phone", PHONE, day, 6000, LATER),
@@ -206,7 +207,10 @@ record_strategy = st.tuples(
 )
 
 
-def reference_daily(rows: list[tuple[str, int, int, int, str]]) -> dict[str, dict[str, tuple]]:
+Row = tuple[str, int, int, int, str]
+
+
+def reference_daily(rows: list[Row]) -> dict[str, dict[str, tuple[int, float]]]:
     """Per local date and source: (covered minutes, amount) where every minute counts once at
     the highest per-minute rate among that source's records covering it."""
     minute_rates: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
@@ -221,7 +225,7 @@ def reference_daily(rows: list[tuple[str, int, int, int, str]]) -> dict[str, dic
     }
 
 
-def as_records(rows: list[tuple[str, int, int, int, str]]) -> list[dict]:
+def as_records(rows: list[tuple[str, int, int, int, str]]) -> list[dict[str, Any]]:
     return [
         activity_record(
             f"r{i}", source, (BASE_MINUTE + start) * MINUTE_MS,

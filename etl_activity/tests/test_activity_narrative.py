@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from activity_builders import (
@@ -29,7 +30,7 @@ from etl_core.figures import unsupported_figures
 FIRST_DAY = datetime(2025, 9, 1)
 
 
-def week(steps: list[int], *, fetch_ms: int | None = None) -> list[dict]:
+def week(steps: list[int], *, fetch_ms: int | None = None) -> list[dict[str, Any]]:
     fetch = fetch_ms or local_ms(2025, 9, 1 + len(steps), 9, 15)
     return [
         whole_day_steps(f"d{i}", PHONE, FIRST_DAY + timedelta(days=i), count, fetch)
@@ -37,7 +38,9 @@ def week(steps: list[int], *, fetch_ms: int | None = None) -> list[dict]:
     ]
 
 
-def run(measure: Measure, records: list[dict], age: int | None = None) -> tuple[str, dict]:
+def run(
+    measure: Measure, records: list[dict[str, Any]], age: int | None = None
+) -> tuple[str, dict[str, Any]]:
     result = process_records(measure, records, UserContext(age_years=age), SourceRule())
     insights = dict(result.insights)
     json.dumps(insights, allow_nan=False)  # serialisable, no NaN
@@ -186,3 +189,9 @@ def test_no_usable_record_gives_an_honest_empty_report(measure: Measure) -> None
     result = process_records(measure, [], UserContext(), SourceRule())
     assert result.insights["days"] == [] and result.insights[f"mean_daily_{measure.unit}"] is None
     assert unsupported_figures(result.narrative, result.insights) == []
+
+
+def test_unknown_age_with_a_sedentary_mean_says_so_without_a_range() -> None:
+    narrative, insights = run(STEPS, week([3000, 4100, 3900, 4500, 2800, 5200, 3600]))
+    assert insights["mean_category"] == "sedentary" and insights["step_range"] is None
+    assert "below the sedentary level of 5,000" in narrative

@@ -76,6 +76,7 @@ def test_reader_schemas_name_the_real_writer_schemas() -> None:
     for path in (STEPS_FILES[0], ENERGY_FILES[0]):
         with path.open("rb") as handle:
             writer = fastavro.reader(handle).writer_schema
+        assert isinstance(writer, dict)
         spec = SPECS[path.name.split("_", 1)[0]]
         assert spec.reader_schema is not None
         assert spec.reader_schema["name"] == writer["name"]

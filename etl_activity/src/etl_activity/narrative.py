@@ -203,11 +203,17 @@ def _step_range(insights: Mapping[str, Any]) -> str:
     if step_range is None:
         young, old = targets["step_range_under_60"], targets["step_range_60_and_over"]
         age_cut = targets["range_age_threshold_years"]
-        return (
+        text = (
             "Age is not known, so the applicable step range cannot be chosen: the mortality "
             f"benefit of daily steps levels off around {young[0]:,}-{young[1]:,} a day under "
             f"{age_cut} and {old[0]:,}-{old[1]:,} at {age_cut} and over ({citation})."
         )
+        if insights["mean_category"] == "sedentary":
+            text += (
+                f" The mean of {insights['mean_daily_steps']:,} steps is itself below the "
+                f"sedentary level of {targets['sedentary_below_steps']:,}."
+            )
+        return text
     span = f"{step_range['low']:,}-{step_range['high']:,} steps a day"
     text = (
         f"At {insights['age_years']} years the reference range is {span}, where the mortality "
