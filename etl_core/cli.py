@@ -193,10 +193,13 @@ def _print_summary(report: Any, out: Path) -> None:
         console.print(f"quarantined: {len(quarantined)} -> {out.resolve() / 'quarantine'}")
 
 
-@main.command("plugins")
+@main.group("plugins", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def plugins_command(as_json: bool) -> None:
+@click.pass_context
+def plugins_command(context: click.Context, as_json: bool) -> None:
     """List installed plugins and the record types and domains they own."""
+    if context.invoked_subcommand is not None:
+        return
     settings = _settings()
     registry = _registry(settings)
     rows: list[dict[str, Any]] = [
@@ -238,3 +241,13 @@ def compact_command(out: Path) -> None:
         journals = compact(store, months_under(store, settings.training_data_prefix))
     for key, lines in journals.items():
         click.echo(f"{key}: {lines} examples")
+
+
+def _add_command_modules() -> None:
+    """Commands that live beside the code they drive."""
+    from etl_core.scaffold import new_plugin_command
+
+    plugins_command.add_command(new_plugin_command, "new")
+
+
+_add_command_modules()
