@@ -225,7 +225,7 @@ def _episode_words(event: Mapping[str, Any], extreme_key: str, extreme_word: str
         f"{num(event[extreme_key])} mg/dL"
     )
     if not event["recovered"]:
-        words += ", data ended before recovery"
+        words += ", no recovery recorded before a gap or the end of the data"
     return words + ")"
 
 
