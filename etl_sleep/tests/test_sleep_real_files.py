@@ -43,7 +43,7 @@ def expected_figures(record: Mapping[str, Any]) -> dict[str, Any]:
         previous_end = stage["endTimeEpochMillis"]
 
     def minutes_of(kinds: set[str], lo: int = start, hi: int = end) -> float:
-        return sum(
+        return sum(  # type: ignore[no-any-return]
             (s["endTimeEpochMillis"] - s["startTimeEpochMillis"]) / 60_000
             for s in stages
             if s["stage"] in kinds

@@ -114,7 +114,7 @@ def test_stages_outside_the_session_are_clipped_and_counted() -> None:
 
 
 def test_invalid_stage_items_are_dropped() -> None:
-    items = [
+    items: list[dict[str, object]] = [
         raw("LIGHT", 10, 10),
         raw("LIGHT", 20, 15),
         {"stage": "DOZING", "startTimeEpochMillis": 0, "endTimeEpochMillis": MIN},
@@ -127,7 +127,8 @@ def test_invalid_stage_items_are_dropped() -> None:
 
 
 def test_no_stages() -> None:
-    for empty in (None, []):
+    empties: list[list[dict[str, object]] | None] = [None, []]
+    for empty in empties:
         hyp = clean_stages(empty, 0, 60 * MIN)
         assert hyp.spans == () and hyp.stage_count == 0
 

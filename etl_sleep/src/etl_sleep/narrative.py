@@ -385,7 +385,8 @@ def write_summary(periods: Sequence[SleepPeriod], insights: Mapping[str, Any]) -
     """A compact factual account of the input: the training example's ``input``."""
     age = insights["age_years"]
     lines = [
-        f"SleepSessionRecord: {insights['session_count']} sessions; "
+        f"SleepSessionRecord: {insights['session_count']} "
+        f"{'session' if insights['session_count'] == 1 else 'sessions'}; "
         f"local times {insights['timezone']}; age "
         + (f"{age} years" if age is not None else "unknown")
         + "."
