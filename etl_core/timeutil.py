@@ -128,7 +128,7 @@ def describe_zone_use(offset_ids: Iterable[str | None], user_zone: ZoneInfo | No
     """
     real: list[str] = []
     missing = False
-    for offset_id in offset_ids:
+    for offset_id in dict.fromkeys(offset_ids):  # long batches repeat a handful of offsets
         offset = parse_offset(offset_id)
         if offset is None:
             missing = True
