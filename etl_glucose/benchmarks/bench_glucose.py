@@ -1,8 +1,9 @@
 """Time the glucose processor on synthetic 5-minute CGM traces of 1k, 10k and 100k readings.
 
 Run: ``python etl_glucose/benchmarks/bench_glucose.py``. Prints the best of several runs of
-``etl_process`` (decoding and validation are core's and not timed here) and the cost per
-reading, which should stay roughly flat if the work grows linearly with readings.
+``etl_process`` and the cost per reading, which stays roughly flat when the work grows linearly
+with readings. ``--pipeline`` also times ``etl run`` on an Avro file of each size (core's
+decoding, validation and output included; wall time of one subprocess run).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import math
 import random
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from etl_core import UserContext, ValidationReport
-from etl_core.testing import build_batch, make_metadata
+from etl_core.testing import build_batch, make_metadata, run_etl, write_avro
 from etl_glucose import plugin
 
 SIZES = (1_000, 10_000, 100_000)
@@ -46,14 +50,26 @@ def synthetic_records(count: int, seed: int = 7) -> list[dict[str, Any]]:
     return records
 
 
+def time_pipeline() -> None:
+    [spec] = plugin.etl_record_types()
+    assert spec.reader_schema is not None
+    print("etl run (whole pipeline, one subprocess):")
+    for size in SIZES:
+        with tempfile.TemporaryDirectory() as folder:
+            source = Path(folder) / f"BloodGlucoseRecord_{START_MS}.avro"
+            source.write_bytes(write_avro(spec.reader_schema, synthetic_records(size)))
+            began = time.perf_counter()
+            run_etl([source], Path(folder) / "out")
+            print(f"  {size:>7,} readings: {(time.perf_counter() - began) * 1000:8.1f} ms")
+
+
 def main() -> int:
     [spec] = plugin.etl_record_types()
     validation = ValidationReport(findings=[], scores={}, quality_score=1.0, threshold=0.7)
-    from zoneinfo import ZoneInfo
-
+    print("etl_process:")
     for zone in (None, ZoneInfo("America/Chicago")):
         label = zone.key if zone else "UTC fallback"
-        print(f"zone: {label}")
+        print(f" zone: {label}")
         for size in SIZES:
             batch = build_batch(
                 "BloodGlucoseRecord", synthetic_records(size), user=UserContext(timezone=zone)
@@ -68,6 +84,8 @@ def main() -> int:
                 f"  {size:>7,} readings: {best * 1000:8.1f} ms"
                 f"  ({best / size * 1e6:5.2f} us/reading)"
             )
+    if "--pipeline" in sys.argv[1:]:
+        time_pipeline()
     return 0
 
 

@@ -177,3 +177,31 @@ def test_high_events_match_the_streaming_reference(values: list[float]) -> None:
             for e in find_episodes(times(len(values)), values, threshold, "above", RULE)
         ]
         assert found == reference_events(values, threshold, above=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([50.0, 65.0, 75.0, 100.0]), min_size=1, max_size=60),
+    st.lists(st.integers(min_value=-4_000, max_value=4_000), min_size=60, max_size=60),
+)
+def test_seconds_of_timestamp_drift_change_no_event(values: list[float], drift: list[int]) -> None:
+    exact = lows(values)
+    stamps = [t + drift[i] for i, t in enumerate(times(len(values)))]
+    drifted = find_episodes(stamps, values, 70.0, "below", RULE)
+    assert [(e.first_index, e.last_index) for e in drifted] == [
+        (e.first_index, e.last_index) for e in exact
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([50.0, 65.0, 100.0]), min_size=2, max_size=60),
+    st.integers(min_value=1, max_value=59),
+)
+def test_no_event_bridges_a_gap(values: list[float], cut: int) -> None:
+    cut = min(cut, len(values) - 1)
+    stamps = times(len(values))
+    stamps = stamps[:cut] + [t + 60 * MIN for t in stamps[cut:]]
+    for event in find_episodes(stamps, values, 70.0, "below", RULE):
+        assert event.last_index < cut or event.first_index >= cut
+        assert event.end_ms <= stamps[cut] or event.start_ms >= stamps[cut]
