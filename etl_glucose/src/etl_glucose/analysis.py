@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from etl_core.timeutil import describe_zone_use, iso, parse_offset, to_local
 from etl_glucose import metrics
-from etl_glucose.events import Episode, EventRule, find_episodes
+from etl_glucose.events import Direction, Episode, EventRule, find_episodes
 from etl_glucose.localtime import minutes_of_day
 from etl_glucose.readings import UNKNOWN, GlucoseSeries
 from etl_glucose.rules import DAY_MS, DEFAULT_RULES, HOUR_MS, MINUTE_MS, GlucoseRules
@@ -40,6 +40,10 @@ class GlucoseAnalysis:
 
 @dataclass(frozen=True, slots=True)
 class BandCounts:
+    """How many readings fall in each consensus band (the bands below 54 and above 250 are
+    also counted in below 70 and above 180)."""
+
+    total: int
     below_54: int
     below_70: int
     in_range: int
@@ -60,21 +64,65 @@ class BandCounts:
                 above_180 += 1
                 if v > rules.very_high:
                     above_250 += 1
-        return cls(below_54, below_70, in_range, above_180, above_250)
+        return cls(len(values), below_54, below_70, in_range, above_180, above_250)
 
-    def percent(self, count: int, total: int) -> float | None:
-        return 100.0 * count / total if total else None
+    def percent(self, count: int) -> float | None:
+        return 100.0 * count / self.total if self.total else None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the window the sensor covered."""
+
+    span_ms: int
+    interval_ms: int | None
+    """The nominal sampling interval; ``None`` below two distinct instants."""
+    continuous: bool
+    expected_readings: int | None
+    wear_shown: float | None
+    days_shown: float | None
+
+    @classmethod
+    def of(cls, times: Sequence[int], rules: GlucoseRules) -> Coverage:
+        span_ms = times[-1] - times[0]
+        interval_ms = metrics.nominal_interval_ms(metrics.median_spacing_ms(times))
+        continuous = (
+            interval_ms is not None
+            and interval_ms <= rules.continuous_interval_minutes * MINUTE_MS
+        )
+        if not continuous or interval_ms is None:
+            return cls(span_ms, interval_ms, False, None, None, display(span_ms / DAY_MS))
+        expected = metrics.expected_readings(span_ms, interval_ms)
+        return cls(
+            span_ms,
+            interval_ms,
+            True,
+            expected,
+            display(metrics.wear_percent(len(times), expected)),
+            # each reading stands for one interval, so 14 full days of 5-minute readings
+            # cover 14 days although the first and last are 5 minutes short of that apart
+            display((span_ms + interval_ms) / DAY_MS),
+        )
+
+    def sufficient(self, rules: GlucoseRules) -> bool:
+        """The consensus rule, judged on the displayed days and wear."""
+        return (
+            self.continuous
+            and self.days_shown is not None
+            and self.wear_shown is not None
+            and self.days_shown >= rules.sufficiency_days
+            and self.wear_shown >= rules.sufficiency_wear_percent
+        )
 
 
 def _window_summary(values: Sequence[float], rules: GlucoseRules) -> dict[str, Any]:
     bands = BandCounts.of(values, rules)
-    n = len(values)
     return {
-        "readings": n,
+        "readings": bands.total,
         "mean_mg_dl": display(metrics.mean(values)),
-        "tir_percent": display(bands.percent(bands.in_range, n)),
-        "tbr70_percent": display(bands.percent(bands.below_70, n)),
-        "tar180_percent": display(bands.percent(bands.above_180, n)),
+        "tir_percent": display(bands.percent(bands.in_range)),
+        "tbr70_percent": display(bands.percent(bands.below_70)),
+        "tar180_percent": display(bands.percent(bands.above_180)),
     }
 
 
@@ -113,8 +161,11 @@ def _meal_relations(series: GlucoseSeries) -> dict[str, Any]:
 
 def _episode_group(
     episodes: Sequence[Episode], series: GlucoseSeries, user_zone: ZoneInfo | None,
-    extreme_key: str,
+    direction: Direction,
 ) -> dict[str, Any]:
+    """Count, longest duration, most extreme value and the list of events of one kind."""
+    low = direction == "below"
+    extreme_key = "nadir_mg_dl" if low else "peak_mg_dl"
     listed = []
     offsets = series.offset_ids
     for episode in episodes:
@@ -126,13 +177,12 @@ def _episode_group(
             "recovered": episode.recovered,
         })
     extremes = [e.extreme_mg_dl for e in episodes]
-    pick = min if extreme_key == "nadir_mg_dl" else max
+    most_extreme = (min(extremes) if low else max(extremes)) if extremes else None
+    longest = max((e.duration_ms for e in episodes), default=None)
     return {
         "count": len(episodes),
-        "longest_min": display(max(e.duration_ms for e in episodes) / MINUTE_MS)
-        if episodes else None,
-        ("lowest_mg_dl" if extreme_key == "nadir_mg_dl" else "highest_mg_dl"):
-            display(pick(extremes)) if extremes else None,
+        "longest_min": display(longest / MINUTE_MS) if longest is not None else None,
+        ("lowest_mg_dl" if low else "highest_mg_dl"): display(most_extreme),
         "events": listed,
     }
 
@@ -163,13 +213,13 @@ def _events(
     above_180 = find_episodes(times, values, rules.high, "above", rule)
     above_250 = find_episodes(times, values, rules.very_high, "above", rule)
     hypo = {
-        "below_70": _episode_group(below_70, series, user_zone, "nadir_mg_dl"),
-        "below_54": _episode_group(below_54, series, user_zone, "nadir_mg_dl"),
-        "extended_below_70": _episode_group(extended, series, user_zone, "nadir_mg_dl"),
+        "below_70": _episode_group(below_70, series, user_zone, "below"),
+        "below_54": _episode_group(below_54, series, user_zone, "below"),
+        "extended_below_70": _episode_group(extended, series, user_zone, "below"),
     }
     hyper = {
-        "above_180": _episode_group(above_180, series, user_zone, "peak_mg_dl"),
-        "above_250": _episode_group(above_250, series, user_zone, "peak_mg_dl"),
+        "above_180": _episode_group(above_180, series, user_zone, "above"),
+        "above_250": _episode_group(above_250, series, user_zone, "above"),
     }
     counts = {
         "hypo_below_70": len(below_70),
@@ -237,38 +287,17 @@ def analyse(
     n = len(values)
     average = metrics.mean(values)
     sd = metrics.sample_sd(values)
-    span_ms = times[-1] - times[0]
-    interval_ms = metrics.nominal_interval_ms(metrics.median_spacing_ms(times))
-    continuous = (
-        interval_ms is not None
-        and interval_ms <= rules.continuous_interval_minutes * MINUTE_MS
-    )
-
-    expected: int | None = None
-    wear: float | None = None
-    covered_ms = span_ms
-    if continuous and interval_ms is not None:
-        expected = metrics.expected_readings(span_ms, interval_ms)
-        wear = metrics.wear_percent(n, expected)
-        covered_ms = span_ms + interval_ms
-    days_covered = display(covered_ms / DAY_MS)
-    wear_shown = display(wear)
-    data_sufficient = (
-        continuous
-        and days_covered is not None
-        and wear_shown is not None
-        and days_covered >= rules.sufficiency_days
-        and wear_shown >= rules.sufficiency_wear_percent
-    )
+    coverage = Coverage.of(times, rules)
 
     bands = BandCounts.of(values, rules)
     low_only = bands.below_70 - bands.below_54
     high_only = bands.above_180 - bands.above_250
     risks = risk_indices(values)
+    # GRI weighs percent of time; sparse readings are not time
     gri = glycaemia_risk_index(
         100.0 * bands.below_54 / n, 100.0 * low_only / n,
         100.0 * high_only / n, 100.0 * bands.above_250 / n,
-    )
+    ) if coverage.continuous else None
 
     start = to_local(times[0], offsets[0], user_zone)
     end = to_local(times[-1], offsets[-1], user_zone)
@@ -280,23 +309,24 @@ def analyse(
         "timezone": describe_zone_use(dict.fromkeys(offsets), user_zone),
         "local_time_known": user_zone is not None
         or all(parse_offset(offset) is not None for offset in dict.fromkeys(offsets)),
-        "span_hours": display(span_ms / HOUR_MS),
-        "days_covered": days_covered,
-        "sampling_interval_min": display(interval_ms / MINUTE_MS) if interval_ms else None,
-        "continuous": continuous,
-        "expected_readings": expected,
-        "wear_percent": wear_shown,
-        "data_sufficient": data_sufficient,
+        "span_hours": display(coverage.span_ms / HOUR_MS),
+        "days_covered": coverage.days_shown,
+        "sampling_interval_min": display(coverage.interval_ms / MINUTE_MS)
+        if coverage.interval_ms else None,
+        "continuous": coverage.continuous,
+        "expected_readings": coverage.expected_readings,
+        "wear_percent": coverage.wear_shown,
+        "data_sufficient": coverage.sufficient(rules),
         "mean_mg_dl": display(average),
         "sd_mg_dl": display(sd),
         "cv_percent": display(metrics.cv_percent(sd, average)),
         "min_mg_dl": display(min(values)),
         "max_mg_dl": display(max(values)),
-        "tir_percent": display(bands.percent(bands.in_range, n)),
-        "tbr70_percent": display(bands.percent(bands.below_70, n)),
-        "tbr54_percent": display(bands.percent(bands.below_54, n)),
-        "tar180_percent": display(bands.percent(bands.above_180, n)),
-        "tar250_percent": display(bands.percent(bands.above_250, n)),
+        "tir_percent": display(bands.percent(bands.in_range)),
+        "tbr70_percent": display(bands.percent(bands.below_70)),
+        "tbr54_percent": display(bands.percent(bands.below_54)),
+        "tar180_percent": display(bands.percent(bands.above_180)),
+        "tar250_percent": display(bands.percent(bands.above_250)),
         "reading_counts": {
             "below_54": bands.below_54,
             "below_70": bands.below_70,
@@ -316,8 +346,8 @@ def analyse(
         },
     }
     event_counts: dict[str, int] = {}
-    if continuous and interval_ms is not None and n >= rules.event_min_readings:
-        hypo, hyper, event_counts = _events(series, interval_ms, user_zone, rules)
+    if coverage.continuous and coverage.interval_ms and n >= rules.event_min_readings:
+        hypo, hyper, event_counts = _events(series, coverage.interval_ms, user_zone, rules)
         insights["hypo_events"], insights["hyper_events"] = hypo, hyper
     else:
         insights["hypo_events"] = insights["hyper_events"] = None
