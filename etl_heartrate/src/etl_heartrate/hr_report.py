@@ -189,6 +189,7 @@ def build_insights(
             "min_day_minutes_monitored": rules.resting.min_day_minutes_covered,
         },
         "sources": series.by_origin(),
+        "source_count": len(series.by_origin()),
         "timezone": describe_zone_use(series.offset_ids, user_zone),
         "daily": [_day_insight(d) for d in days],
         "tachycardia_episodes": len(tachycardia),
@@ -260,7 +261,9 @@ def _overview(ins: Insights) -> str:
         f"{date_and_clock(end)} local time (read in {ins['timezone']}). "
     )
     if len(sources) > 1:
-        text += f"The samples came from {len(sources)} sources: {_sources_phrase(sources)}. "
+        text += (
+            f"The samples came from {ins['source_count']} sources: {_sources_phrase(sources)}. "
+        )
     else:
         origin = next(iter(sources))
         text += f"All samples came from {app_name(origin)}. "
@@ -368,7 +371,7 @@ def _episode_list(runs: Sequence[Mapping[str, Any]], extreme_key: str, word: str
     ]
     text = join_words(parts)
     if len(runs) > MAX_EPISODES_LISTED:
-        text += f", and {len(runs) - MAX_EPISODES_LISTED} more listed in the insights"
+        text += "; only the earliest are shown here, all are in the insights"
     return text
 
 
@@ -479,7 +482,7 @@ def _zones_paragraph(ins: Insights) -> str:
         ]
         listed = join_words(parts)
         if bouts["count"] > MAX_EPISODES_LISTED:
-            listed += f", and {bouts['count'] - MAX_EPISODES_LISTED} more listed in the insights"
+            listed += "; only the earliest are shown here, all are in the insights"
         text += (
             f" {_capitalised(plural(bouts['count'], 'elevated-activity bout'))} "
             f"({bout_definition}) totalled "

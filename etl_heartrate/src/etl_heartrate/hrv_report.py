@@ -225,7 +225,7 @@ def build_narrative(ins: Insights) -> str:
             for n in rows
         )
         more = (
-            f"; {len(nightly_rows) - MAX_NIGHTS_LISTED} more nights are in the insights"
+            "; only the earliest nights are shown here, all are in the insights"
             if len(nightly_rows) > MAX_NIGHTS_LISTED
             else ""
         )

@@ -1,0 +1,157 @@
+"""Property tests: each metric against a plain reference, and every narrative figure backed by
+an insight, on series Hypothesis makes up."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Any
+
+from etl_heartrate.heart_rate import daily_summaries, sustained_runs
+from etl_heartrate.hrv import rmssd_statistics
+from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, RestingRule, SustainRule
+from etl_heartrate.samples import flatten_samples
+from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, OURA, SAMSUNG, hr_record, hrv_record, process
+from heartrate_reference import reference_resting, reference_runs, reference_samples
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from etl_core.figures import unsupported_figures
+
+RULES = DEFAULT_HEART_RATE_RULES
+SETTINGS = settings(max_examples=60, deadline=None)
+
+bpm_values = st.integers(min_value=-5, max_value=320)
+gaps_ms = st.sampled_from(
+    [0, 1_000, 30_000, MINUTE_MS, 2 * MINUTE_MS, 5 * MINUTE_MS, 11 * MINUTE_MS]
+)
+
+
+@st.composite
+def heart_rate_records(draw: st.DrawFn, max_samples: int = 200) -> list[dict[str, Any]]:
+    """A few records whose samples step forward by assorted gaps, some overlapping others."""
+    records = []
+    for _ in range(draw(st.integers(1, 3))):
+        t = MIDNIGHT_MS + draw(st.integers(0, 30)) * MINUTE_MS
+        samples = []
+        for _ in range(draw(st.integers(0, max_samples))):
+            t += draw(gaps_ms)
+            samples.append((t, draw(bpm_values)))
+        origin = draw(st.sampled_from([SAMSUNG, OURA]))
+        offset = draw(st.sampled_from(["-05:00", "+09:30", "Z"]))
+        records.append(hr_record(samples, origin=origin, offset=offset))
+    if draw(st.booleans()) and records[0]["samples"]:
+        # A second export of the first record: every sample is an exact duplicate.
+        copy = dict(records[0])
+        copy["metadata"] = {**records[0]["metadata"], "id": "copy"}
+        records.append(copy)
+    return records
+
+
+@given(heart_rate_records())
+@SETTINGS
+def test_flattening_matches_reference(records: list[dict[str, Any]]) -> None:
+    series = flatten_samples(records, None, RULES)
+    expected = reference_samples(records)
+    assert [(s.time_ms, s.bpm, s.origin, s.day) for s in series.samples] == expected
+    total = sum(len(r["samples"]) for r in records)
+    assert len(series.samples) + series.duplicates_dropped + series.out_of_range_dropped == total
+
+
+@given(
+    heart_rate_records(),
+    st.integers(60, 130),
+    st.builds(
+        SustainRule,
+        min_duration_minutes=st.sampled_from([1.0, 5.0, 10.0]),
+        min_samples=st.integers(1, 5),
+        max_gap_minutes=st.sampled_from([1.0, 5.0, 10.0]),
+    ),
+)
+@SETTINGS
+def test_sustained_runs_match_reference(
+    records: list[dict[str, Any]], threshold: int, rule: SustainRule
+) -> None:
+    series = flatten_samples(records, None, RULES)
+    runs = sustained_runs(series.samples, lambda bpm: bpm > threshold, rule)
+    expected = reference_runs(
+        [(s[0], s[1]) for s in reference_samples(records)],
+        lambda bpm: bpm > threshold,
+        rule.min_duration_minutes,
+        rule.min_samples,
+        rule.max_gap_minutes,
+    )
+    assert [(r.start_ms, r.end_ms, r.samples) for r in runs] == expected
+
+
+@given(
+    heart_rate_records(max_samples=400),
+    st.integers(2, 30),
+    st.integers(1, 30),
+    st.integers(1, 300),
+)
+@SETTINGS
+def test_resting_matches_reference(
+    records: list[dict[str, Any]], window: int, covered: int, day_minutes: int
+) -> None:
+    covered = min(covered, window)
+    rule = RestingRule(
+        window_minutes=window,
+        min_window_minutes_covered=covered,
+        min_day_coverage=day_minutes / 1440,
+    )
+    series = flatten_samples(records, None, RULES)
+    days = daily_summaries(series.samples, rule)
+    expected = reference_resting(
+        reference_samples(records), window, covered, rule.min_day_minutes_covered
+    )
+    assert {d.day for d in days} == set(expected)
+    for day in days:
+        want = expected[day.day]
+        got = None if day.resting is None else (day.resting.mean_bpm, day.resting.start_minute)
+        assert got == want
+
+
+@given(st.lists(st.floats(min_value=1, max_value=200, allow_nan=False), min_size=1, max_size=80))
+@SETTINGS
+def test_rmssd_statistics_match_reference(values: list[float]) -> None:
+    stats = rmssd_statistics(values)
+    assert stats is not None
+    assert math.isclose(stats.mean_ms, sum(values) / len(values), rel_tol=1e-12)
+    assert math.isclose(stats.median_ms, statistics.median(values), rel_tol=1e-12)
+    if len(values) > 1:
+        mean = sum(values) / len(values)
+        sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+        assert stats.sd_ms is not None
+        assert math.isclose(stats.sd_ms, sd, rel_tol=1e-9, abs_tol=1e-9)
+    else:
+        assert stats.sd_ms is None
+    ln_mean = sum(math.log(v) for v in values) / len(values)
+    assert math.isclose(stats.ln_mean, ln_mean, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@given(heart_rate_records(), st.one_of(st.none(), st.integers(0, 130)))
+@SETTINGS
+def test_heart_rate_narrative_figures_are_all_insights(
+    records: list[dict[str, Any]], age: int | None
+) -> None:
+    result = process("HeartRateRecord", records, age=age)
+    assert unsupported_figures(result.narrative, result.insights) == [], result.narrative
+    assert unsupported_figures(result.summary, result.insights) == [], result.summary
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 20 * 24 * 60),
+            st.floats(min_value=-1, max_value=250, allow_nan=False),
+        ),
+        min_size=0,
+        max_size=60,
+    )
+)
+@SETTINGS
+def test_hrv_narrative_figures_are_all_insights(points: list[tuple[int, float]]) -> None:
+    records = [hrv_record(MIDNIGHT_MS + minute * MINUTE_MS, value) for minute, value in points]
+    result = process("HeartRateVariabilityRmssdRecord", records)
+    assert unsupported_figures(result.narrative, result.insights) == [], result.narrative
