@@ -163,3 +163,13 @@ def test_single_reading() -> None:
     assert ins["hypo_events"] is None
     assert "It lies below 54 mg/dL." in text
     assert "clinician" not in text
+
+
+def test_long_window_with_low_wear_blames_wear_not_days() -> None:
+    records = [r for i, r in enumerate(trace([110.0] * (15 * 288))) if (i // 100) % 5 not in (1, 3)]
+    ins, text, _ = write(records)
+    assert ins["days_covered"] == 14.9 and ins["wear_percent"] == 60.5
+    assert ins["data_sufficient"] is False
+    assert "That is below the 70% of possible readings a full CGM report needs" in text
+    assert "with 60.5% of possible readings captured they are indicative only" in text
+    assert "snapshot" not in text and "validated on 14 days" not in text

@@ -25,7 +25,8 @@ RELATION_WORDS = {
     "general": "not tied to a meal",
 }
 EVENTS_LISTED = 3
-SNAPSHOT_HOURS = 48.0
+WINDOW_IN_DAYS_FROM_HOURS = 48.0
+"""Windows of this many hours or more are described in days."""
 
 Insights = Mapping[str, Any]
 
@@ -65,7 +66,7 @@ def _join(parts: Sequence[str]) -> str:
 
 
 def _window_words(ins: Insights) -> str:
-    if ins["span_hours"] < SNAPSHOT_HOURS or ins["days_covered"] is None:
+    if ins["span_hours"] < WINDOW_IN_DAYS_FROM_HOURS or ins["days_covered"] is None:
         return f"{num(ins['span_hours'])} hours"
     return f"{num(ins['days_covered'])} days"
 
@@ -128,8 +129,8 @@ def _coverage(ins: Insights) -> list[str]:
         )
     else:
         sentences.append(
-            f"The record spans {num(ins['days_covered'])} days, but a full CGM report needs "
-            f"{requirement}, so the figures may not represent the whole period."
+            f"That is below the {whole(t['sufficiency_wear_percent'])}% of possible readings a "
+            "full CGM report needs, so the figures may not represent the whole period."
         )
     return sentences
 
@@ -346,6 +347,11 @@ def _estimates(ins: Insights) -> list[str]:
     )
     if ins["data_sufficient"]:
         return [sentence + "."]
+    if ins["continuous"] and ins["days_covered"] >= t["sufficiency_days"]:
+        return [
+            sentence + f"; with {num(ins['wear_percent'])}% of possible readings captured they "
+            "are indicative only."
+        ]
     return [
         sentence + f"; they are validated on {whole(t['sufficiency_days'])} days or more of "
         f"data, so from {_window_words(ins)} they are indicative only."
