@@ -177,3 +177,19 @@ def test_sparse_meter_readings_are_not_treated_as_continuous() -> None:
     assert ins["hypo_events"] is None and ins["hyper_events"] is None
     assert ins["wear_percent"] is None and ins["data_sufficient"] is False
     assert ins["tbr70_percent"] == 25.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.booleans(), min_size=3, max_size=600))
+def test_wear_and_expected_readings_on_a_5_minute_grid_with_dropouts(kept: list[bool]) -> None:
+    kept[0] = kept[-1] = True
+    slots = [i for i, keep in enumerate(kept) if keep]
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
+    assume(statistics.median(gaps) < 1.5)  # mostly 5-minute spacing, so a 5-minute sensor
+    records = [glucose_record(START_MS + i * 300_000, 100.0) for i in slots]
+    ins = analyse(series_from_records(records)).insights
+    assert ins["sampling_interval_min"] == 5.0
+    assert ins["expected_readings"] == len(kept)
+    assert ins["wear_percent"] == round(100 * len(slots) / len(kept), 1)
+    assert ins["days_covered"] == round(len(kept) * 5 / 1440, 1)
+    assert ins["span_hours"] == round((len(kept) - 1) * 5 / 60, 1)
