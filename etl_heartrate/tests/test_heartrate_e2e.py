@@ -197,4 +197,5 @@ def test_crafted_files_out_of_range_samples_and_hrv_records(tmp_path: Path) -> N
     assert hrv_ins["measurements"] == 2
     assert hrv_ins["mean_rmssd_ms"] == 32.5
     for example in examples.values():
-        assert unsupported_figures(example["output"], example["metadata"]["clinical_insights"]) == []
+        insights = example["metadata"]["clinical_insights"]
+        assert unsupported_figures(example["output"], insights) == []
