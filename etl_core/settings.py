@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     exchange_name: str = "health_data_exchange"
     queue_name: str = "health_data_processing"
+    failed_queue_name: str = "failed_queue"
+    retry_delays_ms: Annotated[tuple[int, ...], NoDecode] = (30_000, 300_000, 900_000)
+    """Fixed delays of the retry queues, shortest first (comma-separated milliseconds)."""
+    delivery_limit: int = Field(default=5, ge=1)
+    """Deliveries of one message before the quorum work queue dead-letters it as poison."""
+    worker_threads: int = Field(default=4, ge=1, le=64)
+    prefetch_per_thread: int = Field(default=2, ge=1, le=2)
 
     # Object storage (S3 for the worker; the embedded runner uses a local folder)
     s3_endpoint_url: str | None = None
@@ -75,6 +82,13 @@ class Settings(BaseSettings):
     def _split_names(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("retry_delays_ms", mode="before")
+    @classmethod
+    def _split_delays(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.split(",") if part.strip())
         return value
 
     @field_validator("training_data_prefix", "quarantine_prefix")

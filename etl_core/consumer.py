@@ -1,0 +1,389 @@
+"""``etl consume``: the RabbitMQ worker.
+
+One pika ``BlockingConnection`` per worker process, driven by one I/O thread (the main thread),
+plus a pool of worker threads that run the pipeline. pika objects are touched only on the I/O
+thread: workers hand their decision back with ``connection.add_callback_threadsafe``, and the
+I/O thread publishes any retry or dead-letter copy on a confirm-mode channel, waits for the
+broker's confirmation, and only then acknowledges the original. A decision for a channel that
+died meanwhile is dropped: the broker redelivers the message, and the dedup store makes the
+second delivery harmless.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+import json
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+import pika
+import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+from pika.spec import Basic, BasicProperties
+
+from etl_core.errors import EtlError
+from etl_core.logs import get_logger
+from etl_core.messages import InvalidMessageError, UploadMessage, parse_message
+from etl_core.model import UserContext
+from etl_core.pipeline import Job, Pipeline, Status
+from etl_core.settings import Settings
+from etl_core.storage import ObjectNotFoundError, ObjectStore, StorageError
+from etl_core.timeutil import UnknownZoneError, load_zone
+from etl_core.topology import DEAD_LETTER_ROUTING_KEY, Topology
+
+CONNECTION_ERRORS = (
+    pika.exceptions.AMQPConnectionError,
+    pika.exceptions.AMQPChannelError,
+    pika.exceptions.StreamLostError,
+    pika.exceptions.ConnectionWrongStateError,
+    pika.exceptions.ChannelWrongStateError,
+)
+
+
+class Action(enum.StrEnum):
+    ACK = "ack"
+    RETRY = "retry"
+    DEAD_LETTER = "dead_letter"
+    REQUEUE = "requeue"
+    """Not started because the worker is stopping: back to the queue, untouched."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    status: str
+    """The pipeline status, or the reason the pipeline was not reached."""
+    error_type: str | None = None
+    error_message: str | None = None
+    record_type: str | None = None
+    attempts: int = 1
+
+
+StoreFactory = Callable[[str], ObjectStore]
+
+
+class _Session:
+    """What belongs to one broker connection: the deliveries handed to workers and not yet
+    finished on it. A lost connection's session is abandoned with it."""
+
+    def __init__(self, connection: BlockingConnection, publisher: BlockingChannel) -> None:
+        self.connection = connection
+        self.publisher = publisher
+        self._inflight = 0
+        self._lock = threading.Lock()
+
+    def started(self) -> None:
+        with self._lock:
+            self._inflight += 1
+
+    def finished(self) -> None:
+        with self._lock:
+            self._inflight -= 1
+
+    @property
+    def inflight(self) -> int:
+        with self._lock:
+            return self._inflight
+
+
+class MessageHandler:
+    """Turns one message body into a decision. Runs on worker threads; holds no pika object."""
+
+    def __init__(self, pipeline: Pipeline, source_store: StoreFactory, settings: Settings) -> None:
+        self.pipeline = pipeline
+        self.source_store = source_store
+        self.settings = settings
+        self._log = get_logger("etl.consumer")
+
+    def handle(self, body: bytes) -> Decision:
+        try:
+            message = parse_message(body)
+        except InvalidMessageError as exc:
+            return Decision(Action.DEAD_LETTER, "invalid_message", "invalid_message", str(exc))
+        attempts = message.retry_count + 1
+        log = self._log.bind(correlation_id=message.correlation_id, message_id=message.message_id)
+        try:
+            decision = self._handle(message, attempts)
+        except Exception as exc:  # a bug in core must not kill the worker or lose the message
+            log.error("unexpected_error", error_type=type(exc).__name__)
+            decision = Decision(
+                Action.DEAD_LETTER,
+                "failed",
+                "internal_error",
+                f"unexpected {type(exc).__name__} while handling {message.key}",
+                message.record_type,
+                attempts,
+            )
+        if decision.action is Action.RETRY and attempts > self.settings.max_retries:
+            decision = Decision(
+                Action.DEAD_LETTER,
+                decision.status,
+                decision.error_type,
+                f"gave up after {attempts} attempts: {decision.error_message}",
+                decision.record_type,
+                attempts,
+            )
+        log.info("decided", action=str(decision.action), status=decision.status)
+        return decision
+
+    def _handle(self, message: UploadMessage, attempts: int) -> Decision:
+        def fail(action: Action, error_type: str, text: str) -> Decision:
+            return Decision(action, "failed", error_type, text, message.record_type, attempts)
+
+        limit = self.settings.max_file_size_bytes
+        if message.file_size_bytes > limit:
+            return fail(
+                Action.DEAD_LETTER,
+                "file_too_large",
+                f"{message.key}: {message.file_size_bytes} bytes is over the limit of {limit}",
+            )
+        try:
+            zone = load_zone(message.timezone or self.settings.user_timezone)
+        except UnknownZoneError as exc:
+            return fail(Action.DEAD_LETTER, "invalid_message", str(exc))
+        try:
+            data = self.source_store(message.bucket).get(message.key)
+        except ObjectNotFoundError:
+            return fail(Action.DEAD_LETTER, "missing_object", f"no object at {message.key}")
+        except StorageError as exc:
+            return fail(Action.RETRY, "storage_unavailable", str(exc))
+        except EtlError as exc:
+            action = Action.RETRY if exc.retriable else Action.DEAD_LETTER
+            return fail(action, exc.error_type, str(exc))
+        if len(data) > limit:
+            return fail(Action.DEAD_LETTER, "file_too_large", f"{message.key}: over the limit")
+        if hashlib.sha256(data).hexdigest() != message.content_hash:
+            return fail(
+                Action.DEAD_LETTER,
+                "integrity_error",
+                f"{message.key}: sha256 of the object does not match content_hash",
+            )
+        outcome = self.pipeline.run(
+            Job(
+                data=data,
+                bucket=message.bucket,
+                key=message.key,
+                user_id=message.user_id,
+                correlation_id=message.correlation_id,
+                idempotency_key=message.idempotency_key,
+                user=UserContext(
+                    timezone=zone,
+                    age_years=message.age_years
+                    if message.age_years is not None
+                    else self.settings.user_age,
+                ),
+                expected_record_type=message.record_type,
+            )
+        )
+        if outcome.status is not Status.FAILED:
+            return Decision(Action.ACK, str(outcome.status), record_type=outcome.record_type)
+        action = Action.RETRY if outcome.retriable else Action.DEAD_LETTER
+        return Decision(
+            action,
+            "failed",
+            outcome.error_type,
+            outcome.message,
+            outcome.record_type or message.record_type,
+            attempts,
+        )
+
+
+class Consumer:
+    """Consumes the work queue until :meth:`stop`; reconnects with backoff when the broker or
+    the network drops the connection."""
+
+    def __init__(
+        self, handler: MessageHandler, settings: Settings, threads: int | None = None
+    ) -> None:
+        self.handler = handler
+        self.settings = settings
+        self.topology = Topology.from_settings(settings)
+        self.threads = threads or settings.worker_threads
+        self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="etl-worker")
+        self._stop = threading.Event()
+        self.connected = threading.Event()
+        self.handled = 0
+        self._log = get_logger("etl.consumer")
+
+    # -- control ----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop taking messages, finish the ones in progress, acknowledge them, then return."""
+        self._stop.set()
+
+    def install_signal_handlers(self) -> None:
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            self._log.info("stopping", signal=signal.Signals(signum).name)
+            self.stop()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+    def run(self) -> None:
+        delay = 0.5
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._consume_once()
+                    delay = 0.5
+                except CONNECTION_ERRORS as exc:
+                    self.connected.clear()
+                    self._log.warning(
+                        "broker_connection_lost", error_type=type(exc).__name__, retry_in=delay
+                    )
+                    self._stop.wait(delay)
+                    delay = min(delay * 2, 15.0)
+        finally:
+            self.connected.clear()
+            self._executor.shutdown(wait=True)
+
+    # -- I/O thread --------------------------------------------------------------------------
+
+    def _consume_once(self) -> None:
+        parameters = pika.URLParameters(self.settings.rabbitmq_url)
+        parameters.connection_attempts = 1
+        parameters.blocked_connection_timeout = 60
+        connection = pika.BlockingConnection(parameters)
+        try:
+            channel = connection.channel()
+            self.topology.declare(channel)
+            channel.basic_qos(prefetch_count=self.threads * self.settings.prefetch_per_thread)
+            publisher = connection.channel()
+            publisher.confirm_delivery()
+            session = _Session(connection, publisher)
+            on_message = functools.partial(self._on_message, session)
+            tag = channel.basic_consume(self.topology.queue, on_message_callback=on_message)
+            self.connected.set()
+            self._log.info("consuming", queue=self.topology.queue, threads=self.threads)
+            while not self._stop.is_set():
+                connection.process_data_events(time_limit=0.2)
+            channel.basic_cancel(tag)
+            while session.inflight > 0:  # drain: workers hand back their acks
+                connection.process_data_events(time_limit=0.1)
+        finally:
+            self.connected.clear()
+            if connection.is_open:
+                try:
+                    connection.close()
+                except CONNECTION_ERRORS:
+                    pass
+
+    def _on_message(
+        self,
+        session: _Session,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> None:
+        session.started()
+        self._executor.submit(self._work, session, channel, method, properties, body)
+
+    # -- worker threads ----------------------------------------------------------------------
+
+    def _work(
+        self,
+        session: _Session,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> None:
+        if self._stop.is_set():
+            decision = Decision(Action.REQUEUE, "not_started")
+        else:
+            decision = self.handler.handle(body)
+        finish = functools.partial(self._finish, session, channel, method, properties, body, decision)
+        try:
+            session.connection.add_callback_threadsafe(finish)
+        except CONNECTION_ERRORS:
+            # The connection is gone; the broker will redeliver the message.
+            session.finished()
+
+    # -- back on the I/O thread --------------------------------------------------------------
+
+    def _finish(
+        self,
+        session: _Session,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+        decision: Decision,
+    ) -> None:
+        try:
+            if not channel.is_open:
+                self._log.warning("ack_dropped", reason="channel closed; broker will redeliver")
+                return
+            if decision.action is Action.REQUEUE:
+                channel.basic_nack(method.delivery_tag, requeue=True)
+                return
+            if decision.action is Action.RETRY:
+                self._publish_copy(session.publisher, properties, body, decision, retry=True)
+            elif decision.action is Action.DEAD_LETTER:
+                self._publish_copy(session.publisher, properties, body, decision, retry=False)
+            channel.basic_ack(method.delivery_tag)
+            self.handled += 1
+        except (pika.exceptions.UnroutableError, pika.exceptions.NackError):
+            # The copy was not confirmed: keep the original, let the broker deliver it again.
+            self._log.warning("copy_not_confirmed", action=str(decision.action))
+            if channel.is_open:
+                channel.basic_nack(method.delivery_tag, requeue=True)
+        finally:
+            session.finished()
+
+    def _publish_copy(
+        self,
+        publisher: BlockingChannel,
+        properties: BasicProperties,
+        body: bytes,
+        decision: Decision,
+        *,
+        retry: bool,
+    ) -> None:
+        headers: dict[str, Any] = dict(properties.headers or {})
+        headers["x-attempts"] = decision.attempts
+        headers["x-error-type"] = decision.error_type or "unknown"
+        headers["x-error-message"] = (decision.error_message or "")[:1000]
+        if retry:
+            exchange, routing_key = "", self.topology.retry_queue_for(decision.attempts)
+            body = _with_retry_count(body, decision.attempts)
+        else:
+            exchange, routing_key = self.topology.dead_letter_exchange, DEAD_LETTER_ROUTING_KEY
+        publisher.basic_publish(
+            exchange=exchange,
+            routing_key=routing_key,
+            body=body,
+            properties=BasicProperties(
+                content_type="application/json",
+                delivery_mode=pika.DeliveryMode.Persistent,
+                message_id=properties.message_id,
+                correlation_id=properties.correlation_id,
+                headers=headers,
+            ),
+            mandatory=True,
+        )
+
+
+def _with_retry_count(body: bytes, retry_count: int) -> bytes:
+    document = json.loads(body)
+    document["retry_count"] = retry_count
+    return json.dumps(document).encode("utf-8")
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass (for tests and tools)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
