@@ -11,6 +11,7 @@ second delivery harmless.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import hashlib
@@ -271,10 +272,8 @@ class Consumer:
         finally:
             self.connected.clear()
             if connection.is_open:
-                try:
+                with contextlib.suppress(*CONNECTION_ERRORS):
                     connection.close()
-                except CONNECTION_ERRORS:
-                    pass
 
     def _on_message(
         self,
@@ -301,7 +300,9 @@ class Consumer:
             decision = Decision(Action.REQUEUE, "not_started")
         else:
             decision = self.handler.handle(body)
-        finish = functools.partial(self._finish, session, channel, method, properties, body, decision)
+        finish = functools.partial(
+            self._finish, session, channel, method, properties, body, decision
+        )
         try:
             session.connection.add_callback_threadsafe(finish)
         except CONNECTION_ERRORS:

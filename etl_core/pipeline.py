@@ -244,7 +244,7 @@ class Pipeline:
         with _timed(outcome, "process"):
             result, processor = self.registry.process(clean, spec, report)
         outcome.events = dict(result.events)
-        log.info("processed", processor=processor, events=sum(result.events.values()))
+        log.info("processed", processor=processor, events=dict(result.events))
 
         with _timed(outcome, "emit"):
             processed_at = self._clock()

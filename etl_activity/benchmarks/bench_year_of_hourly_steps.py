@@ -23,7 +23,6 @@ from etl_activity.measures import STEPS
 from etl_activity.report import process_records
 from etl_activity.source_rule import SourceRule
 from etl_activity.specs import STEPS_SPEC
-
 from etl_core import UserContext
 from etl_core.testing import make_metadata, run_etl, write_avro
 

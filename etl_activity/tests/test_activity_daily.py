@@ -20,14 +20,15 @@ from activity_builders import (
     utc_date_of,
     whole_day_steps,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from etl_activity.daily import (
     DayTotal,
     daily_totals,
     intervals_from_records,
 )
 from etl_activity.source_rule import Criterion, SourceRule
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 LATER = local_ms(2025, 10, 30)  # a fetch long after every crafted day
 

@@ -4,6 +4,9 @@ import statistics
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from etl_activity.metrics import (
     AGE_60_AND_OVER_RANGE,
     MIN_COMPLETE_DAYS,
@@ -15,8 +18,6 @@ from etl_activity.metrics import (
     step_range_for_age,
     window_mean,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 def test_paluch_range_follows_age_and_unknown_age_has_none() -> None:

@@ -18,12 +18,12 @@ from activity_builders import (
     local_ms,
     whole_day_steps,
 )
-from etl_activity.measures import ACTIVE_ENERGY, STEPS, Measure
-from etl_activity.report import process_records
-from etl_activity.source_rule import SourceRule
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from etl_activity.measures import ACTIVE_ENERGY, STEPS, Measure
+from etl_activity.report import process_records
+from etl_activity.source_rule import SourceRule
 from etl_core import UserContext
 from etl_core.figures import unsupported_figures
 

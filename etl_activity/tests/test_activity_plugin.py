@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from activity_builders import PHONE, RING, activity_record, local_ms, whole_day_steps
-from etl_activity.specs import SPECS
 
 from etl_activity import plugin
+from etl_activity.specs import SPECS
 from etl_core import Severity, ValidationReport
 from etl_core.figures import unsupported_figures
 from etl_core.testing import build_batch, run_etl, training_examples, write_avro

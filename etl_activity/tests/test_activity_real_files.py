@@ -8,11 +8,11 @@ from typing import Any
 import fastavro
 import pytest
 from activity_reference import reference_for_file
+
 from etl_activity.measures import ACTIVE_ENERGY, STEPS, Measure
 from etl_activity.report import process_records
 from etl_activity.source_rule import SourceRule
 from etl_activity.specs import SPECS
-
 from etl_core import UserContext
 from etl_core.figures import unsupported_figures
 from etl_core.testing import read_avro, real_samples, run_etl, training_examples

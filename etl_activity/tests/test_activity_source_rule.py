@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from etl_activity.source_rule import (
     Candidate,
     Criterion,
     SourceRule,
     source_rule_from_env,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 MINUTE = 60_000
 

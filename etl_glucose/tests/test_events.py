@@ -3,6 +3,10 @@ reference written here."""
 
 from __future__ import annotations
 
+from glucose_builders import reference_events
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from etl_glucose.events import (
     Episode,
     EventRule,
@@ -10,9 +14,6 @@ from etl_glucose.events import (
     find_episodes,
     run_duration_ms,
 )
-from glucose_builders import reference_events
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 MIN = 60_000
 STEP = 5 * MIN

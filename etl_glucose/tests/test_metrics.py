@@ -7,14 +7,14 @@ import math
 import statistics
 
 import pytest
-from etl_glucose.analysis import analyse
-from etl_glucose.readings import series_from_records
-from etl_glucose.variability import glycaemia_risk_index, risk_indices
 from glucose_builders import START_MS, glucose_record
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from etl_glucose import metrics
+from etl_glucose.analysis import analyse
+from etl_glucose.readings import series_from_records
+from etl_glucose.variability import glycaemia_risk_index, risk_indices
 
 levels = st.floats(min_value=20.0, max_value=600.0, allow_nan=False).map(lambda v: round(v, 1))
 level_lists = st.lists(levels, min_size=2, max_size=300)

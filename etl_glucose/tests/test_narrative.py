@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from etl_glucose.analysis import analyse
-from etl_glucose.narrative import narrative, summary
-from etl_glucose.readings import series_from_records
 from glucose_builders import FIVE_MIN_MS, START_MS, glucose_record, trace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etl_core.figures import unsupported_figures
+from etl_glucose.analysis import analyse
+from etl_glucose.narrative import narrative, summary
+from etl_glucose.readings import series_from_records
 
 FORBIDDEN = re.compile(
     r"excellent|poor control|good control|prediabet|diabetic|you have|diagnos|trend(?:s|ing)? "

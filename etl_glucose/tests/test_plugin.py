@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from etl_glucose.rules import PLAUSIBLE_MG_DL
 from glucose_builders import NO_FINDINGS, START_MS, glucose_batch, glucose_record, trace
 
 from etl_core import Severity, UserContext
 from etl_core.testing import read_avro, real_samples, run_etl, training_examples, write_avro
 from etl_glucose import plugin
+from etl_glucose.rules import PLAUSIBLE_MG_DL
 
 
 def test_declares_blood_glucose_with_its_domain_and_range() -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 
-from etl_glucose.analysis import analyse
-from etl_glucose.readings import series_from_records
 from glucose_builders import START_MS, glucose_record, trace
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from etl_glucose.analysis import analyse
+from etl_glucose.readings import series_from_records
 
 
 @settings(max_examples=40, deadline=None)

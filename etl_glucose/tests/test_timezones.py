@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from etl_glucose.analysis import analyse
-from etl_glucose.localtime import minutes_of_day
-from etl_glucose.readings import series_from_records
 from glucose_builders import FIVE_MIN_MS, START_MS, glucose_record
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from etl_glucose.analysis import analyse
+from etl_glucose.localtime import minutes_of_day
+from etl_glucose.readings import series_from_records
 
 DAY_READINGS = 288
 CHICAGO = ZoneInfo("America/Chicago")

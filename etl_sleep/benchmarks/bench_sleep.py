@@ -12,11 +12,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from etl_sleep.analysis import analyse
-from etl_sleep.source_rule import parse_source_rule
-
 from etl_core import UserContext
 from etl_core.testing import make_metadata, read_avro, real_samples
+from etl_sleep.analysis import analyse
+from etl_sleep.source_rule import parse_source_rule
 
 BASE_MS = 1_758_315_600_000
 MIN_MS = 60_000

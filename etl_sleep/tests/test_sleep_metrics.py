@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from etl_sleep.metrics import session_metrics
-from etl_sleep.stages import ALL_STAGES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sleep_builders import contiguous, session
+
+from etl_sleep.metrics import session_metrics
+from etl_sleep.stages import ALL_STAGES
 
 MIN = 60_000
 SLEEP = {"LIGHT", "DEEP", "REM", "SLEEPING"}

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from etl_sleep.analysis import analyse
-from etl_sleep.source_rule import parse_source_rule
-from etl_sleep.stages import ALL_STAGES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sleep_builders import session
 
 from etl_core import UserContext
 from etl_core.figures import unsupported_figures
+from etl_sleep.analysis import analyse
+from etl_sleep.source_rule import parse_source_rule
+from etl_sleep.stages import ALL_STAGES
 
 ORIGINS = ("com.sec.android.app.shealth", "com.ouraring.oura", "org.example.sleep2")
 

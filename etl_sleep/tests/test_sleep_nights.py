@@ -6,14 +6,14 @@ import statistics
 from typing import Any
 
 import pytest
-from etl_sleep.analysis import SleepAnalysis, analyse
-from etl_sleep.metrics import session_metrics
-from etl_sleep.nights import group_overlapping, parse_min_night_minutes, sleep_periods
-from etl_sleep.source_rule import DEFAULT_TERMS, parse_source_rule
 from sleep_builders import contiguous, session
 
 from etl_core import UserContext
 from etl_core.figures import unsupported_figures
+from etl_sleep.analysis import SleepAnalysis, analyse
+from etl_sleep.metrics import session_metrics
+from etl_sleep.nights import group_overlapping, parse_min_night_minutes, sleep_periods
+from etl_sleep.source_rule import DEFAULT_TERMS, parse_source_rule
 
 PHONE = "com.sec.android.app.shealth"
 RING = "com.ouraring.oura"

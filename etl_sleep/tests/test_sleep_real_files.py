@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from etl_sleep.analysis import analyse
-from etl_sleep.source_rule import parse_source_rule
 
 from etl_core import UserContext
 from etl_core.figures import unsupported_figures
 from etl_core.testing import read_avro, real_samples, run_etl, training_examples
+from etl_sleep.analysis import analyse
+from etl_sleep.source_rule import parse_source_rule
 
 FILES = real_samples("SleepSessionRecord")
 pytestmark = pytest.mark.skipif(len(FILES) != 5, reason="the 5 real sleep exports are needed")

@@ -5,14 +5,15 @@ from __future__ import annotations
 import statistics
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from etl_sleep.regularity import (
     circular_mean_minute,
     clock_time_sd,
     signed_clock_difference,
     spans_a_week,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 # Times within an 8-hour window never wrap around their circular mean.
 window = st.lists(st.floats(min_value=0, max_value=480), min_size=2, max_size=30)

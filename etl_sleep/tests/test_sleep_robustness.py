@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from etl_sleep.analysis import SleepAnalysis, analyse
-from etl_sleep.source_rule import parse_source_rule
 from sleep_builders import contiguous, session
 
 from etl_core import UserContext
 from etl_core.figures import unsupported_figures
+from etl_sleep.analysis import SleepAnalysis, analyse
+from etl_sleep.source_rule import parse_source_rule
 
 NIGHT = contiguous(
     420,  # 23:00 local on Friday 2025-09-19

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 
-from etl_sleep.stages import ALL_STAGES, StageSpan, clean_stages, gaps, stage_totals
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from etl_sleep.stages import ALL_STAGES, StageSpan, clean_stages, gaps, stage_totals
 
 MIN = 60_000
 TIE = {"AWAKE": 0, "OUT_OF_BED": 1, "LIGHT": 2, "DEEP": 3, "REM": 4, "SLEEPING": 5, "UNKNOWN": 6}
