@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from etl_heartrate.specs import HEALTH_DOMAIN, HEART_RATE_INSTRUCTIONS, HRV_INSTRUCTIONS
 from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, hr_record, hrv_record, minute_series
 from heartrate_reference import (
     MINUTE,
@@ -23,6 +22,7 @@ from heartrate_reference import (
 from etl_core.figures import unsupported_figures
 from etl_core.schemas import load_avsc
 from etl_core.testing import read_avro, real_samples, run_etl, training_examples, write_avro
+from etl_heartrate.specs import HEALTH_DOMAIN, HEART_RATE_INSTRUCTIONS, HRV_INSTRUCTIONS
 
 HR = "HeartRateRecord"
 HRV = "HeartRateVariabilityRmssdRecord"

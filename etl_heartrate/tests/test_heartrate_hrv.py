@@ -6,9 +6,10 @@ import math
 import statistics
 from datetime import date
 
+from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, hrv_record
+
 from etl_heartrate.hrv import baseline, collect_measurements, nightly
 from etl_heartrate.rules import DEFAULT_HRV_RULES
-from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, hrv_record
 
 RULES = DEFAULT_HRV_RULES
 DAY_MS = 86_400_000

@@ -7,6 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, OURA, SAMSUNG, hr_record, minute_series
+
 from etl_heartrate.heart_rate import (
     age_predicted_max,
     daily_summaries,
@@ -18,7 +20,6 @@ from etl_heartrate.heart_rate import (
 from etl_heartrate.localtime import local_days, record_offset_id
 from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, RestingRule, SustainRule
 from etl_heartrate.samples import SampleSeries, flatten_samples
-from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, OURA, SAMSUNG, hr_record, minute_series
 
 RULES = DEFAULT_HEART_RATE_RULES
 

@@ -8,7 +8,6 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
-from etl_heartrate.specs import HEALTH_DOMAIN
 from heartrate_builders import (
     MIDNIGHT_MS,
     MINUTE_MS,
@@ -24,6 +23,7 @@ from etl_core import Severity, UserContext
 from etl_core.figures import unsupported_figures
 from etl_core.testing import build_batch, read_avro, real_samples
 from etl_heartrate import plugin
+from etl_heartrate.specs import HEALTH_DOMAIN
 
 HR = "HeartRateRecord"
 HRV = "HeartRateVariabilityRmssdRecord"

@@ -7,16 +7,16 @@ import math
 import statistics
 from typing import Any
 
-from etl_heartrate.heart_rate import daily_summaries, sustained_runs
-from etl_heartrate.hrv import rmssd_statistics
-from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, RestingRule, SustainRule
-from etl_heartrate.samples import flatten_samples
 from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, OURA, SAMSUNG, hr_record, hrv_record, process
 from heartrate_reference import reference_resting, reference_runs, reference_samples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etl_core.figures import unsupported_figures
+from etl_heartrate.heart_rate import daily_summaries, sustained_runs
+from etl_heartrate.hrv import rmssd_statistics
+from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, RestingRule, SustainRule
+from etl_heartrate.samples import flatten_samples
 
 RULES = DEFAULT_HEART_RATE_RULES
 SETTINGS = settings(max_examples=60, deadline=None)

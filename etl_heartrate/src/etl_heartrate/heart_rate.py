@@ -71,12 +71,14 @@ def sustained_runs(
     max_gap = rule.max_gap_ms
     for sample in samples:
         if not beyond_threshold(sample.bpm):
-            close()
+            if current:
+                close()
             continue
         if current and sample.time_ms - current[-1].time_ms > max_gap:
             close()
         current.append(sample)
-    close()
+    if current:
+        close()
     return runs
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from typing import TypeGuard
 from zoneinfo import ZoneInfo
 
 from etl_core import Record
@@ -46,12 +46,15 @@ class SampleSeries:
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _usable_bpm(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+def _is_instant(value: object) -> TypeGuard[int]:
+    # ``type(...) is`` rather than isinstance: it is the hot loop, and it rejects bools too.
+    return type(value) is int
+
+
+def _is_bpm(value: object) -> TypeGuard[float]:
+    kind = type(value)
+    # NaN is the one float unequal to itself.
+    return kind is int or (kind is float and value == value)
 
 
 def flatten_samples(
@@ -84,16 +87,17 @@ def flatten_samples(
             continue
         times: list[int] = []
         values: list[float] = []
+        low, high = rules.valid_low_bpm, rules.valid_high_bpm
         for item in raw_samples:
             if not isinstance(item, Mapping):
                 malformed += 1
                 continue
             time_ms = item.get("timeEpochMillis")
-            bpm = _usable_bpm(item.get("beatsPerMinute"))
-            if not isinstance(time_ms, int) or isinstance(time_ms, bool) or bpm is None:
+            bpm = item.get("beatsPerMinute")
+            if not _is_instant(time_ms) or not _is_bpm(bpm):
                 malformed += 1
                 continue
-            if not rules.valid_low_bpm <= bpm <= rules.valid_high_bpm:
+            if not low <= bpm <= high:
                 out_of_range += 1
                 continue
             times.append(time_ms)
