@@ -45,25 +45,26 @@ def reference_resting(
     window: int = 30,
     min_window_minutes: int = 20,
     min_day_minutes: int = 288,
-) -> dict[date, tuple[float, int] | None]:
-    """Per day: (lowest window mean of minute means, window start minute) or None."""
+) -> dict[date, tuple[float, int, int] | None]:
+    """Per day: (lowest window mean of minute means, first and last monitored minute of that
+    window) or None."""
     per_day: dict[date, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     for t, bpm, _origin, day in samples:
         per_day[day][t // MINUTE].append(bpm)
-    result: dict[date, tuple[float, int] | None] = {}
+    result: dict[date, tuple[float, int, int] | None] = {}
     for day, minutes in per_day.items():
         means = {m: sum(v) / len(v) for m, v in minutes.items()}
         if len(means) < min_day_minutes:
             result[day] = None
             continue
-        best: tuple[float, int] | None = None
+        best: tuple[float, int, int] | None = None
         for start in range(min(means) - window + 1, max(means) + 1):
-            inside = [means[m] for m in sorted(means) if start <= m < start + window]
+            inside = [m for m in sorted(means) if start <= m < start + window]
             if len(inside) < min_window_minutes:
                 continue
-            mean = math.fsum(inside) / len(inside)
+            mean = math.fsum(means[m] for m in inside) / len(inside)
             if best is None or mean < best[0]:
-                best = (mean, start)
+                best = (mean, inside[0], inside[-1])
         result[day] = best
     return result
 

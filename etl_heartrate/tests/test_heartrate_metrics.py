@@ -147,7 +147,20 @@ class TestResting:
         assert day.enough_coverage
         assert day.resting is not None
         assert day.resting.mean_bpm == 55.0
-        assert day.resting.start_minute == MIDNIGHT_MS // MINUTE_MS + 120
+        assert day.resting.first_minute == MIDNIGHT_MS // MINUTE_MS + 120
+        assert day.resting.last_minute == MIDNIGHT_MS // MINUTE_MS + 149
+
+    def test_window_at_the_start_of_the_day_reports_its_monitored_minutes(self) -> None:
+        bpms = [50.0] * 25 + [70.0] * 335
+        series = series_of(hr_record(minute_series(0, bpms)))
+        (day,) = daily_summaries(series.samples, RULES.resting)
+        assert day.resting is not None
+        assert day.resting.mean_bpm == 50.0
+        # The earliest of the equally low windows starts 10 minutes before monitoring does and
+        # so holds exactly the 20 minutes a window needs.
+        assert day.resting.minutes_covered == 20
+        assert day.resting.first_minute == MIDNIGHT_MS // MINUTE_MS
+        assert day.resting.last_minute == MIDNIGHT_MS // MINUTE_MS + 19
 
     def test_day_without_enough_coverage_has_no_resting_value(self) -> None:
         series = series_of(hr_record(minute_series(0, [55.0] * 200)))  # 200 of 288 minutes

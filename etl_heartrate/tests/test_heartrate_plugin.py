@@ -85,9 +85,24 @@ class TestHeartRateNarrative:
         assert ins["resting_bpm"] == 52.0
         assert ins["resting_days"] == 1
         assert ins["daily"][0]["resting_window_start"] == "2025-09-20T02:40:00-05:00"
+        assert ins["daily"][0]["resting_window_end"] == "2025-09-20T03:10:00-05:00"
         assert "Resting heart rate" in result.narrative
-        assert "was 52.0 bpm on 2025-09-20 (window from 02:40)" in result.narrative
+        assert "was 52.0 bpm on 2025-09-20 (02:40-03:10)" in result.narrative
         assert "below the usual adult resting range of 60-100 bpm" in result.narrative
+        check_consistent(result.narrative, ins)
+
+    def test_resting_over_several_days_is_the_mean_of_daily_values(self) -> None:
+        day_one = hr_record(minute_series(60, [58.0] * 300))
+        day_two = hr_record(minute_series(24 * 60 + 60, [63.0] * 300))
+        evening = hr_record(minute_series(2 * 24 * 60 + 1200, [75.0] * 30))
+        result = process(HR, [day_one, day_two, evening])
+        ins = result.insights
+        assert [d["resting_bpm"] for d in ins["daily"]] == [58.0, 63.0, None]
+        assert ins["resting_bpm"] == 60.5
+        assert ins["resting_days"] == 2
+        assert "averaged 60.5 bpm over 2 days" in result.narrative
+        assert "2025-09-22 (2.1% of minutes monitored) has no resting value" in result.narrative
+        assert "By local day: 2025-09-20" in result.narrative
         check_consistent(result.narrative, ins)
 
     def test_resting_without_enough_coverage_is_unavailable(self) -> None:

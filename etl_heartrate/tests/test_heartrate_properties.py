@@ -108,7 +108,11 @@ def test_resting_matches_reference(
     assert {d.day for d in days} == set(expected)
     for day in days:
         want = expected[day.day]
-        got = None if day.resting is None else (day.resting.mean_bpm, day.resting.start_minute)
+        got = (
+            None
+            if day.resting is None
+            else (day.resting.mean_bpm, day.resting.first_minute, day.resting.last_minute)
+        )
         assert got == want
 
 

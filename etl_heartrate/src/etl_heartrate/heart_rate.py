@@ -98,28 +98,32 @@ class RestingWindow:
     """The lowest qualifying rolling-window mean of one day."""
 
     mean_bpm: float
-    start_minute: int
-    """Epoch minute number of the window's first minute."""
+    first_minute: int
+    """Epoch minute number of the window's first monitored minute."""
+    last_minute: int
+    """Epoch minute number of the window's last monitored minute."""
     minutes_covered: int
 
 
 def lowest_window(means_by_minute: Mapping[int, float], rule: RestingRule) -> RestingWindow | None:
     """The window of ``rule.window_minutes`` consecutive minutes with the lowest mean of minute
-    means, among windows with enough minutes covered; the earliest one on ties."""
+    means, among windows with enough minutes covered; the earliest one on ties.
+
+    Windows may start before the first or end after the last monitored minute of the day; what
+    is reported is the span of the monitored minutes inside the winning window.
+    """
     if not means_by_minute:
         return None
     width = rule.window_minutes
     first, last = min(means_by_minute), max(means_by_minute)
     best: RestingWindow | None = None
     for start in range(first - width + 1, last + 1):
-        values = [
-            means_by_minute[m] for m in range(start, start + width) if m in means_by_minute
-        ]
-        if len(values) < rule.min_window_minutes_covered:
+        covered = [m for m in range(start, start + width) if m in means_by_minute]
+        if len(covered) < rule.min_window_minutes_covered:
             continue
-        mean = math.fsum(values) / len(values)
+        mean = math.fsum(means_by_minute[m] for m in covered) / len(covered)
         if best is None or mean < best.mean_bpm:
-            best = RestingWindow(mean, start, len(values))
+            best = RestingWindow(mean, covered[0], covered[-1], len(covered))
     return best
 
 

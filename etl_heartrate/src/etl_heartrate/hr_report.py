@@ -94,7 +94,12 @@ def _day_insight(summary: DaySummary) -> dict[str, Any]:
         "max_bpm": bpm_value(summary.max_bpm),
         "resting_bpm": None if resting is None else round1(resting.mean_bpm),
         "resting_window_start": (
-            None if resting is None else local_iso(resting.start_minute * MINUTE_MS, summary.zone)
+            None if resting is None else local_iso(resting.first_minute * MINUTE_MS, summary.zone)
+        ),
+        "resting_window_end": (
+            None
+            if resting is None
+            else local_iso((resting.last_minute + 1) * MINUTE_MS, summary.zone)
         ),
         "resting_window_minutes_monitored": None if resting is None else resting.minutes_covered,
         "resting_unavailable_reason": reason,
@@ -298,8 +303,8 @@ def _resting_paragraph(ins: Insights) -> str:
             )
         return text
     day_parts = [
-        f"{show(d['resting_bpm'])} bpm on {d['date']} (window from "
-        f"{clock(d['resting_window_start'])})"
+        f"{show(d['resting_bpm'])} bpm on {d['date']} ({clock(d['resting_window_start'])}-"
+        f"{clock(d['resting_window_end'])})"
         for d in qualifying
     ]
     if len(qualifying) == 1:
