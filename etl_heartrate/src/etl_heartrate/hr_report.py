@@ -263,7 +263,7 @@ def _overview(ins: Insights) -> str:
     text = (
         f"Heart rate was recorded in {plural(ins['samples'], 'sample')} over "
         f"{show(ins['span_hours'])} hours, from {date_and_clock(start)} to "
-        f"{date_and_clock(end)} local time (read in {ins['timezone']}). "
+        f"{date_and_clock(end)} local time; local times are read in {ins['timezone']}. "
     )
     if len(sources) > 1:
         text += (

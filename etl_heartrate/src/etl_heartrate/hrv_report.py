@@ -199,15 +199,15 @@ def build_narrative(ins: Insights) -> str:
         night = nightly_rows[0]
         where = (
             f"{plural(ins['measurements'], 'RMSSD measurement')} {_sources_phrase(ins)} cover one "
-            f"night, {_night_window(night)} local time (the night beginning {night['night']}; "
-            f"local times read in {ins['timezone']})."
+            f"night, {_night_window(night)} local time (the night beginning {night['night']}); "
+            f"local times are read in {ins['timezone']}."
         )
     else:
         where = (
             f"{plural(ins['measurements'], 'RMSSD measurement')} {_sources_phrase(ins)} cover "
             f"{ins['nights']} nights from {nightly_rows[0]['night']} to "
             f"{nightly_rows[-1]['night']} (each night runs from local noon to noon and is named by "
-            f"the date it begins; local times read in {ins['timezone']})."
+            f"the date it begins); local times are read in {ins['timezone']}."
         )
     sd = ins["sd_rmssd_ms"]
     spread = f", standard deviation {show(sd)} ms" if sd is not None else ""
