@@ -199,3 +199,19 @@ def test_crafted_files_out_of_range_samples_and_hrv_records(tmp_path: Path) -> N
     for example in examples.values():
         insights = example["metadata"]["clinical_insights"]
         assert unsupported_figures(example["output"], insights) == []
+
+
+def test_user_timezone_reads_records_without_offset(tmp_path: Path) -> None:
+    hr_schema = load_avsc("etl_heartrate", f"{HR}.avsc")
+    path = tmp_path / f"{HR}_1758600000000.avro"
+    record = hr_record(minute_series(0, [70] * 10), offset=None, record_id="no-offset")
+    path.write_bytes(write_avro(hr_schema, [record]))
+    out = tmp_path / "out"
+    run_etl([path], out, "--timezone", "America/Chicago")
+    (example,) = training_examples(out, HEALTH_DOMAIN)
+    ins = example["metadata"]["clinical_insights"]
+    assert ins["timezone"] == "America/Chicago (user setting; records carry no offset)"
+    # Chicago is on CDT (-05:00) in September, so the crafted local midnight is kept.
+    assert ins["start"] == "2025-09-20T00:00:00-05:00"
+    assert example["metadata"]["data_start"] == "2025-09-20T00:00:00-05:00"
+    assert unsupported_figures(example["output"], ins) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from datetime import date
 from typing import Any
 
 from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, OURA, SAMSUNG, hr_record, hrv_record, process
@@ -14,8 +15,13 @@ from hypothesis import strategies as st
 
 from etl_core.figures import unsupported_figures
 from etl_heartrate.heart_rate import daily_summaries, sustained_runs
-from etl_heartrate.hrv import rmssd_statistics
-from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, RestingRule, SustainRule
+from etl_heartrate.hrv import baseline, collect_measurements, nightly, rmssd_statistics
+from etl_heartrate.rules import (
+    DEFAULT_HEART_RATE_RULES,
+    DEFAULT_HRV_RULES,
+    RestingRule,
+    SustainRule,
+)
 from etl_heartrate.samples import flatten_samples
 
 RULES = DEFAULT_HEART_RATE_RULES
@@ -159,3 +165,45 @@ def test_hrv_narrative_figures_are_all_insights(points: list[tuple[int, float]])
     records = [hrv_record(MIDNIGHT_MS + minute * MINUTE_MS, value) for minute, value in points]
     result = process("HeartRateVariabilityRmssdRecord", records)
     assert unsupported_figures(result.narrative, result.insights) == [], result.narrative
+
+
+@given(
+    st.dictionaries(
+        st.integers(0, 30),
+        st.lists(st.floats(min_value=1, max_value=200, allow_nan=False), min_size=1, max_size=4),
+        max_size=12,
+    )
+)
+@SETTINGS
+def test_hrv_baseline_matches_reference(values_by_night: dict[int, list[float]]) -> None:
+    records = [
+        hrv_record(MIDNIGHT_MS + night * 86_400_000 + 3_600_000 + i * MINUTE_MS, value)
+        for night, values in values_by_night.items()
+        for i, value in enumerate(values)
+    ]
+    series = collect_measurements(records, None, DEFAULT_HRV_RULES)
+    result = baseline(nightly(series.measurements), DEFAULT_HRV_RULES)
+
+    nightly_ln = {
+        night: sum(math.log(v) for v in values) / len(values)
+        for night, values in values_by_night.items()
+    }
+    expected_rolling = []
+    for night in sorted(nightly_ln):
+        window = [nightly_ln[n] for n in nightly_ln if night - 6 <= n <= night]
+        if len(window) >= 3:
+            expected_rolling.append((night, sum(window) / len(window), len(window)))
+    if len(nightly_ln) < 3 or not expected_rolling:
+        assert result is None
+        return
+    assert result is not None
+    mean = statistics.mean(nightly_ln.values())
+    sd = statistics.stdev(nightly_ln.values())
+    assert math.isclose(result.band_low, mean - 0.5 * sd, abs_tol=1e-9)
+    assert math.isclose(result.band_high, mean + 0.5 * sd, abs_tol=1e-9)
+    assert len(result.rolling) == len(expected_rolling)
+    for point, (night, rolling_mean, count) in zip(result.rolling, expected_rolling, strict=True):
+        # Measurements are at 01:00, so night 0 is the one beginning on 2025-09-19.
+        assert (point.night - date(2025, 9, 19)).days == night
+        assert math.isclose(point.ln_rmssd_rolling_mean, rolling_mean, abs_tol=1e-9)
+        assert point.nights_in_window == count

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from etl_core import Dimension, Finding, Record, Severity
 
@@ -27,7 +27,7 @@ def heart_rate_findings(records: Sequence[Record]) -> list[Finding]:
         outside += sum(
             1
             for sample in samples
-            if isinstance(sample, dict)
+            if isinstance(sample, Mapping)
             and isinstance(sample.get("timeEpochMillis"), int)
             and not start <= sample["timeEpochMillis"] <= end
         )
