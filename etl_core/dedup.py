@@ -35,9 +35,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, CreateTable
+
+from etl_core.settings import Settings, SettingsError
 
 
 class DedupUnavailableError(Exception):
@@ -242,3 +244,49 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def open_dedup_store(settings: Settings, default_sqlite_path: Path) -> DedupStore:
+    """The dedup store ``ETL_DEDUPLICATION_STORE`` names: a SQLite file
+    (``ETL_DEDUPLICATION_DB_PATH``, else ``default_sqlite_path``), or PostgreSQL or Redis at
+    ``ETL_DEDUPLICATION_URL``. A ``postgresql://`` URL is driven by psycopg 3.
+
+    Raises :class:`~etl_core.settings.SettingsError` for a missing or mismatched URL and
+    :class:`DedupUnavailableError` when a SQL store cannot be reached at start-up.
+    """
+    lease = settings.dedup_lease_seconds
+    retention = settings.dedup_retention_days * 86_400
+    kind = settings.deduplication_store
+    if kind == "sqlite":
+        return SqlDedupStore.sqlite_file(
+            settings.deduplication_db_path or default_sqlite_path,
+            lease_seconds=lease,
+            retention_seconds=retention,
+        )
+    url = settings.deduplication_url
+    if not url:
+        raise SettingsError(
+            f"ETL_DEDUPLICATION_STORE={kind} needs ETL_DEDUPLICATION_URL to say where it is"
+        )
+    if kind == "redis":
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("ETL_DEDUPLICATION_URL must be a redis:// URL for the redis store")
+        from etl_core.redis_dedup import RedisDedupStore
+
+        return RedisDedupStore(url, lease_seconds=lease, retention_seconds=retention)
+    return SqlDedupStore(postgresql_url(url), lease_seconds=lease, retention_seconds=retention)
+
+
+def postgresql_url(url: str) -> str:
+    """``url`` with psycopg 3 as its driver unless it names one; refuses non-PostgreSQL URLs."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise SettingsError("ETL_DEDUPLICATION_URL is not a database URL") from exc
+    if parsed.get_backend_name() not in ("postgresql", "postgres"):
+        raise SettingsError(
+            "ETL_DEDUPLICATION_URL must be a postgresql:// URL for the postgresql store"
+        )
+    if "+" not in parsed.drivername:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)

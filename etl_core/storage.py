@@ -15,9 +15,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from etl_core.errors import EtlError
+
 
 class StorageError(Exception):
-    """A storage operation failed for a reason worth retrying (I/O, network)."""
+    """A storage operation failed for a reason worth retrying (I/O, network, an outage)."""
+
+
+class StorageRejectedError(EtlError):
+    """The storage refused the operation for a reason retrying cannot fix: access denied,
+    bad credentials, an invalid request. Deliberately not a :class:`StorageError`, so that
+    callers treating storage errors as retriable do not retry it; as an :class:`EtlError` the
+    pipeline reports it as a non-retriable failure."""
+
+    error_type = "storage_rejected"
 
 
 class UnsafeKeyError(ValueError):
