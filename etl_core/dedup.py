@@ -210,10 +210,13 @@ class SqlDedupStore:
         return self._finish(key, owner, {"state": "failed", "outcome": "failed", "detail": reason})
 
     def state(self, key: str) -> str | None:
-        with self.engine.connect() as connection:
-            value = connection.execute(
-                select(claims_table.c.state).where(claims_table.c.key == key)
-            ).scalar_one_or_none()
+        try:
+            with self.engine.connect() as connection:
+                value = connection.execute(
+                    select(claims_table.c.state).where(claims_table.c.key == key)
+                ).scalar_one_or_none()
+        except SQLAlchemyError as exc:
+            raise DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}") from exc
         return value
 
     def cleanup(self) -> int:
@@ -223,8 +226,11 @@ class SqlDedupStore:
             table.c.updated_at < cutoff,
             (table.c.state != "started") | (table.c.lease_expires_at < cutoff),
         )
-        with self.engine.begin() as connection:
-            return connection.execute(statement).rowcount
+        try:
+            with self.engine.begin() as connection:
+                return connection.execute(statement).rowcount
+        except SQLAlchemyError as exc:
+            raise DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}") from exc
 
     def ping(self) -> bool:
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl_core.compaction import compact, month_of
-from etl_core.dedup import SqlDedupStore
+from etl_core.dedup import open_dedup_store
 from etl_core.model import UserContext
 from etl_core.pipeline import Job, Outcome, Pipeline, Status
 from etl_core.plugins import PluginRegistry
@@ -118,12 +118,7 @@ def run_embedded(
     on_progress: Callable[[InputFile, Outcome], None] | None = None,
 ) -> RunReport:
     store = LocalObjectStore(out)
-    db_path = settings.deduplication_db_path or out / STATE_DIR / "dedup.sqlite"
-    dedup = SqlDedupStore.sqlite_file(
-        db_path,
-        lease_seconds=settings.dedup_lease_seconds,
-        retention_seconds=settings.dedup_retention_days * 86_400,
-    )
+    dedup = open_dedup_store(settings, out / STATE_DIR / "dedup.sqlite")
     report = RunReport()
     started = time.perf_counter()
     try:
