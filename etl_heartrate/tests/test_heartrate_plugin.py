@@ -112,7 +112,8 @@ class TestHeartRateNarrative:
         assert ins["resting_status"] is None
         assert ins["daily"][0]["resting_unavailable_reason"] == "too little coverage"
         assert "is unavailable" in result.narrative
-        assert "8.3% of its minutes monitored" in result.narrative
+        expected = "2025-09-20 (8.3% of minutes monitored) has no resting value: too little"
+        assert expected in result.narrative
         check_consistent(result.narrative, ins)
 
     def test_resting_below_fifty_cites_the_bradycardia_threshold_with_a_neutral_suggestion(

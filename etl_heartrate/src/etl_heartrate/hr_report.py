@@ -43,6 +43,8 @@ from etl_heartrate.samples import SampleSeries
 Insights = dict[str, Any]
 
 MAX_EPISODES_LISTED = 5
+NO_COVERAGE = "too little coverage"
+NO_WINDOW = "no window with enough monitored minutes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +79,7 @@ def _rule_insight(rule: SustainRule) -> dict[str, Any]:
 
 def _day_insight(summary: DaySummary) -> dict[str, Any]:
     resting = summary.resting
-    if resting is None:
-        reason = (
-            "too little coverage" if not summary.enough_coverage
-            else "no window with enough monitored minutes"
-        )
-    else:
-        reason = None
+    no_resting_because = NO_WINDOW if summary.enough_coverage else NO_COVERAGE
     return {
         "date": summary.day.isoformat(),
         "samples": summary.samples,
@@ -102,7 +98,7 @@ def _day_insight(summary: DaySummary) -> dict[str, Any]:
             else local_iso((resting.last_minute + 1) * MINUTE_MS, summary.zone)
         ),
         "resting_window_minutes_monitored": None if resting is None else resting.minutes_covered,
-        "resting_unavailable_reason": reason,
+        "resting_unavailable_reason": None if resting is not None else no_resting_because,
     }
 
 
@@ -279,6 +275,46 @@ def _overview(ins: Insights) -> str:
     return text
 
 
+def _days_without_resting(days: Sequence[Mapping[str, Any]]) -> str:
+    """``2025-09-19 (5.1% of minutes monitored) has no resting value: too little coverage.``"""
+    sentences = []
+    for reason in (NO_COVERAGE, NO_WINDOW):
+        matching = [d for d in days if d["resting_unavailable_reason"] == reason]
+        if not matching:
+            continue
+        listed = join_words(
+            [f"{d['date']} ({show(d['coverage_percent'])}% of minutes monitored)" for d in matching]
+        )
+        verb = "has" if len(matching) == 1 else "have"
+        sentences.append(f"{listed} {verb} no resting value: {reason}.")
+    return " ".join(sentences)
+
+
+def _resting_comparison(ins: Insights) -> str:
+    thresholds = ins["thresholds"]
+    window = ins["resting_rule"]["window_minutes"]
+    normal = f"{thresholds['resting_normal_low_bpm']}-{thresholds['resting_normal_high_bpm']} bpm"
+    status = ins["resting_status"]
+    if status == "within":
+        return f"That is within the usual adult resting range of {normal}."
+    if status == "above":
+        return (
+            f"That is above the usual adult resting range of {normal} even at its lowest; it may "
+            f"be worth reviewing with a clinician."
+        )
+    text = (
+        f"That is below the usual adult resting range of {normal}; a wearable's lowest "
+        f"{window}-minute mean often falls during sleep and below a seated clinic reading."
+    )
+    if ins["resting_bpm"] < thresholds["bradycardia_below_bpm"]:
+        text += (
+            f" It is also below {thresholds['bradycardia_below_bpm']} bpm, the bradycardia "
+            f"threshold of the 2018 ACC/AHA/HRS guideline; it may be worth reviewing with a "
+            f"clinician alongside symptoms, fitness and medication."
+        )
+    return text
+
+
 def _resting_paragraph(ins: Insights) -> str:
     rule = ins["resting_rule"]
     definition = (
@@ -288,20 +324,9 @@ def _resting_paragraph(ins: Insights) -> str:
     )
     daily = ins["daily"]
     qualifying = [d for d in daily if d["resting_bpm"] is not None]
-    lacking = [d for d in daily if d["resting_bpm"] is None]
+    lacking = _days_without_resting([d for d in daily if d["resting_bpm"] is None])
     if not qualifying:
-        best = max(daily, key=lambda d: d["coverage_percent"])
-        text = (
-            f"Resting heart rate ({definition}) is unavailable: no day had enough coverage; the "
-            f"best covered, {best['date']}, had {show(best['coverage_percent'])}% of its minutes "
-            f"monitored."
-        )
-        if best["resting_unavailable_reason"] == "no window with enough monitored minutes":
-            text = (
-                f"Resting heart rate ({definition}) is unavailable: no day had a window with "
-                f"enough monitored minutes."
-            )
-        return text
+        return f"Resting heart rate ({definition}) is unavailable. {lacking}"
     day_parts = [
         f"{show(d['resting_bpm'])} bpm on {d['date']} ({clock(d['resting_window_start'])}-"
         f"{clock(d['resting_window_end'])})"
@@ -314,40 +339,8 @@ def _resting_paragraph(ins: Insights) -> str:
             f"Resting heart rate ({definition}) averaged {show(ins['resting_bpm'])} bpm over "
             f"{len(qualifying)} days: {join_words(day_parts)}."
         )
-    thresholds = ins["thresholds"]
-    normal = f"{thresholds['resting_normal_low_bpm']}-{thresholds['resting_normal_high_bpm']} bpm"
-    status = ins["resting_status"]
-    if status == "within":
-        text += f" That is within the usual adult resting range of {normal}."
-    elif status == "below":
-        text += (
-            f" That is below the usual adult resting range of {normal}; a wearable's lowest "
-            f"{rule['window_minutes']}-minute mean often falls during sleep and below a seated "
-            f"clinic reading."
-        )
-        if ins["resting_bpm"] < thresholds["bradycardia_below_bpm"]:
-            text += (
-                f" It is also below {thresholds['bradycardia_below_bpm']} bpm, the bradycardia "
-                f"threshold of the 2018 ACC/AHA/HRS guideline; it may be worth reviewing with a "
-                f"clinician alongside symptoms, fitness and medication."
-            )
-    else:
-        text += (
-            f" That is above the usual adult resting range of {normal} even at its lowest; it may "
-            f"be worth reviewing with a clinician."
-        )
-    for reason, wording in (
-        ("too little coverage", "too little coverage"),
-        ("no window with enough monitored minutes", "no window with enough monitored minutes"),
-    ):
-        days = [d for d in lacking if d["resting_unavailable_reason"] == reason]
-        if days:
-            listed = join_words(
-                [f"{d['date']} ({show(d['coverage_percent'])}% of minutes monitored)" for d in days]
-            )
-            verb = "has" if len(days) == 1 else "have"
-            text += f" {listed} {verb} no resting value: {wording}."
-    return text
+    text += f" {_resting_comparison(ins)}"
+    return f"{text} {lacking}" if lacking else text
 
 
 def _daily_paragraph(ins: Insights, rules: HeartRateRules) -> str | None:
