@@ -57,3 +57,13 @@ def make_pipeline(
     yield build  # type: ignore[misc]
     for store in stores:
         store.close()
+
+
+# Real services for the distributed stores and the worker (see tests/services.py).
+from tests.services import (  # noqa: E402, F401  (fixtures pytest finds here)
+    moto_server,
+    postgres_url,
+    rabbitmq,
+    redis_service,
+    s3_bucket,
+)
