@@ -40,9 +40,7 @@ def hr_record(
 
 def minute_series(start_minute: int, bpms: Iterable[float]) -> list[tuple[int, float]]:
     """One sample per minute from ``start_minute`` minutes after the crafted midnight."""
-    return [
-        (MIDNIGHT_MS + (start_minute + i) * MINUTE_MS, bpm) for i, bpm in enumerate(bpms)
-    ]
+    return [(MIDNIGHT_MS + (start_minute + i) * MINUTE_MS, bpm) for i, bpm in enumerate(bpms)]
 
 
 def hrv_record(

@@ -176,10 +176,7 @@ def test_crafted_files_out_of_range_samples_and_hrv_records(tmp_path: Path) -> N
     hrv_path.write_bytes(
         write_avro(
             hrv_schema,
-            [
-                hrv_record(MIDNIGHT_MS + i * 5 * MINUTE_MS, v)
-                for i, v in enumerate(hrv_values)
-            ],
+            [hrv_record(MIDNIGHT_MS + i * 5 * MINUTE_MS, v) for i, v in enumerate(hrv_values)],
         )
     )
     out = tmp_path / "out"

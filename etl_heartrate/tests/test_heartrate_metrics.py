@@ -17,6 +17,7 @@ from etl_heartrate.heart_rate import (
     sustained_runs,
     time_in_zones,
 )
+from etl_heartrate.hr_insights import build_insights
 from etl_heartrate.localtime import local_days, record_offset_id
 from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, RestingRule, SustainRule
 from etl_heartrate.samples import SampleSeries, flatten_samples
@@ -201,8 +202,6 @@ class TestZones:
 
     @pytest.mark.parametrize("age", [None, 10, 130])
     def test_no_zones_without_an_adult_age(self, age: int | None) -> None:
-        from etl_heartrate.hr_report import build_insights
-
         series = series_of(hr_record(minute_series(0, [120] * 20)))
         insights = build_insights(series, None, age, RULES)
         assert insights["zones"] is None

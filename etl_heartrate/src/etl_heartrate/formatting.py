@@ -7,7 +7,7 @@ prints exactly that insight value, so the two can never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from etl_core.timeutil import iso
 
@@ -36,7 +36,7 @@ def round2(value: float) -> float:
     return round(float(value), 2)
 
 
-def bpm_value(value: float) -> int | float:
+def whole_or_round1(value: float) -> int | float:
     """Whole readings stay integers (bpm is a long in the export); others get one decimal."""
     if float(value).is_integer():
         return int(value)
@@ -82,7 +82,3 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``1 sample`` / ``2,000 samples``."""
     word = singular if count == 1 else (plural_form or f"{singular}s")
     return f"{count:,} {word}"
-
-
-def utc_datetime(epoch_ms: int) -> datetime:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)

@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
-from itertools import groupby
 
 from etl_heartrate.rules import (
     ACSM_ZONES,
@@ -209,9 +208,3 @@ def time_in_zones(means_by_minute: Mapping[int, float], hr_max: float) -> list[Z
 
 def moderate_threshold(hr_max: float) -> float:
     return MODERATE_FRACTION_OF_HR_MAX * hr_max
-
-
-def samples_by_day(samples: Sequence[HeartRateSample]) -> dict[date, list[HeartRateSample]]:
-    """Samples grouped by local day, in time order within each day."""
-    ordered = sorted(samples, key=lambda s: (s.day, s.time_ms))
-    return {day: list(group) for day, group in groupby(ordered, key=lambda s: s.day)}

@@ -7,14 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from etl_core import (
-    Batch,
-    Finding,
-    ProcessResult,
-    RecordTypeSpec,
-    ValidationReport,
-    hookimpl,
-)
+from etl_core import Batch, Finding, ProcessResult, RecordTypeSpec, ValidationReport, hookimpl
 from etl_heartrate.hr_report import heart_rate_report
 from etl_heartrate.hrv import collect_measurements
 from etl_heartrate.hrv_report import hrv_report
