@@ -258,6 +258,8 @@ class MotoS3Server:
         request = urllib.request.Request(
             f"{self.endpoint_url}/moto-api/reset-auth",
             data=b"0" if required else b"inf",
+            # Not form-encoded (urllib's default): moto reads the raw body.
+            headers={"Content-Type": "text/plain"},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=5) as response:
