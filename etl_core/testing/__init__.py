@@ -1,8 +1,19 @@
-"""Helpers that plugin test-suites reuse: real-sample discovery, Avro fixtures, batches.
+"""Helpers that plugin test-suites reuse: the contract suite (:class:`PluginContract`),
+real-sample discovery, Avro fixtures, batches.
 
 Everything here is public API for plugin authors; it is not imported by the pipeline.
 """
 
+from etl_core.testing.contract import (
+    PluginContract,
+    Sample,
+    Validated,
+    installed_entry_point,
+    plugin_registry,
+    processed_batch,
+    validate_sample,
+    write_plugin_avro,
+)
 from etl_core.testing.embedded import run_etl, training_examples
 from etl_core.testing.fixtures import (
     HEALTH_CONNECT_TYPES,
@@ -18,14 +29,22 @@ from etl_core.testing.fixtures import (
 
 __all__ = [
     "HEALTH_CONNECT_TYPES",
+    "PluginContract",
+    "Sample",
+    "Validated",
     "build_batch",
     "health_connect_schema",
+    "installed_entry_point",
     "make_metadata",
+    "plugin_registry",
+    "processed_batch",
     "read_avro",
     "real_samples",
     "real_samples_dir",
     "run_etl",
     "training_examples",
+    "validate_sample",
     "write_avro",
     "write_health_connect",
+    "write_plugin_avro",
 ]
