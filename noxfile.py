@@ -1,4 +1,5 @@
-"""Sessions: core tests, one per plugin distribution (installed, not editable), integration with
+"""Sessions: core tests, one per plugin distribution (installed, not editable; the four
+first-party processors and the example third-party plugin ``bloodpressure``), integration with
 everything together, lint, typecheck, demo. ``nox`` runs all but ``demo``."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ nox.options.sessions = [
     "heartrate",
     "sleep",
     "activity",
+    "bloodpressure",
     "integration",
     "lint",
     "typecheck",
@@ -23,8 +25,10 @@ PLUGINS = {
     "heartrate": "etl_heartrate",
     "sleep": "etl_sleep",
     "activity": "etl_activity",
+    # The example third-party plugin: same session shape, but it lives under plugins/.
+    "bloodpressure": "plugins/etl-bloodpressure",
 }
-FIRST_PARTY = [f"./{folder}[test]" for folder in PLUGINS.values()]
+EVERY_PLUGIN = [f"./{folder}[test]" for folder in PLUGINS.values()]
 
 
 def _pytest(session: nox.Session, *paths: str) -> None:
@@ -55,7 +59,7 @@ for _name, _folder in PLUGINS.items():
 def integration(session: nox.Session) -> None:
     """Everything installed together: core tests see the clinical processors, then each
     plugin's tests run beside the others."""
-    session.install(".[test]", *FIRST_PARTY)
+    session.install(".[test]", *EVERY_PLUGIN)
     session.run("etl", "plugins")
     _pytest(session, "tests")
     for folder in PLUGINS.values():

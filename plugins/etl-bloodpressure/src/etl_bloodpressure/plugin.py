@@ -1,0 +1,120 @@
+"""Hook implementations of the ``bloodpressure`` plugin: it declares BloodPressureRecord,
+adds the checks specific to blood pressure, and turns batches into insights and a narrative.
+The work lives in the pure modules beside this one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from etl_bloodpressure.analysis import analyse
+from etl_bloodpressure.narrative import narrative, summary
+from etl_bloodpressure.readings import (
+    DIASTOLIC,
+    SYSTOLIC,
+    is_inverted,
+    readings_from_records,
+    usable_offset,
+)
+from etl_core import (
+    Batch,
+    Dimension,
+    Finding,
+    ProcessResult,
+    RecordTypeSpec,
+    Severity,
+    ValidationReport,
+    ValueRange,
+    hookimpl,
+)
+from etl_core.schemas import load_avsc
+
+ETL_PLUGIN_API = "1"
+
+RECORD_TYPE = "BloodPressureRecord"
+HEALTH_DOMAIN = "vital_signs"
+
+# Health Connect refuses to store values outside these limits (BloodPressureRecord docs).
+SYSTOLIC_RANGE = ValueRange(20.0, 200.0, "mmHg")
+DIASTOLIC_RANGE = ValueRange(10.0, 180.0, "mmHg")
+
+INSTRUCTIONS = (
+    "Summarise these blood pressure readings for a clinician.",
+    "Describe these home blood pressure readings using the 2017 ACC/AHA categories.",
+    "What do these blood pressure measurements show?",
+)
+
+
+def blood_pressure_spec() -> RecordTypeSpec:
+    return RecordTypeSpec(
+        name=RECORD_TYPE,
+        health_domain=HEALTH_DOMAIN,
+        reader_schema=load_avsc("etl_bloodpressure", f"{RECORD_TYPE}.avsc"),
+        required_fields=("metadata.id", "timeEpochMillis", SYSTOLIC, DIASTOLIC),
+        ranges={SYSTOLIC: SYSTOLIC_RANGE, DIASTOLIC: DIASTOLIC_RANGE},
+        time_fields=("timeEpochMillis",),
+        instructions=INSTRUCTIONS,
+    )
+
+
+@hookimpl
+def etl_record_types() -> Sequence[RecordTypeSpec]:
+    return [blood_pressure_spec()]
+
+
+@hookimpl
+def etl_validate(batch: Batch, spec: RecordTypeSpec) -> Sequence[Finding] | None:
+    if batch.record_type != RECORD_TYPE:
+        return None
+    findings = []
+    inverted = frozenset(i for i, record in enumerate(batch.records) if is_inverted(record))
+    if inverted:
+        findings.append(
+            Finding(
+                Dimension.PHYSIOLOGICAL,
+                Severity.ERROR,
+                "bp_diastolic_not_below_systolic",
+                f"{len(inverted)} of {len(batch.records)} readings have a diastolic value at or "
+                "above the systolic value",
+                affected=len(inverted),
+                record_indices=inverted,
+            )
+        )
+    unreadable = sum(
+        1
+        for record in batch.records
+        if record.get("zoneOffsetId") is not None
+        and usable_offset(record.get("zoneOffsetId")) is None
+    )
+    if unreadable:
+        findings.append(
+            Finding(
+                Dimension.TEMPORAL,
+                Severity.WARNING,
+                "bp_unreadable_zone_offset",
+                "zoneOffsetId is not a UTC offset; the user's zone or UTC is used instead",
+                affected=unreadable,
+            )
+        )
+    return findings
+
+
+@hookimpl
+def etl_process(
+    batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
+) -> ProcessResult | None:
+    if batch.record_type != RECORD_TYPE:
+        return None
+    readings = readings_from_records(batch.records)
+    if not readings:
+        return None
+    result = analyse(readings, batch.user.timezone, excluded=len(validation.excluded_indices))
+    return ProcessResult(
+        narrative=narrative(result.insights),
+        insights=result.insights,
+        summary=summary(result.insights),
+        events={"hypertensive_crisis_reading": result.crisis_readings}
+        if result.crisis_readings
+        else {},
+        data_start=result.start,
+        data_end=result.end,
+    )
