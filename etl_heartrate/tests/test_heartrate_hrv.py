@@ -53,6 +53,13 @@ def test_invalid_and_duplicate_measurements_are_dropped() -> None:
     assert series.duplicates_dropped == 1
 
 
+def test_implausible_times_are_invalid_not_fatal() -> None:
+    records = [hrv_record(-(10**15), 30.0), hrv_record(10**16, 30.0), hrv_record(MIDNIGHT_MS, 31.0)]
+    series = collect_measurements(records, None, RULES)
+    assert [m.rmssd_ms for m in series.measurements] == [31.0]
+    assert series.invalid_dropped == 2
+
+
 def test_nightly_values_use_mean_ln_rmssd() -> None:
     series = collect_measurements(night_records(0, [20.0, 40.0]), None, RULES)
     (night,) = nightly(series.measurements)

@@ -58,6 +58,12 @@ class TestFlatten:
         assert series.out_of_range_dropped == 2
         assert series.malformed_dropped == 2
 
+    @pytest.mark.parametrize("time_ms", [-1, -(10**15), 4_102_444_800_000, 10**16])
+    def test_implausible_times_are_malformed_not_fatal(self, time_ms: int) -> None:
+        series = series_of(hr_record([(time_ms, 70), (MIDNIGHT_MS, 71)]))
+        assert [s.bpm for s in series.samples] == [71]
+        assert series.malformed_dropped == 1
+
     def test_samples_are_sorted_across_records(self) -> None:
         late = hr_record(minute_series(10, [90, 91]))
         early = hr_record(minute_series(0, [60, 61]))

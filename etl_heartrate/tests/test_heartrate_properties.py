@@ -207,3 +207,52 @@ def test_hrv_baseline_matches_reference(values_by_night: dict[int, list[float]])
         assert (point.night - date(2025, 9, 19)).days == night
         assert math.isclose(point.ln_rmssd_rolling_mean, rolling_mean, abs_tol=1e-9)
         assert point.nights_in_window == count
+
+
+odd_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**15), 2 * 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+)
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "metadata": st.one_of(
+                    st.none(),
+                    st.fixed_dictionaries({"dataOriginPackageName": odd_values}),
+                ),
+                "startZoneOffsetId": st.sampled_from([None, "Z", "-05:00", "bogus", "+99:00"]),
+                "endZoneOffsetId": st.sampled_from([None, "+01:00"]),
+                "samples": st.one_of(
+                    odd_values,
+                    st.lists(
+                        st.one_of(
+                            odd_values,
+                            st.fixed_dictionaries(
+                                {"timeEpochMillis": odd_values, "beatsPerMinute": odd_values}
+                            ),
+                        ),
+                        max_size=5,
+                    ),
+                ),
+                "timeEpochMillis": odd_values,
+                "zoneOffsetId": st.sampled_from([None, "Z", "+05:30", "nonsense"]),
+                "heartRateVariabilityRmssd": odd_values,
+            },
+        ),
+        max_size=6,
+    ),
+    st.sampled_from(["HeartRateRecord", "HeartRateVariabilityRmssdRecord"]),
+)
+@SETTINGS
+def test_malformed_records_never_break_processing(
+    records: list[dict[str, Any]], record_type: str
+) -> None:
+    result = process(record_type, records, age=30)
+    assert unsupported_figures(result.narrative, result.insights) == [], result.narrative

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from etl_heartrate.localtime import record_offset_id, record_zone
-from etl_heartrate.rules import HrvRules
+from etl_heartrate.rules import PLAUSIBLE_TIME_MS, HrvRules
 
 UNKNOWN_ORIGIN = "unknown source"
 
@@ -67,13 +67,14 @@ def collect_measurements(
     offset_ids: list[str | None] = []
     records_seen = 0
     invalid = 0
+    earliest, latest = PLAUSIBLE_TIME_MS
     for record in records:
         records_seen += 1
         offset_id = record_offset_id(record, "zoneOffsetId")
         offset_ids.append(offset_id)
         time_ms = record.get("timeEpochMillis")
         value = _usable_rmssd(record.get("heartRateVariabilityRmssd"), rules)
-        if not isinstance(time_ms, int) or isinstance(time_ms, bool) or value is None:
+        if type(time_ms) is not int or not earliest <= time_ms < latest or value is None:
             invalid += 1
             continue
         metadata = record.get("metadata")

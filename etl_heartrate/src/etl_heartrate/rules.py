@@ -11,6 +11,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+PLAUSIBLE_TIME_MS = (0, 4_102_444_800_000)
+"""Instants from 1970-01-01 up to (not including) 2100-01-01 UTC. Anything else is a broken
+clock or a corrupt value, not a measurement, and cannot be placed on a calendar day."""
+
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MINUTES = 1_440

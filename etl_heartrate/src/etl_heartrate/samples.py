@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from etl_core import Record
 from etl_heartrate.localtime import local_days, record_offset_id, record_zone
-from etl_heartrate.rules import HeartRateRules
+from etl_heartrate.rules import PLAUSIBLE_TIME_MS, HeartRateRules
 
 UNKNOWN_ORIGIN = "unknown source"
+EARLIEST_MS, LATEST_MS = PLAUSIBLE_TIME_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class SampleSeries:
 
 def _is_instant(value: object) -> TypeGuard[int]:
     # ``type(...) is`` rather than isinstance: it is the hot loop, and it rejects bools too.
-    return type(value) is int
+    return type(value) is int and EARLIEST_MS <= value < LATEST_MS
 
 
 def _is_bpm(value: object) -> TypeGuard[float]:
@@ -62,7 +63,8 @@ def flatten_samples(
 ) -> SampleSeries:
     """Every valid sample of ``records``, one entry per distinct (instant, bpm).
 
-    A sample is dropped when its time or bpm is missing or not a number (``malformed``), when
+    A sample is dropped when its time or bpm is missing or not a number, or its time is not a
+    plausible instant (``malformed``, see :data:`~etl_heartrate.rules.PLAUSIBLE_TIME_MS`), when
     the bpm lies outside the range Health Connect accepts (core keeps records whose array items
     are out of range, so this is where those items leave), or when another record already holds
     the same instant with the same bpm (overlapping exports of one measurement). Samples of
