@@ -4,6 +4,7 @@ insights."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -13,6 +14,7 @@ from heartrate_builders import (
     MINUTE_MS,
     OURA,
     SAMSUNG,
+    empty_report,
     hr_record,
     hrv_record,
     minute_series,
@@ -27,9 +29,10 @@ from etl_heartrate.specs import HEALTH_DOMAIN
 
 HR = "HeartRateRecord"
 HRV = "HeartRateVariabilityRmssdRecord"
+SPECS = {spec.name: spec for spec in plugin.etl_record_types()}
 
 
-def check_consistent(narrative: str, insights: dict[str, Any]) -> None:
+def check_consistent(narrative: str, insights: Mapping[str, Any]) -> None:
     assert unsupported_figures(narrative, insights) == []
     json.dumps(insights)  # insights must be JSON-serialisable
 
@@ -67,13 +70,15 @@ class TestRegistration:
         assert spec.reader_schema["name"] == writer["name"] == f"Avro{record_type}"
         assert spec.reader_schema["namespace"] == writer["namespace"]
         # The reader schema can read the real file.
-        records = list(fastavro.reader(paths[0].open("rb"), reader_schema=spec.reader_schema))
+        with paths[0].open("rb") as handle:
+            records = list(fastavro.reader(handle, reader_schema=dict(spec.reader_schema)))
         assert len(records) == len(read_avro(paths[0]))
 
     def test_other_record_types_are_declined(self) -> None:
         batch = build_batch("StepsRecord", [{"count": 10}])
-        assert plugin.etl_process(batch=batch, spec=None, validation=None) is None
-        assert plugin.etl_validate(batch=batch, spec=None) is None
+        spec = SPECS[HR]
+        assert plugin.etl_process(batch=batch, spec=spec, validation=empty_report()) is None
+        assert plugin.etl_validate(batch=batch, spec=spec) is None
 
 
 class TestHeartRateNarrative:
@@ -229,14 +234,14 @@ class TestValidation:
         stray = hr_record(minute_series(0, [70.0, 71.0]))
         stray["endTimeEpochMillis"] = stray["startTimeEpochMillis"]
         batch = build_batch(HR, [empty, stray])
-        findings = {f.code: f for f in plugin.etl_validate(batch=batch, spec=None) or []}
+        findings = {f.code: f for f in plugin.etl_validate(batch=batch, spec=SPECS[HR]) or []}
         assert findings["heart_rate_record_without_samples"].affected == 1
         assert findings["heart_rate_sample_outside_record"].affected == 1
         assert all(f.severity is Severity.WARNING for f in findings.values())
 
     def test_clean_records_give_no_findings(self) -> None:
         batch = build_batch(HR, [hr_record(minute_series(0, [70.0, 71.0]))])
-        assert plugin.etl_validate(batch=batch, spec=None) == []
+        assert plugin.etl_validate(batch=batch, spec=SPECS[HR]) == []
 
 
 class TestHrvNarrative:
