@@ -96,11 +96,19 @@ def bench_store(name: str, store: DedupStore, n: int, threads: int) -> None:
     run = uuid.uuid4().hex[:6]
     for label, width in (("1 thread", 1), (f"{threads} threads", threads)):
         keys = [f"file:{run}:{width}:{i}" for i in range(n)]
-        claims = timed(lambda i, keys=keys: store.claim(keys[i], owner), n, width)
-        completes = timed(
-            lambda i, keys=keys: store.complete(keys[i], owner, "processed", "Record"), n, width
-        )
-        repeats = timed(lambda i, keys=keys: store.claim(keys[i], new_owner_token()), n, width)
+
+        def claim(i: int, keys: list[str] = keys) -> object:
+            return store.claim(keys[i], owner)
+
+        def complete(i: int, keys: list[str] = keys) -> object:
+            return store.complete(keys[i], owner, "processed", "Record")
+
+        def claim_again(i: int, keys: list[str] = keys) -> object:
+            return store.claim(keys[i], new_owner_token())
+
+        claims = timed(claim, n, width)
+        completes = timed(complete, n, width)
+        repeats = timed(claim_again, n, width)
         print(f"{name:10} {label:10} claim new       {describe(claims)}")
         print(f"{name:10} {label:10} complete        {describe(completes)}")
         print(f"{name:10} {label:10} claim completed {describe(repeats)}")

@@ -201,7 +201,7 @@ class MotoS3Server:
         except ImportError as exc:  # the test extra is not installed
             unavailable(f"moto[server] is not installed: {exc}")
 
-        class Server(ThreadedMotoServer):  # type: ignore[misc]
+        class Server(ThreadedMotoServer):
             def _server_entry(self) -> None:
                 from moto.moto_server.werkzeug_app import (
                     DomainDispatcherApplication,

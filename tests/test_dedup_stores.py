@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,24 +36,24 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeS
     kind: str = request.param
     if kind == "sqlite":
 
-        def build(**options: float) -> DedupStore:
+        def build(**options: Any) -> DedupStore:
             return SqlDedupStore.sqlite_file(tmp_path / "dedup.sqlite", **options)
 
     elif kind == "postgresql":
         url = request.getfixturevalue("postgres_url")
 
-        def build(**options: float) -> DedupStore:
+        def build(**options: Any) -> DedupStore:
             return SqlDedupStore(url, **options)
 
     else:
         redis = request.getfixturevalue("redis_service")
 
-        def build(**options: float) -> DedupStore:
+        def build(**options: Any) -> DedupStore:
             return RedisDedupStore(redis.url, key_prefix=redis.prefix, **options)
 
     stores: list[DedupStore] = []
 
-    def make(**options: float) -> DedupStore:
+    def make(**options: Any) -> DedupStore:
         store = build(**options)
         stores.append(store)
         return store
