@@ -30,7 +30,7 @@ SNAPSHOT_FETCHES = ("1758407139312", "1758407245091", "1758407386729")
 
 HR_FILES = real_samples(HR)
 HRV_FILES = real_samples(HRV)
-pytestmark = pytest.mark.skipif(
+needs_real_files = pytest.mark.skipif(
     len(HR_FILES) != 5 or len(HRV_FILES) != 3, reason="real Health Connect samples not found"
 )
 
@@ -58,6 +58,7 @@ def path_of(key: str) -> Path:
     return path
 
 
+@needs_real_files
 def test_identical_record_sets_give_one_example_each(real_run: dict[str, dict[str, Any]]) -> None:
     keys = sorted(real_run)
     hr_keys = [k for k in keys if k.startswith(f"{HR}_")]
@@ -70,6 +71,7 @@ def test_identical_record_sets_give_one_example_each(real_run: dict[str, dict[st
         assert real_run[key]["metadata"]["health_domain"] == HEALTH_DOMAIN
 
 
+@needs_real_files
 def test_every_narrative_figure_is_an_insight(real_run: dict[str, dict[str, Any]]) -> None:
     for example in real_run.values():
         insights = example["metadata"]["clinical_insights"]
@@ -79,6 +81,7 @@ def test_every_narrative_figure_is_an_insight(real_run: dict[str, dict[str, Any]
         assert example["instruction"] in phrasings
 
 
+@needs_real_files
 def test_heart_rate_insights_equal_values_computed_from_the_raw_records(
     real_run: dict[str, dict[str, Any]],
 ) -> None:
@@ -122,6 +125,7 @@ def test_heart_rate_insights_equal_values_computed_from_the_raw_records(
         assert "need the person's age" in example["output"]
 
 
+@needs_real_files
 def test_hrv_insights_equal_values_computed_from_the_raw_records(
     real_run: dict[str, dict[str, Any]],
 ) -> None:
@@ -140,6 +144,7 @@ def test_hrv_insights_equal_values_computed_from_the_raw_records(
     assert "snapshot, not a trend" in real_run[key]["output"]
 
 
+@needs_real_files
 def test_age_gives_zones_computed_from_minute_means(
     real_run_with_age: dict[str, dict[str, Any]],
 ) -> None:
