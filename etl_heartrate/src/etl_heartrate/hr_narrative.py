@@ -180,20 +180,20 @@ def _episodes_paragraph(ins: Insights) -> str:
             sentences.append(f"No sustained period below {low} bpm was found.")
     above = ins["samples_above_tachycardia_threshold"]
     below = ins["samples_below_bradycardia_threshold"]
-    isolated = []
+    beyond = []
     if above:
-        isolated.append(f"{plural(above, 'sample')} above {high} bpm")
+        beyond.append(f"{plural(above, 'sample')} above {high} bpm")
     if below:
-        isolated.append(f"{plural(below, 'sample')} below {low} bpm")
-    if isolated:
-        listed = join_words(isolated)
+        beyond.append(f"{plural(below, 'sample')} below {low} bpm")
+    if beyond:
+        listed = join_words(beyond)
         verb = "was" if above + below == 1 else "were"
         if tachy or brady:
             sentences.append(f"In all, {listed} {verb} recorded.")
         else:
             sentences.append(
-                f"{listed[0].upper()}{listed[1:]} {verb} recorded only as isolated readings, too "
-                f"brief to count as episodes."
+                f"{_capitalised(listed)} {verb} recorded, none in a run long enough to count as "
+                f"an episode."
             )
     return " ".join(sentences)
 
