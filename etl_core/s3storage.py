@@ -95,8 +95,9 @@ class S3ObjectStore:
         conflict_attempts: int = 3,
     ) -> None:
         """``pool_size`` is the number of threads that will use the store; ``max_bytes`` the
-        default size limit of :meth:`get`; ``max_attempts`` counts botocore's own retries
-        (throttling, 5xx, connection errors) with the first attempt."""
+        default size limit of :meth:`get`; ``max_attempts`` the tries botocore makes of one
+        request, the first included, on throttling, 5xx and connection errors (the worker's
+        retry queues take over after that)."""
         self.bucket = bucket
         self.max_bytes = max_bytes
         self._list_page_size = list_page_size
@@ -104,7 +105,8 @@ class S3ObjectStore:
         config = Config(
             region_name=region,
             max_pool_connections=max(1, pool_size) + POOL_HEADROOM,
-            retries={"max_attempts": max_attempts, "mode": "standard"},
+            # total_max_attempts counts the first try; botocore's max_attempts would not.
+            retries={"total_max_attempts": max(1, max_attempts), "mode": "standard"},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             # A custom endpoint (MinIO, moto) rarely resolves bucket sub-domains.

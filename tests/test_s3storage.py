@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -220,4 +221,119 @@ def test_denied_access_is_not_retriable(moto_server: MotoS3Server, s3_bucket: st
     assert not denied.value.retriable
     assert not isinstance(denied.value, StorageError)
     assert "403" in str(denied.value)
+    store.close()
+
+
+class FailingS3:
+    """A real HTTP server on loopback that answers every request with one S3 error: the
+    failures moto never produces (throttling, 5xx, write conflicts, bad requests)."""
+
+    def __init__(self, status: int, code: str) -> None:
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+            f"<Message>canned {code}</Message><RequestId>test</RequestId></Error>"
+        ).encode()
+        self.requests = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # answers botocore's "Expect: 100-continue" at once
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                outer.requests += 1
+                self.send_response(status)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(0 if self.command == "HEAD" else len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = _answer
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.endpoint_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def store(self, **options: object) -> S3ObjectStore:
+        return S3ObjectStore(
+            "any-bucket",
+            endpoint_url=self.endpoint_url,
+            access_key=S3_ACCESS_KEY,
+            secret_key=S3_SECRET_KEY,
+            **options,  # type: ignore[arg-type]
+        )
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def failing_s3() -> Iterator[Callable[[int, str], FailingS3]]:
+    servers: list[FailingS3] = []
+
+    def start(status: int, code: str) -> FailingS3:
+        servers.append(FailingS3(status, code))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (503, "SlowDown"),
+        (500, "InternalError"),
+        (503, "ServiceUnavailable"),
+        (400, "RequestTimeout"),
+    ],
+)
+def test_throttling_and_server_errors_are_retried_then_retriable(
+    failing_s3: Callable[[int, str], FailingS3], status: int, code: str
+) -> None:
+    server = failing_s3(status, code)
+    store = server.store(max_attempts=2)
+    with pytest.raises(StorageError, match=code):
+        store.get("raw/a.avro")
+    assert server.requests == 2  # botocore retried once before giving up
+    with pytest.raises(StorageError, match=code):
+        store.put("training/a.json", b"{}")
+    store.close()
+
+
+def test_a_conditional_write_conflict_is_retried_then_retriable(
+    failing_s3: Callable[[int, str], FailingS3],
+) -> None:
+    server = failing_s3(409, "ConditionalRequestConflict")
+    store = server.store(max_attempts=1, conflict_attempts=3)
+    with pytest.raises(StorageError, match="ConditionalRequestConflict"):
+        store.put("quarantine/a.avro", b"a", if_absent=True)
+    assert server.requests == 3
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(403, "AccessDenied"), (400, "InvalidArgument"), (403, "SignatureDoesNotMatch")],
+)
+def test_refusals_are_not_retried(
+    failing_s3: Callable[[int, str], FailingS3], status: int, code: str
+) -> None:
+    server = failing_s3(status, code)
+    store = server.store()
+    with pytest.raises(StorageRejectedError, match=code) as refused:
+        store.get("raw/a.avro")
+    assert not refused.value.retriable
+    assert server.requests == 1
+    with pytest.raises(StorageRejectedError):
+        store.put("training/a.json", b"{}")
     store.close()
