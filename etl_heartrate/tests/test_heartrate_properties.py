@@ -256,3 +256,20 @@ def test_malformed_records_never_break_processing(
 ) -> None:
     result = process(record_type, records, age=30)
     assert unsupported_figures(result.narrative, result.insights) == [], result.narrative
+
+
+@given(heart_rate_records(), st.integers(18, 120))
+@SETTINGS
+def test_zone_minutes_match_reference(records: list[dict[str, Any]], age: int) -> None:
+    result = process("HeartRateRecord", records, age=age)
+    zones = result.insights["zones"]
+    minutes: dict[int, list[float]] = {}
+    for t, bpm, _origin, _day in reference_samples(records):
+        minutes.setdefault(t // MINUTE_MS, []).append(bpm)
+    means = [sum(v) / len(v) for v in minutes.values()]
+    hr_max = 220 - age
+    bounds = [(-math.inf, 0.64), (0.64, 0.77), (0.77, 0.96), (0.96, math.inf)]
+    expected = [sum(1 for m in means if lo * hr_max <= m < hi * hr_max) for lo, hi in bounds]
+    assert zones["hr_max_bpm"] == hr_max
+    assert [band["minutes"] for band in zones["bands"]] == expected
+    assert zones["monitored_minutes"] == len(means)
