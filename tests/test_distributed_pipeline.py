@@ -148,3 +148,61 @@ def test_real_files_through_s3_and_a_distributed_dedup_store(
     assert store.written == []
     assert list(s3.list("")) == examples
     s3.close()
+
+
+def test_an_s3_outage_fails_retriably_and_the_retry_succeeds(
+    samples: list[Path],
+    registry: PluginRegistry,
+    settings: Settings,
+    dedup: DedupStore,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+) -> None:
+    s3 = S3ObjectStore(
+        s3_bucket,
+        endpoint_url=moto_server.endpoint_url,
+        access_key=S3_ACCESS_KEY,
+        secret_key=S3_SECRET_KEY,
+        region=S3_REGION,
+        max_attempts=1,
+    )
+    pipeline = Pipeline(registry, s3, dedup, settings)
+    job = jobs([f for f in samples if f.name.startswith("BloodGlucoseRecord")][:1])[0]
+    moto_server.remove_bucket(s3_bucket)
+
+    during = pipeline.run(job)
+    assert (during.status, during.retriable, during.error_type) == (
+        Status.FAILED,
+        True,
+        "transient",
+    )
+    assert "bucket does not exist" in during.message
+
+    moto_server.create_bucket(s3_bucket)
+    after = pipeline.run(job)
+    assert after.status is Status.PROCESSED
+    assert list(s3.list(settings.training_data_prefix)) == after.examples
+    assert pipeline.run(job).status is Status.DUPLICATE_FILE
+    s3.close()
+
+
+def test_an_unreachable_dedup_store_fails_retriably(
+    samples: list[Path],
+    registry: PluginRegistry,
+    settings: Settings,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+) -> None:
+    s3 = S3ObjectStore(
+        s3_bucket,
+        endpoint_url=moto_server.endpoint_url,
+        access_key=S3_ACCESS_KEY,
+        secret_key=S3_SECRET_KEY,
+        region=S3_REGION,
+    )
+    down = RedisDedupStore("redis://127.0.0.1:1/0", socket_timeout=0.5)
+    outcome = Pipeline(registry, s3, down, settings).run(jobs(samples[:1])[0])
+    assert (outcome.status, outcome.retriable) == (Status.FAILED, True)
+    assert list(s3.list("")) == []
+    down.close()
+    s3.close()
