@@ -245,9 +245,12 @@ def compact_command(out: Path) -> None:
 
 def _add_command_modules() -> None:
     """Commands that live beside the code they drive."""
+    from etl_core.cli_worker import consume, dlq, publish
     from etl_core.scaffold import new_plugin_command
 
     plugins_command.add_command(new_plugin_command, "new")
+    for command in (consume, publish, dlq):
+        main.add_command(command)
 
 
 _add_command_modules()

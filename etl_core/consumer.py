@@ -19,6 +19,8 @@ import json
 import signal
 import threading
 import time
+import uuid
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -212,6 +214,9 @@ class Consumer:
         self._stop = threading.Event()
         self.connected = threading.Event()
         self.handled = 0
+        self.decisions: Counter[str] = Counter()
+        """Finished deliveries by action (ack, retry, dead_letter), since start."""
+        self.connection_name = f"etl-consume:{settings.queue_name}:{uuid.uuid4().hex[:8]}"
         self._log = get_logger("etl.consumer")
 
     # -- control ----------------------------------------------------------------------------
@@ -252,6 +257,7 @@ class Consumer:
         parameters = pika.URLParameters(self.settings.rabbitmq_url)
         parameters.connection_attempts = 1
         parameters.blocked_connection_timeout = 60
+        parameters.client_properties = {"connection_name": self.connection_name}
         connection = pika.BlockingConnection(parameters)
         try:
             channel = connection.channel()
@@ -333,6 +339,7 @@ class Consumer:
                 self._publish_copy(session.publisher, properties, body, decision, retry=False)
             channel.basic_ack(method.delivery_tag)
             self.handled += 1
+            self.decisions[str(decision.action)] += 1
         except (pika.exceptions.UnroutableError, pika.exceptions.NackError):
             # The copy was not confirmed: keep the original, let the broker deliver it again.
             self._log.warning("copy_not_confirmed", action=str(decision.action))

@@ -1,0 +1,132 @@
+"""The production commands: ``etl consume``, ``etl publish``, ``etl dlq``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+import pika.exceptions
+
+from etl_core.errors import InputError
+from etl_core.logs import configure_logging, get_logger
+from etl_core.settings import SettingsError
+
+EXIT_BROKER = 4
+T = TypeVar("T")
+
+
+@click.command()
+@click.option("--threads", type=click.IntRange(1, 64), help="Worker threads (ETL_WORKER_THREADS).")
+def consume(threads: int | None) -> None:
+    """Take upload messages from RabbitMQ and run each file through the pipeline."""
+    from etl_core.cli import EXIT_STARTUP, _fail, _registry, _settings
+    from etl_core.consumer import Consumer, MessageHandler
+    from etl_core.pipeline import Pipeline
+    from etl_core.stores import SourceStores, open_dedup_store, open_object_store
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    try:
+        settings.effective_pseudonym_key()
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_STARTUP)
+    registry = _registry(settings)  # plugins load before any worker thread exists
+    thread_count = threads or settings.worker_threads
+    output = open_object_store(settings, settings.s3_bucket_name, pool_size=thread_count)
+    dedup = open_dedup_store(settings, Path(".etl-state") / "dedup.sqlite")
+    pipeline = Pipeline(registry, output, dedup, settings)
+    sources = SourceStores(
+        settings, pool_size=thread_count, known={settings.s3_bucket_name: output}
+    )
+    consumer = Consumer(MessageHandler(pipeline, sources.get, settings), settings, thread_count)
+    consumer.install_signal_handlers()
+    try:
+        consumer.run()
+    finally:
+        dedup.close()
+    get_logger("etl").info("stopped", handled=consumer.handled)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--user-id", default="local-user", show_default=True)
+@click.option("--priority", default="normal", show_default=True)
+@click.option("--timezone", "zone_name", help="IANA zone to announce with each upload.")
+def publish(paths: tuple[Path, ...], user_id: str, priority: str, zone_name: str | None) -> None:
+    """Upload each file to S3 under raw/ and publish its upload message (with confirms)."""
+    from etl_core.cli import EXIT_USAGE, _fail, _settings
+    from etl_core.publisher import publish_files
+    from etl_core.runner import InputPathError, collect_inputs
+    from etl_core.stores import open_object_store
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    try:
+        files = [item.path for item in collect_inputs(paths)]
+        store = open_object_store(settings, settings.s3_bucket_name, pool_size=1)
+        messages = publish_files(
+            files,
+            settings=settings,
+            store=store,
+            user_id=user_id,
+            priority=priority,
+            timezone=zone_name,
+        )
+    except (InputPathError, InputError, SettingsError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+        return
+    except pika.exceptions.AMQPError as exc:
+        _fail(f"cannot reach the broker: {type(exc).__name__}", EXIT_BROKER)
+        return
+    for message in messages:
+        click.echo(
+            f"{message.message_id} {message.routing_key} s3://{message.bucket}/{message.key}"
+        )
+    click.echo(f"published {len(messages)} uploads", err=True)
+
+
+@click.group()
+def dlq() -> None:
+    """Dead-lettered messages: why they failed, and sending them back."""
+
+
+@dlq.command("list")
+def dlq_list() -> None:
+    """Show every dead-lettered message with its reason."""
+    from etl_core.cli import _settings
+    from etl_core.dlq import list_dead_letters
+
+    letters = _broker_call(lambda: list_dead_letters(_settings()))
+    for letter in letters:
+        click.echo(
+            f"{letter.message_id}\t{letter.error_type}\tattempts={letter.attempts}\t"
+            f"{letter.error_message}"
+        )
+    click.echo(f"{len(letters)} dead-lettered messages", err=True)
+
+
+@dlq.command("replay")
+@click.argument("message_ids", nargs=-1)
+@click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
+def dlq_replay(message_ids: tuple[str, ...], replay_all: bool) -> None:
+    """Send dead letters back to the work exchange (by message id, or --all)."""
+    from etl_core.cli import EXIT_USAGE, _fail, _settings
+    from etl_core.dlq import replay
+
+    if not replay_all and not message_ids:
+        _fail("name message ids to replay, or pass --all", EXIT_USAGE)
+    replayed = _broker_call(lambda: replay(_settings(), None if replay_all else message_ids))
+    for letter in replayed:
+        click.echo(f"replayed {letter.message_id} ({letter.error_type})")
+    click.echo(f"{len(replayed)} replayed", err=True)
+
+
+def _broker_call(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except pika.exceptions.AMQPError as exc:
+        click.echo(f"etl: error: cannot reach the broker: {type(exc).__name__}", err=True)
+        sys.exit(EXIT_BROKER)
