@@ -216,10 +216,11 @@ class S3ObjectStore:
         return False
 
     def list(self, prefix: str) -> Iterator[str]:
-        """Keys under ``prefix``, sorted, all pages read before the first is returned (folder
-        placeholder objects ending in ``/`` are left out)."""
+        """Keys under the folder ``prefix``, sorted, all pages read before the first is
+        returned. As in a local folder, ``a`` means ``a/`` (not ``ab/...``), and folder
+        placeholder objects ending in ``/`` are left out."""
         if prefix:
-            check_key(prefix.rstrip("/"))
+            prefix = check_key(prefix.rstrip("/")) + "/"
         paginator = self._client.get_paginator("list_objects_v2")
         keys: list[str] = []
         try:

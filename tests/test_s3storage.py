@@ -66,6 +66,7 @@ def test_list_reads_every_page_and_sorts(moto_server: MotoS3Server, s3_bucket: s
     moto_server.client().put_object(Bucket=s3_bucket, Key="a/folder/", Body=b"")
     under_a = sorted(k for k in keys if k.startswith("a/"))
     assert list(store.list("a/")) == under_a
+    assert list(store.list("a")) == under_a
     assert list(store.list("")) == sorted(keys)
     assert list(store.list("missing/")) == []
 
