@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from etl_bloodpressure import plugin
-from etl_bloodpressure.samples import FIRST_DAY, record
-
 from etl_core.testing import build_batch
 from etl_core.validate import score
+
+from etl_bloodpressure import plugin
+from etl_bloodpressure.samples import FIRST_DAY, record
 
 
 def main() -> None:

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bp_reference import plain_insights, reference_category
+from etl_core.figures import unsupported_figures
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from etl_bloodpressure.analysis import analyse
 from etl_bloodpressure.narrative import narrative, summary
 from etl_bloodpressure.readings import readings_from_records
 from etl_bloodpressure.samples import FIRST_DAY, record, week_of_readings
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from etl_core.figures import unsupported_figures
 
 
 def test_week_of_readings_matches_a_plain_computation() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from bp_reference import reference_category as reference
-from etl_bloodpressure.categories import CATEGORIES, classify, severity
 from hypothesis import given
 from hypothesis import strategies as st
+
+from etl_bloodpressure.categories import CATEGORIES, classify, severity
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from etl_bloodpressure.samples import export_file, invalid_readings, week_of_readings
-
 from etl_core import UserContext
 from etl_core.testing import PluginContract, Sample
+
+from etl_bloodpressure.samples import export_file, invalid_readings, week_of_readings
 
 
 class TestContract(PluginContract):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from etl_bloodpressure.readings import SYSTOLIC
-from etl_bloodpressure.samples import export_file, week_of_readings, write_sample
-
 from etl_core.figures import unsupported_figures
 from etl_core.schemas import load_avsc
 from etl_core.testing import run_etl, training_examples, write_avro
+
+from etl_bloodpressure.readings import SYSTOLIC
+from etl_bloodpressure.samples import export_file, week_of_readings, write_sample
 
 
 def test_sample_export_becomes_one_vital_signs_example(tmp_path: Path) -> None:

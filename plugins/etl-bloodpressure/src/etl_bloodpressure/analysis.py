@@ -11,9 +11,10 @@ from statistics import fmean
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from etl_core.timeutil import describe_zone_use, iso
+
 from etl_bloodpressure.categories import CATEGORIES, CRISIS, DEFINITIONS, classify, severity
 from etl_bloodpressure.readings import Reading
-from etl_core.timeutil import describe_zone_use, iso
 
 MINIMUM_READINGS_FOR_CATEGORY = 2
 MINIMUM_DAYS_FOR_CATEGORY = 2

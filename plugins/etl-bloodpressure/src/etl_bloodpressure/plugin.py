@@ -6,15 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from etl_bloodpressure.analysis import analyse
-from etl_bloodpressure.narrative import narrative, summary
-from etl_bloodpressure.readings import (
-    DIASTOLIC,
-    SYSTOLIC,
-    is_inverted,
-    readings_from_records,
-    usable_offset,
-)
 from etl_core import (
     Batch,
     Dimension,
@@ -27,6 +18,16 @@ from etl_core import (
     hookimpl,
 )
 from etl_core.schemas import load_avsc
+
+from etl_bloodpressure.analysis import analyse
+from etl_bloodpressure.narrative import narrative, summary
+from etl_bloodpressure.readings import (
+    DIASTOLIC,
+    SYSTOLIC,
+    is_inverted,
+    readings_from_records,
+    usable_offset,
+)
 
 ETL_PLUGIN_API = "1"
 
