@@ -87,7 +87,7 @@ def test_rendered_plugin_has_every_placeholder_filled(tmp_path: Path) -> None:
         "README.md",
         "src/etl_respiration/plugin.py",
         "src/etl_respiration/RespiratoryRateRecord.avsc",
-        "tests/test_contract.py",
+        "tests/test_respiration_contract.py",
     } <= relative
     assert "TEMPLATE.md" not in relative
     for path in written:
