@@ -135,6 +135,9 @@ def run(
     except (DedupUnavailableError, OSError) as exc:
         _fail(f"cannot use the output folder {out}: {exc}", EXIT_STARTUP)
         return
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_STARTUP)
+        return
     finally:
         if progress is not None:
             progress.stop()

@@ -38,7 +38,7 @@ from etl_core.messages import InvalidMessageError, UploadMessage, parse_message
 from etl_core.model import UserContext
 from etl_core.pipeline import Job, Pipeline, Status
 from etl_core.settings import Settings
-from etl_core.storage import ObjectNotFoundError, ObjectStore, StorageError
+from etl_core.storage import ObjectNotFoundError, ObjectStore, StorageError, UnsafeKeyError
 from etl_core.timeutil import UnknownZoneError, load_zone
 from etl_core.topology import DEAD_LETTER_ROUTING_KEY, Topology
 
@@ -156,6 +156,8 @@ class MessageHandler:
             data = self.source_store(message.bucket).get(message.key)
         except ObjectNotFoundError:
             return fail(Action.DEAD_LETTER, "missing_object", f"no object at {message.key}")
+        except UnsafeKeyError:
+            return fail(Action.DEAD_LETTER, "invalid_message", "the object key is not a safe key")
         except StorageError as exc:
             return fail(Action.RETRY, "storage_unavailable", str(exc))
         except EtlError as exc:

@@ -264,7 +264,9 @@ class Pipeline:
                 include_metadata=self.settings.include_metadata,
             )
             for artifact in self.registry.emit(processed):
-                self.store.put(artifact.key, artifact.data)
+                # The first write of a content-derived key is final: a worker that takes over
+                # an expired claim finds the example there and does not rewrite it.
+                self.store.put(artifact.key, artifact.data, if_absent=True)
                 outcome.examples.append(artifact.key)
         log.info("emitted", artifacts=len(outcome.examples))
 
@@ -421,7 +423,7 @@ class Pipeline:
                 },
             )
             outcome.quarantine_key = key
-        except StorageError:
+        except (StorageError, EtlError):
             pass  # the failure itself is reported; the source still holds the file
 
 

@@ -1,0 +1,310 @@
+"""The RabbitMQ worker against the real broker, moto's S3 server over HTTP and real dedup stores."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from etl_core.consumer import wait_until
+from etl_core.dedup import SqlDedupStore
+from etl_core.dlq import list_dead_letters, replay
+from etl_core.pipeline import content_fingerprint
+from etl_core.redis_dedup import RedisDedupStore
+from etl_core.settings import Settings
+from etl_core.stores import open_object_store
+from etl_core.testing import read_avro, real_samples, run_etl, training_examples
+from tests.services import MotoS3Server, RedisService, rabbitmq_available, unavailable
+from tests.support.records import BASE_MS, temperature_file, temperature_records
+from tests.worker_support import (
+    WorkerProcess,
+    all_completed,
+    delete_topology,
+    examples_in,
+    publish,
+    publish_raw,
+    queue_depths,
+    training_keys,
+    worker_settings,
+    worker_thread,
+)
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+def settings(moto_server: MotoS3Server, s3_bucket: str, tmp_path: Path) -> Iterator[Settings]:
+    if not rabbitmq_available():
+        unavailable("RabbitMQ is not reachable on 127.0.0.1:5672")
+    configured = worker_settings(moto_server, s3_bucket, tmp_path)
+    try:
+        yield configured
+    finally:
+        delete_topology(configured)
+
+
+def crafted_files(count: int, tag: str = "c") -> list[tuple[str, bytes]]:
+    """Distinct record sets (one example each), all of the same month."""
+    return [
+        (
+            f"BodyTemperatureRecord_{tag}{n}.avro",
+            temperature_file(
+                temperature_records(4, start_ms=BASE_MS + n * 60_000, tag=f"{tag}{n}")
+            ),
+        )
+        for n in range(count)
+    ]
+
+
+def real_files() -> list[tuple[str, bytes]]:
+    files = real_samples()
+    if not files:
+        unavailable("the real samples are not beside the checkout")
+    return [(path.name, path.read_bytes()) for path in files]
+
+
+def settle(settings: Settings, keys: list[str], timeout: float = 120) -> None:
+    assert wait_until(lambda: all_completed(settings, keys), timeout, 0.2), "stream did not finish"
+    assert wait_until(lambda: sum(queue_depths(settings).values()) == 0, 30, 0.2)
+
+
+def test_real_files_make_the_same_examples_as_etl_run_and_republishing_writes_nothing(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    first = publish(settings, real_files())
+    with worker_thread(settings) as worker:
+        settle(settings, first.idempotency_keys)
+        consumed = examples_in(moto_server, s3_bucket)
+        assert len(consumed) == 15
+        before = training_keys(moto_server, s3_bucket)
+
+        again = publish(settings, real_files())
+        settle(settings, again.idempotency_keys)
+        assert training_keys(moto_server, s3_bucket) == before
+        assert worker.decisions["ack"] == 52
+        assert queue_depths(settings)[settings.failed_queue_name] == 0
+
+    embedded = training_examples_of_run(tmp_path / "embedded")
+    # Snapshots of one record set differ in fetch time, which the summary states; which
+    # snapshot makes the example depends on timing, so those compare by identity only.
+    files_per_set = Counter(content_fingerprint(read_avro(p)) for p in real_samples())
+
+    def essence(example: dict[str, Any]) -> tuple[Any, ...]:
+        meta = example["metadata"]
+        identity = (meta["record_type"], meta["content_fingerprint"], example["instruction"])
+        if files_per_set[meta["content_fingerprint"]] > 1:
+            return identity
+        insights = json.dumps(meta["clinical_insights"], sort_keys=True)
+        return (*identity, example["input"], example["output"], insights)
+
+    assert sorted(map(essence, consumed)) == sorted(map(essence, embedded))
+    assert sum(1 for n in files_per_set.values() if n == 1) >= 8
+
+
+def training_examples_of_run(out: Path) -> list[dict[str, object]]:
+    folder = real_samples()[0].parent
+    run_etl([folder], out, "--user-id", "user-1", env={"ETL_PSEUDONYM_KEY": "worker-test-key"})
+    return training_examples(out)
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite", "postgresql", "redis"])
+def test_hundred_messages_with_four_threads_and_each_dedup_store(
+    store_kind: str,
+    settings: Settings,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    if store_kind == "sqlite":
+        dedup = SqlDedupStore.sqlite_file(tmp_path / "dedup.sqlite")
+    elif store_kind == "postgresql":
+        dedup = SqlDedupStore(request.getfixturevalue("postgres_url"))
+    else:
+        redis_service: RedisService = request.getfixturevalue("redis_service")
+        dedup = RedisDedupStore(redis_service.url, key_prefix=redis_service.prefix)
+    files = crafted_files(100)
+    published = publish(settings, files)
+    with worker_thread(settings, dedup=dedup, threads=4) as worker:
+        assert wait_until(
+            lambda: all(dedup.state(k) == "completed" for k in published.idempotency_keys), 120, 0.2
+        )
+        assert wait_until(lambda: worker.handled >= 100, 30)
+    dedup.close()
+    examples = examples_in(moto_server, s3_bucket)
+    assert sorted(e["metadata"]["source_key"] for e in examples) == sorted(
+        m.key for m in published.messages
+    )
+    assert worker.decisions == {"ack": 100}
+    assert sum(queue_depths(settings).values()) == 0
+
+
+def test_s3_outage_goes_through_retry_and_then_succeeds(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    output_bucket = f"{s3_bucket}-out"  # not created yet: every write fails until it exists
+    worker_config = settings.model_copy(
+        update={
+            "s3_bucket_name": output_bucket,
+            "retry_delays_ms": (300, 600, 1200),
+            "max_retries": 8,
+        }
+    )
+    published = publish(settings, crafted_files(5))
+    with worker_thread(worker_config) as worker:
+        assert wait_until(lambda: worker.decisions["retry"] >= 5, 30)
+        moto_server.create_bucket(output_bucket)
+        settle(worker_config, published.idempotency_keys)
+    try:
+        assert len(examples_in(moto_server, output_bucket)) == 5
+        assert worker.decisions["dead_letter"] == 0
+    finally:
+        moto_server.remove_bucket(output_bucket)
+
+
+def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str
+) -> None:
+    [(name, data)] = crafted_files(1, "bad")
+    good = publish(settings, [(name, data)]).messages[0]
+    client = moto_server.client()
+    tampered = good.model_copy(update={"message_id": "tampered", "content_hash": "0" * 64})
+    missing = good.model_copy(
+        update={"message_id": "missing", "key": "raw/none/here.avro", "idempotency_key": "k2"}
+    )
+    # The good message is consumed normally; the three bad ones are dead-lettered.
+    publish_raw(settings, b"{this is not json")
+    publish_raw(settings, tampered.model_dump_json().encode(), tampered.routing_key)
+    publish_raw(settings, missing.model_dump_json().encode(), missing.routing_key)
+    with worker_thread(settings):
+        assert wait_until(lambda: queue_depths(settings)[settings.failed_queue_name] == 3, 60, 0.2)
+    letters = {letter.error_type: letter for letter in list_dead_letters(settings)}
+    assert set(letters) == {"invalid_message", "integrity_error", "missing_object"}
+    assert "invalid upload message" in letters["invalid_message"].error_message
+    assert "sha256" in letters["integrity_error"].error_message
+    assert letters["missing_object"].message_id == "missing"
+    assert letters["missing_object"].attempts == 1
+
+    # Fix the cause, replay just that message: it is processed and leaves the dead-letter queue.
+    client.put_object(Bucket=s3_bucket, Key="raw/none/here.avro", Body=data)
+    assert [r.message_id for r in replay(settings, ["missing"])] == ["missing"]
+    with worker_thread(settings) as worker:
+        assert wait_until(lambda: worker.decisions["ack"] == 1, 60)
+    assert queue_depths(settings)[settings.failed_queue_name] == 2
+
+
+def test_worker_reconnects_after_the_broker_drops_its_connection(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str
+) -> None:
+    published = publish(settings, crafted_files(40))
+    with worker_thread(settings, threads=2) as worker:
+        assert wait_until(lambda: worker.handled >= 5, 60)
+        closed = close_connections_named(worker.connection_name)
+        assert closed == 1
+        assert wait_until(lambda: not worker.connected.is_set(), 10, 0.01) or worker.handled < 40
+        settle(settings, published.idempotency_keys)
+    keys = [e["metadata"]["source_key"] for e in examples_in(moto_server, s3_bucket)]
+    assert sorted(keys) == sorted(m.key for m in published.messages)
+
+
+def close_connections_named(name: str) -> int:
+    """Have the broker close our worker's connection (and nobody else's), as a broker restart
+    or a network drop would."""
+    listing = subprocess.run(
+        ["rabbitmqctl", "-q", "--no-table-headers", "list_connections", "pid", "client_properties"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    closed = 0
+    for line in listing.stdout.splitlines():
+        pid, _, properties = line.partition("\t")
+        if f'"{name}"' in properties or f'<<"{name}">>' in properties:
+            subprocess.run(
+                ["rabbitmqctl", "-q", "close_connection", pid, "test: broker drop"],
+                check=True,
+                capture_output=True,
+            )
+            closed += 1
+    return closed
+
+
+def test_sigkill_mid_stream_and_restart_complete_every_message_exactly_once(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str
+) -> None:
+    published = publish(settings, crafted_files(60) + real_files())
+    expected = 60 + 15
+    with WorkerProcess(settings) as worker:
+        assert wait_until(lambda: len(training_keys(moto_server, s3_bucket)) >= 15, 120, 0.05)
+        worker.kill()
+    assert len(training_keys(moto_server, s3_bucket)) < expected, (
+        "killed too late to prove anything"
+    )
+    with WorkerProcess(settings) as worker:
+        settle(settings, published.idempotency_keys, timeout=180)
+        code, stderr = worker.terminate()
+        assert code == 0, stderr
+    examples = examples_in(moto_server, s3_bucket)
+    assert len(examples) == expected
+    assert len({e["metadata"]["content_fingerprint"] for e in examples}) == expected
+    assert queue_depths(settings)[settings.failed_queue_name] == 0
+
+
+def test_sigterm_drains_in_flight_messages_and_exits_cleanly(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str
+) -> None:
+    published = publish(settings, crafted_files(40))
+    with WorkerProcess(settings, threads=2) as worker:
+        assert wait_until(lambda: len(training_keys(moto_server, s3_bucket)) >= 3, 60, 0.05)
+        started = time.monotonic()
+        code, stderr = worker.terminate()
+        assert code == 0, stderr
+        assert "Traceback" not in stderr
+        assert time.monotonic() - started < 30
+    # Nothing half-done: every message is either completed or back in the queue, none unacked.
+    store = SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
+    try:
+        completed = sum(store.state(k) == "completed" for k in published.idempotency_keys)
+        started_rows = sum(store.state(k) == "started" for k in published.idempotency_keys)
+    finally:
+        store.close()
+    assert started_rows == 0
+    assert completed + queue_depths(settings)[settings.queue_name] == 40
+    assert completed == len(examples_in(moto_server, s3_bucket))
+    with worker_thread(settings):
+        settle(settings, published.idempotency_keys)
+    assert len(examples_in(moto_server, s3_bucket)) == 40
+
+
+def test_publish_command_uploads_and_announces(settings: Settings, tmp_path: Path) -> None:
+    from tests.worker_support import settings_env
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, data in crafted_files(3, "cli"):
+        (folder / name).write_bytes(data)
+    result = subprocess.run(
+        [sys.executable, "-m", "etl_core", "publish", str(folder), "--user-id", "someone"],
+        capture_output=True,
+        text=True,
+        env=settings_env(settings),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 3
+    store = open_object_store(settings, settings.s3_bucket_name, pool_size=1)
+    for line in lines:
+        _, routing_key, url = line.split()
+        assert routing_key == "health.processing.BodyTemperatureRecord.normal"
+        key = url.split("/", 3)[3]
+        assert key.startswith("raw/BodyTemperatureRecord/")
+        assert "someone" not in key
+        assert store.get(key)
+    assert queue_depths(settings)[settings.queue_name] == 3

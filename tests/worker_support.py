@@ -1,0 +1,240 @@
+"""Running the worker against the real broker, moto's S3 server and a dedup store in tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pika
+
+from etl_core.consumer import Consumer, MessageHandler, wait_until
+from etl_core.dedup import DedupStore, SqlDedupStore
+from etl_core.messages import UploadMessage
+from etl_core.pipeline import Pipeline
+from etl_core.plugins import load_plugins
+from etl_core.publisher import prepare_upload, publish_message
+from etl_core.settings import Settings
+from etl_core.stores import SourceStores, open_object_store
+from etl_core.topology import Topology
+from tests.services import (
+    RABBITMQ_URL,
+    S3_ACCESS_KEY,
+    S3_REGION,
+    S3_SECRET_KEY,
+    MotoS3Server,
+    unique_name,
+)
+
+PSEUDONYM_KEY = "worker-test-key"
+
+
+def worker_settings(moto: MotoS3Server, bucket: str, state: Path, **overrides: Any) -> Settings:
+    """Settings with names of this test only, millisecond retry delays and moto's S3."""
+    prefix = unique_name("etl_test_")
+    values: dict[str, Any] = {
+        "rabbitmq_url": RABBITMQ_URL,
+        "exchange_name": f"{prefix}_exchange",
+        "queue_name": f"{prefix}_processing",
+        "failed_queue_name": f"{prefix}_failed",
+        # A crashed worker's claims expire after the lease; the retry delays outlast it, so a
+        # redelivered message is retried until the claim can be taken over.
+        "retry_delays_ms": (500, 1000, 2000),
+        "dedup_lease_seconds": 2.0,
+        "s3_endpoint_url": moto.endpoint_url,
+        "s3_access_key": S3_ACCESS_KEY,
+        "s3_secret_key": S3_SECRET_KEY,
+        "s3_region": S3_REGION,
+        "s3_bucket_name": bucket,
+        "deduplication_db_path": state / "dedup.sqlite",
+        "pseudonym_key": PSEUDONYM_KEY,
+        "development_mode": False,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The same settings as ETL_* variables, for an ``etl consume`` subprocess."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ETL_")}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, tuple | list | set | frozenset):
+            value = ",".join(map(str, value))
+        env[f"ETL_{name.upper()}"] = str(value)
+    env["ETL_LOG_LEVEL"] = "WARNING"
+    return env
+
+
+def delete_topology(settings: Settings) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    try:
+        Topology.from_settings(settings).delete(connection.channel())
+    finally:
+        connection.close()
+
+
+@dataclass
+class Published:
+    messages: list[UploadMessage]
+
+    @property
+    def idempotency_keys(self) -> list[str]:
+        return [m.idempotency_key for m in self.messages]
+
+
+def publish(
+    settings: Settings, files: Iterable[tuple[str, bytes]], user_id: str = "user-1"
+) -> Published:
+    """Upload each (name, bytes) to the settings' bucket and publish its message."""
+    store = open_object_store(settings, settings.s3_bucket_name, pool_size=1)
+    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    messages = []
+    try:
+        channel = connection.channel()
+        topology = Topology.from_settings(settings)
+        topology.declare(channel)
+        channel.confirm_delivery()
+        for name, data in files:
+            upload = prepare_upload(
+                data,
+                name,
+                user_id=user_id,
+                bucket=settings.s3_bucket_name,
+                pseudonym_key=PSEUDONYM_KEY.encode(),
+            )
+            store.put(upload.message.key, data)
+            publish_message(channel, topology.exchange, upload.message)
+            messages.append(upload.message)
+    finally:
+        connection.close()
+    return Published(messages)
+
+
+def publish_raw(
+    settings: Settings, body: bytes, routing_key: str = "health.processing.Raw.normal"
+) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    try:
+        channel = connection.channel()
+        topology = Topology.from_settings(settings)
+        topology.declare(channel)
+        channel.confirm_delivery()
+        channel.basic_publish(
+            topology.exchange,
+            routing_key,
+            body,
+            pika.BasicProperties(delivery_mode=2, headers={"x-original-routing-key": routing_key}),
+            mandatory=True,
+        )
+    finally:
+        connection.close()
+
+
+def queue_depths(settings: Settings) -> dict[str, int]:
+    """Ready messages per queue of the topology (passive declares)."""
+    topology = Topology.from_settings(settings)
+    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    try:
+        channel = connection.channel()
+        names = [topology.queue, topology.failed_queue, *(q for q, _ in topology.retry_queues)]
+        return {
+            name: channel.queue_declare(name, passive=True).method.message_count for name in names
+        }
+    finally:
+        connection.close()
+
+
+def states(store: DedupStore, keys: Iterable[str]) -> dict[str, str | None]:
+    return {key: store.state(key) for key in keys}
+
+
+def all_completed(settings: Settings, keys: list[str]) -> bool:
+    store = SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
+    try:
+        return all(state == "completed" for state in states(store, keys).values())
+    finally:
+        store.close()
+
+
+@contextmanager
+def worker_thread(
+    settings: Settings, dedup: DedupStore | None = None, threads: int = 4
+) -> Iterator[Consumer]:
+    """An in-process worker: the same objects ``etl consume`` builds, on a thread."""
+    registry = load_plugins()
+    output = open_object_store(settings, settings.s3_bucket_name, pool_size=threads)
+    store = dedup or SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
+    sources = SourceStores(settings, pool_size=threads, known={settings.s3_bucket_name: output})
+    pipeline = Pipeline(registry, output, store, settings)
+    consumer = Consumer(MessageHandler(pipeline, sources.get, settings), settings, threads)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        assert wait_until(consumer.connected.is_set, 30), "worker did not connect"
+        yield consumer
+    finally:
+        consumer.stop()
+        thread.join(timeout=60)
+        if dedup is None:
+            store.close()
+
+
+class WorkerProcess:
+    """``etl consume`` in a subprocess, as deployed."""
+
+    def __init__(self, settings: Settings, threads: int = 4) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "etl_core", "consume", "--threads", str(threads)],
+            env=settings_env(settings),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def terminate(self, timeout: float = 60) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGTERM)
+        _, stderr = self.process.communicate(timeout=timeout)
+        return self.process.returncode, stderr
+
+    def __enter__(self) -> WorkerProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+
+def examples_in(moto: MotoS3Server, bucket: str) -> list[dict[str, Any]]:
+    client = moto.client()
+    found = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="training/"):
+        for item in page.get("Contents", ()):
+            if "/examples/" in item["Key"]:
+                body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                found.append(json.loads(body))
+    return found
+
+
+def training_keys(moto: MotoS3Server, bucket: str) -> dict[str, str]:
+    """Every object under training/ with its ETag (to see that nothing was rewritten)."""
+    client = moto.client()
+    keys = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="training/"):
+        for item in page.get("Contents", ()):
+            keys[item["Key"]] = item["ETag"]
+    return keys
