@@ -17,7 +17,9 @@ from rich.table import Table
 
 from etl_core import __version__
 from etl_core.dedup import DedupUnavailableError
+from etl_core.health import HealthServer
 from etl_core.logs import configure_logging, get_logger
+from etl_core.metrics import EtlMetrics
 from etl_core.model import UserContext
 from etl_core.plugins import PluginLoadError, PluginRegistry, load_plugins
 from etl_core.runner import InputFile, InputPathError, collect_inputs, run_embedded
@@ -74,8 +76,19 @@ def main() -> None:
 @click.option("--user-id", default="local-user", show_default=True, help="Whose data this is.")
 @click.option("--timezone", "zone_name", help="IANA zone for records without an offset.")
 @click.option("--age", type=click.IntRange(0, 130), help="Age in years, for age-based targets.")
+@click.option(
+    "--metrics/--no-metrics",
+    "serve_metrics",
+    default=None,
+    help="Serve /metrics, /health and /ready on ETL_METRICS_PORT during the run.",
+)
 def run(
-    paths: tuple[Path, ...], out: Path, user_id: str, zone_name: str | None, age: int | None
+    paths: tuple[Path, ...],
+    out: Path,
+    user_id: str,
+    zone_name: str | None,
+    age: int | None,
+    serve_metrics: bool | None,
 ) -> None:
     """Run every .avro file under PATHS through the pipeline, embedded (no servers)."""
     settings = _settings()
@@ -119,6 +132,18 @@ def run(
         if progress is not None:
             progress.advance(task)
 
+    metrics = EtlMetrics(record_types=registry.specs, plugin_counters=registry.counters)
+    health = None
+    if serve_metrics or (serve_metrics is None and settings.enable_metrics):
+        try:
+            health = HealthServer(
+                metrics, {"plugins": lambda: bool(registry.plugins)}, port=settings.metrics_port
+            ).start()
+        except OSError as exc:
+            _fail(
+                f"cannot serve metrics on port {settings.metrics_port}: {exc.strerror}",
+                EXIT_STARTUP,
+            )
     if progress is not None:
         progress.start()
         task = progress.add_task("processing", total=len(inputs))
@@ -131,6 +156,7 @@ def run(
             user_id=user_id,
             user=user,
             on_progress=advance,
+            metrics=metrics,
         )
     except (DedupUnavailableError, OSError) as exc:
         _fail(f"cannot use the output folder {out}: {exc}", EXIT_STARTUP)
@@ -141,6 +167,8 @@ def run(
     finally:
         if progress is not None:
             progress.stop()
+        if health is not None:
+            health.stop()
 
     _print_summary(report, out)
     for message in errors:

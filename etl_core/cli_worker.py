@@ -24,28 +24,60 @@ def consume(threads: int | None) -> None:
     """Take upload messages from RabbitMQ and run each file through the pipeline."""
     from etl_core.cli import EXIT_STARTUP, _fail, _registry, _settings
     from etl_core.consumer import Consumer, MessageHandler
+    from etl_core.dedup import DedupUnavailableError
+    from etl_core.health import HealthServer
+    from etl_core.metrics import EtlMetrics
     from etl_core.pipeline import Pipeline
     from etl_core.stores import SourceStores, open_dedup_store, open_object_store
+    from etl_core.tracing import setup_tracing
 
     settings = _settings()
     configure_logging(settings.log_level)
     try:
         settings.effective_pseudonym_key()
+        setup_tracing(settings)
     except SettingsError as exc:
         _fail(str(exc), EXIT_STARTUP)
     registry = _registry(settings)  # plugins load before any worker thread exists
     thread_count = threads or settings.worker_threads
-    output = open_object_store(settings, settings.s3_bucket_name, pool_size=thread_count)
-    dedup = open_dedup_store(settings, Path(".etl-state") / "dedup.sqlite")
-    pipeline = Pipeline(registry, output, dedup, settings)
+    metrics = EtlMetrics(record_types=registry.specs, plugin_counters=registry.counters)
+    try:
+        output = open_object_store(
+            settings, settings.s3_bucket_name, pool_size=thread_count, metrics=metrics
+        )
+        dedup = open_dedup_store(settings, Path(".etl-state") / "dedup.sqlite")
+    except (SettingsError, DedupUnavailableError) as exc:
+        _fail(str(exc), EXIT_STARTUP)
+        return
+    pipeline = Pipeline(registry, output, dedup, settings, metrics=metrics)
     sources = SourceStores(
-        settings, pool_size=thread_count, known={settings.s3_bucket_name: output}
+        settings,
+        pool_size=thread_count,
+        known={settings.s3_bucket_name: output},
+        metrics=metrics,
     )
-    consumer = Consumer(MessageHandler(pipeline, sources.get, settings), settings, thread_count)
+    handler = MessageHandler(pipeline, sources.get, settings, metrics)
+    consumer = Consumer(handler, settings, thread_count, metrics)
+    try:
+        health = HealthServer(
+            metrics,
+            {
+                "broker": consumer.connected.is_set,
+                "s3": lambda: bool(getattr(output, "ping", lambda: True)()),
+                "dedup_store": dedup.ping,
+                "plugins": lambda: bool(registry.plugins),
+            },
+            port=settings.metrics_port,
+        ).start()
+    except OSError as exc:
+        _fail(f"cannot serve metrics on port {settings.metrics_port}: {exc.strerror}", EXIT_STARTUP)
+        return
+    get_logger("etl").info("serving_metrics", port=health.port)
     consumer.install_signal_handlers()
     try:
         consumer.run()
     finally:
+        health.stop()
         dedup.close()
     get_logger("etl").info("stopped", handled=consumer.handled)
 

@@ -21,26 +21,31 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
 
 import pika
 import pika.exceptions
+from opentelemetry import context as otel_context
+from opentelemetry.context import Context
+from opentelemetry.trace import Span, SpanKind
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.spec import Basic, BasicProperties
 
 from etl_core.errors import EtlError
 from etl_core.logs import get_logger
 from etl_core.messages import InvalidMessageError, UploadMessage, parse_message
+from etl_core.metrics import EtlMetrics
 from etl_core.model import UserContext
 from etl_core.pipeline import Job, Pipeline, Status
 from etl_core.settings import Settings
 from etl_core.storage import ObjectNotFoundError, ObjectStore, StorageError, UnsafeKeyError
 from etl_core.timeutil import UnknownZoneError, load_zone
 from etl_core.topology import DEAD_LETTER_ROUTING_KEY, Topology
+from etl_core.tracing import extract, inject, stage_span, tracer
 
 CONNECTION_ERRORS = (
     pika.exceptions.AMQPConnectionError,
@@ -68,6 +73,8 @@ class Decision:
     error_message: str | None = None
     record_type: str | None = None
     attempts: int = 1
+    trace: Context | None = None
+    """The message span's context: the ack span and any retry copy continue it."""
 
 
 StoreFactory = Callable[[str], ObjectStore]
@@ -100,17 +107,46 @@ class _Session:
 class MessageHandler:
     """Turns one message body into a decision. Runs on worker threads; holds no pika object."""
 
-    def __init__(self, pipeline: Pipeline, source_store: StoreFactory, settings: Settings) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        source_store: StoreFactory,
+        settings: Settings,
+        metrics: EtlMetrics | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.source_store = source_store
         self.settings = settings
+        self.metrics = metrics
         self._log = get_logger("etl.consumer")
 
-    def handle(self, body: bytes) -> Decision:
-        try:
-            message = parse_message(body)
-        except InvalidMessageError as exc:
-            return Decision(Action.DEAD_LETTER, "invalid_message", "invalid_message", str(exc))
+    def handle(self, body: bytes, headers: Mapping[str, Any] | None = None) -> Decision:
+        attributes = {
+            "messaging.system": "rabbitmq",
+            "messaging.operation": "process",
+            "messaging.destination.name": self.settings.queue_name,
+        }
+        with tracer.start_as_current_span(
+            f"{self.settings.queue_name} process",
+            context=extract(headers),
+            kind=SpanKind.CONSUMER,
+            attributes=attributes,
+        ) as span:
+            decision = self._decide(body, span)
+            if decision.error_type and decision.action is not Action.ACK and self.metrics:
+                self.metrics.errors.labels(decision.error_type, "consumer").inc()
+            span.set_attribute("etl.action", str(decision.action))
+            return replace(decision, trace=otel_context.get_current())
+
+    def _decide(self, body: bytes, span: Span) -> Decision:
+        with stage_span("receive"):
+            try:
+                message = parse_message(body)
+            except InvalidMessageError as exc:
+                return Decision(Action.DEAD_LETTER, "invalid_message", "invalid_message", str(exc))
+        span.set_attribute("messaging.message.id", message.message_id)
+        span.set_attribute("messaging.message.conversation_id", message.correlation_id)
+        span.set_attribute("etl.record_type", message.record_type)
         attempts = message.retry_count + 1
         log = self._log.bind(correlation_id=message.correlation_id, message_id=message.message_id)
         try:
@@ -153,7 +189,13 @@ class MessageHandler:
         except UnknownZoneError as exc:
             return fail(Action.DEAD_LETTER, "invalid_message", str(exc))
         try:
-            data = self.source_store(message.bucket).get(message.key)
+            started = time.perf_counter()
+            with stage_span("download"):
+                data = self.source_store(message.bucket).get(message.key)
+            if self.metrics:
+                self.metrics.stage_duration.labels("download").observe(
+                    time.perf_counter() - started
+                )
         except ObjectNotFoundError:
             return fail(Action.DEAD_LETTER, "missing_object", f"no object at {message.key}")
         except UnsafeKeyError:
@@ -206,9 +248,14 @@ class Consumer:
     the network drops the connection."""
 
     def __init__(
-        self, handler: MessageHandler, settings: Settings, threads: int | None = None
+        self,
+        handler: MessageHandler,
+        settings: Settings,
+        threads: int | None = None,
+        metrics: EtlMetrics | None = None,
     ) -> None:
         self.handler = handler
+        self.metrics = metrics
         self.settings = settings
         self.topology = Topology.from_settings(settings)
         self.threads = threads or settings.worker_threads
@@ -244,6 +291,9 @@ class Consumer:
                     delay = 0.5
                 except CONNECTION_ERRORS as exc:
                     self.connected.clear()
+                    if self.metrics:
+                        self.metrics.broker_disconnections.inc()
+                        self.metrics.active_consumers.set(0)
                     self._log.warning(
                         "broker_connection_lost", error_type=type(exc).__name__, retry_in=delay
                     )
@@ -271,17 +321,32 @@ class Consumer:
             on_message = functools.partial(self._on_message, session)
             tag = channel.basic_consume(self.topology.queue, on_message_callback=on_message)
             self.connected.set()
+            if self.metrics:
+                self.metrics.active_consumers.set(self.threads)
             self._log.info("consuming", queue=self.topology.queue, threads=self.threads)
+            next_depth_check = 0.0
             while not self._stop.is_set():
                 connection.process_data_events(time_limit=0.2)
+                if self.metrics and time.monotonic() >= next_depth_check:
+                    self._record_queue_depths(channel)
+                    next_depth_check = time.monotonic() + 5.0
             channel.basic_cancel(tag)
             while session.inflight > 0:  # drain: workers hand back their acks
                 connection.process_data_events(time_limit=0.1)
         finally:
             self.connected.clear()
+            if self.metrics:
+                self.metrics.active_consumers.set(0)
             if connection.is_open:
                 with contextlib.suppress(*CONNECTION_ERRORS):
                     connection.close()
+
+    def _record_queue_depths(self, channel: BlockingChannel) -> None:
+        assert self.metrics is not None
+        topology = self.topology
+        for name in (topology.queue, topology.failed_queue, *(q for q, _ in topology.retry_queues)):
+            depth = channel.queue_declare(name, passive=True).method.message_count
+            self.metrics.queue_depth.labels(name).set(depth)
 
     def _on_message(
         self,
@@ -292,6 +357,8 @@ class Consumer:
         body: bytes,
     ) -> None:
         session.started()
+        if self.metrics:
+            self.metrics.messages_consumed.labels(self.topology.queue).inc()
         self._executor.submit(self._work, session, channel, method, properties, body)
 
     # -- worker threads ----------------------------------------------------------------------
@@ -307,7 +374,7 @@ class Consumer:
         if self._stop.is_set():
             decision = Decision(Action.REQUEUE, "not_started")
         else:
-            decision = self.handler.handle(body)
+            decision = self.handler.handle(body, properties.headers)
         finish = functools.partial(
             self._finish, session, channel, method, properties, body, decision
         )
@@ -329,19 +396,8 @@ class Consumer:
         decision: Decision,
     ) -> None:
         try:
-            if not channel.is_open:
-                self._log.warning("ack_dropped", reason="channel closed; broker will redeliver")
-                return
-            if decision.action is Action.REQUEUE:
-                channel.basic_nack(method.delivery_tag, requeue=True)
-                return
-            if decision.action is Action.RETRY:
-                self._publish_copy(session.publisher, properties, body, decision, retry=True)
-            elif decision.action is Action.DEAD_LETTER:
-                self._publish_copy(session.publisher, properties, body, decision, retry=False)
-            channel.basic_ack(method.delivery_tag)
-            self.handled += 1
-            self.decisions[str(decision.action)] += 1
+            with tracer.start_as_current_span("ack", context=decision.trace):
+                self._settle(session, channel, method, properties, body, decision)
         except (pika.exceptions.UnroutableError, pika.exceptions.NackError):
             # The copy was not confirmed: keep the original, let the broker deliver it again.
             self._log.warning("copy_not_confirmed", action=str(decision.action))
@@ -349,6 +405,33 @@ class Consumer:
                 channel.basic_nack(method.delivery_tag, requeue=True)
         finally:
             session.finished()
+
+    def _settle(
+        self,
+        session: _Session,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+        decision: Decision,
+    ) -> None:
+        if not channel.is_open:
+            self._log.warning("ack_dropped", reason="channel closed; broker will redeliver")
+            return
+        if decision.action is Action.REQUEUE:
+            channel.basic_nack(method.delivery_tag, requeue=True)
+            return
+        if decision.action is Action.RETRY:
+            self._publish_copy(session.publisher, properties, body, decision, retry=True)
+            if self.metrics:
+                self.metrics.retries.inc()
+        elif decision.action is Action.DEAD_LETTER:
+            self._publish_copy(session.publisher, properties, body, decision, retry=False)
+            if self.metrics:
+                self.metrics.dead_lettered.inc()
+        channel.basic_ack(method.delivery_tag)
+        self.handled += 1
+        self.decisions[str(decision.action)] += 1
 
     def _publish_copy(
         self,
@@ -363,6 +446,7 @@ class Consumer:
         headers["x-attempts"] = decision.attempts
         headers["x-error-type"] = decision.error_type or "unknown"
         headers["x-error-message"] = (decision.error_message or "")[:1000]
+        inject(headers, decision.trace)  # the next attempt continues this message's trace
         if retry:
             exchange, routing_key = "", self.topology.retry_queue_for(decision.attempts)
             body = _with_retry_count(body, decision.attempts)

@@ -23,6 +23,7 @@ from etl_core.model import (
     Artifact,
     Batch,
     Finding,
+    PluginCounter,
     ProcessedBatch,
     ProcessResult,
     RecordTypeSpec,
@@ -48,6 +49,20 @@ def etl_record_types() -> Sequence[RecordTypeSpec]:
         and instruction phrasings.
     """
     raise NotImplementedError
+
+
+@hookspec
+def etl_metrics() -> Sequence[PluginCounter] | None:
+    """Declare Prometheus counters that this plugin's results feed.
+
+    Called once per plugin at start-up, after :func:`etl_record_types`; all results are
+    collected. Core creates each counter, labelled by ``record_type``, in the process's metrics
+    registry; a :class:`~etl_core.model.ProcessResult` then increments them through its
+    ``counters`` mapping (name -> amount), so plugins stay free of state. Names must match
+    ``etl_<something>_total`` and be unique across plugins, or start-up stops.
+
+    :returns: the counters, or ``None`` when the plugin has none.
+    """
 
 
 # -- Validate: once per decoded batch, before processing -------------------------------------

@@ -185,6 +185,17 @@ class ProcessResult:
     """Aware datetimes; when ``None`` core derives them from the spec's ``time_fields``."""
     generic: bool = False
     """Set only by core's fallback processor: no clinical plugin interpreted this batch."""
+    counters: Mapping[str, float] = field(default_factory=dict)
+    """Increments of the plugin's own counters (declared through ``etl_metrics``), by name."""
+
+
+@dataclass(frozen=True, slots=True)
+class PluginCounter:
+    """A Prometheus counter a plugin declares (``etl_metrics``); core labels it by record type.
+    The name must look like ``etl_<plugin>_<what>_total``."""
+
+    name: str
+    documentation: str
 
 
 @dataclass(frozen=True, slots=True)

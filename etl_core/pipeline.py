@@ -32,6 +32,7 @@ from etl_core.decode import (
 from etl_core.dedup import ClaimStatus, DedupStore, DedupUnavailableError, new_owner_token
 from etl_core.errors import EtlError, InputError, RecordTypeMismatchError, TransientError
 from etl_core.logs import get_logger
+from etl_core.metrics import EtlMetrics
 from etl_core.model import (
     Batch,
     Dimension,
@@ -47,6 +48,7 @@ from etl_core.plugins import PluginRegistry
 from etl_core.settings import Settings
 from etl_core.storage import ObjectStore, StorageError, UnsafeKeyError, check_key
 from etl_core.timeutil import batch_bounds, iso
+from etl_core.tracing import stage_span
 from etl_core.validate import score
 
 STAGES = ("claim", "decode", "validate", "process", "emit", "complete")
@@ -96,6 +98,9 @@ class Outcome:
     message: str = ""
     retriable: bool = False
     events: dict[str, int] = field(default_factory=dict)
+    counters: dict[str, float] = field(default_factory=dict)
+    finding_codes: list[str] = field(default_factory=list)
+    """Codes of the warning-or-worse validation findings (for metrics)."""
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -133,8 +138,10 @@ class Pipeline:
         dedup: DedupStore,
         settings: Settings,
         *,
+        metrics: EtlMetrics | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.metrics = metrics
         self.registry = registry
         self.store = store
         self.dedup = dedup
@@ -171,6 +178,19 @@ class Pipeline:
             self._fail(job, outcome, exc, owner, held, log)
         except (StorageError, DedupUnavailableError) as exc:
             self._fail(job, outcome, TransientError(str(exc)), owner, held, log)
+        if self.metrics is not None:
+            self.metrics.observe_outcome(
+                record_type=outcome.record_type,
+                health_domain=outcome.health_domain,
+                status=str(outcome.status),
+                quality_score=outcome.quality_score,
+                finding_codes=outcome.finding_codes,
+                events=outcome.events,
+                counters=outcome.counters,
+                examples=len(outcome.examples),
+                error_type=outcome.error_type,
+                timings=outcome.timings,
+            )
         return outcome
 
     def _run_claimed(
@@ -218,6 +238,7 @@ class Pipeline:
             findings = schema_findings + (self.registry.validate(batch, spec) if compatible else [])
             report = score(findings, len(records), self.settings.quality_threshold)
         outcome.quality_score = report.quality_score
+        outcome.finding_codes = [f.code for f in report.findings if f.severity is not Severity.INFO]
         log.info("validated", quality_score=report.quality_score, findings=len(findings))
         if not report.passed:
             self._quarantine(job, outcome, record_type, report, pseudonym)
@@ -244,6 +265,7 @@ class Pipeline:
         with _timed(outcome, "process"):
             result, processor = self.registry.process(clean, spec, report)
         outcome.events = dict(result.events)
+        outcome.counters = dict(result.counters)
         log.info("processed", processor=processor, events=dict(result.events))
 
         with _timed(outcome, "emit"):
@@ -431,6 +453,7 @@ class Pipeline:
 def _timed(outcome: Outcome, stage: str) -> Iterator[None]:
     started = time.perf_counter()
     try:
-        yield
+        with stage_span(stage):
+            yield
     finally:
         outcome.timings[stage] = outcome.timings.get(stage, 0.0) + time.perf_counter() - started

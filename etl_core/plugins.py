@@ -10,6 +10,7 @@ a refusal. ``ETL_DISABLED_PLUGINS`` (comma-separated entry-point names) skips pl
 from __future__ import annotations
 
 import importlib.metadata
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -24,6 +25,7 @@ from etl_core.model import (
     Artifact,
     Batch,
     Finding,
+    PluginCounter,
     ProcessedBatch,
     ProcessResult,
     RecordTypeSpec,
@@ -31,6 +33,7 @@ from etl_core.model import (
 )
 
 ENTRY_POINT_GROUP = "etl_core.plugins"
+_COUNTER_NAME = re.compile(r"^etl_[a-z][a-z0-9_]*_total$")
 GENERIC_DOMAIN = "unclassified"
 
 
@@ -59,6 +62,7 @@ class PluginRegistry:
     plugins: dict[str, PluginInfo]
     specs: dict[str, RecordTypeSpec]
     owners: dict[str, str]
+    counters: list[PluginCounter] = field(default_factory=list)
     _process_callers: dict[str, Callable[..., ProcessResult | None]] = field(default_factory=dict)
 
     def spec_for(self, record_type: str, writer_schema: Mapping[str, Any] | None) -> RecordTypeSpec:
@@ -220,7 +224,23 @@ def load_plugins(
             info.builtin,
         )
 
-    registry = PluginRegistry(manager=manager, plugins=infos, specs=specs, owners=owners)
+    counters: dict[str, PluginCounter] = {}
+    for impl in manager.hook.etl_metrics.get_hookimpls():
+        for counter in cast(Sequence[PluginCounter] | None, impl.function()) or ():
+            if not _COUNTER_NAME.match(counter.name) or counter.name in counters:
+                raise PluginLoadError(
+                    f"plugin {impl.plugin_name!r} declares metric {counter.name!r}: names must "
+                    "match etl_<something>_total and be unique"
+                )
+            counters[counter.name] = counter
+
+    registry = PluginRegistry(
+        manager=manager,
+        plugins=infos,
+        specs=specs,
+        owners=owners,
+        counters=list(counters.values()),
+    )
 
     # Only the owner and the fallback may answer etl_process for a type; the subset callers are
     # built here, once, so that worker threads only read them.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from etl_core.compaction import compact, month_of
 from etl_core.dedup import open_dedup_store
+from etl_core.metrics import EtlMetrics
 from etl_core.model import UserContext
 from etl_core.pipeline import Job, Outcome, Pipeline, Status
 from etl_core.plugins import PluginRegistry
@@ -116,6 +117,7 @@ def run_embedded(
     user_id: str,
     user: UserContext,
     on_progress: Callable[[InputFile, Outcome], None] | None = None,
+    metrics: EtlMetrics | None = None,
 ) -> RunReport:
     store = LocalObjectStore(out)
     dedup = open_dedup_store(settings, out / STATE_DIR / "dedup.sqlite")
@@ -123,7 +125,7 @@ def run_embedded(
     started = time.perf_counter()
     try:
         dedup.cleanup()
-        pipeline = Pipeline(registry, store, dedup, settings)
+        pipeline = Pipeline(registry, store, dedup, settings, metrics=metrics)
         for item in inputs:
             size = item.path.stat().st_size
             if size > settings.max_file_size_bytes:

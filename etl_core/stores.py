@@ -3,27 +3,85 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from etl_core.dedup import open_dedup_store
+from etl_core.metrics import EtlMetrics
 from etl_core.settings import Settings
-from etl_core.storage import ObjectStore
+from etl_core.storage import ObjectNotFoundError, ObjectStore
 
-__all__ = ["SourceStores", "open_dedup_store", "open_object_store"]
+T = TypeVar("T")
+
+__all__ = ["MeteredObjectStore", "SourceStores", "open_dedup_store", "open_object_store"]
 
 
-def open_object_store(settings: Settings, bucket: str, *, pool_size: int) -> ObjectStore:
-    """S3 (or MinIO, or moto) bucket ``bucket`` from the ``ETL_S3_*`` settings."""
+def open_object_store(
+    settings: Settings, bucket: str, *, pool_size: int, metrics: EtlMetrics | None = None
+) -> ObjectStore:
+    """S3 (or MinIO, or moto) bucket ``bucket`` from the ``ETL_S3_*`` settings; with
+    ``metrics``, every request is counted in ``etl_s3_requests_total``."""
     from etl_core.s3storage import S3ObjectStore
 
-    return S3ObjectStore.from_settings(settings, bucket=bucket, pool_size=pool_size)
+    store = S3ObjectStore.from_settings(settings, bucket=bucket, pool_size=pool_size)
+    return MeteredObjectStore(store, metrics) if metrics is not None else store
+
+
+class MeteredObjectStore:
+    """Counts each request of the store it wraps by operation and outcome. A missing object
+    is an answer, not an error."""
+
+    def __init__(self, store: ObjectStore, metrics: EtlMetrics) -> None:
+        self._store = store
+        self._requests = metrics.s3_requests
+
+    def _call(self, operation: str, call: Callable[[], T]) -> T:
+        try:
+            result = call()
+        except ObjectNotFoundError:
+            self._requests.labels(operation, "success").inc()
+            raise
+        except Exception:
+            self._requests.labels(operation, "error").inc()
+            raise
+        self._requests.labels(operation, "success").inc()
+        return result
+
+    def get(self, key: str) -> bytes:
+        return self._call("get", lambda: self._store.get(key))
+
+    def put(self, key: str, data: bytes, *, if_absent: bool = False) -> bool:
+        return self._call("put", lambda: self._store.put(key, data, if_absent=if_absent))
+
+    def exists(self, key: str) -> bool:
+        return self._call("head", lambda: self._store.exists(key))
+
+    def list(self, prefix: str) -> Iterator[str]:
+        return self._call("list", lambda: iter(list(self._store.list(prefix))))
+
+    def delete(self, key: str) -> None:
+        self._call("delete", lambda: self._store.delete(key))
+
+    def describe(self) -> str:
+        return str(self._store.describe())
+
+    def ping(self) -> bool:
+        ping: Callable[[], Any] | None = getattr(self._store, "ping", None)
+        return True if ping is None else self._call("ping", lambda: bool(ping()))
 
 
 class SourceStores:
     """One store per source bucket named in upload messages, made on first use."""
 
     def __init__(
-        self, settings: Settings, *, pool_size: int, known: dict[str, ObjectStore] | None = None
+        self,
+        settings: Settings,
+        *,
+        pool_size: int,
+        known: dict[str, ObjectStore] | None = None,
+        metrics: EtlMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._settings = settings
         self._pool_size = pool_size
         self._stores: dict[str, ObjectStore] = dict(known or {})
@@ -33,6 +91,8 @@ class SourceStores:
         with self._lock:
             store = self._stores.get(bucket)
             if store is None:
-                store = open_object_store(self._settings, bucket, pool_size=self._pool_size)
+                store = open_object_store(
+                    self._settings, bucket, pool_size=self._pool_size, metrics=self._metrics
+                )
                 self._stores[bucket] = store
             return store

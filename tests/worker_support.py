@@ -19,6 +19,7 @@ import pika
 from etl_core.consumer import Consumer, MessageHandler, wait_until
 from etl_core.dedup import DedupStore, SqlDedupStore
 from etl_core.messages import UploadMessage
+from etl_core.metrics import EtlMetrics
 from etl_core.pipeline import Pipeline
 from etl_core.plugins import load_plugins
 from etl_core.publisher import prepare_upload, publish_message
@@ -57,6 +58,7 @@ def worker_settings(moto: MotoS3Server, bucket: str, state: Path, **overrides: A
         "deduplication_db_path": state / "dedup.sqlite",
         "pseudonym_key": PSEUDONYM_KEY,
         "development_mode": False,
+        "metrics_port": 0,  # several workers may run at once: each takes a free port
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -168,15 +170,23 @@ def all_completed(settings: Settings, keys: list[str]) -> bool:
 
 @contextmanager
 def worker_thread(
-    settings: Settings, dedup: DedupStore | None = None, threads: int = 4
+    settings: Settings,
+    dedup: DedupStore | None = None,
+    threads: int = 4,
+    metrics: EtlMetrics | None = None,
 ) -> Iterator[Consumer]:
     """An in-process worker: the same objects ``etl consume`` builds, on a thread."""
     registry = load_plugins()
-    output = open_object_store(settings, settings.s3_bucket_name, pool_size=threads)
+    output = open_object_store(
+        settings, settings.s3_bucket_name, pool_size=threads, metrics=metrics
+    )
     store = dedup or SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
-    sources = SourceStores(settings, pool_size=threads, known={settings.s3_bucket_name: output})
-    pipeline = Pipeline(registry, output, store, settings)
-    consumer = Consumer(MessageHandler(pipeline, sources.get, settings), settings, threads)
+    sources = SourceStores(
+        settings, pool_size=threads, known={settings.s3_bucket_name: output}, metrics=metrics
+    )
+    pipeline = Pipeline(registry, output, store, settings, metrics=metrics)
+    handler = MessageHandler(pipeline, sources.get, settings, metrics)
+    consumer = Consumer(handler, settings, threads, metrics)
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
     try:
