@@ -1,6 +1,7 @@
 """Sessions: core tests, one per plugin distribution (installed, not editable; the four
 first-party processors and the example third-party plugin ``bloodpressure``), integration with
-everything together, lint, typecheck, demo. ``nox`` runs all but ``demo``."""
+everything together, lint, typecheck, deploy, demo. ``nox`` runs all but ``deploy`` (its tests
+are part of ``tests``) and ``demo``."""
 
 from __future__ import annotations
 
@@ -79,6 +80,14 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", "etl_core")
     for folder in PLUGINS.values():
         session.run("mypy", f"{folder}/src")
+
+
+@nox.session(python=PYTHON[0])
+def deploy(session: nox.Session) -> None:
+    """deploy/ (image, compose, Kubernetes, alert rules, dashboard) checked against the code,
+    with promtool when installed. `tests` runs the same module, hence not a default session."""
+    session.install(".[test]")
+    _pytest(session, "tests/test_deploy.py")
 
 
 @nox.session(python=PYTHON[0])
