@@ -10,8 +10,12 @@ import importlib
 import json
 import re
 import shutil
+import socket
 import subprocess
 import tomllib
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -862,3 +866,155 @@ def test_deploy_readme_describes_every_file() -> None:
         if relative in ("README.md", ".gitignore"):
             continue
         assert relative in readme, f"deploy/README.md does not mention {relative}"
+
+
+# -- a real Prometheus scraping a running worker ------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def http_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def prometheus_query(base: str, expression: str) -> Any:
+    return http_json(f"{base}/api/v1/query?{urllib.parse.urlencode({'query': expression})}")
+
+
+def scrape_config_for(metrics_port: int, folder: Path) -> Path:
+    """deploy/prometheus/prometheus.yml with its worker job pointed at one loopback worker
+    instead of Docker's DNS, a 1 s scrape interval, and the alert rules it loads."""
+    config = load_yaml(PROMETHEUS_CONFIG)
+    job = next(job for job in config["scrape_configs"] if job["job_name"] == "etl-worker")
+    job.pop("dns_sd_configs")
+    job["static_configs"] = [{"targets": [f"127.0.0.1:{metrics_port}"]}]
+    job["scrape_interval"] = "1s"
+    config["scrape_configs"] = [job]
+    config["global"]["evaluation_interval"] = "1s"
+    config["rule_files"] = [str(PROMETHEUS / name) for name in config["rule_files"]]
+    path = folder / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+@pytest.mark.services
+@pytest.mark.slow
+def test_prometheus_scrapes_a_running_worker_with_the_deployed_config(
+    moto_server: Any, s3_bucket: str, samples_dir: Path, tmp_path: Path
+) -> None:
+    from etl_core.consumer import wait_until
+    from etl_core.pipeline import content_fingerprint
+    from etl_core.testing import read_avro
+    from tests.services import rabbitmq_available
+    from tests.worker_support import (
+        WorkerProcess,
+        all_completed,
+        delete_topology,
+        publish,
+        worker_settings,
+    )
+
+    binary = shutil.which("prometheus")
+    if binary is None:
+        unavailable("prometheus is not installed (Debian: apt-get install prometheus)")
+    if not rabbitmq_available():
+        unavailable("RabbitMQ is not reachable on 127.0.0.1:5672")
+    files = sorted(samples_dir.glob("*.avro"))
+    # Expected from the raw files: one success per distinct record set, the rest duplicates.
+    distinct = {(f.name.split("_")[0], content_fingerprint(read_avro(f))) for f in files}
+
+    metrics_port = free_port()
+    settings = worker_settings(moto_server, s3_bucket, tmp_path, metrics_port=metrics_port)
+    worker_url = f"http://127.0.0.1:{metrics_port}"
+    prometheus_port = free_port()
+    base = f"http://127.0.0.1:{prometheus_port}"
+    server = None
+    try:
+        with WorkerProcess(settings, threads=2) as worker:
+            assert wait_until(lambda: http_status(f"{worker_url}/ready") == 200, 60, 0.2), (
+                worker.process.poll()
+            )
+            published = publish(settings, [(f.name, f.read_bytes()) for f in files])
+            assert wait_until(lambda: all_completed(settings, published.idempotency_keys), 180)
+
+            server = subprocess.Popen(
+                [
+                    binary,
+                    f"--config.file={scrape_config_for(metrics_port, tmp_path)}",
+                    f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                    f"--web.listen-address=127.0.0.1:{prometheus_port}",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+
+            def counted() -> dict[str, float]:
+                if http_status(f"{base}/-/ready") != 200:
+                    return {}
+                result = prometheus_query(
+                    base, 'sum by (status) (etl_messages_processed_total{job="etl-worker"})'
+                )["data"]["result"]
+                return {item["metric"]["status"]: float(item["value"][1]) for item in result}
+
+            assert wait_until(lambda: sum(counted().values()) == len(files), 60, 0.5), counted()
+            assert counted() == {
+                "success": len(distinct),
+                "duplicate": len(files) - len(distinct),
+            }
+
+            targets = http_json(f"{base}/api/v1/targets")["data"]["activeTargets"]
+            assert [(t["labels"]["job"], t["health"]) for t in targets] == [("etl-worker", "up")]
+
+            rules = http_json(f"{base}/api/v1/rules")["data"]["groups"]
+            loaded = {rule["name"]: rule["health"] for group in rules for rule in group["rules"]}
+            assert set(loaded) == {rule["alert"] for rule in alert_rules()}
+            assert wait_until(
+                lambda: all(
+                    rule["health"] == "ok"
+                    for group in http_json(f"{base}/api/v1/rules")["data"]["groups"]
+                    for rule in group["rules"]
+                ),
+                30,
+                0.5,
+            )
+
+            # Every dashboard query is valid PromQL for this Prometheus, and the main panels
+            # show the worker's numbers.
+            for expression in dashboard_expressions():
+                query = expression.replace("$__rate_interval", "1m")
+                query = query.replace("$record_type", ".*")
+                if query.startswith("label_values("):
+                    continue  # Grafana's own function
+                assert prometheus_query(base, query)["status"] == "success", query
+            for expression in (
+                "etl_processing_duration_seconds_count",
+                "etl_quality_score_count",
+                "etl_training_examples_generated_total",
+                "etl_active_consumers",
+            ):
+                assert prometheus_query(base, expression)["data"]["result"], expression
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=30)
+        delete_topology(settings)
