@@ -585,6 +585,15 @@ def test_keda_scales_the_deployment_on_the_configured_queue() -> None:
     assert "ETL_RABBITMQ_URL" in secret["stringData"]
 
 
+def test_the_work_queue_has_one_name_everywhere() -> None:
+    queue = k8s_one("ConfigMap")["data"]["ETL_QUEUE_NAME"]
+    assert compose_worker_environment()["ETL_QUEUE_NAME"] == queue
+    assert k8s_one("ScaledObject")["spec"]["triggers"][0]["metadata"]["queueName"] == queue
+    expressions = [rule["expr"] for rule in alert_rules()] + dashboard_expressions()
+    named = {name for text in expressions for name in re.findall(r'queue_name="([^"]*)"', text)}
+    assert named == {queue}
+
+
 def test_kustomization_lists_every_manifest_but_the_secret_template() -> None:
     resources = load_yaml(K8S / "kustomization.yaml")["resources"]
     on_disk = {
