@@ -95,3 +95,15 @@ def demo(session: nox.Session) -> None:
     """The README's first command: every processor on the synthetic samples."""
     session.install(".", *(f"./{folder}" for folder in PLUGINS.values()))
     session.run("etl", "run", "samples", "--out", "etl-output")
+
+
+@nox.session(python=PYTHON[0])
+def bench(session: nox.Session) -> None:
+    """Benchmarks (needs RabbitMQ and the real samples); writes the table into README.md."""
+    session.install(".[test]", *(f"./{folder}" for folder in PLUGINS.values()))
+    tmp = session.create_tmp()
+    session.run("python", "benchmarks/pipeline_bench.py", "--json", f"{tmp}/pipeline.json")
+    session.run("python", "benchmarks/worker_bench.py", "--json", f"{tmp}/worker.json")
+    session.run(
+        "python", "benchmarks/report.py", f"{tmp}/pipeline.json", f"{tmp}/worker.json"
+    )

@@ -88,7 +88,9 @@ def scaling(registry: Any, sizes: list[int]) -> list[dict[str, float]]:
     for size in sizes:
         data = glucose_file(size)
         files = [(f"BloodGlucoseRecord_{size}.avro", data)]
-        seconds = best_of(3 if size <= 10_000 else 2, lambda f=files: pipeline_seconds(f, registry)[0])
+        seconds = best_of(
+            3 if size <= 10_000 else 2, lambda f=files: pipeline_seconds(f, registry)[0]
+        )
         tracemalloc.start()
         pipeline_seconds(files, registry)
         _, peak = tracemalloc.get_traced_memory()
@@ -152,13 +154,19 @@ def main() -> int:
         },
     }
     print(f"plugins: {', '.join(plugins) or '(none: generic fallback)'}")
-    print(f"26 real files ({records} records): pipeline {pipeline_best * 1000:.1f} ms, "
-          f"fastavro decode only {decode_best * 1000:.1f} ms, ratio {results['ratio']:.1f}x")
+    print(
+        f"26 real files ({records} records): pipeline {pipeline_best * 1000:.1f} ms, "
+        f"fastavro decode only {decode_best * 1000:.1f} ms, ratio {results['ratio']:.1f}x"
+    )
     for row in sizes:
-        print(f"glucose {row['readings']:>7,} readings: {row['seconds'] * 1000:8.1f} ms, "
-              f"peak {row['peak_mib']:6.1f} MiB")
-    print(f"500 records: {five_hundred['seconds'] * 1000:.1f} ms; dedup claim p50 "
-          f"{claim['p50']:.2f} ms p95 {claim['p95']:.2f} ms; slowest training write {emit_ms:.2f} ms")
+        print(
+            f"glucose {row['readings']:>7,} readings: {row['seconds'] * 1000:8.1f} ms, "
+            f"peak {row['peak_mib']:6.1f} MiB"
+        )
+    print(
+        f"500 records: {five_hundred['seconds'] * 1000:.1f} ms; dedup claim p50 "
+        f"{claim['p50']:.2f} ms p95 {claim['p95']:.2f} ms; slowest training write {emit_ms:.2f} ms"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

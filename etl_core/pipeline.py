@@ -30,7 +30,13 @@ from etl_core.decode import (
     record_type_from_filename,
     schema_fingerprint,
 )
-from etl_core.dedup import ClaimStatus, DedupStore, DedupUnavailableError, new_owner_token
+from etl_core.dedup import (
+    Claim,
+    ClaimStatus,
+    DedupStore,
+    DedupUnavailableError,
+    new_owner_token,
+)
 from etl_core.errors import EtlError, InputError, RecordTypeMismatchError, TransientError
 from etl_core.logs import get_logger
 from etl_core.metrics import EtlMetrics
@@ -53,6 +59,7 @@ from etl_core.tracing import stage_span
 from etl_core.validate import score
 
 STAGES = ("claim", "decode", "validate", "process", "emit", "complete")
+CONTENT_WAIT_SECONDS = 5.0
 
 
 class Status(enum.StrEnum):
@@ -252,7 +259,7 @@ class Pipeline:
 
         fingerprint = content_fingerprint(records)
         content_key = f"content:{pseudonym}:{record_type}:{fingerprint}"
-        content_claim = self.dedup.claim(content_key, owner)
+        content_claim = self._claim_content(content_key, owner)
         if content_claim.status is ClaimStatus.COMPLETED:
             self._complete(idempotency_key, owner, "duplicate_content", held, detail=record_type)
             outcome.status = Status.DUPLICATE_CONTENT
@@ -301,6 +308,19 @@ class Pipeline:
         log.info("completed")
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _claim_content(self, content_key: str, owner: str) -> Claim:
+        """Claim a record set. Another worker holding the same set is usually milliseconds from
+        done (snapshots of one sync arrive together), so wait a little for its outcome before
+        handing the message to a retry queue."""
+        deadline = time.monotonic() + CONTENT_WAIT_SECONDS
+        delay = 0.01
+        claim = self.dedup.claim(content_key, owner)
+        while claim.status is ClaimStatus.IN_PROGRESS and time.monotonic() < deadline:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+            claim = self.dedup.claim(content_key, owner)
+        return claim
 
     def _schema_findings(
         self, spec: RecordTypeSpec, writer_schema: Mapping[str, Any]

@@ -1,0 +1,114 @@
+"""Write the performance section of README.md from the benchmark results.
+
+    python benchmarks/report.py PIPELINE.json WORKER.json [--readme README.md]
+
+Replaces everything between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def check(ok: bool) -> str:
+    return "x" if ok else " "
+
+
+def render(pipeline: dict[str, Any], worker: list[dict[str, Any]]) -> str:
+    targets = pipeline["targets"]
+    by = {(row["mode"], row["threads"]): row for row in worker}
+    per_minute = by[("engine", 1)]["messages_per_second"] * 60
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}; plugins: "
+        f"{', '.join(pipeline['plugins']) or 'none'}. Rerun with `nox -s bench`.",
+        "",
+        "| measurement | engine | floor (same run) | ratio |",
+        "|---|---|---|---|",
+        f"| 26 real files in-process ({pipeline['real_records']} records) | "
+        f"{pipeline['pipeline_seconds'] * 1000:.0f} ms | fastavro decode only "
+        f"{pipeline['decode_only_seconds'] * 1000:.0f} ms | {pipeline['ratio']:.1f}x |",
+    ]
+    for threads in (1, 4):
+        engine, floor = by[("engine", threads)], by[("floor", threads)]
+        lines.append(
+            f"| worker, {threads} thread{'s' if threads > 1 else ''}, {engine['messages']} messages"
+            f" | {engine['messages_per_second']:.1f} msg/s, p50 {engine['p50_ms']:.0f} ms, p95 "
+            f"{engine['p95_ms']:.0f} ms | bare pika + S3 GET/PUT: "
+            f"{floor['messages_per_second']:.1f} msg/s, p50 {floor['p50_ms']:.0f} ms, p95 "
+            f"{floor['p95_ms']:.0f} ms | {engine['messages_per_second'] / floor['messages_per_second']:.0%}"
+            " of floor |"
+        )
+    lines += ["", "| glucose file | time | peak memory |", "|---|---|---|"]
+    for row in pipeline["scaling"]:
+        lines.append(
+            f"| {row['readings']:,} readings | {row['seconds'] * 1000:.0f} ms | "
+            f"{row['peak_mib']:.1f} MiB |"
+        )
+    lines += [
+        "",
+        "Targets from the integration guide:",
+        "",
+        f"- [{check(targets['500_records_seconds'] < 5)}] 500 records in < 5 s: "
+        f"{targets['500_records_seconds'] * 1000:.0f} ms",
+        f"- [{check(targets['all_26_files_seconds'] < 60)}] all 26 sample files in < 60 s: "
+        f"{targets['all_26_files_seconds']:.2f} s",
+        f"- [{check(targets['dedup_claim_ms_p95'] < 10)}] dedup check < 10 ms: SQLite claim p50 "
+        f"{targets['dedup_claim_ms_p50']:.2f} ms, p95 {targets['dedup_claim_ms_p95']:.2f} ms",
+        f"- [{check(targets['training_write_ms_max'] < 100)}] training write < 100 ms: slowest "
+        f"{targets['training_write_ms_max']:.1f} ms",
+        f"- [{check(per_minute >= 10)}] 10-20 messages a minute per worker: "
+        f"{per_minute:,.0f} a minute with 1 thread",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pipeline", type=Path)
+    parser.add_argument("worker", type=Path)
+    parser.add_argument("--readme", type=Path, default=Path("README.md"))
+    args = parser.parse_args()
+    section = render(json.loads(args.pipeline.read_text()), json.loads(args.worker.read_text()))
+    text = args.readme.read_text()
+    if START not in text or END not in text:
+        print(f"{args.readme} has no {START} ... {END} section", file=sys.stderr)
+        return 2
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    args.readme.write_text(f"{head}{START}\n{section}\n{END}{tail}")
+    print(section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""End-to-end worker throughput and latency against a bare pika + S3 floor.
+
+    python benchmarks/worker_bench.py [--copies 20] [--json OUT.json]
+
+Real RabbitMQ (127.0.0.1:5672) and a moto S3 server started as a subprocess. Messages are the
+26 real exports uploaded ``--copies`` times under different user ids (so none is a duplicate:
+every message is fully processed). For 1 and 4 worker threads, two consumers drain the same
+backlog through the same threaded pika consumer:
+
+- ``floor``: per message only the S3 GET of the upload and one S3 PUT of the same size;
+- ``engine``: the whole pipeline (download, dedup claim, decode, validate, process, emit,
+  completion) with the installed plugins and a SQLite dedup store.
+
+Throughput is messages per second to drain the backlog; latency is per message, from the
+worker taking it to its decision (queueing excluded: the backlog is there from the start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pika
+
+from etl_core.consumer import Action, Consumer, Decision, MessageHandler, wait_until
+from etl_core.dedup import SqlDedupStore
+from etl_core.logs import configure_logging
+from etl_core.pipeline import Pipeline
+from etl_core.plugins import load_plugins
+from etl_core.publisher import prepare_upload, publish_message
+from etl_core.settings import Settings
+from etl_core.stores import SourceStores, open_object_store
+from etl_core.testing import real_samples
+from etl_core.topology import Topology
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_moto() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    executable = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
+    process = subprocess.Popen(
+        [executable, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, endpoint
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("moto_server did not start")
+
+
+class Timed:
+    """Wraps a handler and records each message's handling time."""
+
+    def __init__(self, handle: Callable[[bytes, Mapping[str, Any] | None], Decision]) -> None:
+        self._handle = handle
+        self.latencies: list[float] = []
+        self._lock = threading.Lock()
+
+    def handle(self, body: bytes, headers: Mapping[str, Any] | None = None) -> Decision:
+        started = time.perf_counter()
+        decision = self._handle(body, headers)
+        with self._lock:
+            self.latencies.append(time.perf_counter() - started)
+        return decision
+
+
+class FloorHandler:
+    """Only what any worker must do per message: read the upload, write one object."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def handle(self, body: bytes, headers: Mapping[str, Any] | None = None) -> Decision:
+        message = json.loads(body)
+        data = self.store.get(message["key"])
+        self.store.put(f"floor/{message['message_id']}.bin", data)
+        return Decision(Action.ACK, "floor")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * (len(ordered) - 1) + 0.5))]
+
+
+def run_case(
+    mode: str, threads: int, endpoint: str, files: list[tuple[str, bytes]], copies: int
+) -> dict[str, Any]:
+    tag = uuid.uuid4().hex[:10]
+    bucket = f"bench-{tag}"
+    state = Path(tempfile.mkdtemp(prefix="etl-bench-"))
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        exchange_name=f"bench_{tag}",
+        queue_name=f"bench_{tag}_q",
+        failed_queue_name=f"bench_{tag}_failed",
+        s3_endpoint_url=endpoint,
+        s3_access_key="bench",
+        s3_secret_key="bench",
+        s3_bucket_name=bucket,
+        pseudonym_key="bench",
+        retry_delays_ms=(500, 1000, 2000),
+    )
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        region_name="us-east-1",
+    )
+    s3.create_bucket(Bucket=bucket)
+    store = open_object_store(settings, bucket, pool_size=threads)
+    topology = Topology.from_settings(settings)
+    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    channel = connection.channel()
+    topology.declare(channel)
+    channel.confirm_delivery()
+    total = 0
+    for copy in range(copies):
+        for name, data in files:
+            upload = prepare_upload(
+                data, name, user_id=f"bench-user-{copy}", bucket=bucket, pseudonym_key=b"bench"
+            )
+            store.put(upload.message.key, data)
+            publish_message(channel, topology.exchange, upload.message)
+            total += 1
+
+    dedup = SqlDedupStore.sqlite_file(state / "dedup.sqlite")
+    if mode == "floor":
+        timed = Timed(FloorHandler(store).handle)
+    else:
+        pipeline = Pipeline(load_plugins(), store, dedup, settings)
+        sources = SourceStores(settings, pool_size=threads, known={bucket: store})
+        timed = Timed(MessageHandler(pipeline, sources.get, settings).handle)
+    consumer = Consumer(timed, settings, threads)  # type: ignore[arg-type]
+    worker = threading.Thread(target=consumer.run, daemon=True)
+    started = time.perf_counter()
+    worker.start()
+    finished = wait_until(
+        lambda: consumer.decisions["ack"] + consumer.decisions["dead_letter"] >= total, 600, 0.01
+    )
+    elapsed = time.perf_counter() - started
+    consumer.stop()
+    worker.join(timeout=60)
+    dedup.close()
+    topology.delete(channel)
+    connection.close()
+    shutil.rmtree(state, ignore_errors=True)
+    if not finished:
+        raise RuntimeError(f"{mode} with {threads} threads did not drain {total} messages")
+    return {
+        "mode": mode,
+        "threads": threads,
+        "messages": total,
+        "seconds": elapsed,
+        "messages_per_second": total / elapsed,
+        "p50_ms": percentile(timed.latencies, 0.50) * 1000,
+        "p95_ms": percentile(timed.latencies, 0.95) * 1000,
+        "decisions": dict(consumer.decisions),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=20, help="uploads of each real file")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    configure_logging("ERROR")
+    paths = real_samples()
+    if not paths:
+        print("the real samples (../shared/samples/health-connect) are not here", file=sys.stderr)
+        return 2
+    files = [(p.name, p.read_bytes()) for p in paths]
+    moto, endpoint = start_moto()
+    rows = []
+    try:
+        for threads in (1, 4):
+            for mode in ("floor", "engine"):
+                row = run_case(mode, threads, endpoint, files, args.copies)
+                rows.append(row)
+                print(
+                    f"{mode:>6} {threads} thread(s): {row['messages']} messages in "
+                    f"{row['seconds']:.2f} s = {row['messages_per_second']:.1f} msg/s, "
+                    f"p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms {row['decisions']}"
+                )
+    finally:
+        moto.terminate()
+        moto.wait(timeout=30)
+    for threads in (1, 4):
+        floor = next(r for r in rows if r["mode"] == "floor" and r["threads"] == threads)
+        engine = next(r for r in rows if r["mode"] == "engine" and r["threads"] == threads)
+        print(
+            f"{threads} thread(s): engine reaches "
+            f"{engine['messages_per_second'] / floor['messages_per_second']:.0%} of the floor's "
+            "throughput"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
