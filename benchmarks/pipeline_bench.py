@@ -28,7 +28,6 @@ import fastavro
 
 from etl_core.dedup import SqlDedupStore, new_owner_token
 from etl_core.logs import configure_logging
-from etl_core.model import UserContext
 from etl_core.pipeline import Job, Pipeline
 from etl_core.plugins import load_plugins
 from etl_core.settings import Settings

@@ -60,13 +60,13 @@ def render(pipeline: dict[str, Any], worker: list[dict[str, Any]]) -> str:
     ]
     for threads in (1, 4):
         engine, floor = by[("engine", threads)], by[("floor", threads)]
+        share = engine["messages_per_second"] / floor["messages_per_second"]
         lines.append(
             f"| worker, {threads} thread{'s' if threads > 1 else ''}, {engine['messages']} messages"
             f" | {engine['messages_per_second']:.1f} msg/s, p50 {engine['p50_ms']:.0f} ms, p95 "
             f"{engine['p95_ms']:.0f} ms | bare pika + S3 GET/PUT: "
             f"{floor['messages_per_second']:.1f} msg/s, p50 {floor['p50_ms']:.0f} ms, p95 "
-            f"{floor['p95_ms']:.0f} ms | {engine['messages_per_second'] / floor['messages_per_second']:.0%}"
-            " of floor |"
+            f"{floor['p95_ms']:.0f} ms | {share:.0%} of floor |"
         )
     lines += ["", "| glucose file | time | peak memory |", "|---|---|---|"]
     for row in pipeline["scaling"]:
