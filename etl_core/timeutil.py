@@ -49,6 +49,18 @@ def parse_offset(offset_id: str | None) -> timezone | None:
     return timezone(-delta if sign == "-" else delta)
 
 
+def readable_offset(offset_id: object) -> str | None:
+    """The offset id when it can be read, else ``None``: an unreadable offset is treated like a
+    missing one (the user's zone or UTC applies) instead of failing the batch."""
+    if not isinstance(offset_id, str):
+        return None
+    try:
+        parse_offset(offset_id)
+    except UnknownZoneError:
+        return None
+    return offset_id
+
+
 def load_zone(name: str | None) -> ZoneInfo | None:
     """An IANA zone by name (``America/Chicago``), or ``None`` for an empty name."""
     if not name:

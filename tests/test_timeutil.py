@@ -89,3 +89,13 @@ def test_batch_bounds_uses_each_records_offset() -> None:
     assert bounds is not None
     assert bounds[0].isoformat() == "2025-09-19T23:00:00-05:00"
     assert bounds[1].isoformat() == "2025-09-20T00:01:00-04:00"
+
+
+def test_readable_offset_passes_good_ids_and_drops_unreadable_ones() -> None:
+    from etl_core.timeutil import readable_offset
+
+    assert readable_offset("-05:00") == "-05:00"
+    assert readable_offset("Z") == "Z"
+    assert readable_offset("EST") is None
+    assert readable_offset(None) is None
+    assert readable_offset(42) is None

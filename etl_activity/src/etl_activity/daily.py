@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from etl_activity.source_rule import Candidate, Criterion, SourceRule
-from etl_core.timeutil import UnknownZoneError, parse_offset, resolve_tz, split_by_local_day
+from etl_core.timeutil import readable_offset, resolve_tz, split_by_local_day
 
 UNKNOWN_SOURCE = "unknown"
 
@@ -83,15 +83,6 @@ class DayTotal:
     partial: bool
 
 
-def usable_offset(offset_id: Any) -> str | None:
-    """The record's offset id when it can be read, else ``None`` (treated as missing)."""
-    if not isinstance(offset_id, str):
-        return None
-    try:
-        parse_offset(offset_id)
-    except UnknownZoneError:
-        return None
-    return offset_id
 
 
 def intervals_from_records(
@@ -117,7 +108,7 @@ def intervals_from_records(
                 start_ms=start,
                 end_ms=end,
                 amount=float(amount),
-                tz=resolve_tz(usable_offset(record.get("startZoneOffsetId")), user_zone),
+                tz=resolve_tz(readable_offset(record.get("startZoneOffsetId")), user_zone),
                 fetch_ms=fetch if isinstance(fetch, int) else None,
             )
         )

@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from etl_activity.daily import daily_totals, intervals_from_records, usable_offset
+from etl_activity.daily import daily_totals, intervals_from_records
 from etl_activity.insights import activity_insights
 from etl_activity.measures import STEPS, Measure
 from etl_activity.narrative import activity_narrative
 from etl_activity.source_rule import SourceRule
 from etl_core import ProcessResult, UserContext
+from etl_core.timeutil import readable_offset
 
 
 def _summary(measure: Measure, insights: Mapping[str, Any], record_type: str) -> str:
@@ -54,7 +55,7 @@ def process_records(
     # Distinct offsets only: the description depends on which occur, not how often.
     offsets = list(
         dict.fromkeys(
-            usable_offset(record.get(field))
+            readable_offset(record.get(field))
             for record in records
             for field in ("startZoneOffsetId", "endZoneOffsetId")
         )

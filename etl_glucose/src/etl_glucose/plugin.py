@@ -16,9 +16,10 @@ from etl_core import (
     hookimpl,
 )
 from etl_core.schemas import load_avsc
+from etl_core.timeutil import readable_offset
 from etl_glucose.analysis import analyse
 from etl_glucose.narrative import narrative, summary
-from etl_glucose.readings import series_from_records, usable_offset
+from etl_glucose.readings import series_from_records
 from etl_glucose.rules import PLAUSIBLE_MG_DL
 
 ETL_PLUGIN_API = "1"
@@ -59,7 +60,7 @@ def etl_validate(batch: Batch, spec: RecordTypeSpec) -> Sequence[Finding] | None
         1
         for record in batch.records
         if record.get("zoneOffsetId") is not None
-        and usable_offset(record.get("zoneOffsetId")) is None
+        and readable_offset(record.get("zoneOffsetId")) is None
     )
     if not unreadable:
         return []

@@ -13,7 +13,7 @@ from itertools import pairwise
 from typing import Any
 
 from etl_core import Record
-from etl_core.timeutil import UnknownZoneError, parse_offset
+from etl_core.timeutil import readable_offset
 
 UNKNOWN = "UNKNOWN"
 
@@ -41,16 +41,6 @@ class GlucoseSeries:
         )
 
 
-def usable_offset(offset_id: object) -> str | None:
-    """The record's zone offset id, or ``None`` when it is absent or unreadable (then the
-    user's zone or UTC applies, as for ``Z``)."""
-    if not isinstance(offset_id, str):
-        return None
-    try:
-        parse_offset(offset_id)
-    except UnknownZoneError:
-        return None
-    return offset_id
 
 
 def _text(value: object) -> str:
@@ -78,7 +68,7 @@ def series_from_records(records: Iterable[Record]) -> GlucoseSeries:
             continue
         raw_offset = record.get("zoneOffsetId")
         if raw_offset not in offsets:
-            offsets[raw_offset] = usable_offset(raw_offset)
+            offsets[raw_offset] = readable_offset(raw_offset)
         metadata = record.get("metadata")
         origin = metadata.get("dataOriginPackageName") if isinstance(metadata, Mapping) else None
         series.epoch_ms.append(instant)
