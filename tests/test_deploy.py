@@ -390,6 +390,8 @@ def test_dockerignore_keeps_what_the_image_installs_and_drops_the_rest() -> None
         "etl_core/__pycache__/cli.cpython-311.pyc",
         "etl_glucose/src/etl_glucose.egg-info/PKG-INFO",
         ".etl-state/dedup.sqlite",
+        "etl_sleep/.mypy_cache/3.11/cache.db",
+        "etl_heartrate/.pytest_cache/v/cache/nodeids",
     ):
         assert docker_ignores(path, rules), path
 
