@@ -12,6 +12,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tomllib
 import urllib.error
 import urllib.parse
@@ -394,6 +395,45 @@ def test_dockerignore_keeps_what_the_image_installs_and_drops_the_rest() -> None
         "etl_heartrate/.pytest_cache/v/cache/nodeids",
     ):
         assert docker_ignores(path, rules), path
+
+
+@pytest.mark.slow
+def test_the_image_packages_build_from_the_docker_context(tmp_path: Path) -> None:
+    """What the Dockerfile's build stage installs (core and the default plugins) builds into
+    wheels from the files .dockerignore leaves, and the wheels carry their package data."""
+    import zipfile
+
+    rules = dockerignore_rules()
+    context = tmp_path / "context"
+    for path in tracked_files():
+        if not docker_ignores(path, rules) and (ROOT / path).is_file():
+            (context / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / path, context / path)
+    wheels = tmp_path / "wheels"
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+        + ["--wheel-dir", str(wheels), str(context)]
+        + [str(context / folder) for folder in default_plugins()],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    contents = {
+        wheel.name.split("-")[0]: set(zipfile.ZipFile(wheel).namelist())
+        for wheel in wheels.glob("*.whl")
+    }
+    assert set(contents) == {"etl_core", *default_plugins()}
+    shipped = [
+        path
+        for path in tracked_files()
+        if path.startswith(("etl_core/plugin_template/", "etl_core/testing/schemas/"))
+    ]
+    assert shipped and not [path for path in shipped if path not in contents["etl_core"]]
+    for folder in default_plugins():
+        schemas = [name for name in contents[folder] if name.endswith(".avsc")]
+        assert schemas, f"{folder} ships no reader schema"
 
 
 # -- compose ----------------------------------------------------------------------------------
