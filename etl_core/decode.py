@@ -4,27 +4,40 @@ fastavro does the decoding (about ten times faster than the ``avro`` package on 
 the ``avro`` package's compatibility checker governs schemas: a file whose writer schema the
 owning plugin's reader schema cannot read is refused with the checker's precise reasons. The
 verdict is cached per pair of schema fingerprints, so an app version is checked once.
+
+Before fastavro sees the blocks, :func:`checked_container` walks them and refuses what would
+make decoding unbounded: a compressed block that inflates past the size limit (a deflate
+bomb), a block declaring more records than its bytes can hold, and a schema whose records or
+array items encode to zero bytes (a declared count of 2**62 would then decode forever).
 """
 
 from __future__ import annotations
 
+import bz2
 import hashlib
 import io
 import json
+import lzma
 import threading
-from collections.abc import Mapping
+import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import avro.compatibility
 import avro.schema
 import fastavro
+from fastavro.read import HEADER_SCHEMA
 from fastavro.schema import to_parsing_canonical_form
 
 from etl_core.errors import DecodeError, FileTooLargeError, SchemaIncompatibleError
 from etl_core.schemas import record_type_from_schema_name
 
 AVRO_MAGIC = b"Obj\x01"
+SYNC_SIZE = 16
+DEFAULT_MAX_DECODED_BYTES = 50 * 1024 * 1024
+"""The default of ``ETL_MAX_FILE_SIZE_MB``: decoded block bytes may not exceed it either."""
+_FIXED_WIDTHS = {"null": 0, "boolean": 1, "int": 1, "long": 1, "float": 4, "double": 8}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,17 +94,168 @@ def detect_record_type(writer_schema: Mapping[str, Any], name: str) -> tuple[str
 
 
 def decode_records(
-    data: bytes, name: str, reader_schema: Mapping[str, Any] | None
+    data: bytes,
+    name: str,
+    reader_schema: Mapping[str, Any] | None,
+    *,
+    max_bytes: int = DEFAULT_MAX_DECODED_BYTES,
 ) -> list[dict[str, Any]]:
+    """The records of a container, read with ``reader_schema`` (else the writer schema).
+    Raises :class:`DecodeError` for damaged data and for blocks past the bounds of
+    :func:`checked_container`."""
+    container = checked_container(data, name, max_bytes)
     try:
         parsed = fastavro.parse_schema(dict(reader_schema)) if reader_schema else None
         return [
             record
-            for record in fastavro.reader(io.BytesIO(data), reader_schema=parsed)
+            for record in fastavro.reader(io.BytesIO(container), reader_schema=parsed)
             if isinstance(record, dict)
         ]
     except Exception as exc:  # truncation and corruption surface as many exception types
         raise DecodeError(f"{name}: truncated or corrupt Avro data ({_reason(exc)})") from exc
+
+
+def checked_container(data: bytes, name: str, max_bytes: int) -> bytes:
+    """Walk the blocks of an object container file without decoding a record and return
+    bytes fastavro can decode within bounds: ``data`` itself for the null codec, otherwise
+    the same container with its blocks inflated (each inflation stops at the budget).
+
+    Raises :class:`DecodeError` when the blocks are malformed, their decoded bytes exceed
+    ``max_bytes``, a block declares more records than its bytes can encode, or the writer
+    schema lets a record or an array item encode to zero bytes.
+    """
+    if not data.startswith(AVRO_MAGIC):
+        raise DecodeError(f"{name}: not an Avro object container file (bad magic bytes)")
+    stream = io.BytesIO(data)
+    try:
+        header = cast(dict[str, Any], fastavro.schemaless_reader(stream, HEADER_SCHEMA, None))
+        meta: dict[str, bytes] = header["meta"]
+        sync: bytes = header["sync"]
+        codec = meta.get("avro.codec", b"null").decode("ascii")
+        writer_schema = fastavro.parse_schema(json.loads(meta["avro.schema"]), _write_hint=False)
+        record_width = _min_width(writer_schema, {}, name)
+    except DecodeError:
+        raise
+    except Exception as exc:  # a damaged header surfaces as many exception types
+        raise DecodeError(f"{name}: unreadable Avro header ({_reason(exc)})") from exc
+    if codec not in _INFLATERS:
+        raise DecodeError(f"{name}: unsupported Avro codec {codec[:40]!r}")
+    inflate = _INFLATERS[codec]
+    position = stream.tell()
+    decoded = 0
+    blocks: list[tuple[int, bytes]] = []
+    while position < len(data):
+        count, position = _read_long(data, position, name)
+        size, position = _read_long(data, position, name)
+        end = position + size
+        if count < 0 or size < 0 or end + SYNC_SIZE > len(data):
+            raise DecodeError(f"{name}: truncated or corrupt Avro block header")
+        if data[end : end + SYNC_SIZE] != sync:
+            raise DecodeError(f"{name}: truncated or corrupt Avro data (sync marker missing)")
+        block = None if inflate is None else inflate(data[position:end], max_bytes - decoded + 1)
+        block_size = size if block is None else len(block)
+        decoded += block_size
+        if decoded > max_bytes:
+            raise DecodeError(
+                f"{name}: the blocks decode to more than the limit of {max_bytes} bytes"
+            )
+        if count > 0 and record_width == 0:
+            raise DecodeError(f"{name}: the writer schema's records encode to zero bytes")
+        if count * record_width > block_size:
+            raise DecodeError(
+                f"{name}: a block declares {count} records but holds {block_size} bytes"
+            )
+        if block is not None:
+            blocks.append((count, block))
+        position = end + SYNC_SIZE
+    if inflate is None:
+        return data
+    rebuilt = io.BytesIO()
+    fastavro.schemaless_writer(
+        rebuilt,
+        HEADER_SCHEMA,
+        {"magic": AVRO_MAGIC, "meta": {**meta, "avro.codec": b"null"}, "sync": sync},
+    )
+    for count, block in blocks:
+        rebuilt.write(_long_bytes(count) + _long_bytes(len(block)) + block + sync)
+    return rebuilt.getvalue()
+
+
+def _inflate_deflate(payload: bytes, limit: int) -> bytes:
+    # Raw deflate (no zlib header), as fastavro reads it; max_length stops a bomb at the limit.
+    return zlib.decompressobj(-15).decompress(payload, limit)
+
+
+def _inflate_bzip2(payload: bytes, limit: int) -> bytes:
+    return bz2.BZ2Decompressor().decompress(payload, limit)
+
+
+def _inflate_xz(payload: bytes, limit: int) -> bytes:
+    return lzma.LZMADecompressor().decompress(payload, limit)
+
+
+_INFLATERS: dict[str, Callable[[bytes, int], bytes] | None] = {
+    "null": None,
+    "deflate": _inflate_deflate,
+    "bzip2": _inflate_bzip2,
+    "xz": _inflate_xz,
+}
+
+
+def _read_long(data: bytes, position: int, name: str) -> tuple[int, int]:
+    """An Avro zig-zag varint at ``position``: (value, position after it)."""
+    value = shift = 0
+    for index in range(position, min(position + 10, len(data))):
+        byte = data[index]
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return (value >> 1) ^ -(value & 1), index + 1
+        shift += 7
+    raise DecodeError(f"{name}: truncated or corrupt Avro block header")
+
+
+def _long_bytes(value: int) -> bytes:
+    encoded = (value << 1) ^ (value >> 63)
+    out = bytearray()
+    while encoded > 0x7F:
+        out.append((encoded & 0x7F) | 0x80)
+        encoded >>= 7
+    out.append(encoded)
+    return bytes(out)
+
+
+def _min_width(schema: Any, named: dict[str, int], name: str) -> int:
+    """The fewest bytes a value of ``schema`` (parsed, full names) can encode to. Refuses
+    arrays of zero-width items: their declared counts cost no bytes, so nothing bounds them."""
+    if isinstance(schema, str):
+        # A name still being defined is recursive, and a recursive value needs a union or an
+        # array (at least one byte) to end; 1 is a safe lower bound for it.
+        return _FIXED_WIDTHS.get(schema, named.get(schema, 1))
+    if isinstance(schema, list):
+        return 1 + min((_min_width(branch, named, name) for branch in schema), default=0)
+    if not isinstance(schema, Mapping):
+        raise DecodeError(f"{name}: the writer schema is malformed")
+    kind = schema.get("type")
+    if kind in ("record", "error"):
+        full_name = str(schema.get("name"))
+        named.setdefault(full_name, 1)
+        width = sum(_min_width(f.get("type"), named, name) for f in schema.get("fields", []))
+        named[full_name] = width
+        return width
+    if kind == "fixed":
+        named[str(schema.get("name"))] = int(schema.get("size", 0))
+        return int(schema.get("size", 0))
+    if kind == "enum":
+        named[str(schema.get("name"))] = 1
+        return 1
+    if kind == "array":
+        if _min_width(schema.get("items"), named, name) == 0:
+            raise DecodeError(f"{name}: the writer schema has an array of zero-width items")
+        return 1
+    if kind == "map":
+        _min_width(schema.get("values"), named, name)
+        return 1
+    return _min_width(kind, named, name)
 
 
 class SchemaGovernor:
