@@ -450,6 +450,46 @@ def test_compose_has_the_stack() -> None:
     assert jaeger["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"
 
 
+# The Compose Specification's keys this stack uses; a misspelt key would be ignored or refused
+# only where an engine runs.
+COMPOSE_SERVICE_KEYS = {
+    "build",
+    "command",
+    "depends_on",
+    "entrypoint",
+    "environment",
+    "expose",
+    "healthcheck",
+    "hostname",
+    "image",
+    "ports",
+    "restart",
+    "stop_grace_period",
+    "volumes",
+}
+COMPOSE_HEALTHCHECK_KEYS = {"test", "interval", "timeout", "retries", "start_period"}
+
+
+def test_compose_uses_only_known_keys() -> None:
+    document = compose()
+    assert set(document) - {"name", "services", "volumes"} <= {
+        key for key in document if key.startswith("x-")
+    }
+    for name, service in compose_services().items():
+        assert set(service) <= COMPOSE_SERVICE_KEYS, name
+        assert set(service.get("healthcheck", {})) <= COMPOSE_HEALTHCHECK_KEYS, name
+        assert service.get("restart", "no") in ("no", "always", "on-failure", "unless-stopped")
+        assert "image" in service or "build" in service, name
+    named_volumes = set(document["volumes"])
+    used = {
+        str(volume).split(":")[0]
+        for service in compose_services().values()
+        for volume in service.get("volumes", [])
+        if not str(volume).startswith(".")
+    }
+    assert used == named_volumes
+
+
 def test_compose_worker_scales() -> None:
     worker = compose_services()["worker"]
     assert "container_name" not in worker, "replicas cannot share a container name"
