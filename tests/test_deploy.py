@@ -646,6 +646,7 @@ def test_k8s_selectors_match_the_pods() -> None:
 def test_keda_scales_the_deployment_on_the_configured_queue() -> None:
     scaled = k8s_one("ScaledObject")
     deployment = k8s_one("Deployment")
+    assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
     target = scaled["spec"]["scaleTargetRef"]
     assert target.get("kind", "Deployment") == "Deployment"
     assert target["name"] == deployment["metadata"]["name"]
