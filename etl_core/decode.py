@@ -149,10 +149,14 @@ def checked_container(data: bytes, name: str, max_bytes: int) -> bytes:
         size, position = _read_long(data, position, name)
         end = position + size
         if count < 0 or size < 0 or end + SYNC_SIZE > len(data):
-            raise DecodeError(f"{name}: truncated or corrupt Avro block header")
+            raise DecodeError(f"{name}: truncated or corrupt Avro data (bad block header)")
         if data[end : end + SYNC_SIZE] != sync:
             raise DecodeError(f"{name}: truncated or corrupt Avro data (sync marker missing)")
-        block = None if inflate is None else inflate(data[position:end], max_bytes - decoded + 1)
+        block = (
+            None
+            if inflate is None
+            else _inflated(inflate, data[position:end], name, max_bytes - decoded + 1)
+        )
         block_size = size if block is None else len(block)
         decoded += block_size
         if decoded > max_bytes:
@@ -179,6 +183,17 @@ def checked_container(data: bytes, name: str, max_bytes: int) -> bytes:
     for count, block in blocks:
         rebuilt.write(_long_bytes(count) + _long_bytes(len(block)) + block + sync)
     return rebuilt.getvalue()
+
+
+def _inflated(
+    inflate: Callable[[bytes, int], bytes], payload: bytes, name: str, limit: int
+) -> bytes:
+    try:
+        return inflate(payload, limit)
+    except Exception as exc:  # zlib.error, OSError (bz2), LZMAError, EOFError
+        raise DecodeError(
+            f"{name}: truncated or corrupt Avro data (compressed block: {_reason(exc)})"
+        ) from exc
 
 
 def _inflate_deflate(payload: bytes, limit: int) -> bytes:
@@ -211,7 +226,7 @@ def _read_long(data: bytes, position: int, name: str) -> tuple[int, int]:
         if not byte & 0x80:
             return (value >> 1) ^ -(value & 1), index + 1
         shift += 7
-    raise DecodeError(f"{name}: truncated or corrupt Avro block header")
+    raise DecodeError(f"{name}: truncated or corrupt Avro data (bad block header)")
 
 
 def _long_bytes(value: int) -> bytes:

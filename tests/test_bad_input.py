@@ -259,14 +259,16 @@ def test_truncated_files_fail_with_a_reason(harness: Harness, record_type: str, 
 @FEW
 @given(
     record_type=record_types,
+    codec=st.sampled_from(["null", "deflate", "bzip2", "xz"]),
     flips=st.lists(
         st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 7)), min_size=1, max_size=8
     ),
 )
 def test_bit_flipped_files_end_with_an_outcome(
-    harness: Harness, record_type: str, flips: list[tuple[float, int]]
+    harness: Harness, record_type: str, codec: str, flips: list[tuple[float, int]]
 ) -> None:
-    damaged = bytearray(small_file(record_type))
+    records = [copy.deepcopy(r) for r in sample_records(record_type)]
+    damaged = bytearray(write_avro(health_connect_schema(record_type), records, codec=codec))
     for where, bit in flips:
         damaged[int(where * len(damaged))] ^= 1 << bit
     outcome = harness.run(bytes(damaged), f"{record_type}_flipped.avro")
