@@ -76,7 +76,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON[0])
 def typecheck(session: nox.Session) -> None:
     """mypy, strict on etl_core; the plugins' sources too."""
-    session.install("mypy>=1.10", ".", *(f"./{folder}" for folder in PLUGINS.values()))
+    session.install("mypy>=1.10", ".[otlp,test]", *(f"./{folder}" for folder in PLUGINS.values()))
     session.run("mypy", "etl_core")
     for folder in PLUGINS.values():
         session.run("mypy", f"{folder}/src")
