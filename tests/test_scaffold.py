@@ -144,6 +144,13 @@ def test_rendered_plugin_installs_beside_etl_core_and_runs(tmp_path: Path) -> No
         "--domain", "vital_signs",
     )
     plugin = tmp_path / "etl-blood-oxygen"
+    names = plugin_names("blood oxygen", "OxygenSaturationRecord", "vital_signs")
+    templates = [p for p in files_under(CANONICAL) if p.endswith(".tmpl")]
+    expected = {names.fill(p.removesuffix(".tmpl")) for p in templates}
+    assert set(files_under(plugin)) == expected, (
+        "the installed template differs from etl_core/plugin_template (a stale build/ folder "
+        "in the checkout? delete it and reinstall)"
+    )
     run(python, "-m", "pip", "install", "--quiet", f"{plugin}[test]")
     tests = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=plugin)
     assert " passed" in tests.stdout and "failed" not in tests.stdout
