@@ -333,6 +333,10 @@ class PluginContract:
             assert result.summary.strip(), f"{record_type}: empty summary"
             missing = unsupported_figures(result.narrative, result.insights)
             assert missing == [], f"{record_type}: narrative figures not in the insights: {missing}"
+            declared = {counter.name for counter in self.registry.counters}
+            undeclared = sorted(set(result.counters) - declared)
+            assert not undeclared, f"{record_type}: counters missing from etl_metrics: {undeclared}"
+            assert all(amount >= 0 for amount in result.counters.values()), "counters only grow"
 
     def test_emit_produces_a_valid_training_example(self) -> None:
         for record_type in self.record_types:
