@@ -42,8 +42,6 @@ from etl_core.logs import get_logger
 from etl_core.metrics import EtlMetrics
 from etl_core.model import (
     Batch,
-    Dimension,
-    Finding,
     ProcessedBatch,
     RecordTypeSpec,
     Severity,
@@ -56,7 +54,7 @@ from etl_core.settings import Settings
 from etl_core.storage import ObjectStore, StorageError, UnsafeKeyError, check_key
 from etl_core.timeutil import batch_bounds, iso
 from etl_core.tracing import stage_span
-from etl_core.validate import score
+from etl_core.validate import schema_findings, score
 
 STAGES = ("claim", "decode", "validate", "process", "emit", "complete")
 CONTENT_WAIT_SECONDS = 5.0
@@ -228,8 +226,8 @@ class Pipeline:
                 )
             spec = self.registry.spec_for(record_type, writer_schema)
             outcome.health_domain = spec.health_domain
-            schema_findings = self._schema_findings(spec, writer_schema)
-            compatible = not any(f.severity is Severity.BLOCKING for f in schema_findings)
+            schema_found = schema_findings(self.governor, spec, writer_schema)
+            compatible = not any(f.severity is Severity.BLOCKING for f in schema_found)
             records = decode_records(job.data, job.key, spec.reader_schema if compatible else None)
             outcome.records = len(records)
         batch = Batch(
@@ -244,7 +242,7 @@ class Pipeline:
         log.info("decoded", records=len(records))
 
         with _timed(outcome, "validate"):
-            findings = schema_findings + (self.registry.validate(batch, spec) if compatible else [])
+            findings = schema_found + (self.registry.validate(batch, spec) if compatible else [])
             report = score(findings, len(records), self.settings.quality_threshold)
         outcome.quality_score = report.quality_score
         outcome.finding_codes = [f.code for f in report.findings if f.severity is not Severity.INFO]
@@ -321,31 +319,6 @@ class Pipeline:
             delay = min(delay * 2, 0.2)
             claim = self.dedup.claim(content_key, owner)
         return claim
-
-    def _schema_findings(
-        self, spec: RecordTypeSpec, writer_schema: Mapping[str, Any]
-    ) -> list[Finding]:
-        if spec.reader_schema is None:
-            return [
-                Finding(
-                    Dimension.SCHEMA,
-                    Severity.INFO,
-                    "no_owner",
-                    f"no installed plugin owns {spec.name}; the generic fallback describes it",
-                )
-            ]
-        reasons = self.governor.incompatibilities(spec.reader_schema, writer_schema)
-        if not reasons:
-            return []
-        return [
-            Finding(
-                Dimension.SCHEMA,
-                Severity.BLOCKING,
-                "schema_incompatible",
-                "writer schema is incompatible with the processor's reader schema: "
-                + "; ".join(reasons),
-            )
-        ]
 
     def _resolution_schema(
         self, spec: RecordTypeSpec, writer_schema: Mapping[str, Any], compatible: bool

@@ -8,9 +8,11 @@ it has no blocking finding and its score reaches the threshold (``ETL_QUALITY_TH
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from etl_core.model import Dimension, Finding, Severity, ValidationReport
+from etl_core.decode import SchemaGovernor
+from etl_core.model import Dimension, Finding, RecordTypeSpec, Severity, ValidationReport
 
 WEIGHTS: dict[Dimension, float] = {
     Dimension.SCHEMA: 0.3,
@@ -52,3 +54,32 @@ def score(findings: Iterable[Finding], record_count: int, threshold: float) -> V
         threshold=threshold,
         excluded_indices=excluded,
     )
+
+
+def schema_findings(
+    governor: SchemaGovernor, spec: RecordTypeSpec, writer_schema: Mapping[str, Any]
+) -> list[Finding]:
+    """The schema part of validation: a blocking finding with the compatibility checker's
+    reasons when the owner's reader schema cannot read the file's writer schema, an info
+    finding when no plugin owns the record type, nothing otherwise."""
+    if spec.reader_schema is None:
+        return [
+            Finding(
+                Dimension.SCHEMA,
+                Severity.INFO,
+                "no_owner",
+                f"no installed plugin owns {spec.name}; the generic fallback describes it",
+            )
+        ]
+    reasons = governor.incompatibilities(spec.reader_schema, writer_schema)
+    if not reasons:
+        return []
+    return [
+        Finding(
+            Dimension.SCHEMA,
+            Severity.BLOCKING,
+            "schema_incompatible",
+            "writer schema is incompatible with the processor's reader schema: "
+            + "; ".join(reasons),
+        )
+    ]

@@ -39,7 +39,6 @@ from etl_core.figures import unsupported_figures
 from etl_core.model import (
     Artifact,
     Batch,
-    Dimension,
     Finding,
     ProcessedBatch,
     ProcessResult,
@@ -55,7 +54,7 @@ from etl_core.plugins import ENTRY_POINT_GROUP, PluginRegistry, generic_spec, lo
 from etl_core.storage import check_key
 from etl_core.testing.fixtures import write_avro
 from etl_core.timeutil import batch_bounds
-from etl_core.validate import score
+from etl_core.validate import schema_findings, score
 
 Sample = bytes | Sequence[Record]
 """Records as the exporter's decoder yields them, or a whole Avro object-container file."""
@@ -137,22 +136,10 @@ def validate_sample(
         detected, _ = detect_record_type(writer_schema, key)
         assert detected == record_type, f"the {record_type} sample file holds {detected} records"
         spec = registry.spec_for(record_type, writer_schema)
-        reasons = (
-            SchemaGovernor().incompatibilities(spec.reader_schema, writer_schema)
-            if spec.reader_schema is not None
-            else ()
-        )
-        if reasons:
-            findings.append(
-                Finding(
-                    Dimension.SCHEMA,
-                    Severity.BLOCKING,
-                    "schema_incompatible",
-                    "writer schema is incompatible with the reader schema: " + "; ".join(reasons),
-                )
-            )
+        findings = schema_findings(SchemaGovernor(), spec, writer_schema)
+        readable = not any(f.severity is Severity.BLOCKING for f in findings)
         records: Sequence[Record] = decode_records(
-            sample, key, None if reasons else spec.reader_schema
+            sample, key, spec.reader_schema if readable else None
         )
     else:
         spec = registry.spec_for(record_type, None)
@@ -164,8 +151,8 @@ def validate_sample(
         correlation_id="contract-test",
         user=user,
     )
-    if not findings:
-        findings = registry.validate(batch, spec)
+    if not any(f.severity is Severity.BLOCKING for f in findings):
+        findings = [*findings, *registry.validate(batch, spec)]
     return Validated(batch, spec, score(findings, len(records), QUALITY_THRESHOLD))
 
 
