@@ -1,0 +1,353 @@
+"""Faults under load (issue 10): ``etl consume`` processes SIGKILLed at random moments, the
+broker restarted, S3 gone for a while, the dedup store paused or cut off, several workers on
+one queue. After each, every message is in exactly one final place (completed, quarantined
+or dead-lettered once) and every good file's training example exists exactly once.
+
+Real RabbitMQ (restarted with ``rabbitmqctl``, so run as root or a user allowed to), Redis,
+PostgreSQL and moto's S3 server over HTTP. CI runs these with ``ETL_REQUIRE_SERVICES=1``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from etl_core.consumer import wait_until
+from etl_core.dedup import DedupStore, SqlDedupStore, claims_table, postgresql_url
+from etl_core.pipeline import pseudonymise
+from etl_core.redis_dedup import DEFAULT_KEY_PREFIX, RedisDedupStore
+from etl_core.settings import Settings
+from tests.fault_support import (
+    RestartableMotoServer,
+    Sent,
+    Worker,
+    assert_exactly_once,
+    broker_restarted_once,
+    cut_off_postgres,
+    decisions_of,
+    pause_redis,
+    publish_stream,
+    quarantined_keys,
+    stop_cleanly,
+    stream_files,
+    take_ledger,
+    wait_settled,
+    workers,
+)
+from tests.services import (
+    REDIS_URL,
+    MotoS3Server,
+    delete_redis_keys,
+    rabbitmq_available,
+    redis_client,
+    unavailable,
+    unique_name,
+)
+from tests.worker_support import delete_topology, worker_settings
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+KILL_SEED = 20_261_125
+
+
+@pytest.fixture
+def broker() -> None:
+    if not rabbitmq_available():
+        unavailable("RabbitMQ is not reachable on 127.0.0.1:5672")
+
+
+def fault_settings(moto: MotoS3Server, bucket: str, state: Path, **overrides: object) -> Settings:
+    """Worker settings of this test only, with a pseudonym key of its own (every dedup key
+    carries the pseudonym, so tests sharing one Redis never meet) and retries enough to
+    outlast a fault: lease 2 s, retry delays 0.5/1/2 s, ten attempts."""
+    values: dict[str, object] = {"max_retries": 10, "pseudonym_key": unique_name("faults-")}
+    values.update(overrides)
+    return worker_settings(moto, bucket, state, **values)
+
+
+@pytest.fixture
+def topology_cleanup() -> Iterator[list[Settings]]:
+    """Tests append their settings; the topology of each is deleted afterwards."""
+    made: list[Settings] = []
+    yield made
+    for settings in made:
+        delete_topology(settings)
+
+
+def completed_uploads(store: SqlDedupStore) -> int:
+    table = claims_table
+    query = select(func.count()).where(table.c.state == "completed", table.c.key.like("upload:%"))
+    with store.engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def reached(store: SqlDedupStore, count: int) -> bool:
+    return completed_uploads(store) >= count
+
+
+def check(
+    settings: Settings,
+    dedup: DedupStore,
+    sent: list[Sent],
+    moto: MotoS3Server,
+    bucket: str,
+) -> None:
+    ledger = take_ledger(settings, dedup, sent, moto, bucket)
+    assert_exactly_once(ledger, sent)
+    # Each quarantined or undecodable file is kept once, with its metadata beside it.
+    kept = sum(1 for s in sent if s.fate in ("quarantined", "dead_letter"))
+    assert len(quarantined_keys(moto, bucket)) == 2 * kept
+
+
+# -- SIGKILL ----------------------------------------------------------------------------------
+
+
+def test_twenty_sigkills_at_random_moments_of_a_stream_lose_and_duplicate_nothing(
+    broker: None,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+    tmp_path: Path,
+    topology_cleanup: list[Settings],
+) -> None:
+    settings = fault_settings(moto_server, s3_bucket, tmp_path)
+    topology_cleanup.append(settings)
+    files = stream_files(good=202, twins=10, quarantined=12, undecodable=10)
+    sent = publish_stream(settings, files, user_id=unique_name("user-"))
+    completing = len(files) - 10
+    chooser = random.Random(KILL_SEED)
+    store = SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
+    kills: list[int] = []
+    """The completed count at each kill."""
+    started = time.monotonic()
+    try:
+        for _ in range(20):
+            # A random moment: after the restarted worker completed a random few messages
+            # (so that the kills spread over the stream), plus a random fraction of a second.
+            worker = Worker(settings, tmp_path / "killed.log")
+            try:
+                target = completed_uploads(store) + chooser.randint(1, 8)
+                assert wait_until(partial(reached, store, target), 60, 0.01), (
+                    f"no progress after kills at {kills}"
+                )
+                time.sleep(chooser.uniform(0.0, 0.15))
+                worker.kill()
+                kills.append(completed_uploads(store))
+            finally:
+                worker.close()
+        assert len(kills) == 20
+        assert kills[-1] < completing, f"the stream ended before the last kill: {kills}"
+        with workers(settings, tmp_path, 1, threads=4) as last:
+            wait_settled(settings, store, sent, timeout=150)
+            stop_cleanly(last)
+        check(settings, store, sent, moto_server, s3_bucket)
+    finally:
+        store.close()
+    elapsed = time.monotonic() - started
+    assert elapsed < 240, f"{elapsed:.0f} s"
+
+
+# -- the broker restarted ---------------------------------------------------------------------
+
+
+def test_broker_restart_during_a_stream(
+    broker: None,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+    tmp_path: Path,
+    topology_cleanup: list[Settings],
+) -> None:
+    settings = fault_settings(moto_server, s3_bucket, tmp_path)
+    topology_cleanup.append(settings)
+    sent = publish_stream(
+        settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), "u-b"
+    )
+    store = SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
+    try:
+        with (
+            broker_restarted_once(stopped_for=3.0) as restart,
+            workers(settings, tmp_path, 2, threads=2) as running,
+        ):
+            assert wait_until(lambda: completed_uploads(store) >= 10, 60, 0.02)
+            restart()
+            assert completed_uploads(store) < 95, "the stream ended before the restart"
+            wait_settled(settings, store, sent, timeout=120)
+            stop_cleanly(running)
+            assert any("broker_connection_lost" in w.output() for w in running)
+        check(settings, store, sent, moto_server, s3_bucket)
+    finally:
+        store.close()
+
+
+# -- S3 unavailable ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def restartable_s3() -> Iterator[RestartableMotoServer]:
+    server = RestartableMotoServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_s3_unavailable_for_a_while(
+    broker: None,
+    restartable_s3: RestartableMotoServer,
+    tmp_path: Path,
+    topology_cleanup: list[Settings],
+) -> None:
+    bucket = restartable_s3.create_bucket()
+    settings = fault_settings(restartable_s3, bucket, tmp_path)
+    topology_cleanup.append(settings)
+    sent = publish_stream(
+        settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), "u-s"
+    )
+    store = SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
+    try:
+        with workers(settings, tmp_path, 2, threads=2) as running:
+            assert wait_until(lambda: completed_uploads(store) >= 10, 60, 0.02)
+            restartable_s3.stop()
+            time.sleep(4.0)
+            assert completed_uploads(store) < 95, "the stream ended before the outage"
+            restartable_s3.start_again()
+            wait_settled(settings, store, sent, timeout=120)
+            stop_cleanly(running)
+            assert decisions_of(running)["retry"] > 0, "the fault went unnoticed"
+        check(settings, store, sent, restartable_s3, bucket)
+    finally:
+        store.close()
+        if restartable_s3.running:
+            restartable_s3.remove_bucket(bucket)
+
+
+# -- the dedup store unavailable --------------------------------------------------------------
+
+
+def test_redis_dedup_paused_for_a_while(
+    broker: None,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+    tmp_path: Path,
+    topology_cleanup: list[Settings],
+) -> None:
+    client = redis_client()
+    settings = fault_settings(
+        moto_server, s3_bucket, tmp_path, deduplication_store="redis", deduplication_url=REDIS_URL
+    )
+    topology_cleanup.append(settings)
+    user = unique_name("u-r")
+    store = RedisDedupStore(REDIS_URL)
+    try:
+        sent = publish_stream(
+            settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), user
+        )
+        with workers(settings, tmp_path, 2, threads=2) as running:
+            assert wait_until(lambda: completed(store, sent) >= 10, 60, 0.02)
+            # Longer than the store's 5 s socket timeout: the workers' calls fail, not just wait.
+            pause_redis(client, 7.0)
+            time.sleep(7.5)
+            assert completed(store, sent) < 95, "the stream ended before the pause"
+            wait_settled(settings, store, sent, timeout=120)
+            stop_cleanly(running)
+            assert decisions_of(running)["retry"] > 0, "the fault went unnoticed"
+        check(settings, store, sent, moto_server, s3_bucket)
+    finally:
+        client.execute_command("CLIENT", "UNPAUSE")
+        forget_redis_keys(client, settings, user)
+        store.close()
+        client.close()
+
+
+def test_postgres_dedup_cut_off_for_a_while(
+    broker: None,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+    tmp_path: Path,
+    postgres_url: str,
+    topology_cleanup: list[Settings],
+) -> None:
+    settings = fault_settings(
+        moto_server,
+        s3_bucket,
+        tmp_path,
+        deduplication_store="postgresql",
+        deduplication_url=postgres_url,
+    )
+    topology_cleanup.append(settings)
+    store = SqlDedupStore(postgresql_url(postgres_url))
+    try:
+        sent = publish_stream(
+            settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), "u-p"
+        )
+        with workers(settings, tmp_path, 2, threads=2) as running:
+            assert wait_until(lambda: completed_uploads(store) >= 10, 60, 0.02)
+            cut_off_postgres(postgres_url, "etl_dedup_claims", 5.0)
+            assert completed_uploads(store) < 95, "the stream ended before the cut"
+            wait_settled(settings, store, sent, timeout=120)
+            stop_cleanly(running)
+            assert decisions_of(running)["retry"] > 0, "the fault went unnoticed"
+        check(settings, store, sent, moto_server, s3_bucket)
+    finally:
+        store.close()
+
+
+# -- several workers on one queue -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("processes", [2, 4])
+@pytest.mark.parametrize("store_kind", ["redis", "postgresql"])
+def test_several_worker_processes_on_one_queue(
+    store_kind: str,
+    processes: int,
+    broker: None,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    topology_cleanup: list[Settings],
+) -> None:
+    user = unique_name("u-w")
+    client = None
+    if store_kind == "redis":
+        client = redis_client()
+        url = REDIS_URL
+        store: DedupStore = RedisDedupStore(url)
+    else:
+        url = request.getfixturevalue("postgres_url")
+        store = SqlDedupStore(postgresql_url(url))
+    settings = fault_settings(
+        moto_server, s3_bucket, tmp_path, deduplication_store=store_kind, deduplication_url=url
+    )
+    topology_cleanup.append(settings)
+    try:
+        sent = publish_stream(
+            settings, stream_files(good=100, twins=20, quarantined=5, undecodable=5), user
+        )
+        with workers(settings, tmp_path, processes, threads=2) as running:
+            wait_settled(settings, store, sent, timeout=120)
+            stop_cleanly(running)
+            assert sum(1 for w in running if w.decisions()) >= 2, "one worker took all"
+        check(settings, store, sent, moto_server, s3_bucket)
+    finally:
+        if client is not None:
+            forget_redis_keys(client, settings, user)
+            client.close()
+        store.close()
+
+
+def completed(store: DedupStore, sent: list[Sent]) -> int:
+    return sum(store.state(s.message.idempotency_key) == "completed" for s in sent)
+
+
+def forget_redis_keys(client: object, settings: Settings, user_id: str) -> None:
+    """Delete this test's keys: both kinds carry the pseudonym of its user under its key."""
+    assert settings.pseudonym_key
+    pseudonym = pseudonymise(user_id, settings.pseudonym_key.encode())
+    for kind in ("upload", "content"):
+        delete_redis_keys(client, f"{DEFAULT_KEY_PREFIX}{kind}:{pseudonym}:")
