@@ -141,7 +141,7 @@ def describe_zone_use(offset_ids: Iterable[str | None], user_zone: ZoneInfo | No
     real: list[str] = []
     missing = False
     for offset_id in dict.fromkeys(offset_ids):  # long batches repeat a handful of offsets
-        offset = parse_offset(offset_id)
+        offset = parse_offset(readable_offset(offset_id))
         if offset is None:
             missing = True
             continue
@@ -193,4 +193,7 @@ def batch_bounds(
             last = (end, record.get(offset_field_for(end_field)))
     if first is None or last is None:
         return None
-    return to_local(first[0], first[1], user_zone), to_local(last[0], last[1], user_zone)
+    return (
+        to_local(first[0], readable_offset(first[1]), user_zone),
+        to_local(last[0], readable_offset(last[1]), user_zone),
+    )

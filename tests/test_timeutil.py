@@ -99,3 +99,12 @@ def test_readable_offset_passes_good_ids_and_drops_unreadable_ones() -> None:
     assert readable_offset("EST") is None
     assert readable_offset(None) is None
     assert readable_offset(42) is None
+
+
+def test_unreadable_offsets_count_as_missing_in_bounds_and_descriptions() -> None:
+    records = [{"timeEpochMillis": INSTANT_MS, "zoneOffsetId": "+99:00"}]
+    bounds = batch_bounds(records, ("timeEpochMillis",), None)
+    assert bounds is not None and bounds[0].utcoffset() == timedelta(0)
+    assert describe_zone_use(["garbage", "-05:00"], None) == (
+        "-05:00 (record offsets); UTC (records carry no offset and no user zone is set)"
+    )
