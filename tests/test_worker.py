@@ -142,7 +142,9 @@ def test_hundred_messages_with_four_threads_and_each_dedup_store(
     assert sorted(e["metadata"]["source_key"] for e in examples) == sorted(
         m.key for m in published.messages
     )
-    assert worker.decisions == {"ack": 100}
+    # Every message ends acked exactly once; a transient failure on the way may add retries.
+    assert worker.decisions["ack"] == 100
+    assert worker.decisions["dead_letter"] == 0
     assert sum(queue_depths(settings).values()) == 0
 
 
