@@ -10,6 +10,7 @@ PostgreSQL and moto's S3 server over HTTP. CI runs these with ``ETL_REQUIRE_SERV
 from __future__ import annotations
 
 import random
+import shutil
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -62,6 +63,12 @@ def broker() -> None:
         unavailable("RabbitMQ is not reachable on 127.0.0.1:5672")
 
 
+@pytest.fixture
+def broker_control(broker: None) -> None:
+    if shutil.which("rabbitmqctl") is None:
+        unavailable("rabbitmqctl is not on PATH: the broker cannot be restarted")
+
+
 def fault_settings(moto: MotoS3Server, bucket: str, state: Path, **overrides: object) -> Settings:
     """Worker settings of this test only, with a pseudonym key of its own (every dedup key
     carries the pseudonym, so tests sharing one Redis never meet) and retries enough to
@@ -87,6 +94,11 @@ def completed_uploads(store: SqlDedupStore) -> int:
         return int(connection.execute(query).scalar_one())
 
 
+def report(request: pytest.FixtureRequest, name: str, value: object) -> None:
+    """A number worth seeing in the test report (pytest --junitxml, user properties)."""
+    request.node.user_properties.append((name, value))
+
+
 def reached(store: SqlDedupStore, count: int) -> bool:
     return completed_uploads(store) >= count
 
@@ -109,6 +121,7 @@ def check(
 
 
 def test_twenty_sigkills_at_random_moments_of_a_stream_lose_and_duplicate_nothing(
+    request: pytest.FixtureRequest,
     broker: None,
     moto_server: MotoS3Server,
     s3_bucket: str,
@@ -141,6 +154,9 @@ def test_twenty_sigkills_at_random_moments_of_a_stream_lose_and_duplicate_nothin
             finally:
                 worker.close()
         assert len(kills) == 20
+        report(request, "completed_at_each_kill", kills)
+        # All killed workers wrote to one log: what they decided before dying.
+        report(request, "decisions_of_killed_workers", dict(worker.decisions()))
         assert kills[-1] < completing, f"the stream ended before the last kill: {kills}"
         with workers(settings, tmp_path, 1, threads=4) as last:
             wait_settled(settings, store, sent, timeout=150)
@@ -156,7 +172,7 @@ def test_twenty_sigkills_at_random_moments_of_a_stream_lose_and_duplicate_nothin
 
 
 def test_broker_restart_during_a_stream(
-    broker: None,
+    broker_control: None,
     moto_server: MotoS3Server,
     s3_bucket: str,
     tmp_path: Path,
@@ -332,7 +348,9 @@ def test_several_worker_processes_on_one_queue(
         with workers(settings, tmp_path, processes, threads=2) as running:
             wait_settled(settings, store, sent, timeout=120)
             stop_cleanly(running)
-            assert sum(1 for w in running if w.decisions()) >= 2, "one worker took all"
+            shares = [sum(w.decisions().values()) for w in running]
+            report(request, "messages_per_worker", shares)
+            assert sum(1 for n in shares if n) >= 2, f"one worker took all: {shares}"
         check(settings, store, sent, moto_server, s3_bucket)
     finally:
         if client is not None:
