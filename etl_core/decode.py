@@ -37,6 +37,10 @@ AVRO_MAGIC = b"Obj\x01"
 SYNC_SIZE = 16
 DEFAULT_MAX_DECODED_BYTES = 50 * 1024 * 1024
 """The default of ``ETL_MAX_FILE_SIZE_MB``: decoded block bytes may not exceed it either."""
+BYTES_PER_RECORD_FLOOR = 64
+"""A decoded record costs some 200 bytes of Python objects however small its encoding, so a
+container may hold at most one record per this many bytes of the size limit: a 1-byte-record
+file cannot multiply its size in memory. Health Connect records encode to 100 bytes or more."""
 _FIXED_WIDTHS = {"null": 0, "boolean": 1, "int": 1, "long": 1, "float": 4, "double": 8}
 
 
@@ -121,8 +125,9 @@ def checked_container(data: bytes, name: str, max_bytes: int) -> bytes:
     the same container with its blocks inflated (each inflation stops at the budget).
 
     Raises :class:`DecodeError` when the blocks are malformed, their decoded bytes exceed
-    ``max_bytes``, a block declares more records than its bytes can encode, or the writer
-    schema lets a record or an array item encode to zero bytes.
+    ``max_bytes``, a block declares more records than its bytes can encode, the records
+    outnumber ``max_bytes // BYTES_PER_RECORD_FLOOR``, or the writer schema lets a record or an
+    array item encode to zero bytes.
     """
     if not data.startswith(AVRO_MAGIC):
         raise DecodeError(f"{name}: not an Avro object container file (bad magic bytes)")
@@ -142,7 +147,8 @@ def checked_container(data: bytes, name: str, max_bytes: int) -> bytes:
         raise DecodeError(f"{name}: unsupported Avro codec {codec[:40]!r}")
     inflate = _INFLATERS[codec]
     position = stream.tell()
-    decoded = 0
+    decoded = records = 0
+    max_records = max_bytes // BYTES_PER_RECORD_FLOOR
     blocks: list[tuple[int, bytes]] = []
     while position < len(data):
         count, position = _read_long(data, position, name)
@@ -168,6 +174,12 @@ def checked_container(data: bytes, name: str, max_bytes: int) -> bytes:
         if count * record_width > block_size:
             raise DecodeError(
                 f"{name}: a block declares {count} records but holds {block_size} bytes"
+            )
+        records += count
+        if records > max_records:
+            raise DecodeError(
+                f"{name}: more than {max_records} records (one per {BYTES_PER_RECORD_FLOOR} "
+                f"bytes of the {max_bytes}-byte limit)"
             )
         if block is not None:
             blocks.append((count, block))

@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from etl_core.consumer import Action, Decision, MessageHandler
-from etl_core.decode import DEFAULT_MAX_DECODED_BYTES, decode_records
+from etl_core.decode import BYTES_PER_RECORD_FLOOR, DEFAULT_MAX_DECODED_BYTES, decode_records
 from etl_core.dedup import SqlDedupStore
 from etl_core.errors import DecodeError
 from etl_core.figures import unsupported_figures
@@ -329,6 +329,36 @@ def test_zero_width_records_or_array_items_cannot_declare_endless_counts(
         assert_refused(outcome, harness)
         assert "zero" in outcome.message
         assert peak < 8 * MiB
+
+
+def test_tiny_records_cannot_multiply_the_file_size_in_memory(harness: Harness) -> None:
+    """A 1-byte record decodes to some 200 bytes of Python objects: a file of a million of
+    them, well within the size limit, would need 185 MiB (measured before the floor)."""
+    schema = {
+        "type": "record",
+        "name": "AvroStepsRecord",
+        "fields": [{"name": "flag", "type": "boolean"}],
+    }
+    million = container(schema, [(1_000_000, b"\x01" * 1_000_000)])
+    outcome, peak = peak_traced_bytes(lambda: harness.run(million, "StepsRecord_tiny.avro"))
+    assert_refused(outcome, harness)
+    assert "records (one per" in outcome.message
+    assert peak < 8 * MiB, f"peak {peak / MiB:.1f} MiB"
+
+    limit = MiB
+    allowed = limit // BYTES_PER_RECORD_FLOOR
+    assert (
+        len(
+            decode_records(
+                container(schema, [(allowed, b"\x01" * allowed)]), "ok", None, max_bytes=limit
+            )
+        )
+        == allowed
+    )
+    with pytest.raises(DecodeError, match="records"):
+        decode_records(
+            container(schema, [(allowed + 1, b"\x01" * (allowed + 1))]), "no", None, max_bytes=limit
+        )
 
 
 @pytest.mark.slow
