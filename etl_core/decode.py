@@ -7,8 +7,9 @@ verdict is cached per pair of schema fingerprints, so an app version is checked 
 
 Before fastavro sees the blocks, :func:`checked_container` walks them and refuses what would
 make decoding unbounded: a compressed block that inflates past the size limit (a deflate
-bomb), a block declaring more records than its bytes can hold, and a schema whose records or
-array items encode to zero bytes (a declared count of 2**62 would then decode forever).
+bomb), a block declaring more records than its bytes can hold, more records than one per
+``BYTES_PER_RECORD_FLOOR`` bytes of the limit, and a schema whose records or array items
+encode to zero bytes (a declared count of 2**62 would then decode forever).
 """
 
 from __future__ import annotations
@@ -41,7 +42,17 @@ BYTES_PER_RECORD_FLOOR = 64
 """A decoded record costs some 200 bytes of Python objects however small its encoding, so a
 container may hold at most one record per this many bytes of the size limit: a 1-byte-record
 file cannot multiply its size in memory. Health Connect records encode to 100 bytes or more."""
-_FIXED_WIDTHS = {"null": 0, "boolean": 1, "int": 1, "long": 1, "float": 4, "double": 8}
+_PRIMITIVE_WIDTHS = {
+    "null": 0,
+    "boolean": 1,
+    "int": 1,
+    "long": 1,
+    "float": 4,
+    "double": 8,
+    "bytes": 1,
+    "string": 1,
+}
+"""The fewest bytes each primitive encodes to (varints and lengths take at least one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +268,7 @@ def _min_width(schema: Any, named: dict[str, int], name: str) -> int:
     if isinstance(schema, str):
         # A name still being defined is recursive, and a recursive value needs a union or an
         # array (at least one byte) to end; 1 is a safe lower bound for it.
-        return _FIXED_WIDTHS.get(schema, named.get(schema, 1))
+        return _PRIMITIVE_WIDTHS.get(schema, named.get(schema, 1))
     if isinstance(schema, list):
         return 1 + min((_min_width(branch, named, name) for branch in schema), default=0)
     if not isinstance(schema, Mapping):
@@ -280,6 +291,8 @@ def _min_width(schema: Any, named: dict[str, int], name: str) -> int:
             raise DecodeError(f"{name}: the writer schema has an array of zero-width items")
         return 1
     if kind == "map":
+        # Every entry carries a string key (at least one byte), so entries are bounded; the
+        # values are still walked for arrays nested in them.
         _min_width(schema.get("values"), named, name)
         return 1
     return _min_width(kind, named, name)
