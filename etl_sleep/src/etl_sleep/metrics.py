@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from etl_core.timeutil import readable_offset
 from etl_sleep.stages import (
     ARCHITECTURE_STAGES,
     SLEEP_STAGES,
@@ -134,8 +135,9 @@ def session_metrics(record: Mapping[str, Any]) -> SessionMetrics:
         source=str(metadata.get("dataOriginPackageName") or "unknown source"),
         start_ms=start_ms,
         end_ms=end_ms,
-        start_offset=record.get("startZoneOffsetId"),
-        end_offset=record.get("endZoneOffsetId"),
+        # An unreadable offset is read like a missing one (the user's zone, else UTC).
+        start_offset=readable_offset(record.get("startZoneOffsetId")),
+        end_offset=readable_offset(record.get("endZoneOffsetId")),
         hypnogram=hypnogram,
         stage_ms=totals,
         covered_ms=sum(s.duration_ms for s in spans),
