@@ -38,9 +38,10 @@ def _pytest(session: nox.Session, *paths: str) -> None:
 
 @nox.session(python=PYTHON[0])
 def tests(session: nox.Session) -> None:
-    """Core tests with etl-core alone installed: every record type goes through the fallback."""
+    """Core tests with etl-core alone installed: every record type goes through the fallback.
+    The fault-injection suite (minutes of SIGKILLs and outages) runs once, in ``integration``."""
     session.install(".[test]")
-    _pytest(session, "tests")
+    _pytest(session, "tests", "--ignore=tests/test_faults.py")
 
 
 def _plugin_session(name: str, folder: str) -> None:
