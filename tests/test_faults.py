@@ -158,7 +158,11 @@ def test_twenty_sigkills_at_random_moments_of_a_stream_lose_and_duplicate_nothin
             # (so that the kills spread over the stream), plus a random fraction of a second.
             worker = Worker(settings, tmp_path / "killed.log")
             try:
-                target = completed_uploads(store) + chooser.randint(1, 5)
+                done = completed_uploads(store)
+                # Steps sized to spread the remaining kills over the rest of the stream,
+                # leaving a third for the overshoot and the tail to the last worker.
+                room = completing - 15 - done
+                target = done + chooser.randint(1, max(1, 2 * room // (3 * (20 - len(kills)))))
                 assert wait_until(partial(reached, store, target), 60, 0.01), (
                     f"no progress after kills at {kills}"
                 )
