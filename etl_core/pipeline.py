@@ -460,7 +460,9 @@ class Pipeline:
             )
             outcome.quarantine_key = key
         except (StorageError, EtlError):
-            pass  # the failure itself is reported; the source still holds the file
+            # The copy must exist before the failure is final: let the caller try again.
+            outcome.retriable = True
+            outcome.error_type = "storage_unavailable"
 
 
 @contextmanager

@@ -76,7 +76,13 @@ class PluginRegistry:
 
     def validate(self, batch: Batch, spec: RecordTypeSpec) -> list[Finding]:
         findings: list[Finding] = []
-        for result in self.manager.hook.etl_validate(batch=batch, spec=spec):
+        try:
+            results = self.manager.hook.etl_validate(batch=batch, spec=spec)
+        except Exception as exc:
+            raise ProcessorError(
+                f"a plugin raised {type(exc).__name__} while validating {batch.source.key}"
+            ) from exc
+        for result in results:
             if result:
                 findings.extend(result)
         return findings
@@ -104,7 +110,13 @@ class PluginRegistry:
 
     def emit(self, processed: ProcessedBatch) -> list[Artifact]:
         artifacts: list[Artifact] = []
-        for result in reversed(self.manager.hook.etl_emit(processed=processed)):
+        try:
+            results = self.manager.hook.etl_emit(processed=processed)
+        except Exception as exc:
+            raise ProcessorError(
+                f"a plugin raised {type(exc).__name__} while emitting {processed.batch.source.key}"
+            ) from exc
+        for result in reversed(results):
             if result:
                 artifacts.extend(result)
         return artifacts

@@ -215,3 +215,22 @@ def test_unowned_record_type_goes_through_the_generic_fallback(
     assert example["metadata"]["clinical_insights"]["records"] == 4
     assert example["metadata"]["clinical_insights"]["interpreted"] is False
     assert "not interpreted" in example["output"]
+
+
+def test_validator_bug_is_a_clean_failure_and_releases_the_claim(
+    make_pipeline: MakePipeline,
+) -> None:
+    registry = load_plugins(
+        entry_points=[
+            temperature_entry_point(),
+            importlib.metadata.EntryPoint(
+                name="badcheck", value="tests.support.broken_validator", group=ENTRY_POINT_GROUP
+            ),
+        ]
+    )
+    data = temperature_file(temperature_records(3))
+    outcome = make_pipeline(registry).run(job(data))
+    assert outcome.status is Status.FAILED
+    assert outcome.error_type == "processor_error"
+    assert "KeyError while validating" in outcome.message
+    assert make_pipeline().run(job(data)).status is Status.PROCESSED

@@ -169,6 +169,7 @@ def test_s3_outage_goes_through_retry_and_then_succeeds(
         assert worker.decisions["dead_letter"] == 0
     finally:
         moto_server.remove_bucket(output_bucket)
+        delete_topology(worker_config)  # its retry queues have other delays, so other names
 
 
 def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
