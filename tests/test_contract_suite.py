@@ -184,3 +184,16 @@ def test_a_plugin_breaking_one_rule_fails_that_test_only(
 
 def test_undeclared_record_types_fail_registration(failures: dict[str, set[str]]) -> None:
     assert "test_registration_matches_the_declared_record_types" in failures["TestUndeclaredType"]
+
+
+def test_export_sample_prefers_real_exports_and_falls_back_to_the_synthetic_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from etl_core.testing import export_sample, real_samples, synthetic_samples
+
+    synthetic = synthetic_samples("StepsRecord")
+    assert [p.parent.name for p in synthetic] == ["health-connect"]
+    if real_samples("StepsRecord"):
+        assert export_sample("StepsRecord") == real_samples("StepsRecord")[0].read_bytes()
+    monkeypatch.setenv("ETL_SAMPLES_DIR", "/nonexistent")
+    assert export_sample("StepsRecord") == synthetic[0].read_bytes()

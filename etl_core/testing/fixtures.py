@@ -45,6 +45,29 @@ def real_samples(record_type: str | None = None) -> list[Path]:
     return files
 
 
+def synthetic_samples(record_type: str | None = None) -> list[Path]:
+    """The checkout's generated exports (``samples/health-connect``), optionally of one record
+    type, sorted by name; empty outside a checkout."""
+    for start in (Path.cwd().resolve(), Path(__file__).resolve()):
+        for ancestor in [start, *start.parents]:
+            folder = ancestor / "samples" / "health-connect"
+            if folder.is_dir():
+                files = sorted(folder.glob("*.avro"))
+                if record_type is not None:
+                    files = [f for f in files if f.name.split("_", 1)[0] == record_type]
+                return files
+    return []
+
+
+def export_sample(record_type: str) -> bytes:
+    """One export of ``record_type``: a real one when the real samples are beside the
+    checkout, else the checkout's synthetic one."""
+    files = real_samples(record_type) or synthetic_samples(record_type)
+    if not files:
+        raise FileNotFoundError(f"no real or synthetic {record_type} export found")
+    return files[0].read_bytes()
+
+
 def read_avro(source: Path | bytes) -> list[dict[str, Any]]:
     """All records of an Avro container file, decoded with its own writer schema."""
     data = source.read_bytes() if isinstance(source, Path) else source

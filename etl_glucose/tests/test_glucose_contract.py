@@ -3,19 +3,12 @@ export when the samples are beside the checkout, else the committed synthetic on
 
 from __future__ import annotations
 
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from etl_core import UserContext
-from etl_core.testing import PluginContract, Sample, read_avro, real_samples
+from etl_core.testing import PluginContract, Sample, export_sample, read_avro
 
 RECORD_TYPE = "BloodGlucoseRecord"
-SYNTHETIC = Path(__file__).resolve().parents[2] / "samples" / "health-connect"
-
-
-def export_bytes(record_type: str) -> bytes:
-    files = real_samples(record_type) or sorted(SYNTHETIC.glob(f"{record_type}_*.avro"))
-    return files[0].read_bytes()
 
 
 class TestGlucoseContract(PluginContract):
@@ -24,10 +17,10 @@ class TestGlucoseContract(PluginContract):
     user = UserContext(timezone=ZoneInfo("America/Chicago"), age_years=45)
 
     def valid_sample(self, record_type: str) -> Sample:
-        return export_bytes(record_type)
+        return export_sample(record_type)
 
     def invalid_sample(self, record_type: str) -> Sample:
-        records = read_avro(export_bytes(record_type))
+        records = read_avro(export_sample(record_type))
         records[0]["levelInMilligramsPerDeciliter"] = 9999.0
         records[-1]["metadata"]["id"] = None
         return records

@@ -3,19 +3,12 @@ when the samples are beside the checkout, else the committed synthetic one."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from etl_core import UserContext
-from etl_core.testing import PluginContract, Sample, read_avro, real_samples
+from etl_core.testing import PluginContract, Sample, export_sample, read_avro
 
 RECORD_TYPE = "SleepSessionRecord"
-SYNTHETIC = Path(__file__).resolve().parents[2] / "samples" / "health-connect"
-
-
-def export_bytes(record_type: str) -> bytes:
-    files = real_samples(record_type) or sorted(SYNTHETIC.glob(f"{record_type}_*.avro"))
-    return files[0].read_bytes()
 
 
 class TestSleepContract(PluginContract):
@@ -24,10 +17,10 @@ class TestSleepContract(PluginContract):
     user = UserContext(timezone=ZoneInfo("America/Chicago"), age_years=45)
 
     def valid_sample(self, record_type: str) -> Sample:
-        return export_bytes(record_type)
+        return export_sample(record_type)
 
     def invalid_sample(self, record_type: str) -> Sample:
-        records = read_avro(export_bytes(record_type))
+        records = read_avro(export_sample(record_type))
         first = records[0]
         first["startTimeEpochMillis"], first["endTimeEpochMillis"] = (
             first["endTimeEpochMillis"],
