@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from etl_core import hookimpl
@@ -68,6 +68,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def excluding(dimension: Dimension, code: str, indices: Iterable[int], message: str) -> Finding:
+    """An ``ERROR`` finding that leaves the records at ``indices`` out of processing."""
+    chosen = frozenset(indices)
+    return Finding(
+        dimension, Severity.ERROR, code, message, affected=len(chosen), record_indices=chosen
+    )
+
+
 def check_required(records: Sequence[Record], fields: Sequence[str]) -> list[Finding]:
     findings = []
     for path in fields:
@@ -79,13 +87,11 @@ def check_required(records: Sequence[Record], fields: Sequence[str]) -> list[Fin
         )
         if bad:
             findings.append(
-                Finding(
+                excluding(
                     Dimension.COMPLETENESS,
-                    Severity.ERROR,
                     "missing_required_field",
+                    bad,
                     f"{len(bad)} of {len(records)} records lack required field {path}",
-                    affected=len(bad),
-                    record_indices=bad,
                 )
             )
     return findings
@@ -124,13 +130,11 @@ def check_ranges(records: Sequence[Record], ranges: dict[str, ValueRange]) -> li
         )
         if bad:
             findings.append(
-                Finding(
+                excluding(
                     Dimension.PHYSIOLOGICAL,
-                    Severity.ERROR,
                     "value_out_of_range",
+                    bad,
                     f"{len(bad)} of {len(records)} records have {path} outside {limits}",
-                    affected=len(bad),
-                    record_indices=bad,
                 )
             )
     return findings
@@ -166,24 +170,20 @@ def check_times(
     n = len(records)
     if implausible:
         findings.append(
-            Finding(
+            excluding(
                 Dimension.TEMPORAL,
-                Severity.ERROR,
                 "implausible_timestamp",
+                implausible,
                 f"{len(implausible)} of {n} records are dated before 2000 or in the future",
-                affected=len(implausible),
-                record_indices=frozenset(implausible),
             )
         )
     if reversed_:
         findings.append(
-            Finding(
+            excluding(
                 Dimension.TEMPORAL,
-                Severity.ERROR,
                 "end_before_start",
+                reversed_,
                 f"{len(reversed_)} of {n} records end before they start",
-                affected=len(reversed_),
-                record_indices=frozenset(reversed_),
             )
         )
     if out_of_order:
