@@ -300,15 +300,17 @@ def broker_app_running() -> bool:
 
 
 @contextmanager
-def broker_restarted_once(stopped_for: float) -> Iterator[Callable[[], None]]:
-    """Yields ``restart()``: ``rabbitmqctl stop_app``, a pause, ``start_app``. The broker is
-    started again on the way out whatever happened, and awaited."""
+def broker_restarted_once(stopped_for: float) -> Iterator[Callable[[Callable[[], None]], None]]:
+    """Yields ``restart(while_stopped)``: ``rabbitmqctl stop_app``, ``while_stopped()``, a
+    pause, ``start_app``. The broker is started again on the way out whatever happened, and
+    awaited."""
     state = {"stopped": False}
 
-    def restart() -> None:
+    def restart(while_stopped: Callable[[], None] = lambda: None) -> None:
         done = rabbitmqctl("stop_app")
         assert done.returncode == 0, done.stderr
         state["stopped"] = True
+        while_stopped()
         time.sleep(stopped_for)
         done = rabbitmqctl("start_app")
         assert done.returncode == 0, done.stderr
