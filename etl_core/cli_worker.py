@@ -127,7 +127,7 @@ def dlq() -> None:
 
 @dlq.command("list")
 def dlq_list() -> None:
-    """Show every dead-lettered message with its reason."""
+    """Show every dead-lettered message once, with its reason and its number of copies."""
     from etl_core.cli import _settings
     from etl_core.dlq import list_dead_letters
 
@@ -135,9 +135,10 @@ def dlq_list() -> None:
     for letter in letters:
         click.echo(
             f"{letter.message_id}\t{letter.error_type}\tattempts={letter.attempts}\t"
-            f"{letter.error_message}"
+            f"copies={letter.copies}\t{letter.error_message}"
         )
-    click.echo(f"{len(letters)} dead-lettered messages", err=True)
+    copies = sum(letter.copies for letter in letters)
+    click.echo(f"{len(letters)} dead-lettered messages ({copies} copies in the queue)", err=True)
 
 
 @dlq.command("replay")

@@ -1,10 +1,17 @@
-"""``etl dlq``: see why messages were dead-lettered, and send them back."""
+"""``etl dlq``: see why messages were dead-lettered, and send them back.
+
+A message can sit in the dead-letter queue more than once: a worker that loses its connection
+after the broker confirmed the copy but before its ack of the original reached the broker gets
+the original again, and dead-letters it again. No broker-and-store protocol closes that window
+(the confirm itself can be lost), so the reader makes it harmless: copies are grouped by message
+id, listed once with their count, and replayed once (every copy is acknowledged).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pika
@@ -22,7 +29,12 @@ class DeadLetter:
     error_message: str
     attempts: int
     routing_key: str
-    delivery_tag: int
+    delivery_tags: tuple[int, ...]
+    """One per copy in the dead-letter queue, the first one's first."""
+
+    @property
+    def copies(self) -> int:
+        return len(self.delivery_tags)
 
 
 def _describe(method: Any, properties: pika.BasicProperties, body: bytes) -> DeadLetter:
@@ -49,21 +61,33 @@ def _describe(method: Any, properties: pika.BasicProperties, body: bytes) -> Dea
         error_message=str(error_message or ""),
         attempts=int(headers.get("x-attempts") or (deaths[0].get("count", 1) if deaths else 1)),
         routing_key=original,
-        delivery_tag=method.delivery_tag,
+        delivery_tags=(method.delivery_tag,),
     )
 
 
 def _drain(channel: BlockingChannel, queue: str) -> list[tuple[DeadLetter, Any, bytes]]:
-    """Every message of the queue, unacknowledged (closing the channel returns them)."""
-    taken: list[tuple[DeadLetter, Any, bytes]] = []
+    """Every message of the queue, unacknowledged (closing the channel returns them), one entry
+    per message id: the first copy's properties and body, every copy's delivery tag."""
+    taken: dict[str, tuple[DeadLetter, Any, bytes]] = {}
     while True:
         method, properties, body = channel.basic_get(queue, auto_ack=False)
         if method is None:
-            return taken
-        taken.append((_describe(method, properties, body), properties, body))
+            return list(taken.values())
+        letter = _describe(method, properties, body)
+        if letter.message_id in taken:
+            first, first_properties, first_body = taken[letter.message_id]
+            tags = (*first.delivery_tags, *letter.delivery_tags)
+            taken[letter.message_id] = (
+                replace(first, delivery_tags=tags),
+                first_properties,
+                first_body,
+            )
+        else:
+            taken[letter.message_id] = (letter, properties, body)
 
 
 def list_dead_letters(settings: Settings) -> list[DeadLetter]:
+    """Each dead-lettered message once, in queue order, with how many copies it has."""
     topology = Topology.from_settings(settings)
     connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
     try:
@@ -75,9 +99,9 @@ def list_dead_letters(settings: Settings) -> list[DeadLetter]:
 
 
 def replay(settings: Settings, message_ids: Iterable[str] | None) -> list[DeadLetter]:
-    """Send dead letters back to the work exchange with a fresh retry count; ``None`` replays
-    all. Each is acknowledged in the dead-letter queue only after the broker confirmed the
-    copy."""
+    """Send dead letters back to the work exchange with a fresh retry count, once per message
+    id; ``None`` replays all. A message's copies are acknowledged in the dead-letter queue only
+    after the broker confirmed its replay."""
     wanted = None if message_ids is None else set(message_ids)
     topology = Topology.from_settings(settings)
     connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
@@ -114,7 +138,8 @@ def replay(settings: Settings, message_ids: Iterable[str] | None) -> list[DeadLe
                 ),
                 mandatory=True,
             )
-            channel.basic_ack(letter.delivery_tag)
+            for tag in letter.delivery_tags:
+                channel.basic_ack(tag)
             replayed.append(letter)
     finally:
         connection.close()

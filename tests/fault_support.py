@@ -206,7 +206,7 @@ def take_ledger(
     for item in sent:
         ledger.completed[item.message.message_id] = dedup.state(item.message.idempotency_key)
     for letter in list_dead_letters(settings):
-        ledger.dead_letters[letter.message_id or "?"] += 1
+        ledger.dead_letters[letter.message_id or "?"] += letter.copies
         ledger.dead_letter_types[letter.message_id or "?"] = letter.error_type or "?"
     ledger.examples = examples_in(moto, bucket)
     ledger.queues = queue_depths(settings)
@@ -244,8 +244,8 @@ def assert_exactly_once(
 
     ``repeated_dead_letters`` admits a second copy of a dead letter where the worker loses its
     connection (a kill, a broker restart) between the broker confirming the copy and the ack of
-    the original: the redelivered original fails again, because core marks a failed input
-    claimable instead of finished (reported to the lead; the example invariants stay strict).
+    the original: the redelivered original fails again. ``etl dlq`` lists and replays such
+    copies once (see etl_core.dlq); the example invariants stay strict.
     """
     extra = 0
     for item in sent:

@@ -31,6 +31,7 @@ from tests.worker_support import (
     publish,
     publish_raw,
     queue_depths,
+    settings_env,
     training_keys,
     worker_settings,
     worker_thread,
@@ -201,6 +202,46 @@ def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
     with worker_thread(settings) as worker:
         assert wait_until(lambda: worker.decisions["ack"] == 1, 60)
     assert queue_depths(settings)[settings.failed_queue_name] == 2
+
+
+def test_a_message_dead_lettered_twice_is_listed_and_replayed_once(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str
+) -> None:
+    [(name, data)] = crafted_files(1, "twice")
+    message = publish(settings, [(name, data)]).messages[0]
+    missing = message.model_copy(
+        update={"message_id": "twice", "key": "raw/later/twice.avro", "idempotency_key": "k-twice"}
+    )
+    # The original and the copy a redelivery after a lost ack dead-letters a second time.
+    for _ in range(2):
+        publish_raw(settings, missing.model_dump_json().encode(), missing.routing_key)
+    with worker_thread(settings) as worker:
+        assert wait_until(lambda: worker.decisions["dead_letter"] == 2, 60)
+        assert wait_until(lambda: worker.decisions["ack"] == 1, 60)
+    assert queue_depths(settings)[settings.failed_queue_name] == 2
+    [letter] = list_dead_letters(settings)
+    assert (letter.message_id, letter.copies, letter.error_type) == ("twice", 2, "missing_object")
+
+    listed = subprocess.run(
+        [sys.executable, "-m", "etl_core", "dlq", "list"],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert listed.stdout.count("twice\t") == 1
+    assert "copies=2" in listed.stdout
+    assert "1 dead-lettered messages (2 copies in the queue)" in listed.stderr
+
+    moto_server.client().put_object(Bucket=s3_bucket, Key=missing.key, Body=data)
+    [replayed] = replay(settings, ["twice"])
+    assert replayed.copies == 2
+    assert queue_depths(settings)[settings.failed_queue_name] == 0
+    with worker_thread(settings) as worker:
+        assert wait_until(lambda: worker.handled == 1, 60)
+        time.sleep(0.5)  # a second replayed copy, if there were one, would arrive by now
+        assert worker.decisions == Counter({"ack": 1})
+    assert sum(1 for q, n in queue_depths(settings).items() if n) == 0
 
 
 def test_worker_reconnects_after_the_broker_drops_its_connection(
