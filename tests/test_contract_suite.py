@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-PLUGIN = '''
+PLUGIN = """
 from etl_core import ProcessResult, RecordTypeSpec, ValueRange, hookimpl
 
 ETL_PLUGIN_API = "1"
@@ -45,7 +45,7 @@ def etl_process(batch, spec, validation):
         insights["calls_so_far"] = len(CALLS)
     narrative = f"{{len(values)}} readings averaged {{mean}} °C." + {extra_sentence!r}
     return ProcessResult(narrative=narrative, insights=insights, summary="temperatures")
-'''
+"""
 
 RANGE = '{"temperatureInCelsius": ValueRange(30.0, 45.0, "°C")}'
 VARIANTS = {
@@ -57,7 +57,7 @@ VARIANTS = {
     "lax": ("{}", True, False, ""),
 }
 
-SUITE = '''
+SUITE = """
 from etl_core.testing import PluginContract, make_metadata
 
 RECORDS = [
@@ -86,7 +86,7 @@ class Base(PluginContract):
 class TestUndeclaredType(Base):
     entry_point = "good"
     record_types = ("BodyTemperatureRecord", "RespiratoryRateRecord")
-'''
+"""
 
 CONTRACT_TESTS = {
     "test_entry_point_is_installed_and_loads",
@@ -135,8 +135,18 @@ def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
         )
         projects.append(str(package.parent))
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(site), *projects],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            *projects,
+        ],
         check=True,
     )
     classes = "\n".join(
@@ -148,9 +158,22 @@ def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
     path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "PYTHONPATH": path}
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--rootdir={root}",
-         f"--junitxml={report}", str(suite)],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--rootdir={root}",
+            f"--junitxml={report}",
+            str(suite),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     results: dict[str, set[str]] = {}
     for case in ET.parse(report).getroot().iter("testcase"):

@@ -140,8 +140,14 @@ def test_rendered_plugin_installs_beside_etl_core_and_runs(tmp_path: Path) -> No
 
     run(python, "-m", "pip", "install", "--quiet", str(REPO))
     run(
-        etl_command, "plugins", "new", "blood oxygen", "--record-type", "OxygenSaturationRecord",
-        "--domain", "vital_signs",
+        etl_command,
+        "plugins",
+        "new",
+        "blood oxygen",
+        "--record-type",
+        "OxygenSaturationRecord",
+        "--domain",
+        "vital_signs",
     )
     plugin = tmp_path / "etl-blood-oxygen"
     names = plugin_names("blood oxygen", "OxygenSaturationRecord", "vital_signs")

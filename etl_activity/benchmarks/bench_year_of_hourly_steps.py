@@ -46,16 +46,26 @@ def steps_record(record_id: str, source: str, start: int, end: int, count: int) 
 
 def hourly_phone(rng: random.Random) -> list[dict[str, Any]]:
     return [
-        steps_record(f"h{i}", "com.sec.android.app.shealth", START_MS + i * HOUR_MS,
-                     START_MS + (i + 1) * HOUR_MS, rng.randint(0, 1200))
+        steps_record(
+            f"h{i}",
+            "com.sec.android.app.shealth",
+            START_MS + i * HOUR_MS,
+            START_MS + (i + 1) * HOUR_MS,
+            rng.randint(0, 1200),
+        )
         for i in range(365 * 24)
     ]
 
 
 def daily_ring(rng: random.Random) -> list[dict[str, Any]]:
     return [
-        steps_record(f"d{i}", "com.ouraring.oura", START_MS + i * DAY_MS + 4 * HOUR_MS,
-                     START_MS + (i + 1) * DAY_MS - 1, rng.randint(2000, 12000))
+        steps_record(
+            f"d{i}",
+            "com.ouraring.oura",
+            START_MS + i * DAY_MS + 4 * HOUR_MS,
+            START_MS + (i + 1) * DAY_MS - 1,
+            rng.randint(2000, 12000),
+        )
         for i in range(365)
     ]
 
@@ -67,8 +77,10 @@ def time_process(label: str, records: list[dict[str, Any]], repeats: int = 3) ->
         result = process_records(STEPS, records, UserContext(age_years=40), SourceRule())
         best = min(best, time.perf_counter() - began)
     days = result.insights["day_count"]
-    print(f"{label:<48} {len(records):>6} records {days:>4} days  {best * 1000:8.1f} ms (best of "
-          f"{repeats})")
+    print(
+        f"{label:<48} {len(records):>6} records {days:>4} days  {best * 1000:8.1f} ms (best of "
+        f"{repeats})"
+    )
 
 
 def main() -> int:
@@ -91,8 +103,10 @@ def main() -> int:
             path.write_bytes(write_avro(STEPS_SPEC.reader_schema or {}, phone))
             began = time.perf_counter()
             run_etl([path], Path(folder) / "out")
-            print(f"{'etl run (subprocess, includes start-up)':<48} {len(phone):>6} records "
-                  f"          {(time.perf_counter() - began) * 1000:8.1f} ms")
+            print(
+                f"{'etl run (subprocess, includes start-up)':<48} {len(phone):>6} records "
+                f"          {(time.perf_counter() - began) * 1000:8.1f} ms"
+            )
     return 0
 
 

@@ -16,8 +16,9 @@ HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 
 
-def local_ms(year: int, month: int, day: int, hour: int = 0, minute: int = 0,
-             tz: timezone = CHICAGO_SUMMER) -> int:
+def local_ms(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, tz: timezone = CHICAGO_SUMMER
+) -> int:
     """Epoch milliseconds of a wall-clock time in a fixed-offset zone."""
     return int(datetime(year, month, day, hour, minute, tzinfo=tz).timestamp() * 1000)
 
@@ -71,5 +72,7 @@ def whole_day_steps(
 def utc_date_of(epoch_ms: int, offset_minutes: int) -> str:
     """The local calendar date of an instant, by plain arithmetic on a fixed offset."""
     return (
-        datetime.fromtimestamp(epoch_ms / 1000, tz=UTC) + timedelta(minutes=offset_minutes)
-    ).date().isoformat()
+        (datetime.fromtimestamp(epoch_ms / 1000, tz=UTC) + timedelta(minutes=offset_minutes))
+        .date()
+        .isoformat()
+    )

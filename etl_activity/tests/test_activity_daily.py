@@ -33,8 +33,9 @@ from etl_activity.source_rule import Criterion, SourceRule
 LATER = local_ms(2025, 10, 30)  # a fetch long after every crafted day
 
 
-def totals_of(records: list[dict[str, Any]], rule: SourceRule | None = None,
-              zone: ZoneInfo | None = None) -> dict[str, DayTotal]:
+def totals_of(
+    records: list[dict[str, Any]], rule: SourceRule | None = None, zone: ZoneInfo | None = None
+) -> dict[str, DayTotal]:
     intervals = intervals_from_records(records, "count", zone)
     return {t.day.isoformat(): t for t in daily_totals(intervals, rule or SourceRule())}
 
@@ -93,7 +94,11 @@ def three_sources_one_day() -> list[dict[str, Any]]:
     records = [
         whole_day_steps("phone", PHONE, day, 6000, LATER),
         activity_record(
-            "ring", RING, local_ms(2025, 9, 20, 4), local_ms(2025, 9, 21) - 1, count=5000,
+            "ring",
+            RING,
+            local_ms(2025, 9, 20, 4),
+            local_ms(2025, 9, 21) - 1,
+            count=5000,
             fetch_ms=LATER,
         ),
     ]
@@ -125,11 +130,19 @@ def test_priority_first_rule_picks_the_listed_source() -> None:
 
 def test_overlapping_records_of_one_source_count_each_stretch_once() -> None:
     a = activity_record(
-        "a", PHONE, local_ms(2025, 9, 20, 8), local_ms(2025, 9, 20, 10), count=1200,
+        "a",
+        PHONE,
+        local_ms(2025, 9, 20, 8),
+        local_ms(2025, 9, 20, 10),
+        count=1200,
         fetch_ms=LATER,
     )
     b = activity_record(
-        "b", PHONE, local_ms(2025, 9, 20, 9), local_ms(2025, 9, 20, 11), count=600,
+        "b",
+        PHONE,
+        local_ms(2025, 9, 20, 9),
+        local_ms(2025, 9, 20, 11),
+        count=600,
         fetch_ms=LATER,
     )
     day = totals_of([a, b])["2025-09-20"]
@@ -144,7 +157,11 @@ def test_duplicate_and_nested_records_are_not_double_counted() -> None:
     copy = {**whole, "metadata": {**whole["metadata"], "id": "copy"}}
     assert totals_of([whole, copy])["2025-09-20"].chosen.amount == 4800
     hour = activity_record(
-        "h", PHONE, local_ms(2025, 9, 20, 12), local_ms(2025, 9, 20, 13), count=1000,
+        "h",
+        PHONE,
+        local_ms(2025, 9, 20, 12),
+        local_ms(2025, 9, 20, 13),
+        count=1000,
         fetch_ms=LATER,
     )
     nested = totals_of([whole, hour])["2025-09-20"].chosen.amount
@@ -166,7 +183,11 @@ def test_hourly_records_that_ended_before_fetch_still_make_a_partial_day() -> No
     fetch = local_ms(2025, 9, 20, 17, 25)
     records = [
         activity_record(
-            f"h{h}", PHONE, local_ms(2025, 9, 20, h), local_ms(2025, 9, 20, h + 1), count=300,
+            f"h{h}",
+            PHONE,
+            local_ms(2025, 9, 20, h),
+            local_ms(2025, 9, 20, h + 1),
+            count=300,
             fetch_ms=fetch,
         )
         for h in range(8, 17)
@@ -177,7 +198,11 @@ def test_hourly_records_that_ended_before_fetch_still_make_a_partial_day() -> No
 def test_record_ending_after_its_fetch_makes_every_day_it_touches_partial() -> None:
     fetch = local_ms(2025, 9, 21, 10)
     record = activity_record(
-        "a", PHONE, local_ms(2025, 9, 20, 12), local_ms(2025, 9, 21, 12), count=100,
+        "a",
+        PHONE,
+        local_ms(2025, 9, 20, 12),
+        local_ms(2025, 9, 21, 12),
+        count=100,
         fetch_ms=fetch,
     )
     days = totals_of([record])
@@ -229,8 +254,12 @@ def reference_daily(rows: list[Row]) -> dict[str, dict[str, tuple[int, float]]]:
 def as_records(rows: list[tuple[str, int, int, int, str]]) -> list[dict[str, Any]]:
     return [
         activity_record(
-            f"r{i}", source, (BASE_MINUTE + start) * MINUTE_MS,
-            (BASE_MINUTE + start + duration) * MINUTE_MS, count=steps, fetch_ms=LATER,
+            f"r{i}",
+            source,
+            (BASE_MINUTE + start) * MINUTE_MS,
+            (BASE_MINUTE + start + duration) * MINUTE_MS,
+            count=steps,
+            fetch_ms=LATER,
             offset=offset,
         )
         for i, (source, start, duration, steps, offset) in enumerate(rows)
@@ -261,8 +290,11 @@ def test_daily_totals_match_a_minute_by_minute_reference(
 
 @settings(max_examples=60, deadline=None)
 @given(
-    durations=st.lists(st.tuples(st.integers(0, 600), st.integers(1, 3000),
-                                 st.integers(0, 20_000)), min_size=1, max_size=10),
+    durations=st.lists(
+        st.tuples(st.integers(0, 600), st.integers(1, 3000), st.integers(0, 20_000)),
+        min_size=1,
+        max_size=10,
+    ),
     offset=st.sampled_from(sorted(OFFSETS)),
 )
 def test_back_to_back_records_of_one_source_conserve_their_total(
@@ -296,11 +328,13 @@ def test_partial_days_follow_the_fetch_time(
         touching_ends = [
             (BASE_MINUTE + start + duration) * MINUTE_MS
             for _, start, duration, _, _ in rows
-            if day_iso in {
+            if day_iso
+            in {
                 utc_date_of((BASE_MINUTE + m) * MINUTE_MS, -300)
                 for m in (start, start + duration - 1)
             }
-            or utc_date_of((BASE_MINUTE + start) * MINUTE_MS, -300) < day_iso
+            or utc_date_of((BASE_MINUTE + start) * MINUTE_MS, -300)
+            < day_iso
             < utc_date_of((BASE_MINUTE + start + duration - 1) * MINUTE_MS, -300)
         ]
         expected = day_end > fetch_ms or any(end > fetch_ms for end in touching_ends)

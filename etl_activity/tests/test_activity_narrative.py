@@ -99,11 +99,19 @@ def test_several_sources_on_a_day_are_reported_not_added() -> None:
     records = [
         whole_day_steps("p", PHONE, FIRST_DAY, 6400, fetch),
         activity_record(
-            "r", RING, local_ms(2025, 9, 1, 4), local_ms(2025, 9, 2) - 1, count=5900,
+            "r",
+            RING,
+            local_ms(2025, 9, 1, 4),
+            local_ms(2025, 9, 2) - 1,
+            count=5900,
             fetch_ms=fetch,
         ),
         activity_record(
-            "w", WATCH, local_ms(2025, 9, 1, 9), local_ms(2025, 9, 1, 10), count=2000,
+            "w",
+            WATCH,
+            local_ms(2025, 9, 1, 9),
+            local_ms(2025, 9, 1, 10),
+            count=2000,
             fetch_ms=fetch,
         ),
     ]
@@ -120,8 +128,12 @@ def test_active_energy_week() -> None:
     kcal = [310.5, 402.25, 280.0, 350.0, 365.5, 420.0, 298.75]
     records = [
         activity_record(
-            f"k{i}", RING, local_ms(2025, 9, 1 + i, 4), local_ms(2025, 9, 2 + i) - 1,
-            kcal=value, fetch_ms=fetch,
+            f"k{i}",
+            RING,
+            local_ms(2025, 9, 1 + i, 4),
+            local_ms(2025, 9, 2 + i) - 1,
+            kcal=value,
+            fetch_ms=fetch,
         )
         for i, value in enumerate(kcal)
     ]
@@ -162,8 +174,12 @@ def test_every_narrative_is_supported_by_its_insights(
     fetch = BASE + fetch_hours * HOUR_MS
     records = [
         activity_record(
-            f"r{i}", source, BASE + start * MINUTE_MS, BASE + (start + minutes) * MINUTE_MS,
-            fetch_ms=fetch, **({"kcal": amount / 10} if energy else {"count": amount}),
+            f"r{i}",
+            source,
+            BASE + start * MINUTE_MS,
+            BASE + (start + minutes) * MINUTE_MS,
+            fetch_ms=fetch,
+            **({"kcal": amount / 10} if energy else {"count": amount}),
         )
         for i, (source, start, minutes, amount) in enumerate(rows)
     ]

@@ -68,7 +68,11 @@ def test_process_reads_the_source_rule_from_the_environment(
     records = [
         whole_day_steps("p", PHONE, datetime(2025, 9, 20), 3933, fetch),
         activity_record(
-            "r", RING, local_ms(2025, 9, 20, 4), local_ms(2025, 9, 21) - 1, count=2517,
+            "r",
+            RING,
+            local_ms(2025, 9, 20, 4),
+            local_ms(2025, 9, 21) - 1,
+            count=2517,
             fetch_ms=fetch,
         ),
     ]
@@ -93,8 +97,12 @@ def test_a_crafted_week_with_a_trend_through_etl_run(tmp_path: Path) -> None:
     records.append(whole_day_steps("today", PHONE, datetime(2025, 9, 8), 600, fetch))
     records += [
         activity_record(
-            f"r{i}", RING, local_ms(2025, 9, 1 + i, 4), local_ms(2025, 9, 2 + i) - 1,
-            count=n - 700, fetch_ms=fetch,
+            f"r{i}",
+            RING,
+            local_ms(2025, 9, 1 + i, 4),
+            local_ms(2025, 9, 2 + i) - 1,
+            count=n - 700,
+            fetch_ms=fetch,
         )
         for i, n in enumerate(steps)
     ]

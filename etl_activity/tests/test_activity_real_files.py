@@ -137,8 +137,7 @@ def test_the_day_running_at_fetch_time_is_reported_partial(
 ) -> None:
     # Every sample was fetched before its day ended (e.g. 10:27 on 22 September).
     (late_morning,) = [
-        e for e in run_with_age
-        if e["metadata"]["source_key"] == "StepsRecord_1758554834823.avro"
+        e for e in run_with_age if e["metadata"]["source_key"] == "StepsRecord_1758554834823.avro"
     ]
     insights = late_morning["metadata"]["clinical_insights"]
     (day,) = insights["days"]
@@ -164,7 +163,8 @@ def test_configured_priority_first_rule_picks_the_ring(
     run_ring_first_no_age: list[dict[str, Any]],
 ) -> None:
     (shared_day,) = [
-        e for e in run_ring_first_no_age
+        e
+        for e in run_ring_first_no_age
         if e["metadata"]["source_key"].split("_")[1][:-5] in SNAPSHOT_FETCHES
     ]
     insights = shared_day["metadata"]["clinical_insights"]

@@ -156,9 +156,7 @@ def validate_sample(
     return Validated(batch, spec, score(findings, len(records), QUALITY_THRESHOLD))
 
 
-def processed_batch(
-    validated: Validated, result: ProcessResult, processor: str
-) -> ProcessedBatch:
+def processed_batch(validated: Validated, result: ProcessResult, processor: str) -> ProcessedBatch:
     """What the pipeline hands to ``etl_emit``, with a fixed user and processing time."""
     clean = validated.clean
     bounds = batch_bounds(clean.records, validated.spec.time_fields, clean.user.timezone)

@@ -37,16 +37,18 @@ def synthetic_records(count: int, seed: int = 7) -> list[dict[str, Any]]:
         level = 105 + meal + 12 * math.sin(i / 50) + rng.gauss(0, 10)
         if rng.random() < 0.002:
             level -= 60
-        records.append({
-            "metadata": make_metadata(f"bench-{i}", origin="com.example.cgm"),
-            "timeEpochMillis": START_MS + i * STEP_MS + rng.randint(-2_000, 2_000),
-            "zoneOffsetId": "Z",
-            "levelInMilligramsPerDeciliter": float(round(min(400.0, max(40.0, level)))),
-            "specimenSource": "INTERSTITIAL_FLUID",
-            "mealType": "UNKNOWN",
-            "relationToMeal": "UNKNOWN",
-            "appRecordFetchTimeEpochMillis": START_MS,
-        })
+        records.append(
+            {
+                "metadata": make_metadata(f"bench-{i}", origin="com.example.cgm"),
+                "timeEpochMillis": START_MS + i * STEP_MS + rng.randint(-2_000, 2_000),
+                "zoneOffsetId": "Z",
+                "levelInMilligramsPerDeciliter": float(round(min(400.0, max(40.0, level)))),
+                "specimenSource": "INTERSTITIAL_FLUID",
+                "mealType": "UNKNOWN",
+                "relationToMeal": "UNKNOWN",
+                "appRecordFetchTimeEpochMillis": START_MS,
+            }
+        )
     return records
 
 

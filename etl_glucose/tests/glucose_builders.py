@@ -45,9 +45,7 @@ def trace(
     offset: str | None = "Z",
 ) -> list[dict[str, Any]]:
     """Records one every ``step_ms`` from ``start_ms``."""
-    return [
-        glucose_record(start_ms + i * step_ms, v, offset=offset) for i, v in enumerate(values)
-    ]
+    return [glucose_record(start_ms + i * step_ms, v, offset=offset) for i, v in enumerate(values)]
 
 
 def glucose_batch(records: Sequence[dict[str, Any]], user: UserContext | None = None) -> Batch:
@@ -79,8 +77,8 @@ def reference_events(
             back_run += 1
             beyond_run = 0
             if in_event and back_run >= need:
-                events.append((start, last_beyond, extreme(values[start:last_beyond + 1])))
+                events.append((start, last_beyond, extreme(values[start : last_beyond + 1])))
                 in_event = False
     if in_event:
-        events.append((start, last_beyond, extreme(values[start:last_beyond + 1])))
+        events.append((start, last_beyond, extreme(values[start : last_beyond + 1])))
     return events

@@ -17,10 +17,16 @@ from etl_glucose.events import (
 
 MIN = 60_000
 STEP = 5 * MIN
-RULE = EventRule(min_duration_ms=15 * MIN, recovery_ms=15 * MIN, interval_ms=STEP,
-                 max_gap_ms=20 * MIN)
-EXTENDED = EventRule(min_duration_ms=120 * MIN, recovery_ms=15 * MIN, interval_ms=STEP,
-                     max_gap_ms=20 * MIN, strictly_longer=True)
+RULE = EventRule(
+    min_duration_ms=15 * MIN, recovery_ms=15 * MIN, interval_ms=STEP, max_gap_ms=20 * MIN
+)
+EXTENDED = EventRule(
+    min_duration_ms=120 * MIN,
+    recovery_ms=15 * MIN,
+    interval_ms=STEP,
+    max_gap_ms=20 * MIN,
+    strictly_longer=True,
+)
 
 
 def times(n: int, step: int = STEP) -> list[int]:
@@ -50,8 +56,9 @@ def test_fifteen_minutes_below_is_one_event() -> None:
 
 
 def test_a_single_reading_is_never_an_event_even_at_fifteen_minute_sampling() -> None:
-    rule = EventRule(min_duration_ms=15 * MIN, recovery_ms=15 * MIN, interval_ms=15 * MIN,
-                     max_gap_ms=20 * MIN)
+    rule = EventRule(
+        min_duration_ms=15 * MIN, recovery_ms=15 * MIN, interval_ms=15 * MIN, max_gap_ms=20 * MIN
+    )
     values = [100.0, 60.0, 100.0, 100.0]
     assert find_episodes(times(4, 15 * MIN), values, 70.0, "below", rule) == []
     values = [100.0, 60.0, 61.0, 100.0]

@@ -22,9 +22,12 @@ FORBIDDEN = re.compile(
 )
 
 segments = st.lists(
-    st.tuples(st.sampled_from([40.0, 50.0, 60.0, 68.0, 75.0, 110.0, 150.0, 179.0, 200.0, 300.0]),
-              st.integers(min_value=1, max_value=40)),
-    min_size=1, max_size=12,
+    st.tuples(
+        st.sampled_from([40.0, 50.0, 60.0, 68.0, 75.0, 110.0, 150.0, 179.0, 200.0, 300.0]),
+        st.integers(min_value=1, max_value=40),
+    ),
+    min_size=1,
+    max_size=12,
 )
 
 
@@ -33,14 +36,25 @@ def scenarios(draw: st.DrawFn) -> list[dict[str, Any]]:
     values = [level for level, length in draw(segments) for _ in range(length)]
     step_ms = draw(st.sampled_from([60_000, FIVE_MIN_MS, 15 * 60_000, 4 * 3_600_000]))
     offset = draw(st.sampled_from(["Z", None, "-05:00", "+05:30"]))
-    relations = draw(st.lists(
-        st.sampled_from(["UNKNOWN", "UNKNOWN", "FASTING", "BEFORE_MEAL", "AFTER_MEAL", "GENERAL"]),
-        min_size=len(values), max_size=len(values)))
+    relations = draw(
+        st.lists(
+            st.sampled_from(
+                ["UNKNOWN", "UNKNOWN", "FASTING", "BEFORE_MEAL", "AFTER_MEAL", "GENERAL"]
+            ),
+            min_size=len(values),
+            max_size=len(values),
+        )
+    )
     specimen = draw(st.sampled_from(["INTERSTITIAL_FLUID", "CAPILLARY_BLOOD"]))
     jitter = draw(st.lists(st.integers(-3_000, 3_000), min_size=len(values), max_size=len(values)))
     return [
-        glucose_record(START_MS + i * step_ms + jitter[i], v, offset=offset, relation=relation,
-                       specimen=specimen)
+        glucose_record(
+            START_MS + i * step_ms + jitter[i],
+            v,
+            offset=offset,
+            relation=relation,
+            specimen=specimen,
+        )
         for i, (v, relation) in enumerate(zip(values, relations, strict=True))
     ]
 
@@ -139,7 +153,10 @@ def test_meal_relations_only_from_recorded_relation() -> None:
     ins, text, facts = write(records)
     assert set(ins["meal_relation"]) == {"fasting", "after_meal"}
     assert ins["meal_relation"]["after_meal"] == {
-        "readings": 2, "mean_mg_dl": 155.0, "min_mg_dl": 150.0, "max_mg_dl": 160.0
+        "readings": 2,
+        "mean_mg_dl": 155.0,
+        "min_mg_dl": 150.0,
+        "max_mg_dl": 160.0,
     }
     assert "fasting 90.0 mg/dL (1 reading)" in text
     assert "after meals mean 155.0 mg/dL (2 readings, 150.0-160.0 mg/dL)" in text

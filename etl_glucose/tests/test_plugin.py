@@ -46,7 +46,9 @@ def test_other_record_types_are_declined() -> None:
     [spec] = plugin.etl_record_types()
     batch = glucose_batch(trace([100.0] * 3))
     other = type(batch)(
-        record_type="HeartRateRecord", records=batch.records, source=batch.source,
+        record_type="HeartRateRecord",
+        records=batch.records,
+        source=batch.source,
         correlation_id="x",
     )
     assert plugin.etl_process(other, spec, NO_FINDINGS) is None
@@ -59,8 +61,11 @@ def test_process_returns_insights_narrative_and_events() -> None:
     result = plugin.etl_process(glucose_batch(trace(values)), spec, NO_FINDINGS)
     assert result is not None
     assert result.events == {
-        "hypo_below_70": 1, "hypo_below_54": 0, "hypo_extended": 0,
-        "hyper_above_180": 0, "hyper_above_250": 0,
+        "hypo_below_70": 1,
+        "hypo_below_54": 0,
+        "hypo_extended": 0,
+        "hyper_above_180": 0,
+        "hyper_above_250": 0,
     }
     assert result.data_start is not None and result.data_start.tzinfo is not None
     assert result.insights["readings"] == 16

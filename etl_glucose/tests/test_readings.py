@@ -33,8 +33,14 @@ def test_unusable_records_are_skipped() -> None:
 
 
 def test_columns_keep_specimen_meal_and_relation() -> None:
-    record = glucose_record(START_MS, 95.0, offset="-05:00", relation="FASTING",
-                            meal="BREAKFAST", specimen="CAPILLARY_BLOOD")
+    record = glucose_record(
+        START_MS,
+        95.0,
+        offset="-05:00",
+        relation="FASTING",
+        meal="BREAKFAST",
+        specimen="CAPILLARY_BLOOD",
+    )
     series = series_from_records([record])
     assert series.offset_ids == ["-05:00"]
     assert series.relations_to_meal == ["FASTING"]

@@ -94,14 +94,18 @@ def test_insights_equal_values_computed_from_raw_records(
         )
         assert ins["timezone"] == "UTC (records carry no offset and no user zone is set)"
         assert ins["start"] == iso_in(stamps[0], UTC) and ins["end"] == iso_in(stamps[-1], UTC)
-        night = [v for r, v in zip(records, values, strict=True)
-                 if datetime.fromtimestamp(r["timeEpochMillis"] / 1000, tz=UTC).hour < 6]
+        night = [
+            v
+            for r, v in zip(records, values, strict=True)
+            if datetime.fromtimestamp(r["timeEpochMillis"] / 1000, tz=UTC).hour < 6
+        ]
         assert ins["time_of_day"]["overnight"]["readings"] == len(night)
         assert ins["time_of_day"]["overnight"]["mean_mg_dl"] == round(statistics.fmean(night), 1)
         assert ins["specimen_sources"] == {"INTERSTITIAL_FLUID": len(records)}
         assert ins["meal_relation"] == {}
-        assert ins["data_origins"] == sorted({r["metadata"]["dataOriginPackageName"]
-                                              for r in records})
+        assert ins["data_origins"] == sorted(
+            {r["metadata"]["dataOriginPackageName"] for r in records}
+        )
 
 
 def test_user_timezone_from_the_cli(chicago_examples: list[dict[str, Any]]) -> None:
@@ -112,8 +116,11 @@ def test_user_timezone_from_the_cli(chicago_examples: list[dict[str, Any]]) -> N
         ins = example["metadata"]["clinical_insights"]
         assert ins["timezone"] == "America/Chicago (user setting; records carry no offset)"
         assert ins["start"] == iso_in(records[0]["timeEpochMillis"], chicago)
-        night = [r for r in records
-                 if datetime.fromtimestamp(r["timeEpochMillis"] / 1000, tz=chicago).hour < 6]
+        night = [
+            r
+            for r in records
+            if datetime.fromtimestamp(r["timeEpochMillis"] / 1000, tz=chicago).hour < 6
+        ]
         assert ins["time_of_day"]["overnight"]["readings"] == len(night)
         assert "UTC clock hours" not in example["output"]
 
@@ -143,4 +150,3 @@ def test_example_dates_come_from_the_records(utc_examples: list[dict[str, Any]])
         stamps = [r["timeEpochMillis"] for r in raw(example)]
         assert example["metadata"]["data_start"] == iso_in(stamps[0], UTC)
         assert example["metadata"]["data_end"] == iso_in(stamps[-1], UTC)
-

@@ -18,8 +18,9 @@ DAY_READINGS = 288
 CHICAGO = ZoneInfo("America/Chicago")
 
 
-def local_day_trace(offset: str | None, tz: timezone | ZoneInfo, start_ms: int = START_MS
-                    ) -> list[dict[str, object]]:
+def local_day_trace(
+    offset: str | None, tz: timezone | ZoneInfo, start_ms: int = START_MS
+) -> list[dict[str, object]]:
     """A day of 5-minute readings: 60 mg/dL when the local clock (in ``tz``) reads 00:00-05:59,
     else 120, so the overnight mean shows which zone the plugin used."""
     records = []

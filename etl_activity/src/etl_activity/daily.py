@@ -83,8 +83,6 @@ class DayTotal:
     partial: bool
 
 
-
-
 def intervals_from_records(
     records: Iterable[Mapping[str, Any]], value_field: str, user_zone: ZoneInfo | None
 ) -> list[Interval]:
@@ -152,9 +150,7 @@ def combined_amount(pieces: Sequence[Piece]) -> float:
         active = [p for p in active if p.end_ms > seg_start]
         if active:
             length = seg_end - seg_start
-            total += max(
-                p.interval.amount * length / p.interval.duration_ms for p in active
-            )
+            total += max(p.interval.amount * length / p.interval.duration_ms for p in active)
     return total
 
 

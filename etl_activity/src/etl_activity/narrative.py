@@ -58,9 +58,7 @@ def _window(measure: Measure, insights: Mapping[str, Any]) -> str:
     elif complete == 0:
         state = "none of them complete when the data was fetched"
     else:
-        state = (
-            f"{complete} complete and {partial} still in progress when the data was fetched"
-        )
+        state = f"{complete} complete and {partial} still in progress when the data was fetched"
     return (
         f"This export holds {label} on {count} local days between "
         f"{long_date(insights['first_date'])} and {long_date(insights['last_date'])}, {state}. "
@@ -93,9 +91,7 @@ def _sources_sentence(measure: Measure, day: Mapping[str, Any]) -> str:
     )
 
 
-def _day_sentence(
-    measure: Measure, day: Mapping[str, Any], insights: Mapping[str, Any]
-) -> str:
+def _day_sentence(measure: Measure, day: Mapping[str, Any], insights: Mapping[str, Any]) -> str:
     head = f"{long_date(day['date'])}: {_amount(measure, day[measure.unit])}"
     if day["partial"]:
         text = (
@@ -178,8 +174,7 @@ def _mean_and_trend(measure: Measure, insights: Mapping[str, Any]) -> str:
             )
         elif trend[f"change_{measure.unit}"] == 0:
             text += (
-                " A least-squares line through those days is flat, so the daily totals were "
-                "steady."
+                " A least-squares line through those days is flat, so the daily totals were steady."
             )
         else:
             text += (

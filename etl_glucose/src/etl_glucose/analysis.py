@@ -87,8 +87,7 @@ class Coverage:
         span_ms = times[-1] - times[0]
         interval_ms = metrics.nominal_interval_ms(metrics.median_spacing_ms(times))
         continuous = (
-            interval_ms is not None
-            and interval_ms <= rules.continuous_interval_minutes * MINUTE_MS
+            interval_ms is not None and interval_ms <= rules.continuous_interval_minutes * MINUTE_MS
         )
         if not continuous or interval_ms is None:
             return cls(span_ms, interval_ms, False, None, None, display(span_ms / DAY_MS))
@@ -160,7 +159,9 @@ def _meal_relations(series: GlucoseSeries) -> dict[str, Any]:
 
 
 def _episode_group(
-    episodes: Sequence[Episode], series: GlucoseSeries, user_zone: ZoneInfo | None,
+    episodes: Sequence[Episode],
+    series: GlucoseSeries,
+    user_zone: ZoneInfo | None,
     direction: Direction,
 ) -> dict[str, Any]:
     """Count, longest duration, most extreme value and the list of events of one kind."""
@@ -169,13 +170,15 @@ def _episode_group(
     listed = []
     offsets = series.offset_ids
     for episode in episodes:
-        listed.append({
-            "start": iso(to_local(episode.start_ms, offsets[episode.first_index], user_zone)),
-            "end": iso(to_local(episode.end_ms, offsets[episode.last_index], user_zone)),
-            "duration_min": display(episode.duration_ms / MINUTE_MS),
-            extreme_key: display(episode.extreme_mg_dl),
-            "recovered": episode.recovered,
-        })
+        listed.append(
+            {
+                "start": iso(to_local(episode.start_ms, offsets[episode.first_index], user_zone)),
+                "end": iso(to_local(episode.end_ms, offsets[episode.last_index], user_zone)),
+                "duration_min": display(episode.duration_ms / MINUTE_MS),
+                extreme_key: display(episode.extreme_mg_dl),
+                "recovered": episode.recovered,
+            }
+        )
     extremes = [e.extreme_mg_dl for e in episodes]
     most_extreme = (min(extremes) if low else max(extremes)) if extremes else None
     longest = max((e.duration_ms for e in episodes), default=None)
@@ -188,7 +191,9 @@ def _episode_group(
 
 
 def _events(
-    series: GlucoseSeries, interval_ms: int, user_zone: ZoneInfo | None,
+    series: GlucoseSeries,
+    interval_ms: int,
+    user_zone: ZoneInfo | None,
     rules: GlucoseRules,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, int]]:
     times, values = series.epoch_ms, series.mg_dl
@@ -294,10 +299,16 @@ def analyse(
     high_only = bands.above_180 - bands.above_250
     risks = risk_indices(values)
     # GRI weighs percent of time; sparse readings are not time
-    gri = glycaemia_risk_index(
-        100.0 * bands.below_54 / n, 100.0 * low_only / n,
-        100.0 * high_only / n, 100.0 * bands.above_250 / n,
-    ) if coverage.continuous else None
+    gri = (
+        glycaemia_risk_index(
+            100.0 * bands.below_54 / n,
+            100.0 * low_only / n,
+            100.0 * high_only / n,
+            100.0 * bands.above_250 / n,
+        )
+        if coverage.continuous
+        else None
+    )
 
     start = to_local(times[0], offsets[0], user_zone)
     end = to_local(times[-1], offsets[-1], user_zone)
@@ -312,7 +323,8 @@ def analyse(
         "span_hours": display(coverage.span_ms / HOUR_MS),
         "days_covered": coverage.days_shown,
         "sampling_interval_min": display(coverage.interval_ms / MINUTE_MS)
-        if coverage.interval_ms else None,
+        if coverage.interval_ms
+        else None,
         "continuous": coverage.continuous,
         "expected_readings": coverage.expected_readings,
         "wear_percent": coverage.wear_shown,
@@ -341,7 +353,8 @@ def analyse(
             "lbgi": display(risks[0]) if risks else None,
             "hbgi": display(risks[1]) if risks else None,
             "gri": display(gri),
-            "j_index": display(j_index(average, sd)) if average is not None and sd is not None
+            "j_index": display(j_index(average, sd))
+            if average is not None and sd is not None
             else None,
         },
     }

@@ -103,9 +103,7 @@ def find_episodes(
 
     def close(first: int, last: int, end_ms: int, recovered: bool) -> None:
         extreme = pick(values[i] for i in range(first, last + 1) if flags[i])
-        episodes.append(
-            Episode(first, last, times_ms[first], end_ms, float(extreme), recovered)
-        )
+        episodes.append(Episode(first, last, times_ms[first], end_ms, float(extreme), recovered))
 
     for lo, hi in continuous_segments(times_ms, rule.max_gap_ms):
         open_first: int | None = None

@@ -148,12 +148,11 @@ def _level(ins: Insights) -> list[str]:
         )
         if met is not None:
             sentence += (
-                ", " + ("within" if met else "above")
+                ", "
+                + ("within" if met else "above")
                 + f" the consensus stability target of {whole(t['cv_at_most_percent'])}% or less"
             )
-    sentence += (
-        f"; readings ranged from {num(ins['min_mg_dl'])} to {num(ins['max_mg_dl'])} mg/dL."
-    )
+    sentence += f"; readings ranged from {num(ins['min_mg_dl'])} to {num(ins['max_mg_dl'])} mg/dL."
     return [sentence]
 
 
@@ -188,16 +187,31 @@ def _ranges(ins: Insights) -> list[str]:
         return sentences
     met = ins["targets_met"]
     goals = [
-        ("tir", f"time in range ({num(ins['tir_percent'])}%, target above "
-                f"{whole(t['tir_above_percent'])}%)"),
-        ("tbr70", f"time below {low} mg/dL ({num(ins['tbr70_percent'])}%, target under "
-                  f"{whole(t['tbr70_below_percent'])}%)"),
-        ("tbr54", f"time below {very_low} mg/dL ({num(ins['tbr54_percent'])}%, target under "
-                  f"{whole(t['tbr54_below_percent'])}%)"),
-        ("tar180", f"time above {high} mg/dL ({num(ins['tar180_percent'])}%, target under "
-                   f"{whole(t['tar180_below_percent'])}%)"),
-        ("tar250", f"time above {very_high} mg/dL ({num(ins['tar250_percent'])}%, target under "
-                   f"{whole(t['tar250_below_percent'])}%)"),
+        (
+            "tir",
+            f"time in range ({num(ins['tir_percent'])}%, target above "
+            f"{whole(t['tir_above_percent'])}%)",
+        ),
+        (
+            "tbr70",
+            f"time below {low} mg/dL ({num(ins['tbr70_percent'])}%, target under "
+            f"{whole(t['tbr70_below_percent'])}%)",
+        ),
+        (
+            "tbr54",
+            f"time below {very_low} mg/dL ({num(ins['tbr54_percent'])}%, target under "
+            f"{whole(t['tbr54_below_percent'])}%)",
+        ),
+        (
+            "tar180",
+            f"time above {high} mg/dL ({num(ins['tar180_percent'])}%, target under "
+            f"{whole(t['tar180_below_percent'])}%)",
+        ),
+        (
+            "tar250",
+            f"time above {very_high} mg/dL ({num(ins['tar250_percent'])}%, target under "
+            f"{whole(t['tar250_below_percent'])}%)",
+        ),
     ]
     missed = [words for key, words in goals if met[key] is False]
     if not missed:
@@ -231,7 +245,11 @@ def _episode_words(event: Mapping[str, Any], extreme_key: str, extreme_word: str
 
 
 def _event_group(
-    group: Mapping[str, Any], noun: str, where: str, extreme_key: str, extreme_word: str,
+    group: Mapping[str, Any],
+    noun: str,
+    where: str,
+    extreme_key: str,
+    extreme_word: str,
     summary_key: str,
 ) -> str:
     count = group["count"]
@@ -269,18 +287,24 @@ def _events(ins: Insights) -> list[str]:
         sentences.append(sentence + ".")
     else:
         sentence = _event_group(
-            hypo["below_70"], "hypoglycaemic event",
+            hypo["below_70"],
+            "hypoglycaemic event",
             f"(at least {minutes} consecutive minutes below {low} mg/dL)",
-            "nadir_mg_dl", "nadir", "lowest_mg_dl",
+            "nadir_mg_dl",
+            "nadir",
+            "lowest_mg_dl",
         )
         deep, extended = hypo["below_54"]["count"], hypo["extended_below_70"]["count"]
         details = []
         if deep:
-            details.append(f"{_plural(deep, 'event')} below {very_low} mg/dL for at least "
-                           f"{minutes} minutes")
+            details.append(
+                f"{_plural(deep, 'event')} below {very_low} mg/dL for at least {minutes} minutes"
+            )
         if extended:
-            details.append(f"{_plural(extended, 'extended event')} lasting more than "
-                           f"{whole(t['extended_hypo_minutes'])} minutes below {low} mg/dL")
+            details.append(
+                f"{_plural(extended, 'extended event')} lasting more than "
+                f"{whole(t['extended_hypo_minutes'])} minutes below {low} mg/dL"
+            )
         if details:
             within = "it" if hypo["below_70"]["count"] == 1 else "them"
             sentence += f"; within {within}, " + _join(details)
@@ -298,15 +322,20 @@ def _events(ins: Insights) -> list[str]:
         sentences.append(sentence + ".")
     else:
         sentence = _event_group(
-            hyper["above_180"], "hyperglycaemic event",
+            hyper["above_180"],
+            "hyperglycaemic event",
             f"(at least {minutes} consecutive minutes above {high} mg/dL)",
-            "peak_mg_dl", "peak", "highest_mg_dl",
+            "peak_mg_dl",
+            "peak",
+            "highest_mg_dl",
         )
         very = hyper["above_250"]["count"]
         if very:
             within = "it" if hyper["above_180"]["count"] == 1 else "them"
-            sentence += (f"; within {within}, {_plural(very, 'event')} above {very_high} mg/dL "
-                         f"for at least {minutes} minutes")
+            sentence += (
+                f"; within {within}, {_plural(very, 'event')} above {very_high} mg/dL "
+                f"for at least {minutes} minutes"
+            )
         sentences.append(sentence + ".")
     return sentences
 
@@ -433,6 +462,7 @@ def summary(ins: Insights) -> str:
     meal_recorded = ins["meal_relation_readings"]
     parts.append(
         f"meal relation recorded for {_plural(meal_recorded, 'reading')}"
-        if meal_recorded else "no meal relation recorded"
+        if meal_recorded
+        else "no meal relation recorded"
     )
     return "; ".join(parts) + "."

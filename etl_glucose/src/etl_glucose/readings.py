@@ -36,11 +36,14 @@ class GlucoseSeries:
 
     def columns(self) -> tuple[list[Any], ...]:
         return (
-            self.epoch_ms, self.mg_dl, self.offset_ids, self.specimen_sources,
-            self.meal_types, self.relations_to_meal, self.origins,
+            self.epoch_ms,
+            self.mg_dl,
+            self.offset_ids,
+            self.specimen_sources,
+            self.meal_types,
+            self.relations_to_meal,
+            self.origins,
         )
-
-
 
 
 def _text(value: object) -> str:

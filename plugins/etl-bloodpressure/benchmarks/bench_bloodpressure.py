@@ -25,8 +25,10 @@ def main() -> None:
     result = plugin.etl_process(batch, spec, score(findings, len(records), 0.7))
     processed = time.perf_counter()
     assert result is not None
-    print(f"{len(records)} readings: validate {validated - started:.4f} s, "
-          f"process {processed - validated:.4f} s")
+    print(
+        f"{len(records)} readings: validate {validated - started:.4f} s, "
+        f"process {processed - validated:.4f} s"
+    )
 
 
 if __name__ == "__main__":

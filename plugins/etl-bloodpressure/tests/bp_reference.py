@@ -54,8 +54,9 @@ def plain_insights(records: list[dict[str, Any]], fallback: tzinfo = UTC) -> dic
     systolic = [r["systolicInMillimetersOfMercury"] for r in usable]
     diastolic = [r["diastolicInMillimetersOfMercury"] for r in usable]
     days = {
-        datetime.fromtimestamp(r["timeEpochMillis"] / 1000, _zone(r["zoneOffsetId"], fallback))
-        .date()
+        datetime.fromtimestamp(
+            r["timeEpochMillis"] / 1000, _zone(r["zoneOffsetId"], fallback)
+        ).date()
         for r in usable
     }
     return {

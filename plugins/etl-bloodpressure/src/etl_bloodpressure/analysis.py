@@ -57,9 +57,7 @@ def most_severe(readings: Sequence[Reading]) -> Reading:
     )
 
 
-def analyse(
-    readings: Sequence[Reading], user_zone: ZoneInfo | None, excluded: int = 0
-) -> Analysis:
+def analyse(readings: Sequence[Reading], user_zone: ZoneInfo | None, excluded: int = 0) -> Analysis:
     """``readings`` must not be empty and be in time order."""
     local_times = [reading.local_time(user_zone) for reading in readings]
     days = len({moment.date() for moment in local_times})

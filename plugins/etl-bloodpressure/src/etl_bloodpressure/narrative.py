@@ -99,9 +99,7 @@ def narrative(insights: Mapping[str, Any]) -> str:
                 "category, which needs readings taken on separate occasions."
             )
         counts = insights["category_counts"]
-        by_category = [
-            f"{counts[c]} {LABELS[c]}" for c in CATEGORIES if counts[c] and c != CRISIS
-        ]
+        by_category = [f"{counts[c]} {LABELS[c]}" for c in CATEGORIES if counts[c] and c != CRISIS]
         if by_category:
             sentences.append(f"By reading: {_series(by_category)}.")
         if worst["category"] != NORMAL:
