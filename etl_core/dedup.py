@@ -255,7 +255,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def open_dedup_store(settings: Settings, default_sqlite_path: Path) -> DedupStore:
     """The dedup store ``ETL_DEDUPLICATION_STORE`` names: a SQLite file
     (``ETL_DEDUPLICATION_DB_PATH``, else ``default_sqlite_path``), or PostgreSQL or Redis at
-    ``ETL_DEDUPLICATION_URL``. A ``postgresql://`` URL is driven by psycopg 3.
+    ``ETL_DEDUPLICATION_URL`` (Redis keys under ``ETL_DEDUPLICATION_KEY_PREFIX``). A
+    ``postgresql://`` URL is driven by psycopg 3.
 
     Raises :class:`~etl_core.settings.SettingsError` for a missing or mismatched URL and
     :class:`DedupUnavailableError` when a SQL store cannot be reached at start-up.
@@ -279,7 +280,12 @@ def open_dedup_store(settings: Settings, default_sqlite_path: Path) -> DedupStor
             raise SettingsError("ETL_DEDUPLICATION_URL must be a redis:// URL for the redis store")
         from etl_core.redis_dedup import RedisDedupStore
 
-        return RedisDedupStore(url, lease_seconds=lease, retention_seconds=retention)
+        return RedisDedupStore(
+            url,
+            lease_seconds=lease,
+            retention_seconds=retention,
+            key_prefix=settings.deduplication_key_prefix,
+        )
     return SqlDedupStore(postgresql_url(url), lease_seconds=lease, retention_seconds=retention)
 
 

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     """SQLite file; the embedded runner defaults to ``<out>/.etl-state/dedup.sqlite``."""
     deduplication_url: str | None = None
     """Redis or PostgreSQL URL when the store is not SQLite."""
+    deduplication_key_prefix: str = Field(default="etl:dedup:", min_length=1, max_length=100)
+    """Prefix of the Redis store's keys, so that deployments can share one Redis."""
     dedup_lease_seconds: float = Field(default=900.0, gt=0)
     dedup_retention_days: float = Field(default=7.0, gt=0)
 

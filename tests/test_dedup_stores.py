@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from etl_core.dedup import (
     ClaimStatus,
@@ -46,10 +47,10 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeS
             return SqlDedupStore(url, **options)
 
     else:
-        redis = request.getfixturevalue("redis_service")
+        service = request.getfixturevalue("redis_service")
 
         def build(**options: Any) -> DedupStore:
-            return RedisDedupStore(redis.url, key_prefix=redis.prefix, **options)
+            return RedisDedupStore(service.url, key_prefix=service.prefix, **options)
 
     stores: list[DedupStore] = []
 
@@ -213,6 +214,34 @@ def test_factory_opens_each_kind(
     assert redis_store.ping()
     redis_store.close()
     assert not (tmp_path / "unused.sqlite").exists()
+
+
+def test_redis_deployments_with_their_own_key_prefix_do_not_see_each_other(
+    tmp_path: Path, redis_service: RedisService
+) -> None:
+    def store(prefix: str) -> DedupStore:
+        settings = settings_with(
+            deduplication_store="redis",
+            deduplication_url=redis_service.url,
+            deduplication_key_prefix=f"{redis_service.prefix}{prefix}:",
+        )
+        return open_dedup_store(settings, tmp_path / "unused.sqlite")
+
+    blue, green = store("blue"), store("green")
+    try:
+        assert blue.claim("upload-1", "w1").status is ClaimStatus.CLAIMED
+        assert blue.complete("upload-1", "w1", "processed")
+        assert green.claim("upload-1", "w2").status is ClaimStatus.CLAIMED
+        assert blue.claim("upload-1", "w3").status is ClaimStatus.COMPLETED
+        client = redis.Redis.from_url(redis_service.url)
+        try:
+            assert client.exists(f"{redis_service.prefix}blue:upload-1") == 1
+            assert client.exists(f"{redis_service.prefix}green:upload-1") == 1
+        finally:
+            client.close()
+    finally:
+        blue.close()
+        green.close()
 
 
 @pytest.mark.parametrize(
