@@ -183,8 +183,9 @@ def test_twenty_sigkills_at_random_moments_of_a_stream_lose_and_duplicate_nothin
         report(request, "extra_dead_letter_copies", extra)
     finally:
         store.close()
-    elapsed = time.monotonic() - started
-    assert elapsed < 240, f"{elapsed:.0f} s"
+    # Reported, not asserted: how long the stream takes is for the benchmarks to say; the
+    # waits above already fail a stream that stops making progress.
+    report(request, "seconds", round(time.monotonic() - started, 1))
 
 
 # -- the broker restarted ---------------------------------------------------------------------
