@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from etl_core.consumer import wait_until
 from etl_core.dedup import DedupStore, SqlDedupStore, claims_table, postgresql_url
+from etl_core.dlq import replay
 from etl_core.pipeline import pseudonymise
 from etl_core.redis_dedup import DEFAULT_KEY_PREFIX, RedisDedupStore
 from etl_core.settings import Settings
@@ -51,7 +52,7 @@ from tests.services import (
     unavailable,
     unique_name,
 )
-from tests.worker_support import delete_topology, worker_settings
+from tests.worker_support import delete_topology, queue_depths, worker_settings
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -128,6 +129,16 @@ def check(
         assert kept["StepsRecord"] <= unreadable
     else:
         assert kept["StepsRecord"] == unreadable
+    # Replaying everything sends each dead-lettered message back once, however many copies of
+    # it the fault left, and empties the dead-letter queue.
+    replayed = replay(settings, None)
+    assert sorted(letter.message_id for letter in replayed) == sorted(
+        s.message.message_id for s in sent if s.fate == "dead_letter"
+    )
+    assert sum(letter.copies for letter in replayed) == len(replayed) + extra
+    depths = queue_depths(settings)
+    assert depths[settings.failed_queue_name] == 0
+    assert depths[settings.queue_name] == len(replayed)
     return extra
 
 
