@@ -1,6 +1,6 @@
 """Write the performance section of README.md from the benchmark results.
 
-    python benchmarks/report.py PIPELINE.json WORKER.json [--readme README.md]
+    python benchmarks/report.py PIPELINE.json WORKER.json [MEMORY.json] [--readme README.md]
 
 Replaces everything between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
 """
@@ -44,7 +44,30 @@ def check(ok: bool) -> str:
     return "x" if ok else " "
 
 
-def render(pipeline: dict[str, Any], worker: list[dict[str, Any]]) -> str:
+def memory_table(rows: list[dict[str, Any]]) -> list[str]:
+    """The byte budget's rows (benchmarks/memory_budget.py), the unbounded one first."""
+    unbounded = rows[0]["growth_mib"]
+    lines = [
+        "",
+        f"| worker byte budget ({rows[0]['files']} glucose files of {rows[0]['file_mb']:.1f} MB, "
+        f"{rows[0]['threads']} threads) | most upload MB at once | peak RSS growth | "
+        "of unbounded | time |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['budget_mb']:.1f} MB | {row['peak_inflight_mb']:.1f} | "
+            f"{row['growth_mib']:.0f} MiB | {row['growth_mib'] / unbounded:.0%} | "
+            f"{row['seconds']:.1f} s |"
+        )
+    return lines
+
+
+def render(
+    pipeline: dict[str, Any],
+    worker: list[dict[str, Any]],
+    memory: list[dict[str, Any]] | None = None,
+) -> str:
     targets = pipeline["targets"]
     by = {(row["mode"], row["threads"]): row for row in worker}
     per_minute = by[("engine", 1)]["messages_per_second"] * 60
@@ -74,6 +97,8 @@ def render(pipeline: dict[str, Any], worker: list[dict[str, Any]]) -> str:
             f"| {row['readings']:,} readings | {row['seconds'] * 1000:.0f} ms | "
             f"{row['peak_mib']:.1f} MiB |"
         )
+    if memory:
+        lines += memory_table(memory)
     lines += [
         "",
         "Targets from the integration guide:",
@@ -96,9 +121,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pipeline", type=Path)
     parser.add_argument("worker", type=Path)
+    parser.add_argument("memory", type=Path, nargs="?")
     parser.add_argument("--readme", type=Path, default=Path("README.md"))
     args = parser.parse_args()
-    section = render(json.loads(args.pipeline.read_text()), json.loads(args.worker.read_text()))
+    section = render(
+        json.loads(args.pipeline.read_text()),
+        json.loads(args.worker.read_text()),
+        json.loads(args.memory.read_text()) if args.memory else None,
+    )
     text = args.readme.read_text()
     if START not in text or END not in text:
         print(f"{args.readme} has no {START} ... {END} section", file=sys.stderr)

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pika
 import pika.exceptions
@@ -35,6 +36,7 @@ from opentelemetry.trace import Span, SpanKind
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.spec import Basic, BasicProperties
 
+from etl_core.budget import ByteBudget
 from etl_core.errors import EtlError
 from etl_core.logs import get_logger
 from etl_core.messages import InvalidMessageError, UploadMessage, parse_message
@@ -118,6 +120,10 @@ class MessageHandler:
         self.source_store = source_store
         self.settings = settings
         self.metrics = metrics
+        self.budget = ByteBudget(
+            round(settings.worker_inflight_file_mb * 1024 * 1024),
+            metrics.inflight_file_bytes.set if metrics else None,
+        )
         self._log = get_logger("etl.consumer")
 
     def handle(self, body: bytes, headers: Mapping[str, Any] | None = None) -> Decision:
@@ -174,9 +180,7 @@ class MessageHandler:
         return decision
 
     def _handle(self, message: UploadMessage, attempts: int) -> Decision:
-        def fail(action: Action, error_type: str, text: str) -> Decision:
-            return Decision(action, "failed", error_type, text, message.record_type, attempts)
-
+        fail = functools.partial(_failed, message, attempts)
         limit = self.settings.max_file_size_bytes
         if message.file_size_bytes > limit:
             return fail(
@@ -188,6 +192,14 @@ class MessageHandler:
             zone = load_zone(message.timezone or self.settings.user_timezone)
         except UnknownZoneError as exc:
             return fail(Action.DEAD_LETTER, "invalid_message", str(exc))
+        with self.budget.held(message.file_size_bytes):
+            return self._download_and_run(message, attempts, zone)
+
+    def _download_and_run(
+        self, message: UploadMessage, attempts: int, zone: ZoneInfo | None
+    ) -> Decision:
+        fail = functools.partial(_failed, message, attempts)
+        limit = self.settings.max_file_size_bytes
         try:
             started = time.perf_counter()
             with stage_span("download"):
@@ -465,6 +477,12 @@ class Consumer:
             ),
             mandatory=True,
         )
+
+
+def _failed(
+    message: UploadMessage, attempts: int, action: Action, error_type: str, text: str
+) -> Decision:
+    return Decision(action, "failed", error_type, text, message.record_type, attempts)
 
 
 def _with_retry_count(body: bytes, retry_count: int) -> bytes:

@@ -106,6 +106,11 @@ class EtlMetrics:
         self.queue_depth = Gauge(
             "etl_rabbitmq_queue_depth", "Ready messages per queue", ["queue_name"], registry=r
         )
+        self.inflight_file_bytes = Gauge(
+            "etl_inflight_file_bytes",
+            "Bytes of the uploads in progress (at most ETL_WORKER_INFLIGHT_FILE_MB)",
+            registry=r,
+        )
         self.broker_disconnections = Counter(
             "etl_broker_disconnections", "Broker connections lost", registry=r
         )

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import generate_latest
 
 from etl_core.consumer import wait_until
 from etl_core.dedup import SqlDedupStore
 from etl_core.dlq import list_dead_letters, replay
+from etl_core.metrics import EtlMetrics
 from etl_core.pipeline import content_fingerprint
 from etl_core.redis_dedup import RedisDedupStore
 from etl_core.settings import Settings
@@ -202,6 +204,27 @@ def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
     with worker_thread(settings) as worker:
         assert wait_until(lambda: worker.decisions["ack"] == 1, 60)
     assert queue_depths(settings)[settings.failed_queue_name] == 2
+
+
+def test_the_inflight_byte_budget_holds_four_threads_to_one_file_at_a_time(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str
+) -> None:
+    files = crafted_files(12, "budget")
+    largest = max(len(data) for _, data in files)
+    # Smaller than any one file: each runs alone, whatever the thread count.
+    tight = settings.model_copy(update={"worker_inflight_file_mb": 100 / 2**20})
+    metrics = EtlMetrics()
+    published = publish(tight, files)
+    with worker_thread(tight, threads=4, metrics=metrics) as worker:
+        settle(tight, published.idempotency_keys)
+        budget = worker.handler.budget
+        assert budget.peak_bytes == largest
+        assert budget.waits > 0, "four threads never waited for a budget of one file"
+        assert budget.in_use == 0
+        assert worker.decisions == Counter({"ack": 12})
+    assert len(examples_in(moto_server, s3_bucket)) == 12
+    exposition = generate_latest(metrics.registry).decode()
+    assert "etl_inflight_file_bytes 0.0" in exposition
 
 
 def test_a_message_dead_lettered_twice_is_listed_and_replayed_once(
