@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -126,12 +127,27 @@ def dlq() -> None:
 
 
 @dlq.command("list")
-def dlq_list() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def dlq_list(as_json: bool) -> None:
     """Show every dead-lettered message once, with its reason and its number of copies."""
     from etl_core.cli import _settings
     from etl_core.dlq import list_dead_letters
 
     letters = _broker_call(lambda: list_dead_letters(_settings()))
+    if as_json:
+        rows = [
+            {
+                "message_id": letter.message_id,
+                "error_type": letter.error_type,
+                "error_message": letter.error_message,
+                "attempts": letter.attempts,
+                "copies": letter.copies,
+                "routing_key": letter.routing_key,
+            }
+            for letter in letters
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
     for letter in letters:
         click.echo(
             f"{letter.message_id}\t{letter.error_type}\tattempts={letter.attempts}\t"

@@ -255,6 +255,23 @@ def test_a_message_dead_lettered_twice_is_listed_and_replayed_once(
     assert listed.stdout.count("twice\t") == 1
     assert "copies=2" in listed.stdout
     assert "1 dead-lettered messages (2 copies in the queue)" in listed.stderr
+    as_json = subprocess.run(
+        [sys.executable, "-m", "etl_core", "dlq", "list", "--json"],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(as_json.stdout) == [
+        {
+            "message_id": "twice",
+            "error_type": "missing_object",
+            "error_message": f"no object at {missing.key}",
+            "attempts": 1,
+            "copies": 2,
+            "routing_key": missing.routing_key,
+        }
+    ]
 
     moto_server.client().put_object(Bucket=s3_bucket, Key=missing.key, Body=data)
     [replayed] = replay(settings, ["twice"])
