@@ -53,7 +53,13 @@ class ByteBudget:
             self._line.append(ticket)
             if not (self._line[0] is ticket and self._fits(size)):
                 self.waits += 1
-                self._condition.wait_for(lambda: self._line[0] is ticket and self._fits(size))
+                try:
+                    self._condition.wait_for(lambda: self._line[0] is ticket and self._fits(size))
+                except BaseException:
+                    # Leave the line, or everyone behind this ticket would wait forever.
+                    self._line.remove(ticket)
+                    self._condition.notify_all()
+                    raise
             self._line.popleft()
             self._in_use += size
             self._holders += 1

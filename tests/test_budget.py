@@ -4,6 +4,7 @@ served. Real threads; each test observes what ran at once from inside the held b
 from __future__ import annotations
 
 import random
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -41,7 +42,7 @@ class Observer:
 
 
 def start(target: Callable[[], None]) -> threading.Thread:
-    thread = threading.Thread(target=target)
+    thread = threading.Thread(target=target, daemon=True)
     thread.start()
     return thread
 
@@ -112,3 +113,49 @@ def test_waiting_is_first_come_first_served() -> None:
 def test_a_budget_of_nothing_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one byte"):
         ByteBudget(0)
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_a_waiter_interrupted_in_line_leaves_it() -> None:
+    """A waiting thread that dies (here the main thread, by a signal handler's exception) must
+    not block the ones behind it."""
+    budget = ByteBudget(10)
+    release = threading.Event()
+
+    def hold() -> None:
+        with budget.held(6):
+            release.wait(10)
+
+    holder = start(hold)
+    assert wait_until(lambda: budget.in_use == 6, 5, 0.005)
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(Interrupted), budget.held(6):
+            pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    # Behind the interrupted waiter: fits beside the holder, so it must get in at once.
+    entered = threading.Event()
+
+    def hold_a_little() -> None:
+        with budget.held(1):
+            entered.set()
+            release.wait(10)
+
+    small = start(hold_a_little)
+    try:
+        assert entered.wait(5), "the interrupted waiter still blocks the line"
+        assert budget.in_use == 7
+    finally:
+        release.set()
+        holder.join(timeout=10)
+        small.join(timeout=10)
