@@ -32,7 +32,9 @@ def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) ->
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # One write per line, newline included: a line is whole or absent even when the
+        # process is killed mid-log (print() writes the text and the newline separately).
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
 

@@ -1,0 +1,46 @@
+"""Log lines stay whole: killed mid-log, a process leaves whole JSON lines or nothing."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from etl_core.consumer import wait_until
+
+LOGGING_FOREVER = """
+import threading
+from etl_core.logs import configure_logging, get_logger
+
+configure_logging("INFO", json_lines=True)
+log = get_logger("etl.test")
+
+def chatter(n):
+    while True:
+        log.info("decided", action="ack", status="processed", thread=n)
+
+for n in range(4):
+    threading.Thread(target=chatter, args=(n,), daemon=True).start()
+threading.Event().wait()
+"""
+
+
+def test_a_process_killed_while_logging_leaves_only_whole_json_lines(tmp_path: Path) -> None:
+    log = tmp_path / "shared.log"
+    with log.open("ab") as output:
+        for n in range(16):
+            process = subprocess.Popen(
+                [sys.executable, "-c", LOGGING_FOREVER], stdout=output, stderr=output
+            )
+            assert wait_until(lambda: log.stat().st_size > 0, 30, 0.01)
+            time.sleep(0.3 + n * 0.007)  # a spread of moments, once the threads are busy
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+    lines = log.read_text(encoding="utf-8").split("\n")
+    assert lines[-1] == "", "the file ends inside a line"
+    entries = [json.loads(line) for line in lines[:-1]]
+    assert len(entries) > 100
+    assert {entry["event"] for entry in entries} == {"decided"}
