@@ -218,7 +218,7 @@ def _print_summary(report: Any, out: Path) -> None:
     written = sum(len(o.examples) for o in report.outcomes)
     console.print(f"training examples written: {written} -> {out.resolve() / 'training'}")
     for journal, lines in report.journals.items():
-        console.print(f"  {journal} ({lines} examples)")
+        console.print(f"  {journal} ({lines} example{'' if lines == 1 else 's'})")
     quarantined = [o for o in report.outcomes if o.quarantine_key]
     if quarantined:
         console.print(f"quarantined: {len(quarantined)} -> {out.resolve() / 'quarantine'}")

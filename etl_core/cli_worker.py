@@ -160,14 +160,24 @@ def dlq_list(as_json: bool) -> None:
 @dlq.command("replay")
 @click.argument("message_ids", nargs=-1)
 @click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter.")
-def dlq_replay(message_ids: tuple[str, ...], replay_all: bool) -> None:
-    """Send dead letters back to the work exchange (by message id, or --all)."""
+@click.option(
+    "--error-type",
+    "error_types",
+    multiple=True,
+    help="Replay only dead letters of this error type (repeatable), e.g. storage_unavailable.",
+)
+def dlq_replay(
+    message_ids: tuple[str, ...], replay_all: bool, error_types: tuple[str, ...]
+) -> None:
+    """Send dead letters back to the work exchange: by message id, by --error-type, or --all."""
     from etl_core.cli import EXIT_USAGE, _fail, _settings
     from etl_core.dlq import replay
 
-    if not replay_all and not message_ids:
-        _fail("name message ids to replay, or pass --all", EXIT_USAGE)
-    replayed = _broker_call(lambda: replay(_settings(), None if replay_all else message_ids))
+    if not (replay_all or message_ids or error_types):
+        _fail("name message ids to replay, or pass --error-type or --all", EXIT_USAGE)
+    if replay_all and (message_ids or error_types):
+        _fail("--all replays everything; drop it to choose by id or --error-type", EXIT_USAGE)
+    replayed = _broker_call(lambda: replay(_settings(), message_ids or None, error_types or None))
     for letter in replayed:
         click.echo(f"replayed {letter.message_id} ({letter.error_type})")
     click.echo(f"{len(replayed)} replayed", err=True)

@@ -98,11 +98,17 @@ def list_dead_letters(settings: Settings) -> list[DeadLetter]:
         connection.close()
 
 
-def replay(settings: Settings, message_ids: Iterable[str] | None) -> list[DeadLetter]:
+def replay(
+    settings: Settings,
+    message_ids: Iterable[str] | None,
+    error_types: Iterable[str] | None = None,
+) -> list[DeadLetter]:
     """Send dead letters back to the work exchange with a fresh retry count, once per message
-    id; ``None`` replays all. A message's copies are acknowledged in the dead-letter queue only
-    after the broker confirmed its replay."""
+    id: those named by ``message_ids`` (``None``: any) whose error type is one of
+    ``error_types`` (``None``: any). A message's copies are acknowledged in the dead-letter
+    queue only after the broker confirmed its replay."""
     wanted = None if message_ids is None else set(message_ids)
+    types = None if error_types is None else set(error_types)
     topology = Topology.from_settings(settings)
     connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
     replayed: list[DeadLetter] = []
@@ -113,6 +119,8 @@ def replay(settings: Settings, message_ids: Iterable[str] | None) -> list[DeadLe
         publisher.confirm_delivery()
         for letter, properties, body in _drain(channel, topology.failed_queue):
             if wanted is not None and letter.message_id not in wanted:
+                continue
+            if types is not None and letter.error_type not in types:
                 continue
             try:
                 document = json.loads(body)

@@ -205,6 +205,27 @@ def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
         assert wait_until(lambda: worker.decisions["ack"] == 1, 60)
     assert queue_depths(settings)[settings.failed_queue_name] == 2
 
+    # By error type, from the command line: only the tampered message goes back.
+    def etl_dlq(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "etl_core", "dlq", *args],
+            env=settings_env(settings),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    mixed = etl_dlq("replay", "--all", "--error-type", "integrity_error")
+    assert mixed.returncode == 2
+    assert mixed.stderr.strip().startswith("etl: error: --all replays everything")
+    chosen = etl_dlq("replay", "--error-type", "integrity_error")
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout == "replayed tampered (integrity_error)\n"
+    depths = queue_depths(settings)
+    assert depths[settings.failed_queue_name] == 1
+    assert depths[settings.queue_name] == 1
+    assert [letter.error_type for letter in list_dead_letters(settings)] == ["invalid_message"]
+
 
 def test_the_inflight_byte_budget_holds_four_threads_to_one_file_at_a_time(
     settings: Settings, moto_server: MotoS3Server, s3_bucket: str
