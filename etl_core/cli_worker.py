@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -46,7 +47,10 @@ def consume(threads: int | None) -> None:
         output = open_object_store(
             settings, settings.s3_bucket_name, pool_size=thread_count, metrics=metrics
         )
-        dedup = open_dedup_store(settings, Path(".etl-state") / "dedup.sqlite")
+        dedup = _wait_for(
+            lambda: open_dedup_store(settings, Path(".etl-state") / "dedup.sqlite"),
+            settings.startup_wait_seconds,
+        )
     except (SettingsError, DedupUnavailableError) as exc:
         _fail(str(exc), EXIT_STARTUP)
         return
@@ -181,6 +185,28 @@ def dlq_replay(
     for letter in replayed:
         click.echo(f"replayed {letter.message_id} ({letter.error_type})")
     click.echo(f"{len(replayed)} replayed", err=True)
+
+
+def _wait_for(open_store: Callable[[], T], patience: float) -> T:
+    """``open_store()``, tried again with backoff while the store is unavailable, for up to
+    ``patience`` seconds; then its last error propagates."""
+    from etl_core.dedup import DedupUnavailableError
+
+    deadline = time.monotonic() + patience
+    delay = 0.5
+    while True:
+        try:
+            return open_store()
+        except DedupUnavailableError as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            delay = min(delay, left)
+            get_logger("etl").warning(
+                "dedup_store_unavailable", error=str(exc), retry_in=round(delay, 2)
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _broker_call(call: Callable[[], T]) -> T:

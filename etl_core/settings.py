@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     """Deliveries of one message before the quorum work queue dead-letters it as poison."""
     worker_threads: int = Field(default=4, ge=1, le=64)
     prefetch_per_thread: int = Field(default=2, ge=1, le=2)
+    startup_wait_seconds: float = Field(default=60.0, ge=0)
+    """How long ``etl consume`` keeps trying to reach its dedup store at start-up before it
+    exits (services started together come up in any order)."""
     worker_inflight_file_mb: float = Field(default=50.0, gt=0)
     """Upload megabytes one worker process works on at once, whatever its thread count; a file
     that does not fit waits, one larger than this runs alone (decoded records take some 20-50

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -33,7 +30,7 @@ from etl_core.runner import collect_inputs, run_embedded
 from etl_core.settings import Settings
 from etl_core.testing import read_avro, real_samples, training_examples
 from tests.conftest import temperature_entry_point
-from tests.services import MotoS3Server, rabbitmq_available, unavailable
+from tests.services import MotoS3Server, TcpProxy, rabbitmq_available, unavailable
 from tests.support.records import temperature_file, temperature_records
 from tests.worker_support import delete_topology, publish, worker_settings, worker_thread
 
@@ -147,66 +144,6 @@ def test_unknown_record_types_share_one_label() -> None:
 
 
 # -- readiness against a broker that goes away and comes back ------------------------------------
-
-
-class TcpProxy:
-    """A loopback TCP proxy to the broker that the test can cut and restore, as a network
-    partition or broker restart would look to the worker."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
-        self._listener: socket.socket | None = None
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen()
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            with self._lock:
-                self._sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, sink):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        if self._listener is not None:
-            with contextlib.suppress(OSError):  # shutdown wakes the thread blocked in accept()
-                self._listener.shutdown(socket.SHUT_RDWR)
-            self._listener.close()
-            self._listener = None
-        with self._lock:
-            for s in self._sockets:
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                s.close()
-            self._sockets.clear()
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 from prometheus_client import generate_latest
+from sqlalchemy.engine import make_url
 
 from etl_core.consumer import wait_until
-from etl_core.dedup import SqlDedupStore
+from etl_core.dedup import SqlDedupStore, postgresql_url
 from etl_core.dlq import list_dead_letters, replay
 from etl_core.metrics import EtlMetrics
 from etl_core.pipeline import content_fingerprint
@@ -23,7 +24,13 @@ from etl_core.redis_dedup import RedisDedupStore
 from etl_core.settings import Settings
 from etl_core.stores import open_object_store
 from etl_core.testing import read_avro, real_samples, run_etl, training_examples
-from tests.services import MotoS3Server, RedisService, rabbitmq_available, unavailable
+from tests.services import (
+    MotoS3Server,
+    RedisService,
+    TcpProxy,
+    rabbitmq_available,
+    unavailable,
+)
 from tests.support.records import BASE_MS, temperature_file, temperature_records
 from tests.worker_support import (
     WorkerProcess,
@@ -225,6 +232,59 @@ def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
     assert depths[settings.failed_queue_name] == 1
     assert depths[settings.queue_name] == 1
     assert [letter.error_type for letter in list_dead_letters(settings)] == ["invalid_message"]
+
+
+def test_a_worker_started_before_its_postgresql_dedup_store_waits_for_it(
+    settings: Settings, postgres_url: str
+) -> None:
+    proxy = TcpProxy(("127.0.0.1", 5432))  # not listening yet: PostgreSQL is "still starting"
+    late = make_url(postgres_url).set(host="127.0.0.1", port=proxy.port)
+    configured = settings.model_copy(
+        update={
+            "deduplication_store": "postgresql",
+            "deduplication_url": late.render_as_string(hide_password=False),
+        }
+    )
+    published = publish(configured, crafted_files(3, "late"))
+    store = SqlDedupStore(postgresql_url(postgres_url))
+    try:
+        with WorkerProcess(configured, threads=2) as worker:
+            time.sleep(2.0)
+            assert worker.process.poll() is None, "the worker gave up on its dedup store"
+            proxy.start()
+            assert wait_until(
+                lambda: all(store.state(key) == "completed" for key in published.idempotency_keys),
+                60,
+                0.2,
+            )
+            code, stderr = worker.terminate()
+        assert code == 0, stderr
+        assert "dedup_store_unavailable" in stderr
+        assert "Traceback" not in stderr
+    finally:
+        store.close()
+        proxy.cut()
+
+
+def test_a_worker_whose_dedup_store_never_comes_gives_up_with_one_line(
+    settings: Settings,
+) -> None:
+    proxy = TcpProxy(("127.0.0.1", 5432))  # never started
+    configured = settings.model_copy(
+        update={
+            "deduplication_store": "postgresql",
+            "deduplication_url": f"postgresql://postgres@127.0.0.1:{proxy.port}/test",
+            "startup_wait_seconds": 2.0,
+        }
+    )
+    with WorkerProcess(configured, threads=1) as worker:
+        code = worker.process.wait(timeout=60)
+        stderr = worker.process.stderr.read() if worker.process.stderr else ""
+    assert code == 3, stderr
+    assert stderr.strip().splitlines()[-1] == (
+        "etl: error: dedup store unavailable: OperationalError"
+    )
+    assert "Traceback" not in stderr
 
 
 def test_the_inflight_byte_budget_holds_four_threads_to_one_file_at_a_time(
