@@ -263,6 +263,7 @@ def test_one_message_is_one_trace_with_every_stage_and_a_retry_continues_it(
         assert len({s.context.trace_id for s in roots}) == 1, "the retry started a new trace"
     finally:
         moto_server.remove_bucket(out_bucket)
+        delete_topology(retrying)  # its retry queues have other delays, so other names
 
 
 # -- logs ------------------------------------------------------------------------------------------
