@@ -68,22 +68,19 @@ def _describe(method: Any, properties: pika.BasicProperties, body: bytes) -> Dea
 def _drain(channel: BlockingChannel, queue: str) -> list[tuple[DeadLetter, Any, bytes]]:
     """Every message of the queue, unacknowledged (closing the channel returns them), one entry
     per message id: the first copy's properties and body, every copy's delivery tag."""
-    taken: dict[str, tuple[DeadLetter, Any, bytes]] = {}
+    first: dict[str, tuple[DeadLetter, Any, bytes]] = {}
+    tags: dict[str, list[int]] = {}
     while True:
         method, properties, body = channel.basic_get(queue, auto_ack=False)
         if method is None:
-            return list(taken.values())
+            break
         letter = _describe(method, properties, body)
-        if letter.message_id in taken:
-            first, first_properties, first_body = taken[letter.message_id]
-            tags = (*first.delivery_tags, *letter.delivery_tags)
-            taken[letter.message_id] = (
-                replace(first, delivery_tags=tags),
-                first_properties,
-                first_body,
-            )
-        else:
-            taken[letter.message_id] = (letter, properties, body)
+        first.setdefault(letter.message_id, (letter, properties, body))
+        tags.setdefault(letter.message_id, []).append(method.delivery_tag)
+    return [
+        (replace(letter, delivery_tags=tuple(tags[message_id])), properties, body)
+        for message_id, (letter, properties, body) in first.items()
+    ]
 
 
 def list_dead_letters(settings: Settings) -> list[DeadLetter]:

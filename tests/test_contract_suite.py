@@ -12,6 +12,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.support.install import install_into
+
 PLUGIN = """
 from etl_core import ProcessResult, RecordTypeSpec, ValueRange, hookimpl
 
@@ -134,21 +136,7 @@ def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
             encoding="utf-8",
         )
         projects.append(str(package.parent))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(site),
-            *projects,
-        ],
-        check=True,
-    )
+    install_into(site, projects)
     classes = "\n".join(
         f"class Test{name.title()}(Base):\n    entry_point = {name!r}\n" for name in VARIANTS
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.install import install_into
 from tests.support.records import temperature_file, temperature_records
 
 PLUGIN_TEMPLATE = """
@@ -79,21 +80,7 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         """)
         )
         projects.append(str(project))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            *projects,
-        ],
-        check=True,
-    )
+    install_into(target, projects)
     return target
 
 

@@ -80,6 +80,17 @@ def real_files() -> list[tuple[str, bytes]]:
     return [(path.name, path.read_bytes()) for path in files]
 
 
+def etl_dlq(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """``etl dlq ARGS`` in a subprocess with these settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "etl_core", "dlq", *args],
+        env=settings_env(settings),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def settle(settings: Settings, keys: list[str], timeout: float = 120) -> None:
     assert wait_until(lambda: all_completed(settings, keys), timeout, 0.2), "stream did not finish"
     assert wait_until(lambda: sum(queue_depths(settings).values()) == 0, 30, 0.2)
@@ -213,19 +224,10 @@ def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
     assert queue_depths(settings)[settings.failed_queue_name] == 2
 
     # By error type, from the command line: only the tampered message goes back.
-    def etl_dlq(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "etl_core", "dlq", *args],
-            env=settings_env(settings),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
-    mixed = etl_dlq("replay", "--all", "--error-type", "integrity_error")
+    mixed = etl_dlq(settings, "replay", "--all", "--error-type", "integrity_error")
     assert mixed.returncode == 2
     assert mixed.stderr.strip().startswith("etl: error: --all replays everything")
-    chosen = etl_dlq("replay", "--error-type", "integrity_error")
+    chosen = etl_dlq(settings, "replay", "--error-type", "integrity_error")
     assert chosen.returncode == 0, chosen.stderr
     assert chosen.stdout == "replayed tampered (integrity_error)\n"
     depths = queue_depths(settings)
@@ -326,23 +328,13 @@ def test_a_message_dead_lettered_twice_is_listed_and_replayed_once(
     [letter] = list_dead_letters(settings)
     assert (letter.message_id, letter.copies, letter.error_type) == ("twice", 2, "missing_object")
 
-    listed = subprocess.run(
-        [sys.executable, "-m", "etl_core", "dlq", "list"],
-        env=settings_env(settings),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    listed = etl_dlq(settings, "list")
+    assert listed.returncode == 0, listed.stderr
     assert listed.stdout.count("twice\t") == 1
     assert "copies=2" in listed.stdout
     assert "1 dead-lettered messages (2 copies in the queue)" in listed.stderr
-    as_json = subprocess.run(
-        [sys.executable, "-m", "etl_core", "dlq", "list", "--json"],
-        env=settings_env(settings),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    as_json = etl_dlq(settings, "list", "--json")
+    assert as_json.returncode == 0, as_json.stderr
     assert json.loads(as_json.stdout) == [
         {
             "message_id": "twice",
