@@ -412,6 +412,11 @@ class Worker:
 
     def __init__(self, settings: Settings, log: Path, threads: int = 4) -> None:
         self.log = log
+        # A SIGKILL can cut even a single write() to a regular file where it crosses a page
+        # boundary; end such a torn line so that this worker's lines start on their own.
+        if log.exists() and not log.read_bytes().endswith(b"\n") and log.stat().st_size:
+            with log.open("ab") as torn:
+                torn.write(b"\n")
         self._output = log.open("ab")
         # INFO: one "decided" line per message (no health values), so that a test can see
         # which worker took which messages and that a fault made them retry.
@@ -446,7 +451,10 @@ class Worker:
         found: Counter[str] = Counter()
         for line in self.output().splitlines():
             if '"decided"' in line:
-                entry = json.loads(line)
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue  # the last line of a killed worker, torn (see __init__)
                 found[entry["action"]] += 1
         return found
 

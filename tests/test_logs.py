@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,16 +31,27 @@ threading.Event().wait()
 
 
 def test_a_process_killed_while_logging_leaves_only_whole_json_lines(tmp_path: Path) -> None:
+    """Through a pipe, as a container runtime or a supervisor takes a worker's stderr: a write
+    of up to PIPE_BUF bytes arrives whole, so a line written in one write cannot be torn."""
     log = tmp_path / "shared.log"
     with log.open("ab") as output:
         for n in range(16):
             process = subprocess.Popen(
-                [sys.executable, "-c", LOGGING_FOREVER], stdout=output, stderr=output
+                [sys.executable, "-c", LOGGING_FOREVER],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
             )
+            assert process.stdout is not None
+            copier = threading.Thread(
+                target=shutil.copyfileobj, args=(process.stdout, output), daemon=True
+            )
+            copier.start()
             assert wait_until(lambda: log.stat().st_size > 0, 30, 0.01)
             time.sleep(0.3 + n * 0.007)  # a spread of moments, once the threads are busy
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
+            copier.join(timeout=30)
+            output.flush()
     lines = log.read_text(encoding="utf-8").split("\n")
     assert lines[-1] == "", "the file ends inside a line"
     entries = [json.loads(line) for line in lines[:-1]]
