@@ -1,28 +1,49 @@
-"""Checks that a narrative states only figures its insights hold.
+"""Reading the figures of a text: the checks behind "a narrative states only what its insights
+hold" and "a finding never quotes a health value".
 
-The rule behind every narrative: a number a reader sees must be a number in
-``metadata.clinical_insights``. Figures are compared as decimal values after dropping
-thousands separators, so ``"1,210"`` matches ``1210`` and ``"95%"`` matches ``95.0``, while
-``"123.4"`` does not match an unrounded ``123.4567``. Numbers inside string insights (dates,
-times, ranges) count too, so ``"03:10"`` is supported by ``"2025-09-20T03:10:00-05:00"``.
+What counts as a figure:
+
+- every run of digits, with an optional decimal part: ``7``, ``95.5``, ``0.25``;
+- thousands separators belong to the figure: ``"1,210"`` is one figure, 1210;
+- a unit or a sign around it does not matter: ``"95%"`` is 95, ``"-5"`` is 5, ``"120mmHg"``
+  is 120;
+- times and dates are figures, part by part: ``"03:10"`` is 3 and 10, ``"2025-09-20"`` is
+  2025, 9 and 20;
+- digits glued to the end of a word are part of a name, not a figure: ``"SpO2"``, ``"HbA1c"``,
+  ``"CO2"``, ``"T2"`` hold none (a letter between digits, as in ``"20T03"`` of a timestamp or
+  ``"3x2"``, separates two figures).
+
+Figures are compared as decimal values, so ``"95%"`` matches the insight ``95.0`` and
+``"1,210"`` matches ``1210``, while ``"123.4"`` does not match an unrounded ``123.4567``: round
+the insight to what the narrative states. Numbers inside string insights (dates, times, ranges)
+count too, so ``"03:10"`` is supported by ``"2025-09-20T03:10:00-05:00"``. Keys of insight
+mappings count as well (``{"10": ...}`` supports 10).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_NUMBER = re.compile(
+    r"(?<![\d_])"  # never the middle of a longer run of digits
+    r"(?<!(?<!\d)[^\W\d_])"  # not glued to a name (SpO2), but 20T03 in a timestamp is
+    r"(?<!\w\.)"  # nor the decimal part of a name's number (v1.2)
+    r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+)
+REDACTED = "#"
+"""What :func:`redact_figures` puts in place of a figure."""
 
 
 def figures_in(text: str) -> list[str]:
-    """The numeric tokens of a text, as written (``["7", "1,210", "95.5"]``)."""
+    """The figures of a text, as written (``["7", "1,210", "95.5"]``); see the module's rules."""
     return _NUMBER.findall(text)
 
 
-def _as_decimal(token: str) -> Decimal | None:
+def figure_value(token: str) -> Decimal | None:
+    """A figure as a normalised decimal (``"1,210"`` -> 1210, ``"95.0"`` -> 95)."""
     try:
         return Decimal(token.replace(",", "")).normalize()
     except InvalidOperation:
@@ -33,12 +54,12 @@ def _values(node: Any) -> Iterator[Decimal]:
     if isinstance(node, bool) or node is None:
         return
     if isinstance(node, int | float):
-        value = _as_decimal(repr(float(node)) if isinstance(node, float) else str(node))
+        value = figure_value(repr(float(node)) if isinstance(node, float) else str(node))
         if value is not None:
             yield value
     elif isinstance(node, str):
         for token in figures_in(node):
-            value = _as_decimal(token)
+            value = figure_value(token)
             if value is not None:
                 yield value
     elif isinstance(node, Mapping):
@@ -60,7 +81,17 @@ def unsupported_figures(narrative: str, insights: Mapping[str, Any]) -> list[str
     allowed = supported_values(insights)
     missing: list[str] = []
     for token in figures_in(narrative):
-        value = _as_decimal(token)
+        value = figure_value(token)
         if value is None or value not in allowed:
             missing.append(token)
     return missing
+
+
+def redact_figures(text: str, only: Iterable[str] | None = None) -> str:
+    """``text`` with its figures (or only the figures written as in ``only``) replaced by
+    :data:`REDACTED`: for messages that might quote a health value."""
+    chosen = None if only is None else set(only)
+    return _NUMBER.sub(
+        lambda match: REDACTED if chosen is None or match.group(0) in chosen else match.group(0),
+        text,
+    )
