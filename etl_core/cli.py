@@ -82,6 +82,12 @@ def main() -> None:
     default=None,
     help="Serve /metrics, /health and /ready on ETL_METRICS_PORT during the run.",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Log at DEBUG level, with the traceback of any plugin failure (may show health "
+    "values: for your own data only).",
+)
 def run(
     paths: tuple[Path, ...],
     out: Path,
@@ -89,10 +95,13 @@ def run(
     zone_name: str | None,
     age: int | None,
     serve_metrics: bool | None,
+    debug: bool,
 ) -> None:
     """Run every .avro file under PATHS through the pipeline, embedded (no servers)."""
     settings = _settings()
-    if "ETL_LOG_LEVEL" not in os.environ:
+    if debug:
+        settings.log_level = "DEBUG"
+    elif "ETL_LOG_LEVEL" not in os.environ:
         settings.log_level = "WARNING"
     configure_logging(settings.log_level)
     try:

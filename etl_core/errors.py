@@ -7,6 +7,8 @@ health value or a user id.
 
 from __future__ import annotations
 
+import traceback
+
 
 class EtlError(Exception):
     error_type = "etl_error"
@@ -43,6 +45,20 @@ class TransientError(EtlError):
 
 
 class ProcessorError(EtlError):
-    """A plugin raised: a bug to fix, not an input to retry."""
+    """A plugin raised or broke the contract: a bug to fix, not an input to retry. ``plugin``
+    and ``hook`` say whose and where; the original exception, if any, is ``__cause__`` (its
+    traceback is logged at DEBUG level only, since it may quote a health value)."""
 
     error_type = "processor_error"
+
+    def __init__(self, message: str, *, plugin: str = "", hook: str = "") -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.hook = hook
+
+    def traceback_text(self) -> str:
+        """The original exception's traceback, or ``""``."""
+        cause = self.__cause__
+        if cause is None:
+            return ""
+        return "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))

@@ -37,7 +37,13 @@ from etl_core.dedup import (
     DedupUnavailableError,
     new_owner_token,
 )
-from etl_core.errors import EtlError, InputError, RecordTypeMismatchError, TransientError
+from etl_core.errors import (
+    EtlError,
+    InputError,
+    ProcessorError,
+    RecordTypeMismatchError,
+    TransientError,
+)
 from etl_core.logs import get_logger
 from etl_core.metrics import EtlMetrics
 from etl_core.model import (
@@ -384,6 +390,14 @@ class Pipeline:
             with contextlib.suppress(DedupUnavailableError):
                 self.dedup.fail(key, owner, error.error_type)
         log.warning("failed", error_type=error.error_type, retriable=error.retriable)
+        if isinstance(error, ProcessorError) and error.__cause__ is not None:
+            # DEBUG only: a plugin's traceback and exception text may quote a health value.
+            log.debug(
+                "plugin_traceback",
+                plugin=error.plugin,
+                hook=error.hook,
+                traceback=error.traceback_text(),
+            )
 
     def _quarantine_keys(self, record_type: str | None, source_key: str) -> tuple[str, str]:
         prefix = self.settings.quarantine_prefix

@@ -2,25 +2,45 @@
 
 Plugins are found once, at start-up, before any worker thread exists, through the
 ``etl_core.plugins`` entry-point group. Start-up refuses to continue when a plugin fails to
-import, targets another major plugin-API version, implements a hook that does not exist, or
-claims a record type another plugin owns: a silently missing clinical processor is worse than
-a refusal. ``ETL_DISABLED_PLUGINS`` (comma-separated entry-point names) skips plugins.
+import, declares no usable plugin-API version (see :func:`api_problem`), implements a hook that
+does not exist, declares a record type another plugin owns, or declares a spec that cannot work
+(:mod:`etl_core.spec_checks`): a silently missing or miscalibrated clinical processor is worse
+than a refusal. ``ETL_DISABLED_PLUGINS`` (comma-separated entry-point names) skips plugins.
+
+At run time the registry calls each plugin's hook on its own, so that a failure names the
+plugin and the hook, and checks what comes back against the contract:
+
+- ``etl_validate`` is called on core's generic checks and on the owner of the batch's record
+  type only: another plugin's validator cannot exclude (or crash on) records it does not own.
+  Each finding must be well formed (:func:`etl_core.validate.finding_problem`); a figure in a
+  message that equals a number in the records is redacted and logged as a contract violation.
+  When the findings together leave out every record, the file is quarantined
+  (``no_valid_records``).
+- ``etl_process`` is asked of the owner only; when it declines (``None``), or nobody owns the
+  type, core's fallback describes the batch and says which of the two happened.
+- ``etl_emit`` is called on every plugin; artifacts must be :class:`~etl_core.model.Artifact`
+  with safe keys.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
 
 import pluggy
 
 from etl_core import PLUGIN_API_VERSION, __version__, hookspecs
 from etl_core.builtin import fallback, generic_checks
+from etl_core.builtin.fallback import GENERIC_DOMAIN
 from etl_core.builtin.training_jsonl import TrainingJsonlWriter
 from etl_core.errors import ProcessorError
+from etl_core.figures import redact_figures
+from etl_core.logs import get_logger
 from etl_core.model import (
     Artifact,
     Batch,
@@ -31,10 +51,34 @@ from etl_core.model import (
     RecordTypeSpec,
     ValidationReport,
 )
+from etl_core.spec_checks import spec_problems
+from etl_core.storage import UnsafeKeyError, check_key
+from etl_core.validate import (
+    allowed_in_messages,
+    finding_problem,
+    quoted_values,
+    with_no_valid_records,
+)
 
 ENTRY_POINT_GROUP = "etl_core.plugins"
 _COUNTER_NAME = re.compile(r"^etl_[a-z][a-z0-9_]*_total$")
-GENERIC_DOMAIN = "unclassified"
+_API_VERSION = re.compile(r"(\d+)(?:\.(\d+))?")
+GENERIC_CHECKS = "etl-core.generic-checks"
+FALLBACK = "etl-core.fallback"
+TRAINING_WRITER = "etl-core.training-jsonl"
+DEBUG_HINT = "etl run --debug, or ETL_LOG_LEVEL=DEBUG, logs the traceback"
+_MAX_DETAIL = 200
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "GENERIC_DOMAIN",
+    "PluginInfo",
+    "PluginLoadError",
+    "PluginRegistry",
+    "api_problem",
+    "generic_spec",
+    "load_plugins",
+]
 
 
 class PluginLoadError(Exception):
@@ -54,6 +98,101 @@ class PluginInfo:
         return f"{self.name} {self.version}"
 
 
+def api_problem(declared: object) -> str | None:
+    """Why a plugin module declaring ``ETL_PLUGIN_API = declared`` cannot run on this core, or
+    ``None`` when it can.
+
+    The semantic: ``ETL_PLUGIN_API`` is a string ``"MAJOR"`` or ``"MAJOR.MINOR"``. The major
+    must equal this core's (:data:`etl_core.PLUGIN_API_VERSION`): majors break the contract.
+    A minor only adds optional things, so a plugin written for ``"1.0"`` runs on every 1.x
+    core, while one written for a newer minor than this core offers (``"1.9"`` on core 1.0)
+    may rely on something this core lacks and is refused.
+    """
+    if declared is None:
+        return (
+            "does not declare ETL_PLUGIN_API; set ETL_PLUGIN_API = "
+            f'"{PLUGIN_API_VERSION.split(".")[0]}" in its hook module (the plugin API major it '
+            "is written for)"
+        )
+    match = _API_VERSION.fullmatch(declared) if isinstance(declared, str) else None
+    if match is None:
+        return (
+            f'declares ETL_PLUGIN_API = {declared!r}, but it must be a string "MAJOR" or '
+            f'"MAJOR.MINOR", such as "{PLUGIN_API_VERSION.split(".")[0]}"'
+        )
+    core_major, _, core_minor = PLUGIN_API_VERSION.partition(".")
+    if int(match.group(1)) != int(core_major):
+        return (
+            f"targets plugin API {declared!r}, but this etl-core provides {PLUGIN_API_VERSION}; "
+            f"install a version of the plugin made for plugin API {core_major}"
+        )
+    if match.group(2) is not None and int(match.group(2)) > int(core_minor or 0):
+        return (
+            f"needs plugin API {declared}, newer than this etl-core's {PLUGIN_API_VERSION}; "
+            "upgrade etl-core"
+        )
+    return None
+
+
+def _plugin_raised(plugin: str, hook: str, exc: Exception, doing: str) -> ProcessorError:
+    """A plugin's exception as one line naming the plugin and the hook. Figures in the
+    exception's own message are redacted (it may quote a health value); the traceback stays
+    on ``__cause__`` for DEBUG logs."""
+    detail = " ".join(redact_figures(str(exc)).split())
+    if len(detail) > _MAX_DETAIL:
+        detail = detail[: _MAX_DETAIL - 3] + "..."
+    text = f"plugin {plugin!r} raised {type(exc).__name__} in {hook} while {doing}"
+    if detail:
+        text += f": {detail}"
+    return ProcessorError(f"{text} ({DEBUG_HINT})", plugin=plugin, hook=hook)
+
+
+def _plugin_broke(plugin: str, hook: str, doing: str, problem: str) -> ProcessorError:
+    return ProcessorError(
+        f"plugin {plugin!r} broke the plugin contract in {hook} while {doing}: {problem}",
+        plugin=plugin,
+        hook=hook,
+    )
+
+
+def _result_problem(result: object, declared_counters: set[str]) -> str | None:
+    """What makes an owner's ``etl_process`` result unusable (``None`` when it is fine)."""
+    if not isinstance(result, ProcessResult):
+        return f"returned a {type(result).__name__}, not an etl_core.ProcessResult or None"
+    if result.generic:
+        return "set ProcessResult.generic, which only core's fallback sets"
+    for name in ("narrative", "summary"):
+        text = getattr(result, name)
+        if not isinstance(text, str) or not text.strip():
+            return f"ProcessResult.{name} is empty"
+    if not isinstance(result.insights, Mapping):
+        return "ProcessResult.insights is not a mapping"
+    try:
+        json.dumps(result.insights, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        kind = "NaN or infinity" if isinstance(exc, ValueError) else "a value JSON cannot hold"
+        return f"ProcessResult.insights holds {kind}"
+    if not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+        for k, v in result.events.items()
+    ):
+        return "ProcessResult.events must map event names to counts (integers >= 0)"
+    unknown = sorted(set(result.counters) - declared_counters)
+    if unknown:
+        return f"ProcessResult.counters names counters not declared through etl_metrics: {unknown}"
+    if any(not isinstance(v, int | float) or v < 0 for v in result.counters.values()):
+        return "ProcessResult.counters only take increments >= 0"
+    moments = [m for m in (result.data_start, result.data_end) if m is not None]
+    if any(not isinstance(m, datetime) or m.tzinfo is None for m in moments):
+        return "ProcessResult.data_start/data_end must be aware datetimes"
+    if len(moments) == 2 and moments[0] > moments[1]:
+        return "ProcessResult.data_start is after data_end"
+    return None
+
+
+HookCaller = Callable[..., Any]
+
+
 @dataclass
 class PluginRegistry:
     """The loaded plugins and their record types. Read-only after :func:`load_plugins`."""
@@ -63,7 +202,9 @@ class PluginRegistry:
     specs: dict[str, RecordTypeSpec]
     owners: dict[str, str]
     counters: list[PluginCounter] = field(default_factory=list)
-    _process_callers: dict[str, Callable[..., ProcessResult | None]] = field(default_factory=dict)
+    _callers: dict[tuple[str, str], HookCaller] = field(default_factory=dict)
+    """One caller per (hook, plugin) for the plugins that implement it, built at load time so
+    that worker threads only read them."""
 
     def spec_for(self, record_type: str, writer_schema: Mapping[str, Any] | None) -> RecordTypeSpec:
         """The owner's spec, or a generic one derived from the file's own schema."""
@@ -74,52 +215,127 @@ class PluginRegistry:
         name = self.owners.get(record_type)
         return self.plugins[name] if name else None
 
+    def implementers(self, hook: str) -> list[str]:
+        """The plugins implementing ``hook``, in registration order (core's built-ins first)."""
+        return [name for name in self.plugins if (hook, name) in self._callers]
+
     def validate(self, batch: Batch, spec: RecordTypeSpec) -> list[Finding]:
+        """Findings of core's generic checks and of the record type's owner (no one else),
+        checked against the contract, plus ``no_valid_records`` when together they leave out
+        every record."""
+        asked = [GENERIC_CHECKS]
+        if batch.record_type in self.owners:
+            asked.append(self.owners[batch.record_type])
         findings: list[Finding] = []
-        try:
-            results = self.manager.hook.etl_validate(batch=batch, spec=spec)
-        except Exception as exc:
-            raise ProcessorError(
-                f"a plugin raised {type(exc).__name__} while validating {batch.source.key}"
-            ) from exc
-        for result in results:
-            if result:
-                findings.extend(result)
-        return findings
+        for name in asked:
+            caller = self._callers.get(("etl_validate", name))
+            if caller is None:
+                continue
+            doing = f"validating {batch.source.key}"
+            try:
+                results = caller(batch=batch, spec=spec)
+            except Exception as exc:
+                raise _plugin_raised(name, "etl_validate", exc, doing) from exc
+            own: list[Finding] = []
+            for result in results:
+                if result is None:
+                    continue
+                if isinstance(result, str | bytes | Mapping) or not isinstance(result, Iterable):
+                    problem = f"returned a {type(result).__name__}, not a list of findings"
+                    raise _plugin_broke(name, "etl_validate", doing, problem)
+                own.extend(result)
+            if name != GENERIC_CHECKS:
+                own = self._checked_findings(name, batch, spec, own)
+            findings.extend(own)
+        return with_no_valid_records(findings, len(batch.records))
+
+    def _checked_findings(
+        self, plugin: str, batch: Batch, spec: RecordTypeSpec, findings: list[Finding]
+    ) -> list[Finding]:
+        doing = f"validating {batch.source.key}"
+        for finding in findings:
+            problem = finding_problem(finding, len(batch.records))
+            if problem:
+                raise _plugin_broke(plugin, "etl_validate", doing, problem)
+        allowed = allowed_in_messages(findings, len(batch.records), spec)
+        checked = []
+        for finding in findings:
+            quoted = quoted_values(finding.message, batch.records, allowed)
+            if quoted:
+                # Never log the figures themselves: they are the health values.
+                _log.warning(
+                    "plugin_contract_violation",
+                    plugin=plugin,
+                    hook="etl_validate",
+                    rule="finding_message_quotes_a_record_value",
+                    finding_code=finding.code,
+                    figures_redacted=len(quoted),
+                    record_type=batch.record_type,
+                    correlation_id=batch.correlation_id,
+                    source_key=batch.source.key,
+                )
+                finding = replace(finding, message=redact_figures(finding.message, quoted))
+            checked.append(finding)
+        return checked
 
     def process(
         self, batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
     ) -> tuple[ProcessResult, str]:
-        """Ask the owner (then the fallback); returns the result and the processor's label."""
-        caller = self._process_callers.get(batch.record_type)
-        if caller is None:
-            caller = self._process_callers[""]
+        """Ask the owner; when there is none, or it declines, core's fallback describes the
+        batch. Returns the result and the processor's label."""
+        generic_label = f"etl-core generic {__version__}"
         owner = self.owner_of(batch.record_type)
+        caller = self._callers.get(("etl_process", owner.name)) if owner else None
+        if owner is None or caller is None:
+            return fallback.describe(batch, spec, declined_by=None), generic_label
+        doing = f"processing {batch.source.key}"
         try:
             result = caller(batch=batch, spec=spec, validation=validation)
         except Exception as exc:
-            who = owner.name if owner else "fallback"
-            raise ProcessorError(
-                f"plugin {who!r} raised {type(exc).__name__} while processing {batch.source.key}"
-            ) from exc
-        if result is None:  # pragma: no cover - the fallback always answers
-            raise ProcessorError(f"no processor answered for {batch.record_type}")
-        if result.generic or owner is None:
-            return result, f"etl-core generic {__version__}"
+            raise _plugin_raised(owner.name, "etl_process", exc, doing) from exc
+        if result is None:
+            return fallback.describe(batch, spec, declined_by=owner.name), generic_label
+        problem = _result_problem(result, {c.name for c in self.counters})
+        if problem:
+            raise _plugin_broke(owner.name, "etl_process", doing, problem)
         return result, owner.label
 
     def emit(self, processed: ProcessedBatch) -> list[Artifact]:
+        """Every plugin's artifacts, in registration order (core's training writer first)."""
         artifacts: list[Artifact] = []
-        try:
-            results = self.manager.hook.etl_emit(processed=processed)
-        except Exception as exc:
-            raise ProcessorError(
-                f"a plugin raised {type(exc).__name__} while emitting {processed.batch.source.key}"
-            ) from exc
-        for result in reversed(results):
-            if result:
-                artifacts.extend(result)
+        doing = f"emitting {processed.batch.source.key}"
+        for name in self.implementers("etl_emit"):
+            try:
+                results = self._callers[("etl_emit", name)](processed=processed)
+            except Exception as exc:
+                raise _plugin_raised(name, "etl_emit", exc, doing) from exc
+            for result in results:
+                if result is None:
+                    continue
+                if isinstance(result, str | bytes | Mapping) or not isinstance(result, Iterable):
+                    problem = f"returned a {type(result).__name__}, not a list of artifacts"
+                    raise _plugin_broke(name, "etl_emit", doing, problem)
+                for artifact in result:
+                    wrong = _artifact_problem(artifact)
+                    if wrong:
+                        raise _plugin_broke(name, "etl_emit", doing, wrong)
+                    artifacts.append(artifact)
         return artifacts
+
+
+def _artifact_problem(artifact: object) -> str | None:
+    if not isinstance(artifact, Artifact):
+        return f"returned a {type(artifact).__name__} among its artifacts, not an Artifact"
+    if not isinstance(artifact.data, bytes):
+        return f"artifact {artifact.key!r} holds {type(artifact.data).__name__}, not bytes"
+    try:
+        check_key(artifact.key) if isinstance(artifact.key, str) else check_key("")
+    except UnsafeKeyError:
+        return f"artifact key {artifact.key!r} is not a safe relative key under the output root"
+    return None
+
+
+_log = get_logger("etl.plugins")
 
 
 def generic_spec(record_type: str, writer_schema: Mapping[str, Any] | None) -> RecordTypeSpec:
@@ -144,10 +360,22 @@ def generic_spec(record_type: str, writer_schema: Mapping[str, Any] | None) -> R
     )
 
 
-def _api_compatible(declared: object) -> bool:
-    if not isinstance(declared, str | int):
-        return False
-    return str(declared).split(".", 1)[0] == PLUGIN_API_VERSION.split(".", 1)[0]
+def _declared(plugin: str, hook: str, call: Callable[[], object], what: str) -> list[Any]:
+    """Run a discovery hook of one plugin; anything but a sequence (or ``None``) is refused."""
+    try:
+        result = call()
+    except Exception as exc:
+        detail = " ".join(str(exc).split())[:_MAX_DETAIL]
+        raise PluginLoadError(
+            f"plugin {plugin!r} raised {type(exc).__name__} in {hook}: {detail}"
+        ) from exc
+    if result is None:
+        return []
+    if isinstance(result, str | bytes | Mapping) or not isinstance(result, Iterable):
+        raise PluginLoadError(
+            f"plugin {plugin!r}: {hook} returned a {type(result).__name__}, not a list of {what}"
+        )
+    return list(result)
 
 
 def load_plugins(
@@ -156,15 +384,16 @@ def load_plugins(
     training_prefix: str = "training/",
     entry_points: Sequence[importlib.metadata.EntryPoint] | None = None,
 ) -> PluginRegistry:
-    """Discover, check and register every installed plugin; raises :class:`PluginLoadError`."""
+    """Discover, check and register every installed plugin; raises :class:`PluginLoadError`
+    whose message is one line naming the plugin (and the record type and field, for a spec)."""
     manager = pluggy.PluginManager("etl_core")
     manager.add_hookspecs(hookspecs)
     infos: dict[str, PluginInfo] = {}
 
     builtins: list[tuple[str, object]] = [
-        ("etl-core.generic-checks", generic_checks),
-        ("etl-core.fallback", fallback),
-        ("etl-core.training-jsonl", TrainingJsonlWriter(training_prefix)),
+        (GENERIC_CHECKS, generic_checks),
+        (FALLBACK, fallback),
+        (TRAINING_WRITER, TrainingJsonlWriter(training_prefix)),
     ]
     for name, plugin in builtins:
         manager.register(plugin, name=name)
@@ -181,6 +410,7 @@ def load_plugins(
             continue
         distribution = entry_point.dist.name if entry_point.dist else "unknown"
         version = entry_point.dist.version if entry_point.dist else "unknown"
+        who = f"plugin {entry_point.name!r} from {distribution} {version}"
         if entry_point.name in infos:
             first = infos[entry_point.name].distribution
             raise PluginLoadError(
@@ -191,18 +421,20 @@ def load_plugins(
             plugin = entry_point.load()
         except Exception as exc:
             raise PluginLoadError(
-                f"plugin {entry_point.name!r} from {distribution} {version} failed to import "
-                f"({entry_point.value}): {type(exc).__name__}: {exc}. Fix or uninstall it, or "
-                f"disable it with ETL_DISABLED_PLUGINS={entry_point.name}"
+                f"{who} failed to import ({entry_point.value}): {type(exc).__name__}: {exc}. "
+                f"Fix or uninstall it, or disable it with ETL_DISABLED_PLUGINS={entry_point.name}"
             ) from exc
-        declared = getattr(plugin, "ETL_PLUGIN_API", None)
-        if not _api_compatible(declared):
+        problem = api_problem(getattr(plugin, "ETL_PLUGIN_API", None))
+        if problem:
+            raise PluginLoadError(f"{who} {problem}")
+        try:
+            manager.register(plugin, name=entry_point.name)
+        except pluggy.PluginValidationError as exc:
+            # e.g. a hook implementation taking an argument its hook does not pass.
             raise PluginLoadError(
-                f"plugin {entry_point.name!r} from {distribution} {version} targets plugin API "
-                f"{declared!r}, but this etl-core provides {PLUGIN_API_VERSION}; install a "
-                "matching version of the plugin"
-            )
-        manager.register(plugin, name=entry_point.name)
+                f"{who} has a hook implementation that does not match its hook: "
+                f"{' '.join(str(exc).split())}; see docs/hooks.md for the signatures"
+            ) from exc
         infos[entry_point.name] = PluginInfo(entry_point.name, distribution, version)
 
     try:
@@ -217,14 +449,22 @@ def load_plugins(
     specs: dict[str, RecordTypeSpec] = {}
     owners: dict[str, str] = {}
     for impl in manager.hook.etl_record_types.get_hookimpls():
-        owned = cast(Sequence[RecordTypeSpec] | None, impl.function())
-        for spec in owned or ():
+        name = impl.plugin_name
+        for spec in _declared(name, "etl_record_types", impl.function, "RecordTypeSpec"):
+            problems = spec_problems(spec)
+            if problems:
+                record_type = getattr(spec, "name", "?")
+                more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+                raise PluginLoadError(
+                    f"plugin {name!r} declares record type {record_type!r} unusably: "
+                    f"{problems[0]}{more}"
+                )
             if spec.name in owners:
                 raise PluginLoadError(
                     f"record type {spec.name!r} is claimed by two plugins: {owners[spec.name]!r} "
-                    f"and {impl.plugin_name!r}; disable one with ETL_DISABLED_PLUGINS"
+                    f"and {name!r}; disable one with ETL_DISABLED_PLUGINS"
                 )
-            owners[spec.name] = impl.plugin_name
+            owners[spec.name] = name
             specs[spec.name] = spec
     for record_type, owner in owners.items():
         info = infos[owner]
@@ -238,10 +478,16 @@ def load_plugins(
 
     counters: dict[str, PluginCounter] = {}
     for impl in manager.hook.etl_metrics.get_hookimpls():
-        for counter in cast(Sequence[PluginCounter] | None, impl.function()) or ():
+        name = impl.plugin_name
+        for counter in _declared(name, "etl_metrics", impl.function, "PluginCounter"):
+            if not isinstance(counter, PluginCounter):
+                raise PluginLoadError(
+                    f"plugin {name!r}: etl_metrics returned a {type(counter).__name__}, not a "
+                    "PluginCounter"
+                )
             if not _COUNTER_NAME.match(counter.name) or counter.name in counters:
                 raise PluginLoadError(
-                    f"plugin {impl.plugin_name!r} declares metric {counter.name!r}: names must "
+                    f"plugin {name!r} declares metric {counter.name!r}: names must "
                     "match etl_<something>_total and be unique"
                 )
             counters[counter.name] = counter
@@ -253,17 +499,12 @@ def load_plugins(
         owners=owners,
         counters=list(counters.values()),
     )
-
-    # Only the owner and the fallback may answer etl_process for a type; the subset callers are
-    # built here, once, so that worker threads only read them.
-    def all_but(*keep: str) -> list[object]:
-        return [manager.get_plugin(name) for name in infos if name not in keep]
-
-    registry._process_callers[""] = manager.subset_hook_caller(
-        "etl_process", all_but("etl-core.fallback")
-    )
-    for record_type, owner in owners.items():
-        registry._process_callers[record_type] = manager.subset_hook_caller(
-            "etl_process", all_but("etl-core.fallback", owner)
-        )
+    # One caller per plugin and hook, so that a failure is attributed to its plugin.
+    everyone = [manager.get_plugin(name) for name in infos]
+    for hook in ("etl_validate", "etl_process", "etl_emit"):
+        implementing = {impl.plugin_name for impl in getattr(manager.hook, hook).get_hookimpls()}
+        for name in infos:
+            if name in implementing and name != FALLBACK:
+                others = [p for p in everyone if p is not manager.get_plugin(name)]
+                registry._callers[(hook, name)] = manager.subset_hook_caller(hook, others)
     return registry

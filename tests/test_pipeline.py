@@ -197,7 +197,9 @@ def test_processor_bug_is_a_clean_non_retriable_failure(make_pipeline: MakePipel
     )
     assert outcome.status is Status.FAILED
     assert outcome.error_type == "processor_error"
-    assert "'broken' raised ZeroDivisionError" in outcome.message
+    assert "plugin 'broken' raised ZeroDivisionError in etl_process while processing o.avro" in (
+        outcome.message
+    )
     # Failed keys are claimable again: the same file retried after a fix is processed.
     retry = make_pipeline().run(job(write_avro(schema, temperature_records(3)), key="o.avro"))
     assert retry.status is Status.PROCESSED
@@ -217,7 +219,7 @@ def test_unowned_record_type_goes_through_the_generic_fallback(
     assert "not interpreted" in example["output"]
 
 
-def test_validator_bug_is_a_clean_failure_and_releases_the_claim(
+def test_validator_bug_is_a_clean_failure_naming_plugin_and_hook_and_releases_the_claim(
     make_pipeline: MakePipeline,
 ) -> None:
     registry = load_plugins(
@@ -228,9 +230,32 @@ def test_validator_bug_is_a_clean_failure_and_releases_the_claim(
             ),
         ]
     )
-    data = temperature_file(temperature_records(3))
-    outcome = make_pipeline(registry).run(job(data))
+    schema = {**SCHEMA, "name": "AvroRespiratoryRateRecord"}
+    data = write_avro(schema, temperature_records(3))
+    outcome = make_pipeline(registry).run(job(data, key="r.avro"))
     assert outcome.status is Status.FAILED
     assert outcome.error_type == "processor_error"
-    assert "KeyError while validating" in outcome.message
-    assert make_pipeline().run(job(data)).status is Status.PROCESSED
+    assert "plugin 'badcheck' raised KeyError in etl_validate while validating r.avro" in (
+        outcome.message
+    )
+    # The exception's own figures are redacted: they may be health values.
+    assert "reading #" in outcome.message and "97" not in outcome.message
+    assert "--debug" in outcome.message
+    assert make_pipeline().run(job(data, key="r.avro")).status is Status.PROCESSED
+
+
+def test_a_validator_is_asked_only_about_the_record_type_it_owns(
+    make_pipeline: MakePipeline,
+) -> None:
+    """badcheck raises on every batch it is shown; a temperature file never reaches it."""
+    registry = load_plugins(
+        entry_points=[
+            temperature_entry_point(),
+            importlib.metadata.EntryPoint(
+                name="badcheck", value="tests.support.broken_validator", group=ENTRY_POINT_GROUP
+            ),
+        ]
+    )
+    outcome = make_pipeline(registry).run(job(temperature_file(temperature_records(4))))
+    assert outcome.status is Status.PROCESSED
+    assert outcome.records == 4

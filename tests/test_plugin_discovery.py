@@ -24,6 +24,7 @@ ETL_PLUGIN_API = "{api}"
 @hookimpl
 def etl_record_types():
     return [RecordTypeSpec(name="{record_type}", health_domain="vital_signs", reader_schema=None,
+                           time_fields=("timeEpochMillis",),
                            instructions=("Summarise my temperatures.",))]
 
 

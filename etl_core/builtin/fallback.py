@@ -1,7 +1,8 @@
 """Core's generic fallback processor: any record type no plugin interprets.
 
 It reports what can be said without clinical knowledge (how many records, over what time,
-from which apps) and says plainly that no clinical interpretation was made.
+from which apps) and says plainly why no clinical interpretation was made: no processor is
+installed for the record type, or the installed one (named) declined this batch.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from etl_core import hookimpl
 from etl_core.model import Batch, ProcessResult, RecordTypeSpec, ValidationReport
 from etl_core.timeutil import batch_bounds, describe_zone_use, iso, offset_field_for
 
+GENERIC_DOMAIN = "unclassified"
+"""The health domain of record types no plugin owns."""
+OWNER_UNKNOWN = ""
+"""``declined_by`` when an owner declined but its name is not known to the caller."""
 
-@hookimpl(trylast=True)
-def etl_process(batch: Batch, spec: RecordTypeSpec, validation: ValidationReport) -> ProcessResult:
+
+def describe(batch: Batch, spec: RecordTypeSpec, declined_by: str | None) -> ProcessResult:
+    """The uninterpreted description of ``batch``. ``declined_by`` names the owning plugin
+    that returned ``None`` for it; ``None`` means no plugin owns the record type."""
     records = batch.records
     sources = Counter(
         str((record.get("metadata") or {}).get("dataOriginPackageName") or "unknown")
@@ -30,6 +37,8 @@ def etl_process(batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
     source_counts = dict(sorted(sources.items()))
     insights = {
         "interpreted": False,
+        "why_not": "no_processor_installed" if declined_by is None else "declined_by_processor",
+        "declined_by": declined_by or None,
         "records": len(records),
         "sources": source_counts,
         "first": iso(bounds[0]) if bounds else None,
@@ -43,10 +52,27 @@ def etl_process(batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
         window = f" from {insights['first']} to {insights['last']} ({span_hours} hours)"
     else:
         window = " with no usable timestamps"
+    if declined_by is None:
+        why = "No clinical processor is installed for this record type"
+    elif declined_by == OWNER_UNKNOWN:
+        why = f"The installed {batch.record_type} processor declined this batch"
+    else:
+        why = (
+            f"The installed {batch.record_type} processor (plugin {declined_by}) declined this "
+            "batch"
+        )
     summary = f"{len(records)} {batch.record_type} {record_word}{window}; sources: {source_text}."
     narrative = (
         f"This upload holds {len(records)} {batch.record_type} {record_word}{window}, "
-        f"from {source_text}. No clinical processor is installed for this record type, so the "
-        "data is described but not interpreted."
+        f"from {source_text}. {why}, so the data is described but not interpreted."
     )
     return ProcessResult(narrative=narrative, insights=insights, summary=summary, generic=True)
+
+
+@hookimpl(trylast=True)
+def etl_process(batch: Batch, spec: RecordTypeSpec, validation: ValidationReport) -> ProcessResult:
+    # Reached through the hook relay only after every other implementation returned None; the
+    # owner's spec (rather than a generic one) means an owner exists and declined. The plugin
+    # registry calls describe() itself, naming the owner.
+    owned = spec.health_domain != GENERIC_DOMAIN
+    return describe(batch, spec, OWNER_UNKNOWN if owned else None)

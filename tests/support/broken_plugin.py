@@ -11,7 +11,10 @@ ETL_PLUGIN_API = "1"
 def etl_record_types() -> list[RecordTypeSpec]:
     return [
         RecordTypeSpec(
-            name="OxygenSaturationRecord", health_domain="vital_signs", reader_schema=None
+            name="OxygenSaturationRecord",
+            health_domain="vital_signs",
+            reader_schema=None,
+            time_fields=("timeEpochMillis",),
         )
     ]
 
