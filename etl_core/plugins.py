@@ -78,6 +78,7 @@ __all__ = [
     "api_problem",
     "generic_spec",
     "load_plugins",
+    "result_problem",
 ]
 
 
@@ -155,7 +156,7 @@ def _plugin_broke(plugin: str, hook: str, doing: str, problem: str) -> Processor
     )
 
 
-def _result_problem(result: object, declared_counters: set[str]) -> str | None:
+def result_problem(result: object, declared_counters: set[str]) -> str | None:
     """What makes an owner's ``etl_process`` result unusable (``None`` when it is fine)."""
     if not isinstance(result, ProcessResult):
         return f"returned a {type(result).__name__}, not an etl_core.ProcessResult or None"
@@ -214,6 +215,13 @@ class PluginRegistry:
     def owner_of(self, record_type: str) -> PluginInfo | None:
         name = self.owners.get(record_type)
         return self.plugins[name] if name else None
+
+    def own_hook(self, hook: str, plugin: str) -> HookCaller | None:
+        """``plugin``'s own implementation of ``hook`` alone (called with keyword arguments,
+        returning a list of results, or one result for ``etl_process``), or ``None`` when it
+        does not implement the hook. For the contract suite, which calls a plugin's hooks on
+        batches core would never show it."""
+        return self._callers.get((hook, plugin))
 
     def implementers(self, hook: str) -> list[str]:
         """The plugins implementing ``hook``, in registration order (core's built-ins first)."""
@@ -295,7 +303,7 @@ class PluginRegistry:
             raise _plugin_raised(owner.name, "etl_process", exc, doing) from exc
         if result is None:
             return fallback.describe(batch, spec, declined_by=owner.name), generic_label
-        problem = _result_problem(result, {c.name for c in self.counters})
+        problem = result_problem(result, {c.name for c in self.counters})
         if problem:
             raise _plugin_broke(owner.name, "etl_process", doing, problem)
         return result, owner.label

@@ -4,18 +4,24 @@ each break one rule, and must fail exactly the test for that rule."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 
 import pytest
 
 from tests.support.install import install_into
 
 PLUGIN = """
-from etl_core import ProcessResult, RecordTypeSpec, ValueRange, hookimpl
+import statistics
+
+from etl_core import (
+    Dimension, Finding, ProcessResult, RecordTypeSpec, Severity, ValueRange, hookimpl,
+)
 
 ETL_PLUGIN_API = "1"
 CALLS = []
@@ -25,7 +31,7 @@ SPEC = RecordTypeSpec(
     reader_schema=None,
     required_fields=("metadata.id", "temperatureInCelsius"),
     ranges={ranges},
-    time_fields=("timeEpochMillis",),
+    time_fields={time_fields!r},
     instructions=("Summarise my temperatures.",),
 )
 
@@ -36,27 +42,115 @@ def etl_record_types():
 
 
 @hookimpl
+def etl_validate(batch, spec):
+{validate}
+
+
+@hookimpl
 def etl_process(batch, spec, validation):
     if {checks_type} and batch.record_type != SPEC.name:
         return None
     CALLS.append(1)
     values = [r["temperatureInCelsius"] for r in batch.records]
+    if {declines_empty} and not values:
+        return None
     mean = round(sum(values) / len(values), 1)
     insights = {{"readings": len(values), "mean_celsius": mean}}
     if {stateful}:
         insights["calls_so_far"] = len(CALLS)
+    if {fragile}:
+        insights["spread_celsius"] = round(statistics.stdev(values), 2)
     narrative = f"{{len(values)}} readings averaged {{mean}} °C." + {extra_sentence!r}
     return ProcessResult(narrative=narrative, insights=insights, summary="temperatures")
 """
 
+
+def _validator(body: str) -> str:
+    return textwrap.indent(textwrap.dedent(body).strip(), "    ")
+
+
+GUARDED = _validator("""
+    if batch.record_type != SPEC.name:
+        return None
+    return []
+""")
+HOT = """
+    if batch.record_type != SPEC.name:
+        return None
+    hot = frozenset(i for i, r in enumerate(batch.records) if r["temperatureInCelsius"] > 40)
+    if not hot:
+        return []
+"""
+VALIDATORS = {
+    # No record-type guard: flags every record without its field, whatever the type.
+    "unguarded": _validator("""
+        missing = frozenset(
+            i for i, r in enumerate(batch.records) if "temperatureInCelsius" not in r
+        )
+        if not missing:
+            return []
+        message = f"{len(missing)} of {len(batch.records)} records hold no temperature"
+        return [Finding(Dimension.COMPLETENESS, Severity.ERROR, "no_temperature", message,
+                        affected=len(missing), record_indices=missing)]
+    """),
+    "quoting": _validator(
+        HOT
+        + """
+    highest = max(batch.records[i]["temperatureInCelsius"] for i in hot)
+    return [Finding(Dimension.PHYSIOLOGICAL, Severity.WARNING, "fever",
+                    f"a reading of {highest} °C is implausible", affected=len(hot))]
+    """
+    ),
+    "noindex": _validator(
+        HOT
+        + """
+    return [Finding(Dimension.PHYSIOLOGICAL, Severity.ERROR, "too_hot",
+                    f"{len(hot)} readings are implausibly hot", affected=len(hot))]
+    """
+    ),
+    "badindex": _validator(
+        HOT
+        + """
+    return [Finding(Dimension.PHYSIOLOGICAL, Severity.ERROR, "too_hot",
+                    f"{len(hot)} readings are implausibly hot", affected=len(hot),
+                    record_indices=frozenset({-1, 10**9}))]
+    """
+    ),
+}
+
 RANGE = '{"temperatureInCelsius": ValueRange(30.0, 45.0, "°C")}'
+NARROW = '{"temperatureInCelsius": ValueRange(36.6, 45.0, "°C")}'
+TIME = ("timeEpochMillis",)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One throwaway plugin: the good one, or the good one with one mistake planted."""
+
+    ranges: str = RANGE
+    time_fields: tuple[str, ...] = TIME
+    validate: str = GUARDED
+    checks_type: bool = True
+    declines_empty: bool = True
+    stateful: bool = False
+    fragile: bool = False
+    extra_sentence: str = ""
+
+
 VARIANTS = {
-    # name: (ranges, checks record type, keeps state, extra narrative sentence)
-    "good": (RANGE, True, False, ""),
-    "chatty": (RANGE, True, False, " Fever starts at 38 °C."),
-    "greedy": (RANGE, False, False, ""),
-    "stateful": (RANGE, True, True, ""),
-    "lax": ("{}", True, False, ""),
+    "good": Variant(),
+    "chatty": Variant(extra_sentence=" Fever starts at 38 °C."),
+    "greedy": Variant(checks_type=False),
+    "stateful": Variant(stateful=True),
+    "lax": Variant(ranges="{}"),
+    "unguarded": Variant(validate=VALIDATORS["unguarded"]),
+    "narrow": Variant(ranges=NARROW),
+    "wrongtime": Variant(time_fields=("time",)),
+    "quoting": Variant(validate=VALIDATORS["quoting"]),
+    "noindex": Variant(validate=VALIDATORS["noindex"]),
+    "badindex": Variant(validate=VALIDATORS["badindex"]),
+    "fragile": Variant(fragile=True),
+    "hollow": Variant(declines_empty=False),
 }
 
 SUITE = """
@@ -93,9 +187,14 @@ class TestUndeclaredType(Base):
 CONTRACT_TESTS = {
     "test_entry_point_is_installed_and_loads",
     "test_registration_matches_the_declared_record_types",
+    "test_declared_fields_are_in_the_records",
     "test_valid_samples_pass_validation",
+    "test_valid_samples_keep_every_record",
     "test_invalid_samples_produce_findings",
+    "test_findings_are_well_formed",
+    "test_findings_never_quote_record_values",
     "test_foreign_record_types_are_ignored",
+    "test_small_batches_do_not_crash",
     "test_processing_returns_insights_and_a_supported_narrative",
     "test_emit_produces_a_valid_training_example",
     "test_concurrent_processing_gives_identical_results",
@@ -103,19 +202,17 @@ CONTRACT_TESTS = {
 
 
 @pytest.fixture(scope="module")
-def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
-    """Failed contract tests by test class, after one pytest run over every variant."""
+def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """Failure messages of the contract tests, by test class and test, after one pytest run
+    over every variant."""
     root = tmp_path_factory.mktemp("contract")
     site = root / "site"
     projects = []
-    for name, (ranges, checks_type, stateful, extra) in VARIANTS.items():
+    for name, variant in VARIANTS.items():
         package = root / f"etl-contract-{name}" / f"etl_contract_{name}"
         package.mkdir(parents=True)
         (package / "__init__.py").write_text(
-            PLUGIN.format(
-                ranges=ranges, checks_type=checks_type, stateful=stateful, extra_sentence=extra
-            ),
-            encoding="utf-8",
+            PLUGIN.format(**dataclasses.asdict(variant)), encoding="utf-8"
         )
         (package.parent / "pyproject.toml").write_text(
             textwrap.dedent(f"""
@@ -163,37 +260,121 @@ def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
         text=True,
         check=False,
     )
-    results: dict[str, set[str]] = {}
+    results: dict[str, dict[str, str]] = {}
     for case in ET.parse(report).getroot().iter("testcase"):
         test_class = case.get("classname", "").rsplit(".", 1)[-1]
-        results.setdefault(test_class, set())
-        if case.find("failure") is not None or case.find("error") is not None:
-            results[test_class].add(case.get("name", ""))
+        results.setdefault(test_class, {})
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None:
+            results[test_class][case.get("name", "")] = " ".join(
+                f"{problem.get('message', '')} {problem.text or ''}".split()
+            )
     return results
 
 
-def test_a_correct_plugin_passes_every_contract_test(failures: dict[str, set[str]]) -> None:
+def test_a_correct_plugin_passes_every_contract_test(
+    failures: dict[str, dict[str, str]],
+) -> None:
     assert "TestGood" in failures
-    assert failures["TestGood"] == set()
+    assert failures["TestGood"] == {}
 
 
 @pytest.mark.parametrize(
-    ("variant", "broken_rule"),
+    ("variant", "broken_rules", "says"),
     [
-        ("TestChatty", "test_processing_returns_insights_and_a_supported_narrative"),
-        ("TestGreedy", "test_foreign_record_types_are_ignored"),
-        ("TestStateful", "test_concurrent_processing_gives_identical_results"),
-        ("TestLax", "test_invalid_samples_produce_findings"),
+        (
+            "TestChatty",
+            {"test_processing_returns_insights_and_a_supported_narrative"},
+            ["narrative figures not in the insights: ['38']"],
+        ),
+        (
+            "TestGreedy",
+            {"test_foreign_record_types_are_ignored"},
+            ["etl_process raised KeyError on a batch of", "record_type not in"],
+        ),
+        (
+            "TestUnguarded",
+            {"test_foreign_record_types_are_ignored"},
+            ["etl_validate returned", "(no_temperature)", "record_type not in"],
+        ),
+        (
+            "TestStateful",
+            {"test_concurrent_processing_gives_identical_results"},
+            ["concurrent runs differ from a sequential run"],
+        ),
+        ("TestLax", {"test_invalid_samples_produce_findings"}, ["produced no warning"]),
+        (
+            "TestNarrow",
+            {"test_valid_samples_keep_every_record"},
+            ["left out 1 of 5 records of the valid sample", "value_out_of_range"],
+        ),
+        (
+            "TestWrongtime",
+            {"test_declared_fields_are_in_the_records"},
+            ["time field 'time' holds no epoch-millisecond integer in 5 of 5 records"],
+        ),
+        (
+            "TestQuoting",
+            {"test_findings_never_quote_record_values"},
+            ["finding 'fever' for the invalid sample quotes ['99.0']"],
+        ),
+        (
+            "TestNoindex",
+            {"test_findings_are_well_formed", "test_invalid_samples_produce_findings"},
+            ["ERROR finding 'too_hot' names no records"],
+        ),
+        (
+            "TestBadindex",
+            {"test_findings_are_well_formed", "test_invalid_samples_produce_findings"},
+            ["finding 'too_hot' names 2 record indices outside the batch's 5 records"],
+        ),
+        (
+            "TestFragile",
+            {"test_small_batches_do_not_crash"},
+            ["a batch of the first 1 record(s)", "'fragile' raised StatisticsError in etl_process"],
+        ),
+        (
+            "TestHollow",
+            {"test_small_batches_do_not_crash"},
+            ["an empty batch", "etl_process raised ZeroDivisionError"],
+        ),
     ],
 )
-def test_a_plugin_breaking_one_rule_fails_that_test_only(
-    failures: dict[str, set[str]], variant: str, broken_rule: str
+def test_a_plugin_with_one_planted_mistake_fails_that_rule_with_a_clear_message(
+    failures: dict[str, dict[str, str]], variant: str, broken_rules: set[str], says: list[str]
 ) -> None:
-    assert broken_rule in CONTRACT_TESTS
-    assert failures[variant] == {broken_rule}
+    assert broken_rules <= CONTRACT_TESTS
+    assert set(failures[variant]) == broken_rules
+    for rule in broken_rules:
+        if rule != "test_invalid_samples_produce_findings":
+            for phrase in says:
+                assert phrase in failures[variant][rule], failures[variant][rule]
 
 
-def test_undeclared_record_types_fail_registration(failures: dict[str, set[str]]) -> None:
+def test_an_error_finding_core_cannot_apply_fails_validation_naming_plugin_and_hook(
+    failures: dict[str, dict[str, str]],
+) -> None:
+    for variant in ("noindex", "badindex"):
+        message = failures[f"Test{variant.title()}"]["test_invalid_samples_produce_findings"]
+        assert f"plugin '{variant}' broke the plugin contract in etl_validate" in message
+
+
+def test_the_suite_has_a_planted_mistake_for_every_rule_but_loading(
+    failures: dict[str, dict[str, str]],
+) -> None:
+    """Rules whose mistakes stop start-up (API version, spec declarations) are planted in
+    tests/test_plugin_discovery.py, through ``etl plugins``."""
+    caught = {rule for failed in failures.values() for rule in failed}
+    assert CONTRACT_TESTS - caught == {
+        "test_entry_point_is_installed_and_loads",
+        "test_valid_samples_pass_validation",
+        "test_emit_produces_a_valid_training_example",
+    }
+
+
+def test_undeclared_record_types_fail_registration(failures: dict[str, dict[str, str]]) -> None:
     assert "test_registration_matches_the_declared_record_types" in failures["TestUndeclaredType"]
 
 

@@ -26,15 +26,16 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from etl_core import PLUGIN_API_VERSION
+from etl_core.builtin.generic_checks import iter_path
 from etl_core.decode import SchemaGovernor, decode_records, detect_record_type, read_header
+from etl_core.errors import ProcessorError
 from etl_core.figures import unsupported_figures
 from etl_core.model import (
     Artifact,
@@ -50,11 +51,31 @@ from etl_core.model import (
     ValidationReport,
 )
 from etl_core.pipeline import content_fingerprint, pseudonymise
-from etl_core.plugins import ENTRY_POINT_GROUP, PluginRegistry, generic_spec, load_plugins
+from etl_core.plugins import (
+    ENTRY_POINT_GROUP,
+    PluginRegistry,
+    api_problem,
+    generic_spec,
+    load_plugins,
+    result_problem,
+)
+from etl_core.spec_checks import spec_problems
 from etl_core.storage import check_key
-from etl_core.testing.fixtures import write_avro
+from etl_core.testing.fixtures import (
+    HEALTH_CONNECT_TYPES,
+    export_records,
+    health_connect_schema,
+    real_samples,
+    write_avro,
+)
 from etl_core.timeutil import batch_bounds
-from etl_core.validate import schema_findings, score
+from etl_core.validate import (
+    allowed_in_messages,
+    finding_problem,
+    quoted_values,
+    schema_findings,
+    score,
+)
 
 Sample = bytes | Sequence[Record]
 """Records as the exporter's decoder yields them, or a whole Avro object-container file."""
@@ -82,6 +103,8 @@ EXAMPLE_METADATA_FIELDS = frozenset(
     }
 )
 _PROCESSED_AT = datetime(2025, 1, 1, tzinfo=UTC)
+_SPAN_TOLERANCE = timedelta(days=1)
+"""How far a plugin's own data_start/data_end may reach beyond its records (a local day)."""
 
 
 def installed_entry_point(name: str) -> importlib.metadata.EntryPoint:
@@ -125,10 +148,11 @@ class Validated:
         return self.batch.without(self.report.excluded_indices)
 
 
-def validate_sample(
+def decode_sample(
     registry: PluginRegistry, record_type: str, sample: Sample, user: UserContext
-) -> Validated:
-    """Decode (for file bytes) and validate a sample through core's validation path."""
+) -> tuple[Batch, RecordTypeSpec, list[Finding]]:
+    """A sample as the pipeline holds it after decoding (file bytes are read with the owner's
+    reader schema, as ``etl run`` reads them): the batch, the spec and the schema findings."""
     key = f"contract/{record_type}_sample.avro"
     findings: list[Finding] = []
     if isinstance(sample, bytes):
@@ -151,9 +175,17 @@ def validate_sample(
         correlation_id="contract-test",
         user=user,
     )
+    return batch, spec, findings
+
+
+def validate_sample(
+    registry: PluginRegistry, record_type: str, sample: Sample, user: UserContext
+) -> Validated:
+    """Decode (for file bytes) and validate a sample through core's validation path."""
+    batch, spec, findings = decode_sample(registry, record_type, sample, user)
     if not any(f.severity is Severity.BLOCKING for f in findings):
         findings = [*findings, *registry.validate(batch, spec)]
-    return Validated(batch, spec, score(findings, len(records), QUALITY_THRESHOLD))
+    return Validated(batch, spec, score(findings, len(batch.records), QUALITY_THRESHOLD))
 
 
 def processed_batch(validated: Validated, result: ProcessResult, processor: str) -> ProcessedBatch:
@@ -183,8 +215,31 @@ def _problems(findings: Sequence[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity is not Severity.INFO]
 
 
+def _listed(findings: Sequence[Finding]) -> str:
+    return "; ".join(f"{f.code}: {f.message}" for f in findings) or "no findings"
+
+
+def _flatten(results: object, hook: str, where: str) -> list[Any]:
+    """A collected hook's list of per-plugin results as one list; a result that is not a
+    sequence fails with a message."""
+    collected: list[Any] = []
+    for result in cast(list[Any], results):
+        if result is None:
+            continue
+        assert isinstance(result, Sequence) and not isinstance(result, str | bytes), (
+            f"{hook} returned a {type(result).__name__} {where}; return a list, or None"
+        )
+        collected.extend(result)
+    return collected
+
+
+def _epoch_ms(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class PluginContract:
-    """Subclass this (as ``TestContract``) in a plugin's tests and set the attributes below."""
+    """Subclass this (as ``TestContract``) in a plugin's tests and set the attributes below.
+    Every ``test_*`` method is one rule of the contract; a failure says what to change."""
 
     entry_point: ClassVar[str]
     """The plugin's name under ``[project.entry-points."etl_core.plugins"]``."""
@@ -193,6 +248,9 @@ class PluginContract:
     user: ClassVar[UserContext] = UserContext()
     """What is known about the person (time zone, age) for every sample."""
     threads: ClassVar[int] = 8
+    """How many threads process the same batch at once in the concurrency test."""
+    small_batch_sizes: ClassVar[Sequence[int]] = (1, 2, 10)
+    """Batch sizes (the first records of the valid sample) that must process without a crash."""
 
     def valid_sample(self, record_type: str) -> Sample:
         """A clean sample of ``record_type`` that the plugin interprets: records as the
@@ -204,6 +262,11 @@ class PluginContract:
         missing required field, a check of the plugin's own ``etl_validate``)."""
         raise NotImplementedError(f"{type(self).__name__} must define invalid_sample()")
 
+    def valid_sample_exclusions(self, record_type: str) -> Collection[int]:
+        """Positions of the valid sample's records that validation is meant to leave out.
+        A valid sample keeps every record unless this names it (default: none)."""
+        return frozenset()
+
     # -- helpers ------------------------------------------------------------------------------
 
     @property
@@ -214,8 +277,36 @@ class PluginContract:
         chosen = sample if sample is not None else self.valid_sample(record_type)
         return validate_sample(self.registry, record_type, chosen, self.user)
 
+    def spec(self, record_type: str) -> RecordTypeSpec:
+        """The plugin's declared spec for ``record_type``."""
+        spec = self.registry.specs.get(record_type)
+        assert spec is not None, (
+            f"the plugin declares no {record_type} (it declares "
+            f"{sorted(self.registry.plugins[self.entry_point].record_types)})"
+        )
+        return spec
+
+    def decoded(self, record_type: str, sample: Sample | None = None) -> Batch:
+        """The sample (default: the valid one) as a decoded batch, before validation."""
+        chosen = sample if sample is not None else self.valid_sample(record_type)
+        return decode_sample(self.registry, record_type, chosen, self.user)[0]
+
     def process(self, validated: Validated) -> tuple[ProcessResult, str]:
         return self.registry.process(validated.clean, validated.spec, validated.report)
+
+    def own_findings(self, batch: Batch, spec: RecordTypeSpec, where: str) -> list[Finding]:
+        """The plugin's own ``etl_validate`` findings for ``batch`` (core's not included)."""
+        own = self.registry.own_hook("etl_validate", self.entry_point)
+        if own is None:
+            return []
+        return _flatten(own(batch=batch, spec=spec), "etl_validate", where)
+
+    def samples_to_check(self, record_type: str) -> list[tuple[str, Batch]]:
+        """The valid and the invalid sample, decoded, with a label for messages."""
+        return [
+            ("valid sample", self.decoded(record_type, self.valid_sample(record_type))),
+            ("invalid sample", self.decoded(record_type, self.invalid_sample(record_type))),
+        ]
 
     def training_example(self, artifacts: Sequence[Artifact]) -> dict[str, Any]:
         examples = [a for a in artifacts if a.kind == "training_example"]
@@ -244,22 +335,26 @@ class PluginContract:
     # -- the contract -------------------------------------------------------------------------
 
     def test_entry_point_is_installed_and_loads(self) -> None:
+        """The entry point is installed, imports, and declares a plugin API this core runs
+        (``ETL_PLUGIN_API``, a string "MAJOR" or "MAJOR.MINOR")."""
         module = installed_entry_point(self.entry_point).load()
-        declared = getattr(module, "ETL_PLUGIN_API", None)
-        assert declared is not None, "the plugin module must set ETL_PLUGIN_API = '1'"
-        assert str(declared).split(".")[0] == PLUGIN_API_VERSION.split(".")[0], (
-            f"ETL_PLUGIN_API = {declared!r}, but etl-core provides {PLUGIN_API_VERSION}"
-        )
+        problem = api_problem(getattr(module, "ETL_PLUGIN_API", None))
+        assert problem is None, f"the plugin module {problem}"
 
     def test_registration_matches_the_declared_record_types(self) -> None:
+        """It registers exactly :attr:`record_types`, each with a health domain, instructions,
+        one or two time fields, and a reader schema named ``Avro<RecordType>``."""
         info = self.registry.plugins[self.entry_point]
-        assert sorted(info.record_types) == sorted(self.record_types)
+        assert sorted(info.record_types) == sorted(self.record_types), (
+            f"the plugin registers {sorted(info.record_types)}, the test declares "
+            f"{sorted(self.record_types)}"
+        )
         assert info.version not in {"", "unknown"}
         for record_type in self.record_types:
-            spec = self.registry.specs[record_type]
-            assert spec.health_domain, f"{record_type}: health_domain is empty"
+            spec = self.spec(record_type)
+            problems = spec_problems(spec)
+            assert not problems, f"{record_type}: {'; '.join(problems)}"
             assert spec.instructions, f"{record_type}: give at least one instruction phrasing"
-            assert len(spec.time_fields) in {1, 2}, f"{record_type}: time_fields takes 1 or 2"
             if spec.reader_schema is not None:
                 name = str(spec.reader_schema.get("name", ""))
                 assert name.rsplit(".", 1)[-1] == f"Avro{record_type}", (
@@ -267,7 +362,42 @@ class PluginContract:
                     f"exporter's writer schema, not {name!r}"
                 )
 
+    def test_declared_fields_are_in_the_records(self) -> None:
+        """Every record of the valid sample holds the spec's time fields (epoch milliseconds)
+        and required fields, and some record holds each range field: a field that is not
+        there checks nothing and, for time fields, dates examples by processing time."""
+        for record_type in self.record_types:
+            spec = self.spec(record_type)
+            records = self.decoded(record_type).records
+            total = len(records)
+            assert total, f"{record_type}: the valid sample holds no records"
+            for name in spec.time_fields:
+                missing = sum(1 for record in records if not _epoch_ms(record.get(name)))
+                assert not missing, (
+                    f"{record_type}: time field {name!r} holds no epoch-millisecond integer in "
+                    f"{missing} of {total} records of the valid sample; time_fields must name "
+                    "the record's own time fields (timeEpochMillis, or startTimeEpochMillis and "
+                    "endTimeEpochMillis), or examples are dated and filed by processing time"
+                )
+            for path in spec.required_fields:
+                missing = sum(
+                    1
+                    for record in records
+                    if not [v for v in iter_path(record, path) if v is not None]
+                )
+                assert not missing, (
+                    f"{record_type}: required field {path!r} is missing from {missing} of "
+                    f"{total} records of the valid sample (check its spelling)"
+                )
+            for path in spec.ranges:
+                assert any(True for record in records for _ in iter_path(record, path)), (
+                    f"{record_type}: range field {path!r} is in none of the valid sample's "
+                    "records, so its range checks nothing (check its spelling and the [] of "
+                    "array paths)"
+                )
+
     def test_valid_samples_pass_validation(self) -> None:
+        """The valid sample reaches the quality threshold through core's real validation."""
         for record_type in self.record_types:
             validated = self.validated(record_type)
             assert validated.report.passed, (
@@ -276,7 +406,45 @@ class PluginContract:
             )
             assert validated.clean.records, f"{record_type}: validation excluded every record"
 
+    def test_valid_samples_keep_every_record(self) -> None:
+        """Validation leaves no record of the valid sample out of processing, except those
+        :meth:`valid_sample_exclusions` names: a range narrower than real readings drops real
+        data silently."""
+        for record_type in self.record_types:
+            validated = self.validated(record_type)
+            expected = frozenset(self.valid_sample_exclusions(record_type))
+            excluded = validated.report.excluded_indices
+            total = len(validated.batch.records)
+            unexpected = excluded - expected
+            causes = [
+                f
+                for f in validated.report.findings
+                if f.severity is Severity.ERROR and f.record_indices & unexpected
+            ]
+            assert not unexpected, (
+                f"{record_type}: validation left out {len(unexpected)} of {total} records of the "
+                f"valid sample ({_listed(causes)}). Widen the spec's ranges to every value the "
+                "body and the devices produce (Health Connect's own limits where in doubt) or fix "
+                "the check; if those records are meant to go, return their positions from "
+                "valid_sample_exclusions()"
+            )
+            kept = expected - excluded
+            assert not kept, (
+                f"{record_type}: valid_sample_exclusions() names {len(kept)} records that "
+                "validation keeps"
+            )
+            out_of_range = [
+                f
+                for f in validated.report.findings
+                if f.code == "value_out_of_range" and f.severity is not Severity.ERROR
+            ]
+            assert expected or not out_of_range, (
+                f"{record_type}: the valid sample has array values outside the spec's ranges "
+                f"({_listed(out_of_range)}); widen the range or clean the sample"
+            )
+
     def test_invalid_samples_produce_findings(self) -> None:
+        """The invalid sample produces a warning, error or blocking finding."""
         for record_type in self.record_types:
             report = self.validated(record_type, self.invalid_sample(record_type)).report
             assert _problems(report.findings), (
@@ -285,32 +453,153 @@ class PluginContract:
                 "etl_validate check"
             )
 
-    def test_foreign_record_types_are_ignored(self) -> None:
-        manager = self.registry.manager
-        others = [p for name, p in manager.list_name_plugin() if name != self.entry_point]
-        own_validate = manager.subset_hook_caller("etl_validate", others)
-        own_process = manager.subset_hook_caller("etl_process", others)
+    def test_findings_are_well_formed(self) -> None:
+        """The plugin's own findings are :class:`~etl_core.Finding` values with a message,
+        counts >= 0 and record indices inside the batch; an ``ERROR`` names at least one
+        record (it is what leaves records out of processing)."""
         for record_type in self.record_types:
-            records = self.validated(record_type).batch.records
-            foreign = Batch(
-                record_type=FOREIGN_RECORD_TYPE,
+            for label, batch in self.samples_to_check(record_type):
+                spec = self.registry.spec_for(record_type, None)
+                where = f"for the {label}"
+                for finding in self.own_findings(batch, spec, where):
+                    problem = finding_problem(finding, len(batch.records))
+                    assert problem is None, f"{record_type}: etl_validate {where}: {problem}"
+
+    def test_findings_never_quote_record_values(self) -> None:
+        """No figure of a finding message is a value of the records (besides the finding's own
+        counts and the spec's limits): messages say what is wrong and how many, never which
+        reading. Core redacts such figures at run time and logs a contract violation."""
+        for record_type in self.record_types:
+            for label, batch in self.samples_to_check(record_type):
+                spec = self.registry.spec_for(record_type, None)
+                findings = self.own_findings(batch, spec, f"for the {label}")
+                well_formed = [
+                    f for f in findings if finding_problem(f, len(batch.records)) is None
+                ]
+                allowed = allowed_in_messages(well_formed, len(batch.records), spec)
+                for finding in well_formed:
+                    quoted = quoted_values(finding.message, batch.records, allowed)
+                    assert not quoted, (
+                        f"{record_type}: finding {finding.code!r} for the {label} quotes "
+                        f"{quoted} from the records ({finding.message!r}); say how many records "
+                        "and which rule, never which value"
+                    )
+
+    def test_foreign_record_types_are_ignored(self) -> None:
+        """The plugin's own ``etl_validate`` and ``etl_process``, shown real records of every
+        Health Connect type it does not own (a real export when the samples are at hand, else
+        synthetic ones), return ``None``: a hook without a record-type guard would exclude or
+        misread another plugin's data the day core shows it more than its own."""
+        validate = self.registry.own_hook("etl_validate", self.entry_point)
+        process = self.registry.own_hook("etl_process", self.entry_point)
+        owned = set(self.registry.plugins[self.entry_point].record_types)
+        batches: list[tuple[str, Sequence[Record], Mapping[str, Any] | None]] = [
+            (foreign, export_records(foreign), health_connect_schema(foreign))
+            for foreign in HEALTH_CONNECT_TYPES
+            if foreign not in owned
+        ]
+        for record_type in self.record_types:
+            own_records = list(self.decoded(record_type).records)
+            batches.append((FOREIGN_RECORD_TYPE, own_records, None))
+        for foreign, records, writer_schema in batches:
+            batch = Batch(
+                record_type=foreign,
                 records=records,
-                source=SourceRef("contract", f"{FOREIGN_RECORD_TYPE}_1.avro", 0, "0" * 64),
+                source=SourceRef("contract", f"{foreign}_foreign.avro", 0, "0" * 64),
                 correlation_id="contract-foreign",
                 user=self.user,
             )
-            spec = generic_spec(FOREIGN_RECORD_TYPE, None)
-            results = own_validate(batch=foreign, spec=spec)
-            findings = [f for result in results for f in result or ()]
-            assert not findings, "etl_validate must return None for a record type it does not own"
-            report = score([], len(records), QUALITY_THRESHOLD)
-            result = own_process(batch=foreign, spec=spec, validation=report)
-            assert result is None, "etl_process must return None for a record type it does not own"
+            spec = generic_spec(foreign, writer_schema)
+            origin = "a real export" if real_samples(foreign) else "synthetic records"
+            if foreign == FOREIGN_RECORD_TYPE:
+                origin = "its own valid sample relabelled"
+            count = f"{len(records)} record{'' if len(records) == 1 else 's'}"
+            shown = f"a batch of {foreign} ({count} from {origin}; a type the plugin does not own)"
+            guard = "start the hook with `if batch.record_type not in <your types>: return None`"
+            if validate is not None:
+                try:
+                    results = validate(batch=batch, spec=spec)
+                except Exception as exc:
+                    raise AssertionError(
+                        f"etl_validate raised {type(exc).__name__} on {shown}; {guard}"
+                    ) from exc
+                findings = _flatten(results, "etl_validate", f"for {shown}")
+                assert not findings, (
+                    f"etl_validate returned {len(findings)} findings for {shown} "
+                    f"({', '.join(sorted({f.code for f in findings}))}); {guard}"
+                )
+            if process is not None:
+                report = score([], len(records), QUALITY_THRESHOLD)
+                try:
+                    result = process(batch=batch, spec=spec, validation=report)
+                except Exception as exc:
+                    raise AssertionError(
+                        f"etl_process raised {type(exc).__name__} on {shown}; {guard}"
+                    ) from exc
+                assert result is None, f"etl_process returned a result for {shown}; {guard}"
+
+    def test_small_batches_do_not_crash(self) -> None:
+        """Batches of the first 1, 2 and 10 records of the valid sample go through validate,
+        process and emit; the plugin's own hooks take an empty batch (a calendar window with no
+        records of the type) without raising."""
+        for record_type in self.record_types:
+            records = list(self.decoded(record_type).records)
+            for size in self.small_batch_sizes:
+                if size > len(records):
+                    continue
+                where = f"{record_type}, a batch of the first {size} record(s) of the valid sample"
+                try:
+                    validated = validate_sample(
+                        self.registry, record_type, records[:size], self.user
+                    )
+                    if not (validated.report.passed and validated.clean.records):
+                        continue  # the pipeline would quarantine it
+                    result, processor = self.process(validated)
+                    self.registry.emit(processed_batch(validated, result, processor))
+                except ProcessorError as exc:
+                    raise AssertionError(f"{where}: {exc}") from exc
+            empty = Batch(
+                record_type=record_type,
+                records=[],
+                source=SourceRef("contract", f"{record_type}_empty.avro", 0, "0" * 64),
+                correlation_id="contract-empty",
+                user=self.user,
+            )
+            spec = self.spec(record_type)
+            where = f"{record_type}: an empty batch (a window with no {record_type} records)"
+            try:
+                self.own_findings(empty, spec, "for an empty batch")
+            except AssertionError:
+                raise
+            except Exception as exc:
+                raise AssertionError(
+                    f"{where}: etl_validate raised {type(exc).__name__}; return [] or None"
+                ) from exc
+            process = self.registry.own_hook("etl_process", self.entry_point)
+            if process is None:
+                continue
+            try:
+                result = process(batch=empty, spec=spec, validation=score([], 0, QUALITY_THRESHOLD))
+            except Exception as exc:
+                raise AssertionError(
+                    f"{where}: etl_process raised {type(exc).__name__}; return None (core's "
+                    "fallback then describes the batch)"
+                ) from exc
+            if result is not None:
+                declared = {counter.name for counter in self.registry.counters}
+                problem = result_problem(result, declared)
+                assert problem is None, f"{where}: etl_process {problem}"
 
     def test_processing_returns_insights_and_a_supported_narrative(self) -> None:
+        """The owner answers (not the fallback) with JSON-serialisable insights, a narrative
+        and a summary; every figure of the narrative is a value in the insights
+        (:func:`etl_core.figures.unsupported_figures`), and counters were declared."""
         for record_type in self.record_types:
             result, processor = self.process(self.validated(record_type))
-            assert not result.generic, f"{record_type}: the generic fallback answered"
+            assert not result.generic, (
+                f"{record_type}: the plugin declined the valid sample (etl_process returned "
+                "None), so core's generic fallback answered"
+            )
             assert processor == self.registry.plugins[self.entry_point].label
             assert result.insights, f"{record_type}: no insights"
             json.dumps(result.insights, allow_nan=False)  # raises when not JSON-serialisable
@@ -324,6 +613,8 @@ class PluginContract:
             assert all(amount >= 0 for amount in result.counters.values()), "counters only grow"
 
     def test_emit_produces_a_valid_training_example(self) -> None:
+        """Emitting gives one training example with the instruction, input, output and every
+        metadata field etl-core documents, dated within the records' own time span."""
         for record_type in self.record_types:
             validated = self.validated(record_type)
             result, processor = self.process(validated)
@@ -347,8 +638,21 @@ class PluginContract:
             start = datetime.fromisoformat(metadata["data_start"])
             end = datetime.fromisoformat(metadata["data_end"])
             assert start.tzinfo is not None and start <= end, "data_start/data_end out of order"
+            bounds = batch_bounds(
+                validated.clean.records, validated.spec.time_fields, self.user.timezone
+            )
+            if bounds is not None:
+                assert (
+                    bounds[0] - _SPAN_TOLERANCE <= start and end <= bounds[1] + _SPAN_TOLERANCE
+                ), (
+                    f"{record_type}: the example is dated {metadata['data_start']} to "
+                    f"{metadata['data_end']}, outside the records' own span (examples are filed "
+                    "by the month data_start falls in); check ProcessResult.data_start/data_end"
+                )
 
     def test_concurrent_processing_gives_identical_results(self) -> None:
+        """The same batch processed from :attr:`threads` threads at once gives output identical
+        to a sequential run: hooks keep no mutable state."""
         for record_type in self.record_types:
             sample = self.valid_sample(record_type)
             expected = self.run_once(record_type, sample)

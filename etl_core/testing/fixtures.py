@@ -135,6 +135,89 @@ def make_metadata(
     }
 
 
+_SYNTHETIC_START_MS = 1_758_355_200_000  # 2025-09-20T08:00:00Z
+_MINUTE_MS = 60_000
+
+
+def _synthetic_record(record_type: str, i: int) -> dict[str, Any]:
+    """Record ``i`` of a plausible, deterministic series of ``record_type``: ten minutes apart,
+    from one phone app, in an offset of -05:00."""
+    start = _SYNTHETIC_START_MS + i * 10 * _MINUTE_MS
+    common: dict[str, Any] = {
+        "metadata": make_metadata(
+            f"synthetic-{record_type}-{i}", origin="com.example.synthetic", last_modified_ms=start
+        ),
+        "appRecordFetchTimeEpochMillis": _SYNTHETIC_START_MS + 86_400_000,
+    }
+    instant = {**common, "timeEpochMillis": start, "zoneOffsetId": "-05:00"}
+    interval = {
+        **common,
+        "startTimeEpochMillis": start,
+        "endTimeEpochMillis": start + 9 * _MINUTE_MS,
+        "startZoneOffsetId": "-05:00",
+        "endZoneOffsetId": "-05:00",
+    }
+    if record_type == "BloodGlucoseRecord":
+        return {
+            **instant,
+            "levelInMilligramsPerDeciliter": 96.0 + (i * 7) % 40,
+            "specimenSource": "INTERSTITIAL_FLUID",
+            "mealType": "UNKNOWN",
+            "relationToMeal": "UNKNOWN",
+        }
+    if record_type == "HeartRateVariabilityRmssdRecord":
+        return {**instant, "heartRateVariabilityRmssd": 30.0 + (i * 3) % 25}
+    if record_type == "HeartRateRecord":
+        samples = [
+            {"timeEpochMillis": start + m * _MINUTE_MS, "beatsPerMinute": 62 + (i + m) % 15}
+            for m in range(10)
+        ]
+        return {**interval, "samples": samples}
+    if record_type == "StepsRecord":
+        return {**interval, "count": 300 + (i * 37) % 500}
+    if record_type == "ActiveCaloriesBurnedRecord":
+        return {**interval, "energyInKilocalories": 12.5 + (i * 3) % 20}
+    if record_type == "SleepSessionRecord":
+        night = _SYNTHETIC_START_MS - 86_400_000 * (i + 1) - 6 * 3_600_000
+        stages = [
+            {
+                "startTimeEpochMillis": night + k * 90 * _MINUTE_MS,
+                "endTimeEpochMillis": night + (k + 1) * 90 * _MINUTE_MS,
+                "stage": ("LIGHT", "DEEP", "REM", "LIGHT", "AWAKE")[k],
+            }
+            for k in range(5)
+        ]
+        return {
+            **common,
+            "title": None,
+            "notes": None,
+            "startTimeEpochMillis": night,
+            "endTimeEpochMillis": night + 450 * _MINUTE_MS,
+            "startZoneOffsetId": "-05:00",
+            "endZoneOffsetId": "-05:00",
+            "durationMillis": 450 * _MINUTE_MS,
+            "stages": stages,
+        }
+    raise KeyError(f"no synthetic records for {record_type}; choose one of HEALTH_CONNECT_TYPES")
+
+
+def synthetic_records(record_type: str, count: int = 12) -> list[dict[str, Any]]:
+    """``count`` plausible records of one of :data:`HEALTH_CONNECT_TYPES`, shaped exactly as the
+    exporter writes them (they round-trip through :func:`health_connect_schema`). Deterministic;
+    for tests that need records of a type, not clinical realism."""
+    return [_synthetic_record(record_type, i) for i in range(count)]
+
+
+def export_records(record_type: str) -> list[dict[str, Any]]:
+    """The records of one export of ``record_type`` (one of :data:`HEALTH_CONNECT_TYPES`): a real
+    export when the real samples are beside the checkout, else the checkout's synthetic export,
+    else :func:`synthetic_records` (so it works in any folder)."""
+    files = real_samples(record_type) or synthetic_samples(record_type)
+    if files:
+        return read_avro(files[0])
+    return synthetic_records(record_type)
+
+
 def build_batch(
     record_type: str,
     records: Sequence[Record],
