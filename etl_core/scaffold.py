@@ -3,7 +3,8 @@
 The template is package data of etl-core (``etl_core/plugin_template/``), so the command works
 from an installed wheel. Files ending in ``.tmpl`` are rendered (the suffix dropped) by replacing
 ``{{placeholder}}`` tokens in their paths and contents; other files in the template are notes for
-its maintainers and are not copied. ``plugins/template/`` in the repository mirrors it.
+its maintainers and are not copied. ``plugins/template/`` in the repository mirrors it. The new
+plugin pins the running core's ``MAJOR.MINOR`` up to the next major (:func:`core_requirement`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,20 @@ from pathlib import Path, PurePosixPath
 
 import click
 
+from etl_core import __version__
+
 TEMPLATE_SUFFIX = ".tmpl"
 _RECORD_TYPE = re.compile(r"[A-Z][A-Za-z0-9]*Record")
 _DOMAIN = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def core_requirement(version: str = __version__) -> str:
+    """The etl-core requirement a new plugin pins: this core's ``MAJOR.MINOR`` or newer, below
+    the next major (``0.1.0`` -> ``etl-core>=0.1,<1``), so that the plugin is never installed
+    beside a core whose contract it was not written for."""
+    parts = re.findall(r"\d+", version)[:2]
+    major, minor = (int(parts[0]) if parts else 0), (int(parts[1]) if len(parts) > 1 else 0)
+    return f"etl-core>={major}.{minor},<{major + 1}"
 
 
 class ScaffoldError(ValueError):
@@ -43,6 +55,7 @@ class PluginNames:
             "{{package}}": self.package,
             "{{record_type}}": self.record_type,
             "{{domain}}": self.domain,
+            "{{etl_core_requirement}}": core_requirement(),
         }
 
     def fill(self, text: str) -> str:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from etl_core.scaffold import ScaffoldError, plugin_names, render_plugin
+from etl_core import __version__
+from etl_core.scaffold import ScaffoldError, core_requirement, plugin_names, render_plugin
 
 REPO = Path(__file__).resolve().parents[1]
 CANONICAL = REPO / "etl_core" / "plugin_template"
@@ -88,6 +89,7 @@ def test_rendered_plugin_has_every_placeholder_filled(tmp_path: Path) -> None:
         "src/etl_respiration/plugin.py",
         "src/etl_respiration/RespiratoryRateRecord.avsc",
         "tests/test_respiration_contract.py",
+        ".gitignore",
     } <= relative
     assert "TEMPLATE.md" not in relative
     for path in written:
@@ -100,10 +102,28 @@ def test_rendered_plugin_has_every_placeholder_filled(tmp_path: Path) -> None:
     assert project["project"]["entry-points"]["etl_core.plugins"] == {
         "respiration": "etl_respiration.plugin"
     }
+    assert project["project"]["dependencies"] == [core_requirement(__version__)]
+    ignored = (tmp_path / "etl-respiration" / ".gitignore").read_text().split()
+    assert {"sample-data/", "etl-output/", "__pycache__/", ".venv/"} <= set(ignored)
     schema = json.loads(
         (tmp_path / "etl-respiration/src/etl_respiration/RespiratoryRateRecord.avsc").read_text()
     )
     assert schema["name"] == "AvroRespiratoryRateRecord"
+
+
+@pytest.mark.parametrize(
+    ("version", "requirement"),
+    [
+        ("0.1.0", "etl-core>=0.1,<1"),
+        ("1.4.2", "etl-core>=1.4,<2"),
+        ("2.0.0rc1", "etl-core>=2.0,<3"),
+        ("0.0.0", "etl-core>=0.0,<1"),
+    ],
+)
+def test_a_new_plugin_pins_this_cores_minor_up_to_the_next_major(
+    version: str, requirement: str
+) -> None:
+    assert core_requirement(version) == requirement
 
 
 def test_command_creates_the_folder_and_refuses_to_overwrite(tmp_path: Path) -> None:
