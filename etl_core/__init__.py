@@ -31,8 +31,11 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 PLUGIN_API_VERSION = "1.0"
-"""The plugin contract's version. A plugin module declares ``ETL_PLUGIN_API = "1"`` (a major,
-or ``"1.x"``); core refuses a plugin whose major differs."""
+"""The plugin contract's version, ``MAJOR.MINOR``. A plugin module declares the version it is
+written against as a string, ``ETL_PLUGIN_API = "1"`` or ``"1.0"``. Core refuses a plugin whose
+major differs (majors break the contract) and one written for a newer minor than this core
+offers (minors only add optional things, so an older minor always runs); see
+:func:`etl_core.plugins.api_problem`."""
 
 hookimpl = pluggy.HookimplMarker("etl_core")
 """Decorator for plugin hook implementations (see :mod:`etl_core.hookspecs`)."""

@@ -9,8 +9,13 @@ Hooks are grouped by the pipeline phase that calls them. Plugins are pure: they 
 return values; core does every read, write, dedup claim and acknowledgement. Every hook may be
 called from several worker threads at once, so implementations must not keep mutable state.
 
-Plugin API version: a plugin module sets ``ETL_PLUGIN_API = "1"`` (the major version it was
-written against, see :data:`etl_core.PLUGIN_API_VERSION`); core refuses other majors.
+Plugin API version: a plugin module sets ``ETL_PLUGIN_API = "1"`` (a string ``"MAJOR"`` or
+``"MAJOR.MINOR"``, see :data:`etl_core.PLUGIN_API_VERSION`); core refuses another major, and a
+minor newer than its own.
+
+Core calls each plugin's implementation on its own and checks what comes back (see
+:mod:`etl_core.plugins`): an exception or a result that breaks this contract fails the file
+with one line naming the plugin and the hook.
 """
 
 from __future__ import annotations
@@ -42,7 +47,9 @@ def etl_record_types() -> Sequence[RecordTypeSpec]:
 
     Called once per plugin while plugins are loaded. All results are collected. A record type
     may have one owner only: two plugins declaring the same name stop start-up with an error
-    naming both. A plugin that only validates or emits returns an empty sequence.
+    naming both. Each spec is checked at start-up (:mod:`etl_core.spec_checks`): its time,
+    required and range fields must exist in its reader schema, its ranges must be sane and
+    inside Health Connect's own limits. A plugin that only emits returns an empty sequence.
 
     :returns: one :class:`~etl_core.model.RecordTypeSpec` per owned record type, carrying its
         health domain, Avro reader schema, required fields, physiological ranges, time fields
@@ -72,16 +79,20 @@ def etl_metrics() -> Sequence[PluginCounter] | None:
 def etl_validate(batch: Batch, spec: RecordTypeSpec) -> Sequence[Finding] | None:
     """Inspect a decoded batch and report what is wrong with it.
 
-    Called for every batch, on every plugin; all results are collected and concatenated.
-    Implementations should return ``None`` (or nothing) for record types they do not
-    understand. Core's generic checks (required fields, ranges, time order, end before start,
-    schema) are a built-in implementation of this hook driven by ``spec``.
+    Called for every batch on core's generic checks and on the owner of ``batch.record_type``
+    only (a plugin's findings apply to the record types it owns); results are concatenated.
+    Implementations still return ``None`` for record types they do not own (the contract suite
+    shows them real records of other types). Core's generic checks (required fields, ranges,
+    time order, end before start, schema) are a built-in implementation driven by ``spec``.
 
-    :param batch: all decoded records of one input file.
+    :param batch: all decoded records of one input file (possibly none).
     :param spec: the owner's declaration for ``batch.record_type`` (a generic one when no
         plugin owns the type).
-    :returns: findings; ``ERROR`` findings name the records to leave out of processing, a
-        ``BLOCKING`` finding sends the file to quarantine.
+    :returns: findings; an ``ERROR`` finding names (in ``record_indices``, at least one, all
+        inside the batch) the records to leave out of processing; a ``BLOCKING`` finding sends
+        the file to quarantine, as do ``ERROR`` findings that together leave out every record.
+        Messages state counts and rules, never a record's value: core redacts figures that
+        equal a value of the records and logs a contract violation.
     """
 
 
@@ -97,7 +108,8 @@ def etl_process(
     Stops at the first non-``None`` result. Core asks only the owner of ``batch.record_type``
     (declared through :func:`etl_record_types`) and then its generic fallback, which answers for
     every type with counts, time span and sources. An owner may return ``None`` to decline a
-    batch it cannot interpret; the fallback then reports it as uninterpreted.
+    batch it cannot interpret; the fallback then describes it, saying that the owner (named)
+    declined it, not that no processor is installed.
 
     :param batch: the batch without the records that validation excluded.
     :param validation: the scored findings, for narratives that mention data quality.

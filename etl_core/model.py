@@ -27,8 +27,12 @@ class ValueRange:
     """Physiologically plausible values of one field, inclusive at both ends."""
 
     low: float
+    """The lowest plausible value."""
     high: float
+    """The highest plausible value; ``low < high``, both inside Health Connect's own limits
+    for the field where they are known (checked at start-up)."""
     unit: str = ""
+    """Shown in findings (``outside 20-600 mg/dL``)."""
 
     def __contains__(self, value: object) -> bool:
         if not isinstance(value, int | float) or isinstance(value, bool):
@@ -52,9 +56,15 @@ class RecordTypeSpec:
     reader_schema: Mapping[str, Any] | None
     """The Avro reader schema the plugin understands (parsed ``.avsc``); ``None`` accepts any."""
     required_fields: Sequence[str] = ()
+    """Fields every record must hold (not missing, not null); core's generic checks leave out
+    records without them. Each must exist in ``reader_schema``."""
     ranges: Mapping[str, ValueRange] = field(default_factory=dict)
+    """Plausible values by field: records outside are left out (``[]`` paths: array items
+    outside only lower the score). Each field must be a number in ``reader_schema``."""
     time_fields: Sequence[str] = ()
-    """Either one instant field (``timeEpochMillis``) or a start and an end field."""
+    """Either one instant field (``timeEpochMillis``) or a start and an end field: top-level
+    epoch-millisecond fields of the record. They date the example (and the month it is filed
+    under) when the result gives no ``data_start``/``data_end``."""
     instructions: Sequence[str] = ()
     """Instruction phrasings for training examples; one is picked per example, deterministically."""
 
@@ -69,8 +79,12 @@ class Dimension(enum.StrEnum):
 
 
 class Severity(enum.StrEnum):
+    """How much a finding matters."""
+
     INFO = "info"
+    """Recorded only."""
     WARNING = "warning"
+    """Counts against the score; nothing is left out."""
     ERROR = "error"
     """Counts against the score; the affected records are left out of processing."""
     BLOCKING = "blocking"
@@ -83,15 +97,22 @@ class Finding:
     it says what is wrong and how many records, not which reading was 9999."""
 
     dimension: Dimension
+    """Which part of the quality score it counts against."""
     severity: Severity
     code: str
+    """A short stable identifier, ``<plugin>_<what>`` (``bp_diastolic_not_below_systolic``):
+    metrics count findings by it."""
     message: str
+    """One sentence: what is wrong and how many records, never a record's value (core
+    redacts figures that equal a value of the records and logs a contract violation)."""
     affected: int = 0
     """How many records (or array items, for ``[]`` paths) the finding concerns."""
     out_of: int = 0
     """What ``affected`` is a share of; ``0`` means the batch's record count."""
     record_indices: frozenset[int] = frozenset()
-    """Records to leave out of processing (only meaningful for ``ERROR`` findings)."""
+    """Positions in ``batch.records`` of the records to leave out of processing. An ``ERROR``
+    finding must name at least one, all inside the batch (else core fails the file naming the
+    plugin); other severities leave nothing out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +120,9 @@ class UserContext:
     """What is known about the person, from settings or the upload message."""
 
     timezone: ZoneInfo | None = None
+    """The person's IANA zone, for records without an offset (see :mod:`etl_core.timeutil`)."""
     age_years: int | None = None
+    """For age-based targets; ``None`` when unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +131,7 @@ class SourceRef:
 
     bucket: str
     key: str
+    """The object key or relative path of the input file."""
     size_bytes: int
     sha256: str
 
@@ -117,11 +141,15 @@ class Batch:
     """One input file, decoded: the unit every hook works on."""
 
     record_type: str
+    """The Health Connect record type of every record, from the file's writer schema."""
     records: Sequence[Record]
+    """The decoded records, in file order (after validation: without the excluded ones)."""
     source: SourceRef
     correlation_id: str
+    """Ties the log lines and the example of one input together."""
     user: UserContext = field(default_factory=UserContext)
     writer_schema: Mapping[str, Any] | None = None
+    """The schema the file was written with."""
 
     def without(self, indices: frozenset[int]) -> Batch:
         """The same batch minus the records at ``indices``."""
@@ -144,16 +172,21 @@ class ValidationReport:
 
     findings: Sequence[Finding]
     scores: Mapping[Dimension, float]
+    """Each part of the score, 0 to 1."""
     quality_score: float
+    """0.3 schema + 0.3 completeness + 0.2 physiological + 0.2 temporal."""
     threshold: float
     excluded_indices: frozenset[int] = frozenset()
+    """Positions of the records ``ERROR`` findings left out of processing."""
 
     @property
     def blocking(self) -> list[Finding]:
+        """The ``BLOCKING`` findings."""
         return [f for f in self.findings if f.severity is Severity.BLOCKING]
 
     @property
     def passed(self) -> bool:
+        """No blocking finding and a score at or above the threshold."""
         return not self.blocking and self.quality_score >= self.threshold
 
     @property
@@ -175,12 +208,15 @@ class ProcessResult:
     """
 
     narrative: str
+    """The training example's ``output``: clinical prose whose every figure is in ``insights``."""
     insights: Mapping[str, JSONValue]
+    """The structured findings (JSON-serialisable, no NaN): ``metadata.clinical_insights``."""
     summary: str
     """A compact factual summary of the data: the training example's ``input``."""
     events: Mapping[str, int] = field(default_factory=dict)
     """Clinical events detected, by event type (for metrics), e.g. ``{"hypo_level1": 2}``."""
     data_start: datetime | None = None
+    """Where the data starts (aware); it decides the month the example is filed under."""
     data_end: datetime | None = None
     """Aware datetimes; when ``None`` core derives them from the spec's ``time_fields``."""
     generic: bool = False
@@ -196,6 +232,7 @@ class PluginCounter:
 
     name: str
     documentation: str
+    """The counter's help text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,18 +240,22 @@ class ProcessedBatch:
     """Everything ``etl_emit`` implementations get to build their artifacts from."""
 
     batch: Batch
+    """The batch that was processed (excluded records removed)."""
     spec: RecordTypeSpec
     validation: ValidationReport
     result: ProcessResult
     processor: str
     """``<plugin name> <version>`` of the plugin that produced ``result``."""
     user_pseudonym: str
+    """``u_`` + an HMAC of the user id: never the raw id."""
     content_fingerprint: str
+    """Identifies the record set whatever file brought it: derive artifact keys from it."""
     idempotency_key: str
     data_start: datetime
     data_end: datetime
     processed_at: datetime
     include_metadata: bool = True
+    """``ETL_INCLUDE_METADATA``: whether examples carry their ``metadata``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +264,8 @@ class Artifact:
     that escape it. Keys should be derived from content so that writing twice is harmless."""
 
     key: str
+    """Relative to the output root (``reports/bloodpressure/<fingerprint>.json``)."""
     data: bytes
     kind: str = "training_example"
+    """``training_example`` for the built-in writer's examples; anything else for yours."""
     content_type: str = "application/json"

@@ -85,6 +85,7 @@ def to_local(epoch_ms: int, offset_id: str | None, user_zone: ZoneInfo | None) -
 
 
 def local_date(epoch_ms: int, offset_id: str | None, user_zone: ZoneInfo | None) -> date:
+    """The local calendar day of an epoch-millisecond instant."""
     return to_local(epoch_ms, offset_id, user_zone).date()
 
 
@@ -103,6 +104,7 @@ class DayShare:
 
     @property
     def duration_ms(self) -> int:
+        """How long the share lasts."""
         return self.end_ms - self.start_ms
 
 

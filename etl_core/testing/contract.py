@@ -145,6 +145,7 @@ class Validated:
 
     @property
     def clean(self) -> Batch:
+        """The batch without the records validation left out: what ``etl_process`` gets."""
         return self.batch.without(self.report.excluded_indices)
 
 
@@ -271,9 +272,11 @@ class PluginContract:
 
     @property
     def registry(self) -> PluginRegistry:
+        """Core's registry with this plugin and core's built-ins, loaded as ``etl`` loads it."""
         return plugin_registry(self.entry_point)
 
     def validated(self, record_type: str, sample: Sample | None = None) -> Validated:
+        """The sample (default: the valid one) decoded and validated by core."""
         chosen = sample if sample is not None else self.valid_sample(record_type)
         return validate_sample(self.registry, record_type, chosen, self.user)
 
@@ -292,6 +295,7 @@ class PluginContract:
         return decode_sample(self.registry, record_type, chosen, self.user)[0]
 
     def process(self, validated: Validated) -> tuple[ProcessResult, str]:
+        """Core's process step on a validated sample: the result and the processor's label."""
         return self.registry.process(validated.clean, validated.spec, validated.report)
 
     def own_findings(self, batch: Batch, spec: RecordTypeSpec, where: str) -> list[Finding]:
@@ -309,6 +313,7 @@ class PluginContract:
         ]
 
     def training_example(self, artifacts: Sequence[Artifact]) -> dict[str, Any]:
+        """The one training example among ``artifacts``, parsed."""
         examples = [a for a in artifacts if a.kind == "training_example"]
         assert len(examples) == 1, f"expected one training example, got {len(examples)}"
         example: dict[str, Any] = json.loads(examples[0].data)

@@ -99,6 +99,8 @@ HEALTH_CONNECT_TYPES = (
     "SleepSessionRecord",
     "StepsRecord",
 )
+"""The record types whose exporter schema ships with etl-core (:func:`health_connect_schema`)
+and whose records the contract suite shows every plugin that does not own them."""
 
 
 def health_connect_schema(record_type: str) -> dict[str, Any]:
