@@ -141,6 +141,26 @@ def test_command_creates_the_folder_and_refuses_to_overwrite(tmp_path: Path) -> 
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
+def test_the_walk_through_names_the_sample_file_the_template_writes(tmp_path: Path) -> None:
+    """docs/writing-plugins.md shows commands on the file step 5 writes: it must exist."""
+    names = plugin_names("bloodoxygen", "OxygenSaturationRecord", "vital_signs")
+    render_plugin(names, tmp_path / "etl-bloodoxygen")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "etl-bloodoxygen" / "src")}
+    written = subprocess.run(
+        [sys.executable, "-m", "etl_bloodoxygen.samples", str(tmp_path / "sample-data")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.strip()
+    name = Path(written).name
+    guide = (REPO / "docs" / "writing-plugins.md").read_text(encoding="utf-8")
+    assert f"sample-data/{name}" in guide
+    assert re.findall(r"OxygenSaturationRecord_\d+\.avro", guide) == [name] * len(
+        re.findall(r"OxygenSaturationRecord_\d+\.avro", guide)
+    )
+
+
 @pytest.mark.slow
 def test_rendered_plugin_installs_beside_etl_core_and_runs(tmp_path: Path) -> None:
     """The whole newcomer path in a fresh virtual environment: pip install etl-core (a wheel
