@@ -235,7 +235,7 @@ def render_constant(name: str, value: Any, doc: str | None) -> list[str]:
             "",
         ]
     elif isinstance(value, str | int | float | tuple):
-        lines += ["```python", f"{name} = {value!r}", "```", ""]
+        lines += [f"`{name} = {value!r}`", ""]
     if doc:
         lines += [markdown(doc), ""]
     return lines
