@@ -14,7 +14,14 @@ from etl_activity import plugin
 from etl_activity.specs import SPECS
 from etl_core import Severity, ValidationReport
 from etl_core.figures import unsupported_figures
-from etl_core.testing import build_batch, run_etl, training_examples, write_avro
+from etl_core.testing import (
+    allowed_in_messages,
+    build_batch,
+    quoted_values,
+    run_etl,
+    training_examples,
+    write_avro,
+)
 
 PASSED = ValidationReport(findings=[], scores={}, quality_score=1.0, threshold=0.5)
 
@@ -59,6 +66,23 @@ def test_zero_length_intervals_are_excluded_and_fast_cadence_is_flagged() -> Non
     assert codes["implausible_cadence"].severity is Severity.WARNING
     assert codes["implausible_cadence"].affected == 1
     assert all("9000" not in f.message for f in findings)  # no health values in messages
+
+
+def test_the_cadence_message_states_no_figure_a_step_count_could_equal() -> None:
+    """Core redacts a message figure equal to a value of the records: the cadence limit in the
+    message would read as a quoted step count whenever a record counted exactly that many."""
+    start = local_ms(2025, 9, 20, 8)
+    fetch = local_ms(2025, 9, 21)
+    records = [
+        activity_record("limit", PHONE, start, start + 3_600_000, count=300, fetch_ms=fetch),
+        activity_record("fast", PHONE, start, start + 600_000, count=9000, fetch_ms=fetch),
+    ]
+    batch = build_batch("StepsRecord", records)
+    spec = SPECS["StepsRecord"]
+    findings = plugin.etl_validate(batch, spec) or []
+    [cadence] = [f for f in findings if f.code == "implausible_cadence"]
+    allowed = allowed_in_messages(findings, len(records), spec)
+    assert quoted_values(cadence.message, records, allowed) == []
 
 
 def test_process_reads_the_source_rule_from_the_environment(
