@@ -31,21 +31,25 @@ from etl_core.testing.fixtures import (
     write_avro,
     write_health_connect,
 )
+from etl_core.validate import allowed_in_messages, finding_problem, quoted_values
 
 __all__ = [
     "HEALTH_CONNECT_TYPES",
     "PluginContract",
     "Sample",
     "Validated",
+    "allowed_in_messages",
     "build_batch",
     "decode_sample",
     "export_records",
     "export_sample",
+    "finding_problem",
     "health_connect_schema",
     "installed_entry_point",
     "make_metadata",
     "plugin_registry",
     "processed_batch",
+    "quoted_values",
     "read_avro",
     "real_samples",
     "real_samples_dir",
