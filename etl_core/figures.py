@@ -16,8 +16,8 @@ What counts as a figure:
 Figures are compared as decimal values, so ``"95%"`` matches the insight ``95.0`` and
 ``"1,210"`` matches ``1210``, while ``"123.4"`` does not match an unrounded ``123.4567``: round
 the insight to what the narrative states. Numbers inside string insights (dates, times, ranges)
-count too, so ``"03:10"`` is supported by ``"2025-09-20T03:10:00-05:00"``. Keys of insight
-mappings count as well (``{"10": ...}`` supports 10).
+count too, so ``"03:10"`` is supported by ``"2025-09-20T03:10:00-05:00"``; there every digit
+run counts, names included, so a key or value ``"stage1_hypertension"`` supports "stage 1".
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ _NUMBER = re.compile(
     r"(?<!\w\.)"  # nor the decimal part of a name's number (v1.2)
     r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 )
+_ANY_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+"""Every digit run, names included: what an insight string can support (an insight
+``"stage1_hypertension"`` supports the narrative's "stage 1")."""
 REDACTED = "#"
 """What :func:`redact_figures` puts in place of a figure."""
 
@@ -58,7 +61,7 @@ def _values(node: Any) -> Iterator[Decimal]:
         if value is not None:
             yield value
     elif isinstance(node, str):
-        for token in figures_in(node):
+        for token in _ANY_NUMBER.findall(node):
             value = figure_value(token)
             if value is not None:
                 yield value

@@ -166,8 +166,9 @@ def result_problem(result: object, declared_counters: set[str]) -> str | None:
         text = getattr(result, name)
         if not isinstance(text, str) or not text.strip():
             return f"ProcessResult.{name} is empty"
-    if not isinstance(result.insights, Mapping):
-        return "ProcessResult.insights is not a mapping"
+    for name in ("insights", "events", "counters"):
+        if not isinstance(getattr(result, name), Mapping):
+            return f"ProcessResult.{name} is not a mapping"
     try:
         json.dumps(result.insights, allow_nan=False)
     except (TypeError, ValueError) as exc:

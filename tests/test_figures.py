@@ -44,3 +44,8 @@ def test_names_with_digits_are_not_figures_but_times_and_dates_are() -> None:
 def test_redact_figures_replaces_all_or_only_the_named_figures() -> None:
     assert redact_figures("a reading of 250.5 at 03:10, SpO2") == "a reading of # at #:#, SpO2"
     assert redact_figures("3 of 10 readings peak at 250", ["250"]) == "3 of 10 readings peak at #"
+
+
+def test_digits_in_insight_names_still_support_the_narrative() -> None:
+    insights = {"category_counts": {"hypertension_stage1": 2, "hypertension_stage_2": 0}}
+    assert unsupported_figures("2 readings were stage 1; none stage 2.", insights) == []
