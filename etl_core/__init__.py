@@ -12,6 +12,8 @@ from etl_core.model import (
     Artifact,
     Batch,
     Dimension,
+    ExampleKind,
+    ExampleText,
     Finding,
     PluginCounter,
     ProcessedBatch,
@@ -24,6 +26,8 @@ from etl_core.model import (
     ValidationReport,
     ValueRange,
 )
+from etl_core.windows import Window, WindowRule
+from etl_core.wording import choose
 
 try:
     __version__ = version("etl-core")
@@ -42,6 +46,8 @@ __all__ = [
     "Artifact",
     "Batch",
     "Dimension",
+    "ExampleKind",
+    "ExampleText",
     "Finding",
     "PluginCounter",
     "ProcessResult",
@@ -53,6 +59,9 @@ __all__ = [
     "UserContext",
     "ValidationReport",
     "ValueRange",
+    "Window",
+    "WindowRule",
     "__version__",
+    "choose",
     "hookimpl",
 ]

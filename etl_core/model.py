@@ -57,6 +57,14 @@ class RecordTypeSpec:
     """Either one instant field (``timeEpochMillis``) or a start and an end field."""
     instructions: Sequence[str] = ()
     """Instruction phrasings for training examples; one is picked per example, deterministically."""
+    instructions_by_kind: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Instruction phrasings per :class:`ExampleKind` (at least 8 each is the target); core
+    picks one per example deterministically from its content. A kind without phrasings uses
+    ``instructions``. A ``QUESTION`` example's instruction is its own question."""
+    reference_values: Mapping[str, float] = field(default_factory=dict)
+    """Fixed figures an output may state that are not the person's data: thresholds and
+    targets (``{"tir_low_mg_dl": 70, "tir_high_mg_dl": 180}``). Every other figure in an
+    example's output must appear in its input."""
 
 
 class Dimension(enum.StrEnum):
@@ -166,6 +174,31 @@ class ValidationReport:
         ]
 
 
+class ExampleKind(enum.StrEnum):
+    """The tasks a window's training examples teach."""
+
+    SUMMARY = "clinician_summary"
+    """A clinician's summary of the window: findings, meaning, limits."""
+    NOTE = "personal_note"
+    """A plain-language note to the person about the same findings."""
+    QUESTION = "question"
+    """One focused question about the window and its answer."""
+    COMPARISON = "comparison"
+    """How the window compares with the previous one (only when both can be compared)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleText:
+    """One training example's output, as a plugin writes it; core adds the instruction (from
+    the spec's phrasings for ``kind``, or ``question``) and the input (the result's
+    ``summary``, which must hold every figure ``output`` states)."""
+
+    kind: ExampleKind
+    output: str
+    question: str | None = None
+    """For ``QUESTION`` examples: the question asked, which becomes the instruction."""
+
+
 @dataclass(frozen=True, slots=True)
 class ProcessResult:
     """What the owner of a record type returns from ``etl_process``.
@@ -187,6 +220,9 @@ class ProcessResult:
     """Set only by core's fallback processor: no clinical plugin interpreted this batch."""
     counters: Mapping[str, float] = field(default_factory=dict)
     """Increments of the plugin's own counters (declared through ``etl_metrics``), by name."""
+    examples: Sequence[ExampleText] = ()
+    """The training examples of this result, each of one :class:`ExampleKind`; empty means
+    one ``SUMMARY`` example whose output is ``narrative``."""
 
 
 @dataclass(frozen=True, slots=True)

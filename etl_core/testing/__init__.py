@@ -28,11 +28,13 @@ from etl_core.testing.fixtures import (
     write_avro,
     write_health_connect,
 )
+from etl_core.testing.person import SyntheticExport, synthetic_person, write_synthetic_person
 
 __all__ = [
     "HEALTH_CONNECT_TYPES",
     "PluginContract",
     "Sample",
+    "SyntheticExport",
     "Validated",
     "build_batch",
     "export_sample",
@@ -45,10 +47,12 @@ __all__ = [
     "real_samples",
     "real_samples_dir",
     "run_etl",
+    "synthetic_person",
     "synthetic_samples",
     "training_examples",
     "validate_sample",
     "write_avro",
     "write_health_connect",
     "write_plugin_avro",
+    "write_synthetic_person",
 ]

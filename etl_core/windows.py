@@ -1,0 +1,207 @@
+"""Calendar windows: the span of a person's life one training example describes.
+
+A plugin that owns a record type declares, through ``etl_windows``, the windows its examples
+describe: a local day, a night (noon to noon), an ISO week, the 14 days ending on each Sunday.
+Core keeps every distinct record a person's exports brought, and whenever the records of a
+window change it hands the owner the whole window (``etl_process_window``), built from all of
+them, so an example never describes one file's overlapping snapshot.
+
+Windows are in the person's local time. A window is named by its rule and the local date it
+starts on (``day:2025-09-20``, ``night:2025-09-19``, ``week:2025-09-15``). A record belongs to
+every window its local time span touches; its local time is its own offset when it has one,
+else the offset core infers for that instant from the person's other records (see
+:class:`~etl_core.model.UserContext`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from etl_core.model import Record, UserContext
+from etl_core.timeutil import readable_offset, to_local
+
+_RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
+MAX_WINDOW_DAYS = 366
+
+
+@dataclass(frozen=True, slots=True)
+class WindowRule:
+    """One kind of calendar window a record type's examples describe.
+
+    A window is ``days`` consecutive local days, each starting at ``start_hour``. With
+    ``ends_on`` unset a window starts on every day (``days`` is then usually 1); with it set,
+    one window ends on each such weekday (``0`` Monday ... ``6`` Sunday), so ISO weeks are
+    ``days=7, ends_on=SUNDAY`` and "the 14 days ending on each Sunday" ``days=14,
+    ends_on=SUNDAY``. ``lookback_days`` asks core for the person's records of that many days
+    before the window as well (:attr:`Window.earlier`), for baselines and comparisons with the
+    previous window.
+    """
+
+    name: str
+    """Unique among one record type's rules; part of every window key (``day``, ``week``)."""
+    days: int = 1
+    ends_on: int | None = None
+    start_hour: int = 0
+    lookback_days: int = 0
+
+    def __post_init__(self) -> None:
+        if not _RULE_NAME.match(self.name):
+            raise ValueError(f"window rule name {self.name!r}: use [a-z][a-z0-9_]*, at most 32")
+        if not 1 <= self.days <= MAX_WINDOW_DAYS:
+            raise ValueError(f"window rule {self.name!r}: days must be 1-{MAX_WINDOW_DAYS}")
+        if self.ends_on is not None and not MONDAY <= self.ends_on <= SUNDAY:
+            raise ValueError(f"window rule {self.name!r}: ends_on is a weekday, 0 (Mon)-6 (Sun)")
+        if not 0 <= self.start_hour <= 23:
+            raise ValueError(f"window rule {self.name!r}: start_hour must be 0-23")
+        if not 0 <= self.lookback_days <= MAX_WINDOW_DAYS:
+            raise ValueError(f"window rule {self.name!r}: lookback_days must be 0-366")
+
+    # -- the usual rules ----------------------------------------------------------------------
+
+    @classmethod
+    def day(cls, name: str = "day", *, lookback_days: int = 0) -> WindowRule:
+        """Each local calendar day, midnight to midnight."""
+        return cls(name, lookback_days=lookback_days)
+
+    @classmethod
+    def night(cls, name: str = "night", *, lookback_days: int = 0) -> WindowRule:
+        """Noon to noon, named by the date of the evening: a night's sleep (and an afternoon
+        nap before it) falls in one window."""
+        return cls(name, start_hour=12, lookback_days=lookback_days)
+
+    @classmethod
+    def iso_week(cls, name: str = "week", *, lookback_days: int = 0) -> WindowRule:
+        """Monday to Sunday, local."""
+        return cls(name, days=7, ends_on=SUNDAY, lookback_days=lookback_days)
+
+    @classmethod
+    def days_ending(
+        cls, days: int, weekday: int = SUNDAY, name: str | None = None, *, lookback_days: int = 0
+    ) -> WindowRule:
+        """``days`` local days ending on each ``weekday`` (e.g. the 14 days to each Sunday)."""
+        return cls(name or f"days{days}", days=days, ends_on=weekday, lookback_days=lookback_days)
+
+    # -- calendar arithmetic ------------------------------------------------------------------
+
+    def window_day(self, local: datetime) -> date:
+        """The window day a local wall-clock time falls on (for nights, 03:00 on the 20th is
+        the night of the 19th)."""
+        return (local.replace(tzinfo=None) - timedelta(hours=self.start_hour)).date()
+
+    def first_days_containing(self, day: date) -> list[date]:
+        """The first days of every window of this rule that contains window day ``day``."""
+        if self.ends_on is None:
+            return [day - timedelta(days=back) for back in range(self.days - 1, -1, -1)]
+        ahead = (self.ends_on - day.weekday()) % 7
+        last_days = [day + timedelta(days=ahead + 7 * k) for k in range((self.days - 1) // 7 + 1)]
+        return [
+            last - timedelta(days=self.days - 1)
+            for last in last_days
+            if last - timedelta(days=self.days - 1) <= day <= last
+        ]
+
+    def first_days_overlapping(self, first: date, last: date) -> list[date]:
+        """The first days of every window touching any window day from ``first`` to ``last``."""
+        found: set[date] = set()
+        day = first
+        while day <= last:
+            found.update(self.first_days_containing(day))
+            day += timedelta(days=1)
+        return sorted(found)
+
+    def local_start(self, first_day: date) -> datetime:
+        """The naive local wall-clock time a window starting on ``first_day`` begins."""
+        return datetime.combine(first_day, time(self.start_hour))
+
+    def local_end(self, first_day: date) -> datetime:
+        """The naive local wall-clock time it ends (exclusive)."""
+        return self.local_start(first_day) + timedelta(days=self.days)
+
+    def key(self, first_day: date) -> str:
+        return f"{self.name}:{first_day.isoformat()}"
+
+
+def parse_window_key(key: str) -> tuple[str, date]:
+    """``"week:2025-09-15"`` -> ``("week", date(2025, 9, 15))``."""
+    name, _, day = key.partition(":")
+    return name, date.fromisoformat(day)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One calendar window of one person's records of one type, as ``etl_process_window``
+    receives it. Every record is distinct (one version per ``metadata.id``, the newest) and
+    touches the window; records are ordered by their start time."""
+
+    record_type: str
+    rule: WindowRule
+    first_day: date
+    records: Sequence[Record]
+    earlier: Sequence[Record] = ()
+    """Records of the ``rule.lookback_days`` local days before the window (empty without a
+    lookback): for personal baselines and the previous window."""
+    user: UserContext = field(default_factory=UserContext)
+    """``user.timezone`` reads instants of records without an offset: the person's offset at
+    that instant inferred from their other records, else the configured zone, else UTC."""
+
+    @property
+    def key(self) -> str:
+        return self.rule.key(self.first_day)
+
+    @property
+    def last_day(self) -> date:
+        return self.first_day + timedelta(days=self.rule.days - 1)
+
+    @property
+    def local_start(self) -> datetime:
+        """Naive local wall-clock start (inclusive)."""
+        return self.rule.local_start(self.first_day)
+
+    @property
+    def local_end(self) -> datetime:
+        """Naive local wall-clock end (exclusive)."""
+        return self.rule.local_end(self.first_day)
+
+    def local(self, epoch_ms: int, offset_id: object = None) -> datetime:
+        """An instant as an aware local datetime: the record's own offset when it has a
+        readable one, else the person's zone (``user.timezone``), else UTC."""
+        return to_local(epoch_ms, readable_offset(offset_id), self.user.timezone)
+
+    def contains(self, epoch_ms: int, offset_id: object = None) -> bool:
+        """Whether an instant's local wall-clock time falls inside the window."""
+        wall = self.local(epoch_ms, offset_id).replace(tzinfo=None)
+        return self.local_start <= wall < self.local_end
+
+    def contains_local(self, moment: datetime) -> bool:
+        """Whether a local (naive or aware) wall-clock time falls inside the window."""
+        wall = moment.replace(tzinfo=None)
+        return self.local_start <= wall < self.local_end
+
+    def bounds(self, zone: tzinfo) -> tuple[datetime, datetime]:
+        """The window's start and end as aware datetimes in ``zone``."""
+        return self.local_start.replace(tzinfo=zone), self.local_end.replace(tzinfo=zone)
+
+    def days(self) -> list[date]:
+        """Its window days, first to last."""
+        return [self.first_day + timedelta(days=i) for i in range(self.rule.days)]
+
+
+def windows_of_span(rule: WindowRule, start: datetime, end: datetime) -> list[date]:
+    """First days of the windows of ``rule`` that a local span touches. ``end`` is exclusive,
+    except that an instant (``start == end``) touches the window it falls in."""
+    first = rule.window_day(start)
+    last = rule.window_day(end - timedelta(milliseconds=1)) if end > start else first
+    return rule.first_days_overlapping(first, max(first, last))
+
+
+def sort_rules(rules: Sequence[WindowRule]) -> tuple[WindowRule, ...]:
+    """Rules by name, refusing two of one name (a record type's rules name its windows)."""
+    names = [rule.name for rule in rules]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"window rules named twice: {', '.join(duplicates)}")
+    return tuple(sorted(rules, key=lambda rule: rule.name))

@@ -1,0 +1,187 @@
+"""Calendar windows (``etl_core.windows``): which windows a local time span touches, window
+membership in local time, and the two window hooks called through pluggy's relay."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pluggy
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from etl_core import (
+    ExampleKind,
+    ExampleText,
+    ProcessResult,
+    RecordTypeSpec,
+    UserContext,
+    Window,
+    WindowRule,
+    choose,
+    hookimpl,
+    hookspecs,
+)
+from etl_core.windows import SUNDAY, parse_window_key, sort_rules, windows_of_span
+from etl_core.wording import mask_digits
+
+CDT = timezone(timedelta(hours=-5))
+
+
+def test_a_day_window_holds_one_local_calendar_day() -> None:
+    rule = WindowRule.day()
+    assert rule.first_days_containing(date(2025, 9, 20)) == [date(2025, 9, 20)]
+    assert rule.local_start(date(2025, 9, 20)) == datetime(2025, 9, 20)
+    assert rule.local_end(date(2025, 9, 20)) == datetime(2025, 9, 21)
+    assert rule.key(date(2025, 9, 20)) == "day:2025-09-20"
+    assert parse_window_key("day:2025-09-20") == ("day", date(2025, 9, 20))
+
+
+def test_a_night_runs_noon_to_noon_and_is_named_by_the_evening() -> None:
+    rule = WindowRule.night()
+    assert rule.window_day(datetime(2025, 9, 20, 3, 0)) == date(2025, 9, 19)
+    assert rule.window_day(datetime(2025, 9, 20, 12, 0)) == date(2025, 9, 20)
+    # A session from 23:00 to 07:00 is one night.
+    assert windows_of_span(rule, datetime(2025, 9, 19, 23), datetime(2025, 9, 20, 7)) == [
+        date(2025, 9, 19)
+    ]
+
+
+def test_an_iso_week_runs_monday_to_sunday() -> None:
+    rule = WindowRule.iso_week()
+    monday = date(2025, 9, 15)
+    for offset in range(7):
+        assert rule.first_days_containing(monday + timedelta(days=offset)) == [monday]
+    assert rule.first_days_containing(date(2025, 9, 22)) == [date(2025, 9, 22)]
+
+
+def test_fourteen_days_ending_on_sundays_overlap_by_a_week() -> None:
+    rule = WindowRule.days_ending(14, SUNDAY, "cgm_14d")
+    # Wednesday 2025-09-17 lies in the fortnights ending Sun 21 Sep and Sun 28 Sep.
+    assert rule.first_days_containing(date(2025, 9, 17)) == [date(2025, 9, 8), date(2025, 9, 15)]
+    assert rule.local_end(date(2025, 9, 8)) == datetime(2025, 9, 22)
+
+
+def test_a_span_touches_every_window_it_crosses_and_its_end_is_exclusive() -> None:
+    rule = WindowRule.day()
+    # A whole-day steps record: 00:00 to 23:59:59.999 is one day; to midnight exactly, too.
+    assert windows_of_span(rule, datetime(2025, 9, 20), datetime(2025, 9, 21)) == [
+        date(2025, 9, 20)
+    ]
+    assert windows_of_span(rule, datetime(2025, 9, 20, 23), datetime(2025, 9, 21, 1)) == [
+        date(2025, 9, 20),
+        date(2025, 9, 21),
+    ]
+    assert windows_of_span(rule, datetime(2025, 9, 20, 5), datetime(2025, 9, 20, 5)) == [
+        date(2025, 9, 20)
+    ]
+
+
+@given(
+    days=st.integers(1, 30),
+    ends_on=st.one_of(st.none(), st.integers(0, 6)),
+    day=st.dates(date(2000, 1, 1), date(2100, 1, 1)),
+)
+def test_every_window_found_for_a_day_really_contains_it(
+    days: int, ends_on: int | None, day: date
+) -> None:
+    rule = WindowRule("w", days=days, ends_on=ends_on)
+    firsts = rule.first_days_containing(day)
+    for first in firsts:
+        assert first <= day <= first + timedelta(days=days - 1)
+        if ends_on is not None:
+            assert (first + timedelta(days=days - 1)).weekday() == ends_on
+    if ends_on is None:
+        assert len(firsts) == days
+    else:
+        # Windows end once a week: a day lies in ceil(days / 7) or floor(days / 7) of them.
+        assert days // 7 <= len(firsts) <= -(-days // 7)
+
+
+def test_rules_refuse_bad_declarations() -> None:
+    with pytest.raises(ValueError, match="name"):
+        WindowRule("Day")
+    with pytest.raises(ValueError, match="days"):
+        WindowRule("long", days=400)
+    with pytest.raises(ValueError, match="ends_on"):
+        WindowRule("w", ends_on=7)
+    with pytest.raises(ValueError, match="named twice"):
+        sort_rules([WindowRule.day(), WindowRule.day()])
+
+
+def test_window_membership_reads_each_instant_in_its_own_clock() -> None:
+    window = Window("StepsRecord", WindowRule.day(), date(2025, 9, 20), records=())
+    late_evening = int(datetime(2025, 9, 21, 3, 30, tzinfo=UTC).timestamp() * 1000)
+    # 03:30 UTC is 22:30 on the 20th at -05:00, and the 21st in UTC.
+    assert window.contains(late_evening, "-05:00")
+    assert not window.contains(late_evening, "Z")
+    in_person_zone = Window(
+        "StepsRecord",
+        WindowRule.day(),
+        date(2025, 9, 20),
+        records=(),
+        user=UserContext(timezone=None),
+    )
+    assert not in_person_zone.contains(late_evening, None)
+    assert window.local(late_evening, "-05:00") == datetime(2025, 9, 20, 22, 30, tzinfo=CDT)
+    assert window.days() == [date(2025, 9, 20)]
+    assert window.key == "day:2025-09-20"
+
+
+def test_choose_is_deterministic_and_spreads_over_the_options() -> None:
+    options = [f"phrasing {i}" for i in range(8)]
+    assert choose(options, "glucose", 104.2) == choose(options, "glucose", 104.2)
+    picked = {choose(options, "glucose", value) for value in range(200)}
+    assert picked == set(options)
+    with pytest.raises(ValueError):
+        choose([], "x")
+    assert mask_digits("mean 104.2 mg/dL on 2025-09-20") == "mean ###.# mg/dL on ####-##-##"
+
+
+class _WindowedPlugin:
+    @hookimpl
+    def etl_windows(self, spec: RecordTypeSpec) -> list[WindowRule] | None:
+        return [WindowRule.day()] if spec.name == "StepsRecord" else None
+
+    @hookimpl
+    def etl_process_window(self, window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
+        if window.record_type != "StepsRecord":
+            return None
+        total = sum(int(r["count"]) for r in window.records)
+        text = f"{total} steps on {window.first_day.isoformat()}."
+        return ProcessResult(
+            narrative=text,
+            insights={"steps": total, "date": window.first_day.isoformat()},
+            summary=f"steps: {total}\ndate: {window.first_day.isoformat()}",
+            examples=[ExampleText(ExampleKind.SUMMARY, text)],
+        )
+
+
+def _manager() -> pluggy.PluginManager:
+    manager = pluggy.PluginManager("etl_core")
+    manager.add_hookspecs(hookspecs)
+    manager.register(_WindowedPlugin(), name="windowed")
+    manager.check_pending()
+    return manager
+
+
+def test_etl_windows_is_first_result_per_record_type() -> None:
+    manager = _manager()
+    steps = RecordTypeSpec("StepsRecord", "physical_activity", None)
+    other = RecordTypeSpec("HeartRateRecord", "cardiovascular_fitness", None)
+    assert manager.hook.etl_windows(spec=steps) == [WindowRule.day()]
+    assert manager.hook.etl_windows(spec=other) is None
+
+
+def test_etl_process_window_is_first_result_and_sees_the_whole_window() -> None:
+    manager = _manager()
+    steps = RecordTypeSpec("StepsRecord", "physical_activity", None)
+    window = Window(
+        "StepsRecord",
+        WindowRule.day(),
+        date(2025, 9, 20),
+        records=[{"count": 3933}, {"count": 120}],
+    )
+    result = manager.hook.etl_process_window(window=window, spec=steps)
+    assert result.insights == {"steps": 4053, "date": "2025-09-20"}
+    assert [e.kind for e in result.examples] == [ExampleKind.SUMMARY]
