@@ -10,9 +10,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 Record = Mapping[str, Any]
 """One decoded Health Connect record, with the export's flat field names
@@ -106,7 +105,9 @@ class Finding:
 class UserContext:
     """What is known about the person, from settings or the upload message."""
 
-    timezone: ZoneInfo | None = None
+    timezone: tzinfo | None = None
+    """Reads instants of records that carry no offset of their own: a configured IANA zone, or
+    (for calendar windows) the person's offsets inferred from their other records."""
     age_years: int | None = None
 
 

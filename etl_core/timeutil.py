@@ -71,7 +71,7 @@ def load_zone(name: str | None) -> ZoneInfo | None:
         raise UnknownZoneError(f"unknown time zone: {name!r}") from exc
 
 
-def resolve_tz(offset_id: str | None, user_zone: ZoneInfo | None) -> tzinfo:
+def resolve_tz(offset_id: str | None, user_zone: tzinfo | None) -> tzinfo:
     """The zone to read one record's instants in, by the rule in the module docstring."""
     offset = parse_offset(offset_id)
     if offset is not None:
@@ -79,12 +79,12 @@ def resolve_tz(offset_id: str | None, user_zone: ZoneInfo | None) -> tzinfo:
     return user_zone if user_zone is not None else UTC
 
 
-def to_local(epoch_ms: int, offset_id: str | None, user_zone: ZoneInfo | None) -> datetime:
+def to_local(epoch_ms: int, offset_id: str | None, user_zone: tzinfo | None) -> datetime:
     """An aware local datetime for an epoch-millisecond instant."""
     return datetime.fromtimestamp(epoch_ms / 1000, tz=resolve_tz(offset_id, user_zone))
 
 
-def local_date(epoch_ms: int, offset_id: str | None, user_zone: ZoneInfo | None) -> date:
+def local_date(epoch_ms: int, offset_id: str | None, user_zone: tzinfo | None) -> date:
     return to_local(epoch_ms, offset_id, user_zone).date()
 
 
@@ -131,7 +131,7 @@ def split_by_local_day(start_ms: int, end_ms: int, tz: tzinfo) -> list[DayShare]
     return shares
 
 
-def describe_zone_use(offset_ids: Iterable[str | None], user_zone: ZoneInfo | None) -> str:
+def describe_zone_use(offset_ids: Iterable[str | None], user_zone: tzinfo | None) -> str:
     """A short statement of which zone local times were read in, for the ``timezone`` insight.
 
     Examples: ``"-05:00 (record offsets)"``, ``"America/Chicago (user setting; records carry
@@ -153,10 +153,18 @@ def describe_zone_use(offset_ids: Iterable[str | None], user_zone: ZoneInfo | No
         parts.append(f"{', '.join(real)} (record offsets)")
     if missing:
         if user_zone is not None:
-            parts.append(f"{user_zone.key} (user setting; records carry no offset)")
+            parts.append(f"{zone_name(user_zone)} (user setting; records carry no offset)")
         else:
             parts.append("UTC (records carry no offset and no user zone is set)")
     return "; ".join(parts) if parts else "UTC"
+
+
+def zone_name(zone: tzinfo) -> str:
+    """An IANA zone's key (``America/Chicago``), else the zone's own name for itself."""
+    key = getattr(zone, "key", None)
+    if isinstance(key, str) and key:
+        return key
+    return zone.tzname(None) or str(zone)
 
 
 def _offset_label(offset: timezone) -> str:
@@ -176,7 +184,7 @@ def offset_field_for(time_field: str) -> str:
 
 
 def batch_bounds(
-    records: Iterable[Mapping[str, Any]], time_fields: Sequence[str], user_zone: ZoneInfo | None
+    records: Iterable[Mapping[str, Any]], time_fields: Sequence[str], user_zone: tzinfo | None
 ) -> tuple[datetime, datetime] | None:
     """The first start and last end of a set of records, as local aware datetimes, or ``None``
     when no record has usable times."""

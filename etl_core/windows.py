@@ -15,13 +15,16 @@ else the offset core infers for that instant from the person's other records (se
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from etl_core.model import Record, UserContext
-from etl_core.timeutil import readable_offset, to_local
+from etl_core.timeutil import offset_field_for, readable_offset, to_local
 
 _RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
@@ -205,3 +208,124 @@ def sort_rules(rules: Sequence[WindowRule]) -> tuple[WindowRule, ...]:
     if duplicates:
         raise ValueError(f"window rules named twice: {', '.join(duplicates)}")
     return tuple(sorted(rules, key=lambda rule: rule.name))
+
+
+# -- assembling windows from records -----------------------------------------------------------
+
+
+def record_key(record: Mapping[str, Any]) -> str:
+    """A record's identity across files: Health Connect's ``metadata.id``, or, for a record
+    without one, a surrogate hashed from its content (the same record in two files gets the
+    same surrogate)."""
+    metadata = record.get("metadata")
+    if isinstance(metadata, Mapping):
+        identifier = metadata.get("id")
+        if isinstance(identifier, str) and identifier:
+            return identifier
+    content = {k: v for k, v in record.items() if k != "appRecordFetchTimeEpochMillis"}
+    canonical = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def last_modified(record: Mapping[str, Any]) -> int:
+    """``metadata.lastModifiedTimeEpochMillis``, or 0 when absent."""
+    metadata = record.get("metadata")
+    value = metadata.get("lastModifiedTimeEpochMillis") if isinstance(metadata, Mapping) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def newest_versions(records: Iterable[Record]) -> list[Record]:
+    """One version per record (:func:`record_key`): the one modified last. Two versions
+    modified at the same instant keep the one that sorts first as JSON, so the choice does
+    not depend on which file came first."""
+    chosen: dict[str, tuple[int, str, Record]] = {}
+    for record in records:
+        key = record_key(record)
+        rank = (last_modified(record), _canonical(record))
+        held = chosen.get(key)
+        if held is None or rank[0] > held[0] or (rank[0] == held[0] and rank[1] < held[1]):
+            chosen[key] = (rank[0], rank[1], record)
+    return [entry[2] for entry in chosen.values()]
+
+
+def _canonical(record: Mapping[str, Any]) -> str:
+    content = {k: v for k, v in record.items() if k != "appRecordFetchTimeEpochMillis"}
+    return json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def record_span(
+    record: Mapping[str, Any], time_fields: Sequence[str], zone: tzinfo | None
+) -> tuple[datetime, datetime] | None:
+    """A record's local start and end (aware; an instant record starts and ends at once),
+    each instant read in its own offset, else ``zone``, else UTC; ``None`` without times."""
+    if not time_fields:
+        return None
+    start_field, end_field = time_fields[0], time_fields[-1]
+    start, end = record.get(start_field), record.get(end_field)
+    if not isinstance(start, int) or isinstance(start, bool):
+        return None
+    if not isinstance(end, int) or isinstance(end, bool) or end < start:
+        end = start
+    return (
+        to_local(start, readable_offset(record.get(offset_field_for(start_field))), zone),
+        to_local(end, readable_offset(record.get(offset_field_for(end_field))), zone),
+    )
+
+
+def window_days_of(
+    rule: WindowRule, record: Mapping[str, Any], time_fields: Sequence[str], zone: tzinfo | None
+) -> list[date]:
+    """First days of the windows of ``rule`` that ``record`` touches."""
+    span = record_span(record, time_fields, zone)
+    if span is None:
+        return []
+    return windows_of_span(rule, span[0], span[1])
+
+
+def _start_ms(record: Mapping[str, Any], time_fields: Sequence[str]) -> int:
+    value = record.get(time_fields[0]) if time_fields else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def build_window(
+    record_type: str,
+    rule: WindowRule,
+    first_day: date,
+    records: Iterable[Record],
+    *,
+    time_fields: Sequence[str],
+    user: UserContext | None = None,
+) -> Window:
+    """The window of ``rule`` starting on ``first_day``, from a person's records (several
+    versions of one record allowed: the newest counts), as core hands it to
+    ``etl_process_window``: the distinct records touching it, ordered by start time, and the
+    records of its lookback in ``earlier``."""
+    person = user or UserContext()
+    distinct = newest_versions(records)
+    window_start = rule.local_start(first_day)
+    lookback_start = window_start - timedelta(days=rule.lookback_days)
+    window_end = rule.local_end(first_day)
+    inside: list[Record] = []
+    earlier: list[Record] = []
+    for record in distinct:
+        span = record_span(record, time_fields, person.timezone)
+        if span is None:
+            continue
+        start, end = span[0].replace(tzinfo=None), span[1].replace(tzinfo=None)
+        touches = start < window_end and (end > window_start or start == end >= window_start)
+        if touches:
+            inside.append(record)
+        elif rule.lookback_days and start < window_start and end >= lookback_start:
+            earlier.append(record)
+
+    def order(record: Record) -> tuple[int, str]:
+        return _start_ms(record, time_fields), record_key(record)
+
+    return Window(
+        record_type,
+        rule,
+        first_day,
+        records=sorted(inside, key=order),
+        earlier=sorted(earlier, key=order),
+        user=person,
+    )

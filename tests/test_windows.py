@@ -22,7 +22,17 @@ from etl_core import (
     hookimpl,
     hookspecs,
 )
-from etl_core.windows import SUNDAY, parse_window_key, sort_rules, windows_of_span
+from etl_core.testing import synthetic_person, windows_from_exports
+from etl_core.windows import (
+    SUNDAY,
+    build_window,
+    newest_versions,
+    parse_window_key,
+    record_key,
+    sort_rules,
+    window_days_of,
+    windows_of_span,
+)
 from etl_core.wording import mask_digits
 
 CDT = timezone(timedelta(hours=-5))
@@ -185,3 +195,74 @@ def test_etl_process_window_is_first_result_and_sees_the_whole_window() -> None:
     result = manager.hook.etl_process_window(window=window, spec=steps)
     assert result.insights == {"steps": 4053, "date": "2025-09-20"}
     assert [e.kind for e in result.examples] == [ExampleKind.SUMMARY]
+
+
+# -- windows assembled from records ------------------------------------------------------------
+
+
+def _steps(rid: str, day: int, count: int, modified: int) -> dict[str, object]:
+    start = int(datetime(2025, 9, day, tzinfo=CDT).timestamp() * 1000)
+    return {
+        "metadata": {"id": rid, "lastModifiedTimeEpochMillis": modified},
+        "startTimeEpochMillis": start,
+        "endTimeEpochMillis": start + 86_400_000 - 1,
+        "startZoneOffsetId": "-05:00",
+        "endZoneOffsetId": "-05:00",
+        "count": count,
+    }
+
+
+def test_the_newest_version_of_a_record_wins_whatever_the_order() -> None:
+    running = _steps("a", 20, 1200, modified=1)
+    complete = _steps("a", 20, 3933, modified=2)
+    assert newest_versions([running, complete]) == [complete]
+    assert newest_versions([complete, running]) == [complete]
+    twin = {**complete, "count": 3934}
+    assert newest_versions([complete, twin]) == newest_versions([twin, complete])
+
+
+def test_a_record_without_an_id_gets_the_same_surrogate_in_every_file() -> None:
+    bare = {"timeEpochMillis": 1, "value": 2.0, "appRecordFetchTimeEpochMillis": 10}
+    again = {**bare, "appRecordFetchTimeEpochMillis": 99}
+    assert record_key(bare) == record_key(again)
+    assert record_key(bare).startswith("sha256:")
+    assert record_key({"metadata": {"id": "x"}}) == "x"
+
+
+def test_build_window_keeps_the_distinct_records_touching_it_and_its_lookback() -> None:
+    records = [
+        _steps("a", 20, 1200, modified=1),
+        _steps("a", 20, 3933, modified=2),
+        _steps("b", 19, 5000, modified=1),
+        _steps("c", 21, 800, modified=1),
+        _steps("d", 10, 7000, modified=1),
+    ]
+    fields = ("startTimeEpochMillis", "endTimeEpochMillis")
+    window = build_window(
+        "StepsRecord",
+        WindowRule.day(lookback_days=7),
+        date(2025, 9, 20),
+        records,
+        time_fields=fields,
+    )
+    assert [r["count"] for r in window.records] == [3933]
+    assert [r["count"] for r in window.earlier] == [5000]
+    assert window_days_of(WindowRule.day(), records[2], fields, None) == [date(2025, 9, 19)]
+
+
+def test_windows_from_the_synthetic_person_hold_every_version_once() -> None:
+    exports = synthetic_person(9)
+    spec = RecordTypeSpec(
+        "StepsRecord",
+        "physical_activity",
+        None,
+        time_fields=("startTimeEpochMillis", "endTimeEpochMillis"),
+    )
+    days = windows_from_exports(spec, WindowRule.day(), exports)
+    assert [w.first_day for w in days] == [date(2025, 6, 2) + timedelta(days=i) for i in range(9)]
+    for window in days:
+        ids = [record_key(r) for r in window.records]
+        assert len(ids) == len(set(ids))
+        assert 1 <= len(ids) <= 2  # the phone, and the ring on most days
+    weeks = windows_from_exports(spec, WindowRule.iso_week(), exports)
+    assert [w.key for w in weeks] == ["week:2025-06-02", "week:2025-06-09"]

@@ -29,6 +29,7 @@ from etl_core.testing.fixtures import (
     write_health_connect,
 )
 from etl_core.testing.person import SyntheticExport, synthetic_person, write_synthetic_person
+from etl_core.testing.windows import records_of, windows_from_exports
 
 __all__ = [
     "HEALTH_CONNECT_TYPES",
@@ -46,11 +47,13 @@ __all__ = [
     "read_avro",
     "real_samples",
     "real_samples_dir",
+    "records_of",
     "run_etl",
     "synthetic_person",
     "synthetic_samples",
     "training_examples",
     "validate_sample",
+    "windows_from_exports",
     "write_avro",
     "write_health_connect",
     "write_plugin_avro",

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import TypeGuard
-from zoneinfo import ZoneInfo
 
 from etl_core import Record
 from etl_heartrate.localtime import local_days, record_offset_id, record_zone
@@ -59,7 +58,7 @@ def _is_bpm(value: object) -> TypeGuard[float]:
 
 
 def flatten_samples(
-    records: Iterable[Record], user_zone: ZoneInfo | None, rules: HeartRateRules
+    records: Iterable[Record], user_zone: tzinfo | None, rules: HeartRateRules
 ) -> SampleSeries:
     """Every valid sample of ``records``, one entry per distinct (instant, bpm).
 
