@@ -64,3 +64,19 @@ def unsupported_figures(narrative: str, insights: Mapping[str, Any]) -> list[str
         if value is None or value not in allowed:
             missing.append(token)
     return missing
+
+
+def ungrounded_figures(
+    output: str, input_text: str, reference_values: Mapping[str, float] | None = None
+) -> list[str]:
+    """Figures in a training example's ``output`` that its ``input`` does not state and that
+    are not one of the record type's declared reference values (thresholds, targets): what a
+    model trained on the example would learn to invent. Empty when the example is grounded."""
+    allowed = {v for token in figures_in(input_text) if (v := _as_decimal(token)) is not None}
+    allowed |= supported_values(dict(reference_values or {}))
+    missing: list[str] = []
+    for token in figures_in(output):
+        value = _as_decimal(token)
+        if value is None or value not in allowed:
+            missing.append(token)
+    return missing

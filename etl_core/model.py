@@ -224,6 +224,9 @@ class ProcessResult:
     examples: Sequence[ExampleText] = ()
     """The training examples of this result, each of one :class:`ExampleKind`; empty means
     one ``SUMMARY`` example whose output is ``narrative``."""
+    methods: Mapping[str, str] = field(default_factory=dict)
+    """Definitions and method notes behind the insights (``{"resting_hr": "lowest 30-minute
+    rolling mean of the local day"}``): written to ``metadata.methods``, not the output."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ else the offset core infers for that instant from the person's other records (se
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 import re
@@ -25,6 +26,23 @@ from typing import Any
 
 from etl_core.model import Record, UserContext
 from etl_core.timeutil import offset_field_for, readable_offset, to_local
+
+
+class ClockSource(enum.StrEnum):
+    """Where a window's local times came from, strongest first. A window's clock is the
+    weakest source any of its records needed."""
+
+    RECORD_OFFSETS = "record offsets"
+    """Every record carries its own zone offset."""
+    INFERRED = "inferred from the person's other records"
+    """Records without an offset took the person's offset at that instant from their other
+    records (another device, another record type)."""
+    CONFIGURED = "configured time zone"
+    """Records without an offset were read in the zone set for the person
+    (``ETL_USER_TIMEZONE``, ``--timezone`` or the upload message)."""
+    UTC = "UTC, no offset known"
+    """Records without an offset, no other record near them and no zone set: read in UTC."""
+
 
 _RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
@@ -150,6 +168,9 @@ class Window:
     user: UserContext = field(default_factory=UserContext)
     """``user.timezone`` reads instants of records without an offset: the person's offset at
     that instant inferred from their other records, else the configured zone, else UTC."""
+    clock: ClockSource = ClockSource.RECORD_OFFSETS
+    """Where the window's local times came from; say so in the narrative when it is not the
+    records' own offsets."""
 
     @property
     def key(self) -> str:
@@ -282,6 +303,24 @@ def window_days_of(
     return windows_of_span(rule, span[0], span[1])
 
 
+def clock_of(
+    records: Iterable[Mapping[str, Any]], time_fields: Sequence[str], zone: tzinfo | None
+) -> ClockSource:
+    """The clock a set of records is read in: their own offsets when every record has one,
+    else what ``zone`` says it is (core's inferred zone names its own source), else UTC."""
+    offset_fields = {offset_field_for(name) for name in time_fields}
+    if all(
+        readable_offset(record.get(name)) not in (None, "Z", "z", "")
+        for record in records
+        for name in offset_fields
+    ):
+        return ClockSource.RECORD_OFFSETS
+    if zone is None:
+        return ClockSource.UTC
+    declared = getattr(zone, "clock_source", ClockSource.CONFIGURED)
+    return declared if isinstance(declared, ClockSource) else ClockSource.CONFIGURED
+
+
 def _start_ms(record: Mapping[str, Any], time_fields: Sequence[str]) -> int:
     value = record.get(time_fields[0]) if time_fields else None
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
@@ -328,4 +367,5 @@ def build_window(
         records=sorted(inside, key=order),
         earlier=sorted(earlier, key=order),
         user=person,
+        clock=clock_of(inside, time_fields, person.timezone),
     )

@@ -25,7 +25,9 @@ from etl_core import (
 from etl_core.testing import synthetic_person, windows_from_exports
 from etl_core.windows import (
     SUNDAY,
+    ClockSource,
     build_window,
+    clock_of,
     newest_versions,
     parse_window_key,
     record_key,
@@ -266,3 +268,21 @@ def test_windows_from_the_synthetic_person_hold_every_version_once() -> None:
         assert 1 <= len(ids) <= 2  # the phone, and the ring on most days
     weeks = windows_from_exports(spec, WindowRule.iso_week(), exports)
     assert [w.key for w in weeks] == ["week:2025-06-02", "week:2025-06-09"]
+
+
+def test_the_window_clock_names_the_weakest_source_its_records_needed() -> None:
+    fields = ("timeEpochMillis",)
+    own = {"timeEpochMillis": 1, "zoneOffsetId": "-05:00"}
+    bare = {"timeEpochMillis": 2, "zoneOffsetId": "Z"}
+    assert clock_of([own], fields, None) is ClockSource.RECORD_OFFSETS
+    assert clock_of([own, bare], fields, None) is ClockSource.UTC
+    assert clock_of([bare], fields, CDT) is ClockSource.CONFIGURED
+
+
+def test_an_output_figure_must_be_in_the_input_or_a_reference_value() -> None:
+    from etl_core.figures import ungrounded_figures
+
+    text = "Mean glucose was 104.2 mg/dL, with 96% of readings between 70 and 180."
+    assert ungrounded_figures(text, "mean: 104.2 mg/dL\ntime in range: 96%") == ["70", "180"]
+    reference = {"low": 70, "high": 180}
+    assert ungrounded_figures(text, "mean: 104.2 mg/dL\ntime in range: 96%", reference) == []
