@@ -15,7 +15,6 @@ else the offset core infers for that instant from the person's other records (se
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import json
 import re
@@ -25,24 +24,14 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from etl_core.model import Record, UserContext
-from etl_core.timeutil import offset_field_for, readable_offset, to_local
-
-
-class ClockSource(enum.StrEnum):
-    """Where a window's local times came from, strongest first. A window's clock is the
-    weakest source any of its records needed."""
-
-    RECORD_OFFSETS = "record offsets"
-    """Every record carries its own zone offset."""
-    INFERRED = "inferred from the person's other records"
-    """Records without an offset took the person's offset at that instant from their other
-    records (another device, another record type)."""
-    CONFIGURED = "configured time zone"
-    """Records without an offset were read in the zone set for the person
-    (``ETL_USER_TIMEZONE``, ``--timezone`` or the upload message)."""
-    UTC = "UTC, no offset known"
-    """Records without an offset, no other record near them and no zone set: read in UTC."""
-
+from etl_core.timeutil import (
+    CLOCK_STRENGTH,
+    ClockSource,
+    PersonZone,
+    offset_field_for,
+    readable_offset,
+    to_local,
+)
 
 _RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
@@ -317,8 +306,16 @@ def clock_of(
         return ClockSource.RECORD_OFFSETS
     if zone is None:
         return ClockSource.UTC
-    declared = getattr(zone, "clock_source", ClockSource.CONFIGURED)
-    return declared if isinstance(declared, ClockSource) else ClockSource.CONFIGURED
+    if not isinstance(zone, PersonZone):
+        return ClockSource.CONFIGURED
+    weakest = ClockSource.RECORD_OFFSETS
+    for record in records:
+        for name in time_fields:
+            value = record.get(name)
+            own = readable_offset(record.get(offset_field_for(name)))
+            if own in (None, "Z", "z", "") and isinstance(value, int):
+                weakest = max(weakest, zone.source_at(value), key=CLOCK_STRENGTH.index)
+    return weakest
 
 
 def _start_ms(record: Mapping[str, Any], time_fields: Sequence[str]) -> int:
