@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -55,6 +55,7 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    or_,
     select,
     text,
     update,
@@ -73,7 +74,14 @@ from etl_core.timeutil import (
     offset_field_for,
     parse_offset,
 )
-from etl_core.windows import WindowRule, last_modified, newest_versions, record_key
+from etl_core.windows import (
+    TypePlan,
+    WindowPlan,
+    WindowRule,
+    last_modified,
+    newest_versions,
+    record_key,
+)
 
 MAX_KEY_LENGTH = 255
 """Longest record key the store indexes (``metadata.id``); longer ids are refused."""
@@ -86,21 +94,6 @@ class HistoryUnavailableError(TransientError):
     """The history store cannot be reached or is busy; the same input may succeed later."""
 
     error_type = "history_unavailable"
-
-
-@dataclass(frozen=True, slots=True)
-class TypePlan:
-    """What core knows of one record type for windows: its owner's rules and time fields."""
-
-    rules: tuple[WindowRule, ...] = ()
-    time_fields: tuple[str, ...] = ()
-
-    def rule(self, name: str) -> WindowRule | None:
-        return next((rule for rule in self.rules if rule.name == name), None)
-
-
-WindowPlan = Mapping[str, TypePlan]
-"""Record type -> plan, for every type with an owner (types without rules have no windows)."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -219,6 +212,7 @@ windows_table = Table(
     Column("revision", Integer, nullable=False),
     Column("content_hash", String(64)),
     Column("pending", Boolean, nullable=False),
+    Column("failed_version", Integer),
     Column("last_day", String(10), nullable=False),
     Column("updated_at", Float, nullable=False),
 )
@@ -692,7 +686,12 @@ class SqlHistoryStore:
         """Windows whose records changed since they were last built, oldest first by key."""
         table = windows_table
         query = select(table.c.user_key, table.c.record_type, table.c.window_key, table.c.version)
-        query = query.where(table.c.pending.is_(True))
+        # A window whose build failed waits for its records to change (or a rebuild request)
+        # rather than failing again on every file of the person.
+        query = query.where(
+            table.c.pending.is_(True),
+            or_(table.c.failed_version.is_(None), table.c.failed_version < table.c.version),
+        )
         if user is not None:
             query = query.where(table.c.user_key == user)
         query = query.order_by(table.c.user_key, table.c.record_type, table.c.window_key)
@@ -747,6 +746,7 @@ class SqlHistoryStore:
         values: dict[str, Any] = {
             "built_version": version,
             "pending": table.c.version > version,
+            "failed_version": None,
             "content_hash": content_hash,
             "updated_at": self._clock(),
         }
@@ -764,6 +764,31 @@ class SqlHistoryStore:
                 .values(**values)
             )
             return bool(result.rowcount)
+
+    def mark_failed(self, ref: WindowRef, version: int) -> None:
+        """Record that building ``version`` failed: not tried again until the window's records
+        change or :meth:`retry_failed` is called."""
+        table = windows_table
+        with self._writing(ref.user, lock=False) as connection:
+            connection.execute(
+                update(table)
+                .where(
+                    table.c.user_key == ref.user,
+                    table.c.record_type == ref.record_type,
+                    table.c.window_key == ref.key,
+                )
+                .values(failed_version=version, updated_at=self._clock())
+            )
+
+    def retry_failed(self, user: str | None = None) -> int:
+        """Make windows whose build failed pending again (after a plugin was fixed)."""
+        table = windows_table
+        statement = update(table).where(table.c.failed_version.is_not(None))
+        if user is not None:
+            statement = statement.where(table.c.user_key == user)
+        with self._writing(user or "", lock=False) as connection:
+            result = connection.execute(statement.values(failed_version=None, pending=True))
+            return int(result.rowcount)
 
     # -- housekeeping -------------------------------------------------------------------------
 

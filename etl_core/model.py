@@ -11,7 +11,10 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from etl_core.windows import Window
 
 Record = Mapping[str, Any]
 """One decoded Health Connect record, with the export's flat field names
@@ -255,6 +258,12 @@ class ProcessedBatch:
     data_end: datetime
     processed_at: datetime
     include_metadata: bool = True
+    window: Window | None = None
+    """The calendar window the result describes (``None`` for per-upload processing); then
+    ``batch`` holds the window's records and artifacts should be keyed by window and
+    ``revision``, which a later rebuild of the window supersedes."""
+    revision: int = 0
+    """The window's version this result was built from; higher revisions replace lower ones."""
 
 
 @dataclass(frozen=True, slots=True)

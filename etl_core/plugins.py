@@ -31,6 +31,7 @@ from etl_core.model import (
     RecordTypeSpec,
     ValidationReport,
 )
+from etl_core.windows import TypePlan, Window, WindowRule, sort_rules
 
 ENTRY_POINT_GROUP = "etl_core.plugins"
 _COUNTER_NAME = re.compile(r"^etl_[a-z][a-z0-9_]*_total$")
@@ -63,12 +64,47 @@ class PluginRegistry:
     specs: dict[str, RecordTypeSpec]
     owners: dict[str, str]
     counters: list[PluginCounter] = field(default_factory=list)
+    window_plan: dict[str, TypePlan] = field(default_factory=dict)
+    """Owned record types -> their owner's window rules and time fields (no rules: the owner
+    processes each upload through ``etl_process``)."""
     _process_callers: dict[str, Callable[..., ProcessResult | None]] = field(default_factory=dict)
+    _window_callers: dict[str, Callable[..., ProcessResult | None]] = field(default_factory=dict)
 
     def spec_for(self, record_type: str, writer_schema: Mapping[str, Any] | None) -> RecordTypeSpec:
         """The owner's spec, or a generic one derived from the file's own schema."""
         spec = self.specs.get(record_type)
         return spec if spec is not None else generic_spec(record_type, writer_schema)
+
+    def plan_for(self, record_type: str, spec: RecordTypeSpec) -> TypePlan:
+        """The window plan of a record type: its owner's, or, for a type nobody owns, core's
+        fallback describing each local day."""
+        plan = self.window_plan.get(record_type)
+        if plan is not None:
+            return plan
+        return TypePlan((WindowRule.day(),), tuple(spec.time_fields))
+
+    def windowed(self, record_type: str, spec: RecordTypeSpec) -> bool:
+        return bool(self.plan_for(record_type, spec).rules)
+
+    def process_window(
+        self, window: Window, spec: RecordTypeSpec
+    ) -> tuple[ProcessResult | None, str]:
+        """Ask the owner (or, for a type nobody owns, the fallback) for a window's result;
+        returns it (``None``: nothing to describe) and the processor's label."""
+        owner = self.owner_of(window.record_type)
+        caller = self._window_callers.get(window.record_type) if owner else self._window_callers[""]
+        assert caller is not None
+        try:
+            result = caller(window=window, spec=spec)
+        except Exception as exc:
+            who = owner.name if owner else "etl-core.fallback"
+            raise ProcessorError(
+                f"plugin {who!r} raised {type(exc).__name__} in etl_process_window for "
+                f"{window.record_type} {window.key}"
+            ) from exc
+        if result is None or result.generic or owner is None:
+            return result, f"etl-core generic {__version__}"
+        return result, owner.label
 
     def owner_of(self, record_type: str) -> PluginInfo | None:
         name = self.owners.get(record_type)
@@ -262,8 +298,23 @@ def load_plugins(
     registry._process_callers[""] = manager.subset_hook_caller(
         "etl_process", all_but("etl-core.fallback")
     )
+    registry._window_callers[""] = manager.subset_hook_caller(
+        "etl_process_window", all_but("etl-core.fallback")
+    )
     for record_type, owner in owners.items():
         registry._process_callers[record_type] = manager.subset_hook_caller(
             "etl_process", all_but("etl-core.fallback", owner)
         )
+        registry._window_callers[record_type] = manager.subset_hook_caller(
+            "etl_process_window", all_but(owner)
+        )
+        windows_of = manager.subset_hook_caller("etl_windows", all_but(owner))
+        try:
+            rules = sort_rules(windows_of(spec=specs[record_type]) or ())
+        except Exception as exc:
+            raise PluginLoadError(
+                f"plugin {owner!r} declares unusable windows for {record_type}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        registry.window_plan[record_type] = TypePlan(rules, tuple(specs[record_type].time_fields))
     return registry

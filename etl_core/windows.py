@@ -135,6 +135,21 @@ class WindowRule:
         return f"{self.name}:{first_day.isoformat()}"
 
 
+@dataclass(frozen=True, slots=True)
+class TypePlan:
+    """What core knows of one record type for windows: its owner's rules and time fields."""
+
+    rules: tuple[WindowRule, ...] = ()
+    time_fields: tuple[str, ...] = ()
+
+    def rule(self, name: str) -> WindowRule | None:
+        return next((rule for rule in self.rules if rule.name == name), None)
+
+
+WindowPlan = Mapping[str, TypePlan]
+"""Record type -> plan, for every type with an owner (types without rules have no windows)."""
+
+
 def parse_window_key(key: str) -> tuple[str, date]:
     """``"week:2025-09-15"`` -> ``("week", date(2025, 9, 15))``."""
     name, _, day = key.partition(":")
