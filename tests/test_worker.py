@@ -31,7 +31,7 @@ from tests.services import (
     rabbitmq_available,
     unavailable,
 )
-from tests.support.records import BASE_MS, temperature_file, temperature_records
+from tests.support.records import BASE_MS, DAY_MS, temperature_file, temperature_records
 from tests.worker_support import (
     WorkerProcess,
     all_completed,
@@ -61,12 +61,12 @@ def settings(moto_server: MotoS3Server, s3_bucket: str, tmp_path: Path) -> Itera
 
 
 def crafted_files(count: int, tag: str = "c") -> list[tuple[str, bytes]]:
-    """Distinct record sets (one example each), all of the same month."""
+    """Distinct record sets, each on a day of its own (one window, so one example, each)."""
     return [
         (
             f"BodyTemperatureRecord_{tag}{n}.avro",
             temperature_file(
-                temperature_records(4, start_ms=BASE_MS + n * 60_000, tag=f"{tag}{n}")
+                temperature_records(4, start_ms=BASE_MS + n * DAY_MS, tag=f"{tag}{n}")
             ),
         )
         for n in range(count)

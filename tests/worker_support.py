@@ -230,13 +230,18 @@ class WorkerProcess:
 
 
 def examples_in(moto: MotoS3Server, bucket: str) -> list[dict[str, Any]]:
+    """The current training examples in the bucket: the latest revision of every window and
+    every per-upload example (as a journal holds them)."""
+    from etl_core.compaction import current_example_keys
+
     client = moto.client()
-    found = []
+    keys = []
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="training/"):
-        for item in page.get("Contents", ()):
-            if "/examples/" in item["Key"]:
-                body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-                found.append(json.loads(body))
+        keys.extend(item["Key"] for item in page.get("Contents", ()))
+    found = []
+    for key in current_example_keys(keys):
+        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        found.extend(json.loads(line) for line in body.splitlines() if line.strip())
     return found
 
 
