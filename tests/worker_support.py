@@ -24,7 +24,7 @@ from etl_core.pipeline import Pipeline
 from etl_core.plugins import load_plugins
 from etl_core.publisher import prepare_upload, publish_message
 from etl_core.settings import Settings
-from etl_core.stores import SourceStores, open_object_store
+from etl_core.stores import SourceStores, open_object_store, open_worker_history_store
 from etl_core.topology import Topology
 from tests.services import (
     RABBITMQ_URL,
@@ -184,7 +184,9 @@ def worker_thread(
     sources = SourceStores(
         settings, pool_size=threads, known={settings.s3_bucket_name: output}, metrics=metrics
     )
-    pipeline = Pipeline(registry, output, store, settings, metrics=metrics)
+    state_dir = Path(str(settings.deduplication_db_path)).parent
+    history = open_worker_history_store(settings, state_dir)
+    pipeline = Pipeline(registry, output, store, settings, metrics=metrics, history=history)
     handler = MessageHandler(pipeline, sources.get, settings, metrics)
     consumer = Consumer(handler, settings, threads, metrics)
     thread = threading.Thread(target=consumer.run, daemon=True)
@@ -195,6 +197,7 @@ def worker_thread(
     finally:
         consumer.stop()
         thread.join(timeout=60)
+        history.close()
         if dedup is None:
             store.close()
 
