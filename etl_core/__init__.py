@@ -26,6 +26,7 @@ from etl_core.model import (
     ValidationReport,
     ValueRange,
 )
+from etl_core.timeutil import ClockSource
 from etl_core.windows import Window, WindowRule
 from etl_core.wording import choose
 
@@ -45,6 +46,7 @@ __all__ = [
     "PLUGIN_API_VERSION",
     "Artifact",
     "Batch",
+    "ClockSource",
     "Dimension",
     "ExampleKind",
     "ExampleText",

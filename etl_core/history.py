@@ -51,6 +51,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     create_engine,
     delete,
     event,
@@ -78,9 +79,9 @@ from etl_core.windows import (
     TypePlan,
     WindowPlan,
     WindowRule,
-    last_modified,
     newest_versions,
     record_key,
+    version_rank,
 )
 
 MAX_KEY_LENGTH = 255
@@ -117,12 +118,17 @@ class WindowRef:
 class MergeResult:
     added: int
     replaced: int
+    """Records held in an older version (modified earlier)."""
+    refetched: int
+    """Records held with the same modification time, now seen by a later fetch."""
     unchanged: int
     windows: tuple[WindowRef, ...]
     """Windows whose version this merge raised (they are pending until rebuilt)."""
 
     @property
     def changed(self) -> bool:
+        """Whether the input brought a record the history did not hold (a refetch of a held
+        record tells only that it was still unchanged later)."""
         return bool(self.added or self.replaced)
 
 
@@ -151,7 +157,8 @@ class WindowSnapshot:
 @dataclass(frozen=True, slots=True)
 class _Row:
     key: str
-    modified: int
+    rank: tuple[int, int]
+    """(last modified, fetched): see :func:`etl_core.windows.version_rank`."""
     start_ms: int | None
     end_ms: int | None
     start_offset: int | None
@@ -167,6 +174,7 @@ records_table = Table(
     Column("record_type", String(100), primary_key=True),
     Column("record_key", String(MAX_KEY_LENGTH), primary_key=True),
     Column("last_modified", BigInteger, nullable=False),
+    Column("fetched", BigInteger, nullable=False),
     Column("start_ms", BigInteger),
     Column("end_ms", BigInteger),
     Column("start_offset", Integer),
@@ -254,7 +262,7 @@ def _row(record: Record, time_fields: Sequence[str]) -> _Row:
     if len(key) > MAX_KEY_LENGTH:
         raise ValueError(f"record id longer than {MAX_KEY_LENGTH} characters")
     body = json.dumps(record, separators=(",", ":"), default=str, allow_nan=True)
-    return _Row(key, last_modified(record), start, end, start_offset, end_offset, body)
+    return _Row(key, version_rank(record), start, end, start_offset, end_offset, body)
 
 
 def _local(epoch_ms: int, own_offset: int | None, zone: PersonZone) -> datetime:
@@ -300,8 +308,8 @@ def _observations(rows: Iterable[_Row]) -> set[tuple[int, int]]:
 
 
 def _stored_row(item: Any) -> _Row:
-    """A stored record's position, without its body."""
-    return _Row(item[0], item[1], item[2], item[3], item[4], item[5], "")
+    """A stored record's rank and position, without its body."""
+    return _Row(item[0], (item[1], item[2]), item[3], item[4], item[5], item[6], "")
 
 
 def _user_lock_key(user: str) -> int:
@@ -396,12 +404,12 @@ class SqlHistoryStore:
         type_plan = plan.get(record_type, TypePlan())
         rows = [_row(record, type_plan.time_fields) for record in newest_versions(records)]
         if not rows:
-            return MergeResult(0, 0, 0, ())
+            return MergeResult(0, 0, 0, 0, ())
         with self._writing(user) as connection:
             held = self._held(connection, user, record_type, rows)
-            changed = [r for r in rows if r.key not in held or r.modified > held[r.key].modified]
+            changed = [r for r in rows if r.key not in held or r.rank > held[r.key].rank]
             if not changed:
-                return MergeResult(0, 0, len(rows), ())
+                return MergeResult(0, 0, 0, len(rows), ())
             replaced = [held[r.key] for r in changed if r.key in held]
             arriving = _observations(changed)
             instants = [
@@ -448,9 +456,10 @@ class SqlHistoryStore:
                 dependent |= moved_dependent
             bumped = self._bump(connection, user, own, dependent - own, plan)
         refs = tuple(sorted(WindowRef(user, t, k) for t, k in bumped))
-        return MergeResult(
-            len(changed) - len(replaced), len(replaced), len(rows) - len(changed), refs
-        )
+        added = sum(1 for row in changed if row.key not in held)
+        newer = sum(1 for row in changed if row.key in held and row.rank[0] > held[row.key].rank[0])
+        refetched = len(changed) - added - newer
+        return MergeResult(added, newer, refetched, len(rows) - len(changed), refs)
 
     def _held(
         self, connection: Connection, user: str, record_type: str, rows: Sequence[_Row]
@@ -461,6 +470,7 @@ class SqlHistoryStore:
         columns = (
             table.c.record_key,
             table.c.last_modified,
+            table.c.fetched,
             table.c.start_ms,
             table.c.end_ms,
             table.c.start_offset,
@@ -481,9 +491,7 @@ class SqlHistoryStore:
             )
             for item in found:
                 if item.record_key in wanted:
-                    held[item.record_key] = _Row(
-                        item[0], item[1], item[2], item[3], item[4], item[5], ""
-                    )
+                    held[item.record_key] = _stored_row(item)
         missing = sorted(wanted - held.keys())
         for chunk_start in range(0, len(missing), 500):
             chunk = missing[chunk_start : chunk_start + 500]
@@ -495,9 +503,7 @@ class SqlHistoryStore:
                 )
             )
             for item in found:
-                held[item.record_key] = _Row(
-                    item[0], item[1], item[2], item[3], item[4], item[5], ""
-                )
+                held[item.record_key] = _stored_row(item)
         return held
 
     def _max_span(self, connection: Connection, user: str, record_type: str) -> int:
@@ -532,7 +538,8 @@ class SqlHistoryStore:
                         "user_key": user,
                         "record_type": record_type,
                         "record_key": row.key,
-                        "last_modified": row.modified,
+                        "last_modified": row.rank[0],
+                        "fetched": row.rank[1],
                         "start_ms": row.start_ms,
                         "end_ms": row.end_ms,
                         "start_offset": row.start_offset,
@@ -549,6 +556,7 @@ class SqlHistoryStore:
                     index_elements=[table.c.user_key, table.c.record_type, table.c.record_key],
                     set_={
                         "last_modified": excluded.last_modified,
+                        "fetched": excluded.fetched,
                         "start_ms": excluded.start_ms,
                         "end_ms": excluded.end_ms,
                         "start_offset": excluded.start_offset,
@@ -556,7 +564,13 @@ class SqlHistoryStore:
                         "body": excluded.body,
                         "stored_at": excluded.stored_at,
                     },
-                    where=excluded.last_modified > table.c.last_modified,
+                    where=or_(
+                        excluded.last_modified > table.c.last_modified,
+                        and_(
+                            excluded.last_modified == table.c.last_modified,
+                            excluded.fetched > table.c.fetched,
+                        ),
+                    ),
                 )
             )
         spans = [
@@ -617,9 +631,7 @@ class SqlHistoryStore:
             instants = (start, end if end is not None else start)
             if all(zone_before.offset_at(ms) == zone_after.offset_at(ms) for ms in instants):
                 continue
-            row = _Row(
-                key, 0, start, end if end is not None else start, start_offset, end_offset, ""
-            )
+            row = _Row(key, (0, 0), start, instants[1], start_offset, end_offset, "")
             for rule in type_plan.rules:
                 for zone in (zone_before, zone_after):
                     own.update((record_type, rule.key(d)) for d in _own_windows(rule, row, zone))

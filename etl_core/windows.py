@@ -259,18 +259,35 @@ def last_modified(record: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def fetched_at(record: Mapping[str, Any]) -> int:
+    """``appRecordFetchTimeEpochMillis`` (when the exporter read the record), or 0."""
+    value = record.get("appRecordFetchTimeEpochMillis")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def version_rank(record: Mapping[str, Any]) -> tuple[int, int]:
+    """How recent a version of a record is: modified later wins; of two versions modified at
+    the same instant, the one fetched later (it knows more: a day that was still running at
+    the first fetch had ended by the second)."""
+    return last_modified(record), fetched_at(record)
+
+
 def newest_versions(records: Iterable[Record]) -> list[Record]:
-    """One version per record (:func:`record_key`): the one modified last. Two versions
-    modified at the same instant keep the one that sorts first as JSON, so the choice does
-    not depend on which file came first."""
-    chosen: dict[str, tuple[int, str, Record]] = {}
+    """One version per record (:func:`record_key`): the highest :func:`version_rank`. Two
+    versions of equal rank keep the one that sorts first as JSON, so the choice never depends
+    on which file came first."""
+    chosen: dict[str, tuple[tuple[int, int], Record]] = {}
     for record in records:
         key = record_key(record)
-        rank = (last_modified(record), _canonical(record))
+        rank = version_rank(record)
         held = chosen.get(key)
-        if held is None or rank[0] > held[0] or (rank[0] == held[0] and rank[1] < held[1]):
-            chosen[key] = (rank[0], rank[1], record)
-    return [entry[2] for entry in chosen.values()]
+        if (
+            held is None
+            or rank > held[0]
+            or (rank == held[0] and _canonical(record) < _canonical(held[1]))
+        ):
+            chosen[key] = (rank, record)
+    return [entry[1] for entry in chosen.values()]
 
 
 def _canonical(record: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,15 @@ def crafted_files(count: int, tag: str = "c") -> list[tuple[str, bytes]]:
         )
         for n in range(count)
     ]
+
+
+def crafted_days(count: int) -> list[str]:
+    """The local (-05:00) days of :func:`crafted_files`' records, computed from them."""
+    zone = timezone(timedelta(hours=-5))
+    return sorted(
+        datetime.fromtimestamp((BASE_MS + n * DAY_MS) / 1000, zone).date().isoformat()
+        for n in range(count)
+    )
 
 
 def real_files() -> list[tuple[str, bytes]]:
@@ -160,9 +170,9 @@ def test_hundred_messages_with_four_threads_and_each_dedup_store(
         assert wait_until(lambda: worker.handled >= 100, 30)
     dedup.close()
     examples = examples_in(moto_server, s3_bucket)
-    assert sorted(e["metadata"]["source_key"] for e in examples) == sorted(
-        m.key for m in published.messages
-    )
+    # One file per local day: one window, so one example, per message.
+    assert sorted(e["metadata"]["window"]["first_day"] for e in examples) == crafted_days(100)
+    assert all(e["metadata"]["record_count"] == 4 for e in examples)
     # Every message ends acked exactly once; a transient failure on the way may add retries.
     assert worker.decisions["ack"] == 100
     assert worker.decisions["dead_letter"] == 0

@@ -176,7 +176,9 @@ def worker_thread(
     metrics: EtlMetrics | None = None,
 ) -> Iterator[Consumer]:
     """An in-process worker: the same objects ``etl consume`` builds, on a thread."""
-    registry = load_plugins()
+    registry = load_plugins(
+        disabled=settings.disabled_plugins, training_prefix=settings.training_data_prefix
+    )
     output = open_object_store(
         settings, settings.s3_bucket_name, pool_size=threads, metrics=metrics
     )

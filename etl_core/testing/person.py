@@ -326,6 +326,8 @@ def _stages(start: datetime, end: datetime, awake_first: int, shift: int) -> lis
     plan = [("AWAKE", awake_first)] if awake_first else []
     cursor = start + timedelta(minutes=awake_first)
     index = shift
+    while not awake_first and cycle[index % len(cycle)][0] == "AWAKE":
+        index += 1  # a night recorded from its first sleep stage starts asleep
     while cursor < end:
         stage, minutes = cycle[index % len(cycle)]
         plan.append((stage, minutes))
