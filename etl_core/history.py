@@ -76,6 +76,7 @@ from etl_core.timeutil import (
     parse_offset,
 )
 from etl_core.windows import (
+    FALLBACK_RULES,
     TypePlan,
     WindowPlan,
     WindowRule,
@@ -152,6 +153,8 @@ class WindowSnapshot:
     """Every stored record that may touch the window or its lookback (a superset)."""
     observations: list[tuple[int, int]]
     """The person's ``(hour, offset minutes)`` observations around the window."""
+    time_fields: tuple[str, ...]
+    """The time fields the type's records were stored with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +211,7 @@ types_table = Table(
     Column("user_key", String(64), primary_key=True),
     Column("record_type", String(100), primary_key=True),
     Column("max_span_ms", BigInteger, nullable=False),
+    Column("time_fields", String(200), nullable=False),
 )
 windows_table = Table(
     "etl_history_windows",
@@ -436,7 +440,7 @@ class SqlHistoryStore:
                     )
                     .on_conflict_do_nothing()
                 )
-            self._upsert_records(connection, user, record_type, changed)
+            self._upsert_records(connection, user, record_type, changed, type_plan.time_fields)
             own: set[tuple[str, str]] = set()
             dependent: set[tuple[str, str]] = set()
             for row, zone in [
@@ -506,6 +510,20 @@ class SqlHistoryStore:
                 held[item.record_key] = _stored_row(item)
         return held
 
+    def _stored_plan(self, connection: Connection, user: str, record_type: str) -> TypePlan:
+        """The plan of a type this process has no plugin for: core's fallback rules (a type
+        another process's plugin owns has no owner anywhere in a consistent deployment) over
+        the time fields the type's records were stored with."""
+        return TypePlan(FALLBACK_RULES, self._time_fields(connection, user, record_type))
+
+    def _time_fields(self, connection: Connection, user: str, record_type: str) -> tuple[str, ...]:
+        stored = connection.execute(
+            select(types_table.c.time_fields).where(
+                types_table.c.user_key == user, types_table.c.record_type == record_type
+            )
+        ).scalar()
+        return tuple(name for name in str(stored or "").split(",") if name)
+
     def _max_span(self, connection: Connection, user: str, record_type: str) -> int:
         span = connection.execute(
             select(types_table.c.max_span_ms).where(
@@ -526,7 +544,12 @@ class SqlHistoryStore:
         return sorted((int(hour), int(minutes)) for hour, minutes in found)
 
     def _upsert_records(
-        self, connection: Connection, user: str, record_type: str, rows: Sequence[_Row]
+        self,
+        connection: Connection,
+        user: str,
+        record_type: str,
+        rows: Sequence[_Row],
+        time_fields: Sequence[str],
     ) -> None:
         now = self._clock()
         table = records_table
@@ -576,21 +599,24 @@ class SqlHistoryStore:
         spans = [
             r.end_ms - r.start_ms for r in rows if r.start_ms is not None and r.end_ms is not None
         ]
-        if spans:
-            statement = self._insert(types_table).values(
-                user_key=user, record_type=record_type, max_span_ms=max(spans)
+        statement = self._insert(types_table).values(
+            user_key=user,
+            record_type=record_type,
+            max_span_ms=max(spans, default=0),
+            time_fields=",".join(time_fields),
+        )
+        greater = func.max if self.is_sqlite else func.greatest
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[types_table.c.user_key, types_table.c.record_type],
+                set_={
+                    "max_span_ms": greater(
+                        types_table.c.max_span_ms, statement.excluded.max_span_ms
+                    ),
+                    "time_fields": statement.excluded.time_fields,
+                },
             )
-            greater = func.max if self.is_sqlite else func.greatest
-            connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[types_table.c.user_key, types_table.c.record_type],
-                    set_={
-                        "max_span_ms": greater(
-                            types_table.c.max_span_ms, statement.excluded.max_span_ms
-                        )
-                    },
-                )
-            )
+        )
 
     def _reread_clocks(
         self,
@@ -625,8 +651,8 @@ class SqlHistoryStore:
             )
         )
         for record_type, key, start, end, start_offset, end_offset in found:
-            type_plan = plan.get(record_type)
-            if type_plan is None or not type_plan.rules or start is None:
+            type_plan = plan.get(record_type) or self._stored_plan(connection, user, record_type)
+            if not type_plan.rules or start is None:
                 continue
             instants = (start, end if end is not None else start)
             if all(zone_before.offset_at(ms) == zone_after.offset_at(ms) for ms in instants):
@@ -745,8 +771,15 @@ class SqlHistoryStore:
             observations = self._observations_between(
                 connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
             )
+            fields = self._time_fields(connection, ref.user, ref.record_type)
         return WindowSnapshot(
-            ref, int(state.version), int(state.revision), state.content_hash, stored, observations
+            ref,
+            int(state.version),
+            int(state.revision),
+            state.content_hash,
+            stored,
+            observations,
+            fields,
         )
 
     def mark_built(

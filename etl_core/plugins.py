@@ -31,7 +31,7 @@ from etl_core.model import (
     RecordTypeSpec,
     ValidationReport,
 )
-from etl_core.windows import TypePlan, Window, WindowRule, sort_rules
+from etl_core.windows import FALLBACK_RULES, TypePlan, Window, sort_rules
 
 ENTRY_POINT_GROUP = "etl_core.plugins"
 _COUNTER_NAME = re.compile(r"^etl_[a-z][a-z0-9_]*_total$")
@@ -81,7 +81,7 @@ class PluginRegistry:
         plan = self.window_plan.get(record_type)
         if plan is not None:
             return plan
-        return TypePlan((WindowRule.day(),), tuple(spec.time_fields))
+        return TypePlan(FALLBACK_RULES, tuple(spec.time_fields))
 
     def windowed(self, record_type: str, spec: RecordTypeSpec) -> bool:
         return bool(self.plan_for(record_type, spec).rules)

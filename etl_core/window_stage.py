@@ -40,7 +40,14 @@ from etl_core.settings import Settings
 from etl_core.storage import ObjectStore
 from etl_core.timeutil import PersonZone, batch_bounds
 from etl_core.validate import score
-from etl_core.windows import TypePlan, Window, build_window, last_modified, record_key
+from etl_core.windows import (
+    FALLBACK_RULES,
+    TypePlan,
+    Window,
+    build_window,
+    last_modified,
+    record_key,
+)
 
 WITHDRAWN = "withdrawn"
 """The content hash of a window whose owner no longer describes it."""
@@ -158,9 +165,13 @@ class WindowBuilder:
         outcome: WindowOutcome,
     ) -> None:
         ref = pending.ref
-        plan = self.plans.get(ref.record_type, TypePlan())
-        rule = plan.rule(ref.rule_name)
-        if rule is None:
+        plan = self.plans.get(ref.record_type)
+        if plan is None and self.registry.owner_of(ref.record_type) is None:
+            # A type nobody owns that this process has not met yet: the fallback's windows,
+            # over the time fields its records were stored with.
+            plan = TypePlan(FALLBACK_RULES, ())
+        rule = plan.rule(ref.rule_name) if plan is not None else None
+        if plan is None or rule is None:
             # The owner no longer declares this rule (a plugin changed): nothing to rebuild.
             self.history.mark_built(ref, pending.version, WITHDRAWN, published=False)
             outcome.status = "empty"
@@ -170,6 +181,9 @@ class WindowBuilder:
             outcome.status = "empty"
             return
         outcome.version = snapshot.version
+        if not plan.time_fields:
+            plan = TypePlan(plan.rules, snapshot.time_fields)
+            spec = dataclasses.replace(spec, time_fields=plan.time_fields)
         zone = PersonZone(snapshot.observations, person.timezone)
         window = build_window(
             ref.record_type,

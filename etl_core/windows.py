@@ -146,6 +146,9 @@ class TypePlan:
         return next((rule for rule in self.rules if rule.name == name), None)
 
 
+FALLBACK_RULES = (WindowRule.day(),)
+"""The windows of a record type no plugin owns: core's fallback describes each local day."""
+
 WindowPlan = Mapping[str, TypePlan]
 """Record type -> plan, for every type with an owner (types without rules have no windows)."""
 
