@@ -51,8 +51,9 @@ def _values(node: Any) -> Iterator[Decimal]:
 
 
 def supported_values(insights: Mapping[str, Any]) -> set[Decimal]:
-    """Every figure the insights hold, as normalised decimals."""
-    return set(_values(insights))
+    """Every figure the insights hold, as normalised decimals, by magnitude: a text states a
+    change of -15.0 as "15.0 lower" (figures in text are read without a sign)."""
+    return {abs(value) for value in _values(insights)}
 
 
 def unsupported_figures(narrative: str, insights: Mapping[str, Any]) -> list[str]:

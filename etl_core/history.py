@@ -281,8 +281,7 @@ def _own_windows(rule: WindowRule, row: _Row, zone: PersonZone) -> set[date]:
     start = _local(row.start_ms, row.start_offset, zone)
     end = _local(row.end_ms, row.end_offset, zone)
     first = rule.window_day(start)
-    last = rule.window_day(end - timedelta(milliseconds=1)) if end > start else first
-    return set(rule.first_days_overlapping(first, max(first, last)))
+    return set(rule.first_days_overlapping(first, max(first, rule.window_day(end))))
 
 
 def _dependent_windows(rule: WindowRule, row: _Row, zone: PersonZone) -> set[date]:

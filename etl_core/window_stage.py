@@ -192,6 +192,7 @@ class WindowBuilder:
             snapshot.records,
             time_fields=plan.time_fields,
             user=UserContext(timezone=zone, age_years=person.age_years),
+            distinct=True,
         )
         result: ProcessResult | None = None
         processor = ""

@@ -222,11 +222,11 @@ class Window:
 
 
 def windows_of_span(rule: WindowRule, start: datetime, end: datetime) -> list[date]:
-    """First days of the windows of ``rule`` that a local span touches. ``end`` is exclusive,
-    except that an instant (``start == end``) touches the window it falls in."""
+    """First days of the windows of ``rule`` that a local span touches, both ends included: a
+    heart-rate series ending at midnight may hold a sample at that instant, which belongs to
+    the new day (a plugin keeps what :meth:`Window.contains` admits)."""
     first = rule.window_day(start)
-    last = rule.window_day(end - timedelta(milliseconds=1)) if end > start else first
-    return rule.first_days_overlapping(first, max(first, last))
+    return rule.first_days_overlapping(first, max(first, rule.window_day(end)))
 
 
 def sort_rules(rules: Sequence[WindowRule]) -> tuple[WindowRule, ...]:
@@ -366,24 +366,27 @@ def build_window(
     *,
     time_fields: Sequence[str],
     user: UserContext | None = None,
+    distinct: bool = False,
 ) -> Window:
     """The window of ``rule`` starting on ``first_day``, from a person's records (several
     versions of one record allowed: the newest counts), as core hands it to
-    ``etl_process_window``: the distinct records touching it, ordered by start time, and the
-    records of its lookback in ``earlier``."""
+    ``etl_process_window``: the distinct records touching it (both ends of a record's span
+    count), ordered by start time, and the records of its lookback in ``earlier``. With
+    ``distinct``, ``records`` already hold one version per record."""
     person = user or UserContext()
-    distinct = newest_versions(records)
+    # The history already holds one version per record; files and tests may hold several.
+    candidates = list(records) if distinct else newest_versions(records)
     window_start = rule.local_start(first_day)
     lookback_start = window_start - timedelta(days=rule.lookback_days)
     window_end = rule.local_end(first_day)
     inside: list[Record] = []
     earlier: list[Record] = []
-    for record in distinct:
+    for record in candidates:
         span = record_span(record, time_fields, person.timezone)
         if span is None:
             continue
         start, end = span[0].replace(tzinfo=None), span[1].replace(tzinfo=None)
-        touches = start < window_end and (end > window_start or start == end >= window_start)
+        touches = start < window_end and end >= window_start
         if touches:
             inside.append(record)
         elif rule.lookback_days and start < window_start and end >= lookback_start:

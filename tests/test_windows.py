@@ -74,11 +74,15 @@ def test_fourteen_days_ending_on_sundays_overlap_by_a_week() -> None:
     assert rule.local_end(date(2025, 9, 8)) == datetime(2025, 9, 22)
 
 
-def test_a_span_touches_every_window_it_crosses_and_its_end_is_exclusive() -> None:
+def test_a_span_touches_every_window_it_crosses_both_ends_included() -> None:
     rule = WindowRule.day()
-    # A whole-day steps record: 00:00 to 23:59:59.999 is one day; to midnight exactly, too.
-    assert windows_of_span(rule, datetime(2025, 9, 20), datetime(2025, 9, 21)) == [
-        date(2025, 9, 20)
+    # A whole-day steps record as exporters write it: 00:00 to 23:59:59.999 is one day.
+    last_moment = datetime(2025, 9, 21) - timedelta(milliseconds=1)
+    assert windows_of_span(rule, datetime(2025, 9, 20), last_moment) == [date(2025, 9, 20)]
+    # A series ending at midnight exactly may hold a sample at that instant: the new day's.
+    assert windows_of_span(rule, datetime(2025, 9, 20, 23), datetime(2025, 9, 21)) == [
+        date(2025, 9, 20),
+        date(2025, 9, 21),
     ]
     assert windows_of_span(rule, datetime(2025, 9, 20, 23), datetime(2025, 9, 21, 1)) == [
         date(2025, 9, 20),
