@@ -339,6 +339,7 @@ class SqlHistoryStore:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
         self._insert = sqlite.insert if self.is_sqlite else postgresql.insert
+        self._record_upsert = self._upsert_statement()
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -352,6 +353,32 @@ class SqlHistoryStore:
             raise HistoryUnavailableError(
                 f"history store unavailable: {type(exc).__name__}"
             ) from exc
+
+    def _upsert_statement(self) -> Any:
+        """Insert a record version, or replace the held one if this one ranks higher."""
+        table = records_table
+        statement = self._insert(table)
+        excluded = statement.excluded
+        return statement.on_conflict_do_update(
+            index_elements=[table.c.user_key, table.c.record_type, table.c.record_key],
+            set_={
+                "last_modified": excluded.last_modified,
+                "fetched": excluded.fetched,
+                "start_ms": excluded.start_ms,
+                "end_ms": excluded.end_ms,
+                "start_offset": excluded.start_offset,
+                "end_offset": excluded.end_offset,
+                "body": excluded.body,
+                "stored_at": excluded.stored_at,
+            },
+            where=or_(
+                excluded.last_modified > table.c.last_modified,
+                and_(
+                    excluded.last_modified == table.c.last_modified,
+                    excluded.fetched > table.c.fetched,
+                ),
+            ),
+        )
 
     @classmethod
     def sqlite_file(cls, path: Path, **kwargs: Any) -> SqlHistoryStore:
@@ -430,14 +457,11 @@ class SqlHistoryStore:
             zone_after = PersonZone([*before, *added_observations], fallback, self.bound_hours)
             if added_observations:
                 connection.execute(
-                    self._insert(offsets_table)
-                    .values(
-                        [
-                            {"user_key": user, "hour": hour, "offset_minutes": minutes}
-                            for hour, minutes in added_observations
-                        ]
-                    )
-                    .on_conflict_do_nothing()
+                    self._insert(offsets_table).on_conflict_do_nothing(),
+                    [
+                        {"user_key": user, "hour": hour, "offset_minutes": minutes}
+                        for hour, minutes in added_observations
+                    ],
                 )
             self._upsert_records(connection, user, record_type, changed, type_plan.time_fields)
             own: set[tuple[str, str]] = set()
@@ -551,50 +575,28 @@ class SqlHistoryStore:
         time_fields: Sequence[str],
     ) -> None:
         now = self._clock()
-        table = records_table
-        for chunk_start in range(0, len(rows), 2000):
-            chunk = rows[chunk_start : chunk_start + 2000]
-            statement = self._insert(table).values(
-                [
-                    {
-                        "user_key": user,
-                        "record_type": record_type,
-                        "record_key": row.key,
-                        "last_modified": row.rank[0],
-                        "fetched": row.rank[1],
-                        "start_ms": row.start_ms,
-                        "end_ms": row.end_ms,
-                        "start_offset": row.start_offset,
-                        "end_offset": row.end_offset,
-                        "body": row.body,
-                        "stored_at": now,
-                    }
-                    for row in chunk
-                ]
-            )
-            excluded = statement.excluded
-            connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[table.c.user_key, table.c.record_type, table.c.record_key],
-                    set_={
-                        "last_modified": excluded.last_modified,
-                        "fetched": excluded.fetched,
-                        "start_ms": excluded.start_ms,
-                        "end_ms": excluded.end_ms,
-                        "start_offset": excluded.start_offset,
-                        "end_offset": excluded.end_offset,
-                        "body": excluded.body,
-                        "stored_at": excluded.stored_at,
-                    },
-                    where=or_(
-                        excluded.last_modified > table.c.last_modified,
-                        and_(
-                            excluded.last_modified == table.c.last_modified,
-                            excluded.fetched > table.c.fetched,
-                        ),
-                    ),
-                )
-            )
+        # One statement, many parameter sets: compiled once and cached, executed as the
+        # driver's executemany (a VALUES list of thousands of rows costs more to compile than
+        # to run).
+        connection.execute(
+            self._record_upsert,
+            [
+                {
+                    "user_key": user,
+                    "record_type": record_type,
+                    "record_key": row.key,
+                    "last_modified": row.rank[0],
+                    "fetched": row.rank[1],
+                    "start_ms": row.start_ms,
+                    "end_ms": row.end_ms,
+                    "start_offset": row.start_offset,
+                    "end_offset": row.end_offset,
+                    "body": row.body,
+                    "stored_at": now,
+                }
+                for row in rows
+            ],
+        )
         spans = [
             r.end_ms - r.start_ms for r in rows if r.start_ms is not None and r.end_ms is not None
         ]
