@@ -214,15 +214,15 @@ def _coverage(c: Context) -> list[str]:
                 )
                 if short_of_days
                 else (
-                    "The sensor was worn on all {days} days from {first} to {last} but captured "
-                    "only {wear}% of possible readings ({readings} of {possible}), below the "
-                    "{need}% a full CGM report needs.",
-                    "Readings exist on each of the {days} days ({first} to {last}), yet wear was "
+                    "The sensor was worn on {worn} of {days} days from {first} to {last} but "
+                    "captured only {wear}% of possible readings ({readings} of {possible}), below "
+                    "the {need}% a full CGM report needs.",
+                    "Readings exist on {worn} of {days} days ({first} to {last}), yet wear was "
                     "{wear}% ({readings} of {possible}), under the {need}% required for a full "
                     "report.",
                     "Wear of {wear}% ({readings} of {possible} possible readings) over {first} "
-                    "to {last} is below the {need}% a CGM report needs, although all {worn} days "
-                    "have data.",
+                    "to {last} is below the {need}% a CGM report needs, although {worn} of "
+                    "{days} days have data.",
                 ),
                 **f,
             ),
@@ -1001,19 +1001,21 @@ def _limits(c: Context, voice: str) -> list[str]:
     if not c.report:
         options: Sequence[str] = (
             (
-                "One day is a snapshot, not a report: a full CGM report needs {days} days with "
-                "at least {need}% of possible readings, so no targets are judged and no GMI is "
-                "given.",
+                "One day is a snapshot, not a report: it holds {worn} of the {days} days a full "
+                "CGM report needs (with at least {need}% of possible readings), so no targets "
+                "are judged and no GMI is given.",
                 "As a single day this is {worn} of the {days} days a CGM report needs; the "
                 "figures describe the day, with no target verdict or GMI.",
-                "A single day cannot stand for glycaemic control: the consensus asks for {days} "
-                "days and {need}% of readings before targets or GMI are judged.",
-                "These figures cover one day only; targets and GMI are reserved for {days}-day "
-                "windows with at least {need}% of readings.",
+                "A single day cannot stand for glycaemic control: with {worn} of the {days} days "
+                "the consensus asks for (and {need}% of readings), targets and GMI are not "
+                "judged.",
+                "These figures cover one day only, {worn} of the {days} days a report needs; "
+                "targets and GMI are reserved for full windows with at least {need}% of "
+                "readings.",
                 "Read this as one day's snapshot: with {worn} of {days} days, the window is far "
                 "from the data a CGM report requires, so no verdicts are drawn.",
-                "This is a day view; judging the consensus targets or quoting a GMI would need "
-                "{days} days of wear at {need}% or more.",
+                "This is a day view, {worn} of the {days} days needed; judging the consensus "
+                "targets or quoting a GMI would need {days} days of wear at {need}% or more.",
             )
             if voice == "clinician"
             else (

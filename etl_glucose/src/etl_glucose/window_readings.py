@@ -37,13 +37,12 @@ class LocalReadings:
 
     def offsets(self) -> list[str]:
         """The distinct UTC offsets the local times use, as ``-05:00``."""
-        return sorted({offset_label(moment) for moment in self.local})
+        return sorted({offset_label(moment.utcoffset()) for moment in self.local})
 
 
-def offset_label(moment: datetime) -> str:
-    """``-05:00`` for a moment five hours behind UTC."""
-    delta = moment.utcoffset() or timedelta(0)
-    minutes = int(delta.total_seconds()) // 60
+def offset_label(delta: timedelta | None) -> str:
+    """``-05:00`` for an offset five hours behind UTC."""
+    minutes = int((delta or timedelta(0)).total_seconds()) // 60
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
