@@ -105,7 +105,11 @@ def test_every_example_is_grounded() -> None:
 
 def test_the_clock_source_is_said() -> None:
     for _, result in results():
-        assert result.insights["clock"] == {"source": "configured time zone", "offsets": ["-05:00"]}
+        assert result.insights["clock"] == {
+            "source": "configured time zone",
+            "kind": "configured",
+            "offsets": ["-05:00"],
+        }
         assert "-05:00" in result.examples[0].output and "-05:00" in result.examples[1].output
     for _, result in results(zone_known=False):
         assert result.insights["clock"]["source"] == "UTC, no offset known"

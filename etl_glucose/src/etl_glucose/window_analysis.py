@@ -399,7 +399,11 @@ def analyse_window(window: Window, rules: GlucoseRules = DEFAULT_RULES) -> Windo
             "last_weekday": WEEKDAYS[span.last_day.weekday()],
             "days": span.days,
         },
-        "clock": {"source": window.clock.value, "offsets": readings.offsets()},
+        "clock": {
+            "source": window.clock.value,
+            "kind": window.clock.name.lower(),
+            "offsets": readings.offsets(),
+        },
         "excluded_readings": readings.excluded,
         "first_reading": iso(readings.local[0]),
         "last_reading": iso(readings.local[-1]),

@@ -345,7 +345,7 @@ def gap_sentences(c: Context, voice: str) -> list[str]:
 
 
 CLOCK_WORDS: Mapping[str, Mapping[str, Sequence[str]]] = {
-    "configured time zone": {
+    "configured": {
         "clinician": (
             "Times are local ({offset}), read in the configured time zone because the sensor's "
             "readings carry no offset.",
@@ -365,7 +365,7 @@ CLOCK_WORDS: Mapping[str, Mapping[str, Sequence[str]]] = {
             "You'll see times in your set time zone ({offset}), since the sensor leaves it out.",
         ),
     },
-    "inferred from the person's other records": {
+    "inferred": {
         "clinician": (
             "Times are local ({offset}), taken from the person's other devices' records because "
             "the CGM readings carry no offset.",
@@ -388,7 +388,7 @@ CLOCK_WORDS: Mapping[str, Mapping[str, Sequence[str]]] = {
             "We matched the times to your other devices' time zone ({offset}).",
         ),
     },
-    "UTC, no offset known": {
+    "utc": {
         "clinician": (
             "Times are UTC: the readings carry no offset and no local zone is known, so "
             "overnight hours may not match the person's night.",
@@ -410,11 +410,12 @@ CLOCK_WORDS: Mapping[str, Mapping[str, Sequence[str]]] = {
 
 
 def _clock(c: Context, voice: str) -> list[str]:
-    source = c.ins["clock"]["source"]
-    options = CLOCK_WORDS.get(source)
-    if options is None:  # the records' own offsets: nothing to explain
+    kind = c.ins["clock"]["kind"]
+    if kind == "record_offsets":  # every reading carried its own offset: nothing to explain
         return []
-    offset = join(c.ins["clock"]["offsets"]) if source != "UTC, no offset known" else "UTC"
+    # a clock source this version does not know is described like a configured zone
+    options = CLOCK_WORDS.get(kind, CLOCK_WORDS["configured"])
+    offset = "UTC" if kind == "utc" else join(c.ins["clock"]["offsets"])
     return [c.w.pick(f"clock-{voice}", options[voice], offset=offset)]
 
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from etl_core import ExampleKind, ExampleText, ProcessResult, Window, WindowRule
-from etl_core.windows import SUNDAY
 from etl_glucose.phrasing import Writer
 from etl_glucose.rules import DEFAULT_RULES, GlucoseRules
 from etl_glucose.window_analysis import analyse_window
@@ -15,6 +14,7 @@ from etl_glucose.window_examples import Context, clinician_summary, personal_not
 from etl_glucose.window_questions import comparison, questions
 from etl_glucose.window_summary import window_summary
 
+SUNDAY = 6
 DAY_RULE = WindowRule.day()
 REPORT_RULE = WindowRule.days_ending(
     DEFAULT_RULES.report_days,
