@@ -52,7 +52,7 @@ def test_percentile_is_type_7(values: list[float], percent: int) -> None:
 
 
 def test_percentile_known_values() -> None:
-    # R: quantile(c(1, 2, 3, 4), c(.05, .25, .5, .75, .95)) -> 1.15 1.75 2.50 3.25 3.85
+    # type 7 by hand for 1..4: h = 3p, so 5% -> 1 + 0.15, 25% -> 1.75, 95% -> 3 + 0.85
     values = [1.0, 2.0, 3.0, 4.0]
     got = [percentile(values, p) for p in (5, 25, 50, 75, 95)]
     assert got == pytest.approx([1.15, 1.75, 2.5, 3.25, 3.85])

@@ -218,41 +218,48 @@ def _gaps_answer(c: Context) -> str:
     return _answer(opener, *gap_sentences(c, "person"), extra)
 
 
+def _count_openers(amount: int, noun: str) -> Sequence[str]:
+    """Openers that answer both "did I ..." and "how many / how often ..." questions."""
+    word = number_word(amount)
+    if amount == 1:
+        return ("Once.", "Just once.", "Yes, once.", f"One {noun}.", f"Yes, one {noun}.")
+    return (
+        f"{capital(word)} times.",
+        f"Yes, {word} times.",
+        f"{capital(word)} {noun}s.",
+        f"Yes: {word} {noun}s.",
+    )
+
+
 def _lows_answer(c: Context) -> str:
     events = c.ins["events"]
     lows = events["below_70"]
     if lows["count"]:
-        opener = c.w.option(
-            "lows-open",
-            (
-                "Yes, one.",
-                "Yes: one low.",
-                "Yes, there was one.",
-                "One, yes.",
-                "There was a low, yes.",
-            )
-            if lows["count"] == 1
-            else (
-                f"Yes, {number_word(lows['count'])}.",
-                "Yes.",
-                f"{number_word(lows['count']).capitalize()}, yes.",
-                "Yes, more than one.",
-            ),
-        )
+        opener = c.w.option("lows-open", _count_openers(lows["count"], "low"))
         body = low_sentences(c, "person")
         night = c.ins["overnight"]["lows"]
         context = ""
         if night:
-            context = _extra(
-                c,
-                "lows-night",
-                (
-                    "{count} of them started overnight ({night}).",
-                    "Overnight ({night}) accounts for {count} of them.",
-                    "{count} began in the night hours, {night}.",
-                ),
-                count=number_word(night).capitalize() if night > 1 else "One",
-            ).replace("One of them", "It" if lows["count"] == 1 else "One of them")
+            f = {"night": c.ins["overnight"]["window"], "n": number_word(night)}
+            if lows["count"] == 1:
+                options: Sequence[str] = (
+                    "It started overnight ({night}).",
+                    "It began in the night hours, {night}.",
+                    "That one came overnight, between {night}.",
+                )
+            elif night == lows["count"]:
+                options = (
+                    "All of them started overnight ({night}).",
+                    "Every one began in the night hours, {night}.",
+                    "They all came overnight, between {night}.",
+                )
+            else:
+                options = (
+                    "{n_cap} of them started overnight ({night}).",
+                    "Overnight ({night}) accounts for {n} of them.",
+                    "{n_cap} began in the night hours, {night}.",
+                )
+            context = c.w.pick("lows-night", options, n_cap=capital(f["n"]), **f)
         return _answer(opener, *body, context, _limit(c, "lows-limit"))
     opener = c.w.option(
         "brief-open",
@@ -350,23 +357,7 @@ def _highs_answer(c: Context) -> str:
     events = c.ins["events"]
     highs = events["above_180"]
     if highs["count"]:
-        opener = c.w.option(
-            "highs-open",
-            (
-                "Yes, once.",
-                "Yes: one high.",
-                "Yes, there was one.",
-                "One, yes.",
-                "There was a high, yes.",
-            )
-            if highs["count"] == 1
-            else (
-                f"Yes, {number_word(highs['count'])}.",
-                "Yes.",
-                f"{number_word(highs['count']).capitalize()}, yes.",
-                "Yes, more than once.",
-            ),
-        )
+        opener = c.w.option("highs-open", _count_openers(highs["count"], "high"))
         tail = (
             ""
             if events["above_250"]["count"]
@@ -868,7 +859,7 @@ def comparison(c: Context) -> str | None:
             (
                 "The CV {cv_move}.",
                 "Glucose variability (CV) {cv_move}.",
-                "Coefficient of variation: it {cv_move}.",
+                "The coefficient of variation {cv_move}.",
                 "Variability, as CV, {cv_move}.",
             ),
             **f,
