@@ -16,7 +16,8 @@ import window_reference as ref
 
 from etl_core import ExampleKind, ProcessResult, UserContext, Window
 from etl_core.figures import ungrounded_figures, unsupported_figures
-from etl_core.testing import SyntheticExport, synthetic_person, windows_from_exports
+from etl_core.testing import SyntheticExport, records_of, synthetic_person, windows_from_exports
+from etl_core.windows import build_window
 from etl_core.wording import mask_digits
 from etl_glucose.plugin import etl_process_window, etl_windows, glucose_spec
 
@@ -318,12 +319,23 @@ def test_outputs_vary_between_windows() -> None:
 def test_the_same_records_in_any_file_order_give_the_same_results() -> None:
     shuffled = list(exports())
     random.Random(3).shuffle(shuffled)
+    records = records_of(SPEC.name, shuffled)
+    random.Random(5).shuffle(records)
+    chosen = {"2025-06-05", "2025-06-13", "2025-06-21", "2025-06-29", "2025-07-13"}
     for name in sorted(RULES):
-        again = windows_from_exports(SPEC, RULES[name], shuffled, user=USER)
-        assert [w.key for w in again] == [w.key for w, _ in windows(name)]
-        for window, (_, result) in zip(again, windows(name), strict=True):
-            other = etl_process_window(window, SPEC)
+        for window, result in windows(name):
+            if name == "day" and str(window.first_day) not in chosen:
+                continue
+            again = build_window(
+                SPEC.name,
+                RULES[name],
+                window.first_day,
+                records,
+                time_fields=SPEC.time_fields,
+                user=USER,
+            )
+            other = etl_process_window(again, SPEC)
             assert other is not None
-            assert other.insights == result.insights
+            assert other.insights == result.insights, window.key
             assert other.summary == result.summary
             assert other.examples == result.examples
