@@ -489,8 +489,8 @@ def _figure_lines(ins: Insights) -> list[str]:
         f"in range {t['range_mg_dl']} mg/dL: {num(ins['tir_percent'])}%; below "
         f"{whole(t['low_mg_dl'])}: {num(ins['tbr70_percent'])}%; below "
         f"{whole(t['very_low_mg_dl'])}: {num(ins['tbr54_percent'])}%; above "
-        f"{whole(t['high_mg_dl'])}: {num(ins['tar180_percent'])}%; above {whole(t['very_high_mg_dl'])}: "
-        f"{num(ins['tar250_percent'])}%",
+        f"{whole(t['high_mg_dl'])}: {num(ins['tar180_percent'])}%; above "
+        f"{whole(t['very_high_mg_dl'])}: {num(ins['tar250_percent'])}%",
         f"readings below {whole(t['low_mg_dl'])}: {num(counts['below_70'])}; above "
         f"{whole(t['high_mg_dl'])}: {num(counts['above_180'])}",
     ]
