@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etl_core import UserContext, WindowRule
-from etl_core.figures import ungrounded_figures
+from etl_core.figures import ungrounded_figures, unsupported_figures
 from etl_core.windows import ClockSource, build_window
 from etl_glucose.agp import hourly_profile, percentile
 from etl_glucose.plugin import etl_process_window, glucose_spec
@@ -257,3 +257,38 @@ def test_where_the_clock_came_from_is_said() -> None:
     assert own is not None
     assert own.insights["clock"]["source"] == ClockSource.RECORD_OFFSETS.value
     assert "time zone" not in own.examples[0].output and "-05:00" not in own.examples[0].output
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=14 * 1440 - 1), levels),
+        min_size=1,
+        max_size=300,
+    ),
+    st.sampled_from(["Z", None, "-05:00", "+05:30"]),
+    st.booleans(),
+)
+def test_any_window_is_grounded_and_says_what_is_missing(
+    points: list[tuple[int, float]], offset: str | None, zone_known: bool
+) -> None:
+    """Sparse, single, irregular or offset-bearing readings: every window still reads right."""
+    first = DAY - timedelta(days=DAY.weekday())
+    start_ms = int(datetime.combine(first, datetime.min.time(), ZONE).timestamp() * 1000)
+    records = [
+        glucose_record(start_ms + minute * 60_000, value, offset=offset, record_id=f"p{minute}")
+        for minute, value in points
+    ]
+    zone = ZONE if zone_known else None
+    for rule in (DAY_RULE, REPORT_RULE):
+        for day in (first, first + timedelta(days=3)) if rule is DAY_RULE else (first,):
+            _, result = process(rule, day, records, zone)
+            if result is None:
+                continue
+            ins = result.insights
+            assert ins["data_sufficient"] is False
+            assert f"{ins['days_worn']} of 14 days worn" in result.summary
+            assert unsupported_figures(result.summary, ins) == []
+            for example in result.examples:
+                missing = ungrounded_figures(example.output, result.summary, SPEC.reference_values)
+                assert missing == [], (example.kind, missing, example.output)

@@ -7,8 +7,10 @@ exactly what the insights hold (the summary and every output are checked against
 from __future__ import annotations
 
 import hashlib
+import string
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 
 from etl_core import choose
 
@@ -70,6 +72,11 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+@cache
+def _fields(template: str) -> frozenset[str]:
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
 class Writer:
     """Picks one phrasing per sentence from the window's key, the sentence's label and the
     figures it states: the same window always reads the same, different windows differ."""
@@ -78,7 +85,13 @@ class Writer:
         self.key = key
 
     def pick(self, label: str, options: Sequence[str], **values: str) -> str:
-        template = choose(options, self.key, label, sorted(values.items()))
+        """One of the ``options`` templates whose fields ``values`` all provide, filled in.
+        A figure the window does not have (wear of sparse readings, the SD of one reading) is
+        left out of ``values``, so only phrasings that do without it can be chosen."""
+        usable = [option for option in options if _fields(option) <= values.keys()]
+        if not usable:
+            raise KeyError(f"no phrasing of {label!r} fits the figures given")
+        template = choose(usable, self.key, label, sorted(values.items()))
         return template.format(**values)
 
     def option(self, label: str, options: Sequence[str], *seed: object) -> str:

@@ -97,8 +97,13 @@ def core_figures(
     values = readings.mg_dl
     interval_ms = _interval_ms(readings.epoch_ms, rules)
     continuous = interval_ms <= rules.continuous_interval_minutes * MINUTE_MS
-    possible = round(_minutes_between(span.start, span.end, zone) * MINUTE_MS / interval_ms)
-    wear = display(metrics.wear_percent(len(values), possible))
+    # wear and possible readings describe a continuous sensor, not sparse meter readings
+    possible = (
+        round(_minutes_between(span.start, span.end, zone) * MINUTE_MS / interval_ms)
+        if continuous
+        else None
+    )
+    wear = display(metrics.wear_percent(len(values), possible)) if possible else None
     days_worn = len({moment.date() for moment in readings.local})
     sufficient = (
         continuous
@@ -421,7 +426,7 @@ def analyse_window(window: Window, rules: GlucoseRules = DEFAULT_RULES) -> Windo
     if figures["continuous"] and len(readings) >= rules.event_min_readings:
         events, event_counts = _events(readings, interval_ms, rules)
     insights["events"] = events
-    insights["sensor_gaps"] = sensor_gaps(readings, interval_ms, rules)
+    insights["sensor_gaps"] = sensor_gaps(readings, interval_ms, rules) if events else None
     insights["overnight"] = _overnight(readings, events["below_70"] if events else None, rules)
     insights["agp"] = _agp(readings, rules) if sufficient else None
     insights["variability"] = _variability(readings.mg_dl, rules) if sufficient else None

@@ -45,6 +45,10 @@ class Context:
         return bool(self.ins["window"]["kind"] == "report")
 
     @property
+    def continuous(self) -> bool:
+        return bool(self.ins["continuous"])
+
+    @property
     def sufficient(self) -> bool:
         return bool(self.ins["data_sufficient"])
 
@@ -64,10 +68,7 @@ class Context:
             "worn_days": f"{ins['days_worn']} {plural(ins['days_worn'], 'day')}",
             "need": f"{t['sufficiency_wear_percent']:g}",
             "readings": count(ins["readings"]),
-            "possible": count(ins["possible_readings"]),
-            "wear": one(ins["wear_percent"]),
-            "min": level(ins["min_mg_dl"]),
-            "max": level(ins["max_mg_dl"]),
+            "interval": str(ins["sampling_interval_min"]),
             "mean": one(ins["mean_mg_dl"]),
             "lo": f"{t['low_mg_dl']:g}",
             "vlo": f"{t['very_low_mg_dl']:g}",
@@ -83,6 +84,13 @@ class Context:
         values["tar181"] = one(ins["tar181_250_percent"])
         values["band_low"] = t["bands"]["low"]
         values["band_high"] = t["bands"]["high"]
+        # figures a window may lack are left out: only phrasings without them fit
+        if ins["possible_readings"] is not None:
+            values["possible"] = count(ins["possible_readings"])
+            values["wear"] = one(ins["wear_percent"])
+        if ins["readings"] > 1:
+            values["min"] = level(ins["min_mg_dl"])
+            values["max"] = level(ins["max_mg_dl"])
         if ins["sd_mg_dl"] is not None:
             values["sd"] = one(ins["sd_mg_dl"])
             values["cv"] = one(ins["cv_percent"])
@@ -149,6 +157,34 @@ def open_note(c: Context, event: Mapping[str, Any], label: str) -> str:
 def _coverage(c: Context) -> list[str]:
     f = c.figures()
     ins = c.ins
+    if not c.continuous:
+        sentences = [
+            c.w.pick(
+                "sparse-coverage",
+                (
+                    "{readings} readings from {first} to {last}, about {interval} minutes apart, "
+                    "are too sparse for continuous-monitoring figures: no wear, events or CGM "
+                    "report, and percentages are shares of single readings.",
+                    "The {readings} readings ({first} to {last}) are spaced about {interval} "
+                    "minutes apart, like meter checks rather than a sensor, so wear, events and "
+                    "a CGM report cannot be assessed; percentages are of readings.",
+                    "Readings ({readings}, {first} to {last}) come about every {interval} "
+                    "minutes: too sparse for wear, {minutes}-minute events or a CGM report, "
+                    "and time-in-range figures here are shares of readings.",
+                ),
+                **f,
+            ),
+            c.w.pick(
+                "sparse-days",
+                (
+                    "They fall on {worn} of the {days} days a report would span.",
+                    "Readings exist on {worn} of {days} days.",
+                    "{worn} of {days} days have a reading.",
+                ),
+                **f,
+            ),
+        ]
+        return sentences + _partial_coverage(c)
     if not c.report:
         sentences = [
             c.w.pick(
@@ -260,6 +296,18 @@ def _partial_coverage(c: Context) -> list[str]:
         last_text = f"{weekday(last)} {day(last)} {clock(last)}"
     else:
         first_text, last_text = clock(first), clock(last)
+    if first == last:
+        return [
+            c.w.pick(
+                "only-reading",
+                (
+                    "The only reading was taken at {a}.",
+                    "There is a single reading, at {a}.",
+                    "One reading exists, at {a}.",
+                ),
+                a=first_text,
+            )
+        ]
     return [
         c.w.pick(
             "partial",
@@ -282,7 +330,7 @@ def _minute_of_day(moment: str) -> int:
 
 def gap_sentences(c: Context, voice: str) -> list[str]:
     gaps = c.ins["sensor_gaps"]
-    if not gaps["count"]:
+    if not gaps or not gaps["count"]:
         return []
     f = {"gap": f"{c.t['sensor_gap_hours']:g}", "n": number_word(gaps["count"])}
     if gaps["count"] == 1:
@@ -622,8 +670,8 @@ def low_sentences(c: Context, voice: str) -> list[str]:
                 )
                 if voice == "clinician"
                 else (
-                    "A few readings ({tbr70}%) dipped under {lo} mg/dL, down to {min}, but never "
-                    "for {minutes} minutes, so they don't count as a low.",
+                    "Readings under {lo} mg/dL ({tbr70}% of them, down to {min}) never lasted "
+                    "{minutes} minutes, so they don't count as a low.",
                     "You brushed below {lo} mg/dL briefly (lowest {min}), not long enough to be "
                     "a real low.",
                     "No true lows: the dips under {lo} mg/dL, as low as {min}, were over in "
@@ -1140,8 +1188,18 @@ def _note_level(c: Context) -> list[str]:
 
 def _note_opening(c: Context) -> list[str]:
     f = c.figures()
-    if not c.report:
+    if not c.continuous:
         options: Sequence[str] = (
+            "You have {readings} readings from {first} to {last}, about {interval} minutes "
+            "apart: enough for a few figures, not for the full sensor picture.",
+            "Your {readings} readings ({first} to {last}) are spaced about {interval} minutes "
+            "apart, so they show moments rather than the whole day.",
+            "There are {readings} readings here, roughly every {interval} minutes, so lows or "
+            "highs between them can't be seen.",
+        )
+        return [c.w.pick("note-sparse", options, **f)]
+    if not c.report:
+        options = (
             "Your sensor caught {wear}% of {weekday}'s readings ({readings} of {possible}).",
             "On {weekday} {first} your CGM logged {readings} readings, {wear}% of the day.",
             "{weekday} {first}: your sensor was on the job for {wear}% of the day ({readings} "

@@ -485,6 +485,20 @@ def _sufficiency_answer(c: Context) -> str:
         ),
         **f,
     )
+    if not c.continuous:
+        body = c.w.pick(
+            "suff-sparse",
+            (
+                "Readings about {interval} minutes apart can't make a CGM report, which needs "
+                "{days} days of continuous monitoring with {need}% of readings.",
+                "A CGM report needs {days} days of sensor data; {readings} readings about "
+                "{interval} minutes apart are spot checks, not continuous monitoring.",
+                "These are {readings} readings roughly every {interval} minutes over {worn} of "
+                "{days} days, too sparse for a CGM report.",
+            ),
+            **f,
+        )
+        return _answer(opener, body)
     body = c.w.pick(
         "suff-body",
         (
@@ -538,9 +552,12 @@ def _profile_answer(c: Context) -> str:
         (
             f"Mostly {part}.",
             f"It peaks {part}.",
-            f"{part.capitalize()}, typically.",
+            f"{capital(part)}, typically.",
             f"Your highs cluster {part}.",
-            f"{part.capitalize()} is your highest stretch.",
+            f"{capital(part)} is your highest stretch.",
+            f"{capital(part)}, on most days.",
+            f"Usually {part}.",
+            f"The high point of your day comes {part}.",
         ),
         part,
     )
@@ -562,6 +579,9 @@ def _profile_answer(c: Context) -> str:
             "{iq} mg/dL.",
             "On your highest days, readings around {p95h} reach {p95} mg/dL (95th percentile).",
             "The low end of your profile is around {p5h}, at {p5} mg/dL for the 5th percentile.",
+            "Your widest swings come around {iqh}, where the middle half spans {iq} mg/dL.",
+            "At {p5h} the 5th percentile is {p5} mg/dL, the lowest of any hour.",
+            "The 95th percentile peaks at {p95} mg/dL around {p95h}.",
         ),
         **f,
     )
@@ -651,7 +671,7 @@ def _average_answer(c: Context) -> str:
             "Around it, readings ran from {min} to {max} mg/dL.",
             "You were in range {tir}% of the time.",
             "The sensor captured {wear}% of possible readings.",
-            "Half the story is the spread: readings went from {min} to {max} mg/dL.",
+            "Your readings spread from {min} to {max} mg/dL around it.",
         )
         + (("The SD was {sd} mg/dL.",) if "sd" in f else ()),
         **f,
@@ -667,7 +687,7 @@ def _average_answer(c: Context) -> str:
             ),
             **f,
         )
-        return _answer(opener, fact, extra)
+        return _answer(opener, fact, extra, _limit(c, "avg-limit"))
     extra = c.w.pick(
         "avg-no-gmi",
         (
@@ -678,7 +698,7 @@ def _average_answer(c: Context) -> str:
         ),
         **f,
     )
-    return _answer(opener, fact, extra)
+    return _answer(opener, fact, extra, _limit(c, "avg-limit"))
 
 
 def _extremes_answer(c: Context) -> str:
@@ -737,8 +757,8 @@ def salient(c: Context) -> list[str]:
     sufficiency or the daily profile), then routine ones in an order fixed by the window."""
     ins = c.ins
     found: list[str] = []
-    routine = ["tir", "average", "extremes"]
-    if ins["sensor_gaps"]["count"]:
+    routine = ["tir", "average"] + (["extremes"] if ins["readings"] > 1 else [])
+    if ins["sensor_gaps"] and ins["sensor_gaps"]["count"]:
         found.append("gaps")
     events = ins["events"]
     if events is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from etl_glucose.phrasing import clock, count, day, hour, level, one, weekday
+from etl_glucose.phrasing import clock, count, day, hour, level, one, plural, weekday
 
 EVENTS_LISTED = 10
 """Events listed per kind (the most recent); the count, longest and extreme cover the rest."""
@@ -77,7 +77,12 @@ def _sufficiency_line(ins: Insights) -> str:
     need = f"needs {t['report_days']} days and {one(t['sufficiency_wear_percent'])}% of readings"
     verdict = "sufficient" if ins["data_sufficient"] else "not sufficient"
     days = f"{ins['days_worn']} of {t['report_days']} days worn"
-    return f"CGM report data: {days}; wear {one(ins['wear_percent'])}%; {verdict} ({need})"
+    wear = (
+        f"wear {one(ins['wear_percent'])}%"
+        if ins["wear_percent"] is not None
+        else "readings too sparse for continuous monitoring"
+    )
+    return f"CGM report data: {days}; {wear}; {verdict} ({need})"
 
 
 def _bands_lines(ins: Insights) -> list[str]:
@@ -119,6 +124,8 @@ def _targets_line(ins: Insights) -> str | None:
 
 def _gap_lines(ins: Insights, report: bool) -> list[str]:
     gaps = ins["sensor_gaps"]
+    if gaps is None:
+        return []
     threshold = f"{ins['targets']['sensor_gap_hours']:g} h"
     if not gaps["count"]:
         return [f"sensor gaps of {threshold} or more: none"]
@@ -139,7 +146,8 @@ def _overnight_line(ins: Insights) -> str:
     night = ins["overnight"]
     if not night["readings"]:
         return f"overnight ({night['window']}): no readings"
-    line = f"overnight ({night['window']}): {count(night['readings'])} readings; lowest "
+    readings = f"{count(night['readings'])} {plural(night['readings'], 'reading')}"
+    line = f"overnight ({night['window']}): {readings}; lowest "
     line += f"{level(night['min_mg_dl'])} mg/dL"
     if night["lows"] is not None:
         line += f"; lows starting overnight {night['lows']}"
@@ -178,9 +186,14 @@ def _previous_lines(ins: Insights) -> list[str]:
     if not previous["readings"]:
         return [f"{head}: no readings; not compared"]
     verdict = "sufficient" if previous["data_sufficient"] else "not sufficient"
+    wear = (
+        f"wear {one(previous['wear_percent'])}%"
+        if previous["wear_percent"] is not None
+        else "readings too sparse for continuous monitoring"
+    )
     lines = [
         f"{head}: {count(previous['readings'])} readings; {previous['days_worn']} of "
-        f"{t['report_days']} days worn; wear {one(previous['wear_percent'])}%; {verdict}"
+        f"{t['report_days']} days worn; {wear}; {verdict}"
     ]
     change = ins["comparison"]
     if change is None:
@@ -213,13 +226,22 @@ COMPARISON_LINES = (
 def window_summary(ins: Insights) -> str:
     """The input of every example of the window."""
     report = ins["window"]["kind"] == "report"
+    times = f"first {when(ins['first_reading'], report)}; last {when(ins['last_reading'], report)}"
+    if ins["possible_readings"] is not None:
+        readings = (
+            f"readings: {count(ins['readings'])} of {count(ins['possible_readings'])} possible "
+            f"(one every {ins['sampling_interval_min']} minutes); {times}"
+        )
+    else:
+        readings = (
+            f"readings: {count(ins['readings'])}, about {ins['sampling_interval_min']} minutes "
+            f"apart (not continuous monitoring); {times}"
+        )
     lines = [
-        "record type: BloodGlucoseRecord (continuous glucose monitoring)",
+        "record type: BloodGlucoseRecord",
         _window_line(ins),
         _clock_line(ins),
-        f"readings: {count(ins['readings'])} of {count(ins['possible_readings'])} possible "
-        f"(one every {ins['sampling_interval_min']} minutes); first "
-        f"{when(ins['first_reading'], report)}; last {when(ins['last_reading'], report)}",
+        readings,
         _sufficiency_line(ins),
     ]
     if ins["excluded_readings"]:
