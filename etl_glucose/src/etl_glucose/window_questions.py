@@ -394,7 +394,6 @@ def _highs_answer(c: Context) -> str:
             "Time above {hi} mg/dL was {tar180}%.",
             "Your average was {mean} mg/dL.",
             "You were in range {tir}% of the time.",
-            "Your highest reading was {max} mg/dL.",
             "Readings above {hi} mg/dL made up {tar180}% of the total.",
             "That's from {readings} readings.",
         ),

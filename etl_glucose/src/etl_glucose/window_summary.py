@@ -58,6 +58,8 @@ def _event_group_lines(
 
 
 def _clock_line(ins: Insights) -> str:
+    if ins["clock"]["kind"] == "utc":
+        return f"clock: UTC ({ins['clock']['source']})"
     offsets = ", ".join(ins["clock"]["offsets"])
     return f"clock: local time {offsets} ({ins['clock']['source']})"
 
