@@ -792,7 +792,7 @@ def high_sentences(c: Context, voice: str) -> list[str]:
 
 
 EVENT_NOUNS = {
-    # label: (clinician noun, person noun, threshold phrase key)
+    # label: (the clinician's noun, the person's noun)
     "low": ("hypoglycaemic event below {lo} mg/dL", "low (under {lo} mg/dL)"),
     "very-low": ("event below {vlo} mg/dL", "stretch under {vlo} mg/dL"),
     "extended": (
