@@ -145,7 +145,9 @@ def lowest_window(means_by_minute: Mapping[int, float], rule: RestingRule) -> Re
         covered_minutes = [m for m in range(start, start + width) if m in means_by_minute]
         mean = math.fsum(means_by_minute[m] for m in covered_minutes) / len(covered_minutes)
         if best is None or mean < best.mean_bpm:
-            best = RestingWindow(mean, covered_minutes[0], covered_minutes[-1], len(covered_minutes))
+            best = RestingWindow(
+                mean, covered_minutes[0], covered_minutes[-1], len(covered_minutes)
+            )
     return best
 
 
