@@ -17,6 +17,7 @@ from etl_heartrate.voice import (
     listed,
     paragraphs,
     sentences,
+    spoken_date,
 )
 from etl_heartrate.window_common import clock_line, clock_sentence
 
@@ -62,7 +63,12 @@ def day_summary(ins: Insights) -> str:
         "record: heart rate (HeartRateRecord), one local day",
         f"window: {ins['weekday']} {ins['window']['first_day']}",
         clock_line(ins["clock"]),
-        f"samples: {ins['samples']:,} from {sources or 'no source'}",
+        f"samples: {ins['samples']:,} from {sources or 'no source'}"
+        + (
+            f", {clock(ins['first_sample'])} to {clock(ins['last_sample'])}"
+            if ins["samples"]
+            else ""
+        ),
         f"monitored: {ins['monitored_minutes']:,} of {th['day_minutes']:,} minutes "
         f"({show(ins['coverage_percent'])}%)",
     ]
@@ -118,6 +124,7 @@ def _values(ins: Insights) -> dict[str, str]:
     values = {
         "weekday": ins["weekday"],
         "date": ins["window"]["first_day"],
+        "spoken": spoken_date(ins["window"]["first_day"]),
         "samples": f"{ins['samples']:,}",
         "monitored": f"{ins['monitored_minutes']:,}",
         "day_minutes": f"{th['day_minutes']:,}",
@@ -133,6 +140,8 @@ def _values(ins: Insights) -> dict[str, str]:
     }
     if ins["samples"]:
         values |= {
+            "first_at": clock(ins["first_sample"]),
+            "last_at": clock(ins["last_sample"]),
             "mean": bpm(ins["mean_bpm"]),
             "min": bpm(ins["min_bpm"]),
             "max": bpm(ins["max_bpm"]),
@@ -303,21 +312,22 @@ def _episodes_finding(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
     parts: list[str] = []
     if tachy:
         values = v | {
-            "n": str(len(tachy)),
             "periods": count_phrase(len(tachy), "sustained period"),
             "list": _episodes_text(tachy, "max_bpm", "peak"),
+            "they": "it" if len(tachy) == 1 else "they",
+            "these": "this" if len(tachy) == 1 else "these",
         }
         parts.append(
             voice.pick(
                 "tachy",
                 (
-                    "{periods} above {tachy} bpm: {list}; without activity data these may "
+                    "{periods} above {tachy} bpm: {list}; without activity data {these} may "
                     "simply reflect exercise or exertion.",
                     "Heart rate stayed above {tachy} bpm in {periods}, {list}; with no activity "
-                    "context they may reflect exercise.",
+                    "context {they} may reflect exercise.",
                     "Sustained rates above {tachy} bpm: {list} ({periods}); exertion is a likely "
                     "context, though no activity data confirm it.",
-                    "{periods} above {tachy} bpm ({list}) were recorded; such periods usually "
+                    "The record shows {periods} above {tachy} bpm ({list}); such periods usually "
                     "reflect exercise, which the data here cannot confirm.",
                 ),
                 **values,
@@ -327,12 +337,14 @@ def _episodes_finding(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
         values = v | {
             "periods": count_phrase(len(brady), "sustained period"),
             "list": _episodes_text(brady, "min_bpm", "lowest"),
+            "they": "it" if len(brady) == 1 else "they",
+            "these": "this" if len(brady) == 1 else "these",
         }
         parts.append(
             voice.pick(
                 "brady",
                 (
-                    "{periods} below {brady} bpm: {list}; these may reflect sleep or fitness, "
+                    "{periods} below {brady} bpm: {list}; {these} may reflect sleep or fitness, "
                     "and could be reviewed with a clinician if symptoms occur.",
                     "Heart rate stayed below {brady} bpm in {periods}, {list}; common in sleep "
                     "or in fit people, worth a clinician's view only with symptoms.",
@@ -553,8 +565,8 @@ def _note_episodes(voice: Voice, ins: Insights, v: dict[str, str]) -> str | None
                     "exercising then, that's exactly what it should do.",
                     "You had {periods} above {tachy} bpm ({list}); if that was a workout, it's "
                     "expected.",
-                    "There were {periods} with your heart above {tachy} bpm: {list}. Were you "
-                    "active then? Exercise would explain it.",
+                    "Your heart stayed above {tachy} bpm for a while: {list}. Were you active "
+                    "then? Exercise would explain it.",
                     "Your heart worked harder during {list}, staying over {tachy} bpm; a workout "
                     "or brisk activity would account for that.",
                 ),
@@ -678,7 +690,19 @@ QUESTION_COVERAGE = (
 def _answer_resting(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
     if ins["resting_bpm"] is None:
         return sentences(_note_resting(voice, ins, v), _coverage_answer_tail(voice, v))
-    return sentences(_note_resting(voice, ins, v), _answer_limit(voice, v))
+    detail = voice.pick(
+        "answer-resting-detail",
+        (
+            "Over the whole of {spoken} your heart rate averaged {mean} bpm.",
+            "For comparison, the day's average was {mean} bpm.",
+            "The rest of {spoken} averaged {mean} bpm, ranging up to {max} bpm.",
+            "Your lowest single reading on {spoken} was {min} bpm; the day averaged {mean} bpm.",
+            "That is the calmest half hour; across {spoken} you averaged {mean} bpm.",
+            "Your device tracked {coverage}% of {spoken} to find it.",
+        ),
+        **v,
+    )
+    return sentences(_note_resting(voice, ins, v), detail, _answer_limit(voice, v))
 
 
 def _answer_limit(voice: Voice, v: dict[str, str]) -> str:
@@ -706,54 +730,101 @@ def _coverage_answer_tail(voice: Voice, v: dict[str, str]) -> str:
             "More wear time, including quiet hours, would make a resting value possible.",
             "If you wear it through calm periods, a resting value will show up.",
             "Longer wear, including while you rest, is what the resting value needs.",
+            "Keeping the device on through the evening and night usually solves this.",
         ),
         **v,
     )
 
 
-def _answer_high(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
-    tachy = ins["tachycardia_episodes"]
-    if tachy:
-        return sentences(_note_episodes_only(voice, ins, v, high=True), _answer_context(voice, v))
-    return sentences(
-        voice.pick(
-            "answer-high-none",
-            (
-                "No. Your heart rate went above {tachy} bpm only in {stray}, too brief to "
-                "count as a sustained period.",
-                "Not for long: there were {stray} over {tachy} bpm, none lasting.",
-                "Only briefly, with {stray} above {tachy} bpm and no sustained stretch.",
-            ),
-            **v,
-            stray=count_phrase(ins["samples_above_tachycardia_threshold"], "reading"),
-        ),
-        _answer_context(voice, v),
-    )
-
-
-def _note_episodes_only(voice: Voice, ins: Insights, v: dict[str, str], *, high: bool) -> str:
+def _answer_episodes(voice: Voice, ins: Insights, v: dict[str, str], *, high: bool) -> str:
     runs = ins["tachycardia_episodes"] if high else ins["bradycardia_episodes"]
     extreme, word = ("max_bpm", "peak") if high else ("min_bpm", "lowest")
     values = v | {
         "periods": count_phrase(len(runs), "sustained period"),
         "list": _episodes_text(runs, extreme, word),
         "threshold": v["tachy"] if high else v["brady"],
+        "direction": "above" if high else "below",
     }
     return voice.pick(
-        "answer-episodes-high" if high else "answer-episodes-low",
+        "answer-episodes",
         (
-            "Yes, {periods}: {list}.",
-            "There were {periods} beyond {threshold} bpm: {list}.",
-            "Your heart rate stayed past {threshold} bpm in {periods}, {list}.",
-            "Yes. {list}; that is {periods}.",
-            "{periods} on {weekday}: {list}.",
+            "Yes, {periods} {direction} {threshold} bpm: {list}.",
+            "There was time {direction} {threshold} bpm on {spoken}: {list}.",
+            "Your heart rate stayed {direction} {threshold} bpm in {periods}, {list}.",
+            "Yes. {list}; that makes {periods} {direction} {threshold} bpm.",
+            "On {spoken}: {list}, {periods} {direction} {threshold} bpm in all.",
+            "It did: {list}.",
         ),
         **values,
     )
 
 
-def _answer_context(voice: Voice, v: dict[str, str]) -> str:
+def _answer_stray(voice: Voice, ins: Insights, v: dict[str, str], *, high: bool) -> str:
+    count = (
+        ins["samples_above_tachycardia_threshold"]
+        if high
+        else ins["samples_below_bradycardia_threshold"]
+    )
+    values = v | {
+        "stray": count_phrase(count, "reading"),
+        "threshold": v["tachy"] if high else v["brady"],
+        "direction": "above" if high else "below",
+    }
     return voice.pick(
+        "answer-stray",
+        (
+            "No. On {spoken} your heart rate went {direction} {threshold} bpm only in {stray}, "
+            "too brief to count as a sustained period.",
+            "Not for long: {spoken} had {stray} {direction} {threshold} bpm, none lasting.",
+            "Only briefly, with {stray} {direction} {threshold} bpm on {spoken} and no "
+            "sustained stretch.",
+            "There were {stray} {direction} {threshold} bpm on {spoken}, but none formed a "
+            "sustained period.",
+            "Just moments on {spoken}: {stray} {direction} {threshold} bpm, never sustained.",
+            "No sustained stretch on {spoken}, only {stray} {direction} {threshold} bpm.",
+            "{spoken} had {stray} {direction} {threshold} bpm, each too short to be a sustained "
+            "period.",
+            "Not in a sustained way; {spoken} shows {stray} {direction} {threshold} bpm.",
+        ),
+        **values,
+    )
+
+
+def _answer_extreme_detail(voice: Voice, v: dict[str, str], *, high: bool) -> str:
+    if high:
+        return voice.pick(
+            "answer-high-detail",
+            (
+                "Your highest reading of {spoken} was {max} bpm.",
+                "The day's peak was {max} bpm.",
+                "At most your heart rate reached {max} bpm that day.",
+                "On {spoken} the highest value recorded was {max} bpm.",
+                "The top reading on {spoken} was {max} bpm, against a daily average of {mean}.",
+                "For context, {spoken} averaged {mean} bpm and peaked at {max}.",
+            ),
+            **v,
+        )
+    return voice.pick(
+        "answer-low-detail",
+        (
+            "Your lowest reading of {spoken} was {min} bpm.",
+            "The day's lowest value was {min} bpm.",
+            "At its lowest your heart rate touched {min} bpm that day.",
+            "On {spoken} the lowest value recorded was {min} bpm.",
+            "The bottom reading on {spoken} was {min} bpm, against a daily average of {mean}.",
+            "For context, {spoken} averaged {mean} bpm and dipped to {min}.",
+        ),
+        **v,
+    )
+
+
+def _answer_high(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
+    first = (
+        _answer_episodes(voice, ins, v, high=True)
+        if ins["tachycardia_episodes"]
+        else _answer_stray(voice, ins, v, high=True)
+    )
+    context = voice.pick(
         "answer-high-context",
         (
             "Without activity data I can't say what caused it, but exercise is the usual reason.",
@@ -762,41 +833,35 @@ def _answer_context(voice: Voice, v: dict[str, str]) -> str:
             "to your doctor.",
             "Check it against what you were doing: a walk, a run or stairs would explain it.",
             "On its own that's not a concern if you were active.",
+            "Effort, heat, caffeine or stress can all push heart rate up for a while.",
+            "Think back to what you did on {spoken}: activity would account for it.",
         ),
         **v,
     )
+    return sentences(first, _answer_extreme_detail(voice, v, high=True), context)
 
 
 def _answer_low(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
-    brady = ins["bradycardia_episodes"]
-    if brady:
-        first = _note_episodes_only(voice, ins, v, high=False)
-    else:
-        first = voice.pick(
-            "answer-low-none",
-            (
-                "Not for long: {stray} dipped under {brady} bpm, none of them lasting.",
-                "Only briefly, with {stray} below {brady} bpm and no sustained stretch.",
-                "Your heart rate touched below {brady} bpm in {stray}, too brief to be a "
-                "sustained period.",
-            ),
-            **v,
-            stray=count_phrase(ins["samples_below_bradycardia_threshold"], "reading"),
-        )
-    return sentences(
-        first,
-        voice.pick(
-            "answer-low-context",
-            (
-                "Low rates are common in sleep and in fit people; dizziness or fainting would be "
-                "a reason to see a doctor.",
-                "That's often normal during deep rest, unless you felt faint or unusually tired.",
-                "Without symptoms, a low rate at rest is usually nothing to worry about.",
-                "If you felt light-headed, mention it to a clinician; otherwise it's usually rest.",
-            ),
-            **v,
-        ),
+    first = (
+        _answer_episodes(voice, ins, v, high=False)
+        if ins["bradycardia_episodes"]
+        else _answer_stray(voice, ins, v, high=False)
     )
+    context = voice.pick(
+        "answer-low-context",
+        (
+            "Low rates are common in sleep and in fit people; dizziness or fainting would be a "
+            "reason to see a doctor.",
+            "That's often normal during deep rest, unless you felt faint or unusually tired.",
+            "Without symptoms, a low rate at rest is usually nothing to worry about.",
+            "If you felt light-headed, mention it to a clinician; otherwise it's usually rest.",
+            "Sleep and good fitness both bring heart rate down like this.",
+            "Brief dips at night are common and rarely mean anything on their own.",
+            "Unless {spoken} brought dizziness or fainting, there's nothing to act on.",
+        ),
+        **v,
+    )
+    return sentences(first, _answer_extreme_detail(voice, v, high=False), context)
 
 
 def _answer_coverage(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
@@ -804,13 +869,27 @@ def _answer_coverage(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
         "answer-coverage",
         (
             "Your device recorded {monitored} of the day's {day_minutes} minutes, {coverage}% "
-            "of {weekday}, from {sources}.",
-            "{coverage}% of {weekday}: {monitored} minutes out of {day_minutes}, with {samples} "
+            "of {spoken}, from {sources}.",
+            "{coverage}% of {spoken}: {monitored} minutes out of {day_minutes}, with {samples} "
             "samples from {sources}.",
             "About {coverage}% of the day, {monitored} minutes, carried heart-rate samples "
             "({samples} from {sources}).",
             "There are {samples} samples from {sources}, covering {monitored} minutes, "
+            "{coverage}% of {spoken}.",
+            "{sources} covered {monitored} minutes of {spoken} ({coverage}%), in {samples} "
+            "samples.",
+            "On {spoken} {monitored} of {day_minutes} minutes have heart-rate data, "
             "{coverage}% of the day.",
+        ),
+        **v,
+    )
+    span = voice.pick(
+        "answer-coverage-span",
+        (
+            "The first sample came at {first_at} and the last at {last_at}.",
+            "Recording ran from {first_at} to {last_at}.",
+            "Samples span {first_at} to {last_at}.",
+            "Data start at {first_at} and end at {last_at}.",
         ),
         **v,
     )
@@ -821,12 +900,14 @@ def _answer_coverage(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
                 "That's enough for a resting heart rate, which came to {rest} bpm.",
                 "Enough for a resting value: {rest} bpm.",
                 "It was sufficient to give a resting heart rate of {rest} bpm.",
+                "That coverage gives a resting heart rate of {rest} bpm.",
+                "With that much data, your resting rate could be measured: {rest} bpm.",
             ),
             **v,
         )
     else:
         second = _resting_missing(voice, ins, v)
-    return sentences(first, second)
+    return sentences(first, span, second)
 
 
 def _questions(ins: Insights, key: str) -> list[ExampleText]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from etl_core import ExampleKind, ExampleText
 from etl_heartrate.formatting import app_name, clock, show
-from etl_heartrate.voice import Voice, listed, ln, paragraphs, sentences
+from etl_heartrate.voice import Voice, listed, ln, paragraphs, sentences, spoken_date
 from etl_heartrate.window_common import clock_line, clock_sentence
 
 Insights = Mapping[str, Any]
@@ -49,6 +49,7 @@ def night_values(night: Mapping[str, Any], rules: Mapping[str, Any]) -> dict[str
     values = {
         "night": night["night"],
         "weekday": night["weekday"],
+        "spoken": spoken_date(night["night"]),
         "ln": ln(night["ln_rmssd"]),
         "ms": show(night["mean_rmssd_ms"]),
         "count": str(night["measurements"]),
@@ -199,7 +200,12 @@ def night_summary(ins: Insights) -> str:
 def _values(ins: Insights) -> dict[str, str]:
     night = ins["night"]
     values = night_values(night, ins["rules"])
-    values["sources"] = listed([app_name(o) for o in ins["sources"]])
+    values |= {
+        "sources": listed([app_name(o) for o in ins["sources"]]),
+        "min": show(ins["min_rmssd_ms"]),
+        "max": show(ins["max_rmssd_ms"]),
+        "median": show(ins["median_rmssd_ms"]),
+    }
     return values
 
 
@@ -309,6 +315,9 @@ def _note(ins: Insights, key: str) -> str:
                 "nights), so for now this is a single data point.",
                 "Keep wearing your ring; after {band_need} nights of history I can say how this "
                 "compares with your normal.",
+                "For now {spoken} is one data point; your personal range needs {band_need} "
+                "earlier nights.",
+                "There isn't enough history before {spoken} to know your normal range yet.",
             ),
             **v,
         )
@@ -389,11 +398,47 @@ QUESTION_BAND = (
 
 
 def _answer_night(voice: Voice, ins: Insights, v: Mapping[str, str]) -> str:
-    return sentences(_opening(voice, v), _limit(voice, v))
+    detail = voice.pick(
+        "answer-night-detail",
+        (
+            "Single readings ranged from {min} to {max} ms, with a median of {median} ms.",
+            "Across the night the readings spread from {min} to {max} ms (median {median}).",
+            "Its median reading was {median} ms, the lowest {min} and the highest {max} ms.",
+            "The readings of {spoken} ran between {min} and {max} ms.",
+            "Half the readings were below {median} ms; the range was {min}-{max} ms.",
+        ),
+        **v,
+    )
+    return sentences(_opening(voice, v), detail, _limit(voice, v))
 
 
 def _answer_band(voice: Voice, ins: Insights, v: Mapping[str, str]) -> str:
-    return _judgement(voice, ins, v, "answer")
+    night = ins["night"]
+    if night["status"] is None:
+        tail = voice.pick(
+            "answer-band-tail-missing",
+            (
+                "Until both exist, {spoken} can't be called high or low for you.",
+                "So there is no verdict on {spoken} yet.",
+                "Your normal range will take shape as more nights after {spoken} are recorded.",
+                "Keep recording nights after {spoken} and the comparison will follow.",
+                "For now, {spoken} stands on its own as a single reading of your HRV.",
+            ),
+            **v,
+        )
+    else:
+        tail = voice.pick(
+            "answer-band-tail",
+            (
+                "The verdict uses the average up to {spoken}, not that night alone.",
+                "The band behind it comes only from nights before the week ending {spoken}.",
+                "That judgement rests on the week up to {spoken}, not on one night.",
+                "Your band is built from the nights before the 7 ending on {spoken}.",
+                "Single nights move a lot; the 7-night mean up to {spoken} is what this compares.",
+            ),
+            **v,
+        )
+    return sentences(_judgement(voice, ins, v, "answer"), tail)
 
 
 def _questions(ins: Insights, key: str) -> list[ExampleText]:
@@ -419,6 +464,7 @@ def _comparison(ins: Insights, key: str) -> ExampleText | None:
         "prev_ln": ln(previous["ln_rmssd"]),
         "prev_weekday": previous["weekday"],
         "prev_night": previous["night"],
+        "prev_spoken": spoken_date(previous["night"]),
         "diff": ln(abs(change)),
     }
     direction = (
@@ -437,8 +483,9 @@ def _comparison(ins: Insights, key: str) -> ExampleText | None:
             "{direction}.",
             "{weekday} night's ln RMSSD of {ln} compares with {prev_ln} the night before, "
             "{direction}.",
-            "ln RMSSD: {prev_ln} on the night of {prev_night}, {ln} on the night of {night}; "
+            "ln RMSSD: {prev_ln} on the night of {prev_spoken}, {ln} on the night of {spoken}; "
             "{direction}.",
+            "The night of {spoken} scored {ln} against {prev_ln} on {prev_spoken}, {direction}.",
         ),
         **v,
         direction=direction,
@@ -461,6 +508,7 @@ def _comparison(ins: Insights, key: str) -> ExampleText | None:
         "comparison-limit",
         (
             "Two nights are not a trend; a single night's change says little on its own.",
+            "Whatever happened on {spoken}, one night against another is not a trend.",
             "Night-to-night changes of this kind are common and not a trend.",
             "One night against another is a snapshot; only the rolling mean is judged.",
             "Comparing two single nights shows day-to-day noise more than a change.",

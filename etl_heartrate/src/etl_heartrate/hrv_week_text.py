@@ -140,37 +140,44 @@ def _band_finding(voice: Voice, ins: Insights, v: Mapping[str, str], label: str)
         return missing_band(voice, newest_values, label)
     above, below = ins["nights_above_band"], ins["nights_below_band"]
     parts: list[str] = []
-    if below:
-        parts.append(
-            voice.pick(
-                f"{label}-below",
-                (
-                    "The 7-night mean fell below the personal band on {count}, most recent "
-                    "first: {list}.",
-                    "Below the band: {list} (most recent first), {count} in all.",
-                    "On {count} the 7-night mean was under the personal band: {list}, newest "
-                    "first.",
-                    "{count_cap} below the band, newest first: {list}.",
-                ),
-                **v,
-                count=count_phrase(len(below), "night"),
-                count_cap=count_phrase(len(below), "night").capitalize(),
-                list=_dated(below),
+    for status, nights in (("below", below), ("above", above)):
+        if not nights:
+            continue
+        values = dict(v) | {
+            "count": count_phrase(len(nights), "night"),
+            "list": _dated(nights),
+            "side": status,
+            "moved": "fell" if status == "below" else "rose",
+        }
+        if len(nights) == 1:
+            parts.append(
+                voice.pick(
+                    f"{label}-{status}-one",
+                    (
+                        "The 7-night mean {moved} {side} the personal band on 1 night, {list}.",
+                        "{side_cap} the band: {list}, the only such night.",
+                        "On {list} alone the 7-night mean was {side} the personal band.",
+                        "One night, {list}, had its 7-night mean {side} the band.",
+                    ),
+                    **values,
+                    side_cap=status.capitalize(),
+                )
             )
-        )
-    if above:
+            continue
         parts.append(
             voice.pick(
-                f"{label}-above",
+                f"{label}-{status}",
                 (
-                    "The 7-night mean rose above the personal band on {count}, most recent "
+                    "The 7-night mean {moved} {side} the personal band on {count}, most recent "
                     "first: {list}.",
-                    "Above the band: {list} (most recent first), {count} in all.",
-                    "On {count} the 7-night mean was over the personal band: {list}, newest first.",
+                    "{side_cap} the band: {list} (most recent first), {count} in all.",
+                    "On {count} the 7-night mean was {side} the personal band: {list}, newest "
+                    "first.",
+                    "{count_cap} {side} the band, newest first: {list}.",
                 ),
-                **v,
-                count=count_phrase(len(above), "night"),
-                list=_dated(above),
+                **values,
+                side_cap=status.capitalize(),
+                count_cap=count_phrase(len(nights), "night").capitalize(),
             )
         )
     if not above and not below:

@@ -112,6 +112,8 @@ def _week_part(judgements: list[NightJudgement], rules: HrvRules) -> dict[str, A
         "nights_below_band": [
             j.night.night.isoformat() for j in newest_first if j.status == "below"
         ],
+        "nights_above_band_count": sum(1 for j in judgements if j.status == "above"),
+        "nights_below_band_count": sum(1 for j in judgements if j.status == "below"),
         "nights_within_band": sum(1 for j in judgements if j.status == "within"),
     }
 

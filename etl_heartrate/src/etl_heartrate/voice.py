@@ -44,6 +44,19 @@ def weekday(day: str | date) -> str:
     return WEEKDAYS[value.weekday()]
 
 
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def spoken_date(day: str | date) -> str:
+    """``2025-06-10`` -> ``Tuesday 10 June``: how a person names a day (its figures are those of
+    the ISO date, so an input stating the date grounds it)."""
+    value = date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{WEEKDAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]}"
+
+
 def bpm(value: float | int) -> str:
     return show(value)
 
