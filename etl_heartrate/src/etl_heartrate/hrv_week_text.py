@@ -117,7 +117,7 @@ def _opening(voice: Voice, ins: Insights, v: Mapping[str, str]) -> str:
             "The week of nights beginning {first} averaged ln RMSSD {mean} across {nights} of "
             "{week_nights} nights.",
             "For {first} to {last}, {nights} recorded nights give a weekly ln RMSSD of {mean}.",
-            "Mean nightly ln RMSSD for the week {first}-{last} was {mean} ({nights} of "
+            "Mean nightly ln RMSSD for the week {first} to {last} was {mean} ({nights} of "
             "{week_nights} nights).",
         ),
         **v,
