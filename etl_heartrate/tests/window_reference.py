@@ -92,48 +92,54 @@ class HeartRateReference:
         }
 
     def week(self, monday: date) -> dict[str, Any]:
-        def values(first: date, count: int) -> list[float]:
-            found = [self.resting_value(d) for d in days(first, count)]
-            return [v for v in found if v is not None]
-
-        week = values(monday, 7)
-        baseline_values = values(monday - timedelta(days=28), 28)
-        previous = values(monday - timedelta(days=7), 7)
-        median = round(statistics.median(week), 1) if week else None
-        baseline = (
-            round(statistics.median(baseline_values), 1) if len(baseline_values) >= 14 else None
-        )
-        enough = len(week) >= 5
-        change = (
-            round(median - baseline, 1)
-            if enough and baseline is not None and median is not None
-            else None
-        )
-        previous_median = round(statistics.median(previous), 1) if previous else None
-        return {
-            "daily": [self.resting_value(d) for d in days(monday, 7)],
-            "days_with_resting": len(week),
-            "median": median,
-            "baseline_days": len(baseline_values),
-            "baseline": baseline,
-            "change": change,
-            "notable": change is not None and change >= 5,
-            "days_above": (
-                sum(1 for v in week if round(v - baseline, 1) >= 5)
-                if change is not None and baseline is not None
-                else None
-            ),
-            "previous_median": previous_median,
-            "previous_days": len(previous),
-            "change_from_previous": (
-                round(median - previous_median, 1)
-                if enough
-                and len(previous) >= 5
-                and median is not None
-                and previous_median is not None
-                else None
-            ),
+        values = {
+            day: value
+            for day in days(monday - timedelta(days=28), 35)
+            if (value := self.resting_value(day)) is not None
         }
+        return reference_trend(values, monday)
+
+
+def reference_trend(values: dict[date, float], monday: date) -> dict[str, Any]:
+    """The week from ``monday`` against the median of the 28 days before it (>= 14 values),
+    its change only with >= 5 values this week; ``values`` are displayed daily resting values."""
+
+    def taken(first: date, count: int) -> list[float]:
+        return [values[d] for d in days(first, count) if d in values]
+
+    week = taken(monday, 7)
+    baseline_values = taken(monday - timedelta(days=28), 28)
+    previous = taken(monday - timedelta(days=7), 7)
+    median = round(statistics.median(week), 1) if week else None
+    baseline = round(statistics.median(baseline_values), 1) if len(baseline_values) >= 14 else None
+    enough = len(week) >= 5
+    change = (
+        round(median - baseline, 1)
+        if enough and baseline is not None and median is not None
+        else None
+    )
+    previous_median = round(statistics.median(previous), 1) if previous else None
+    return {
+        "daily": [values.get(d) for d in days(monday, 7)],
+        "days_with_resting": len(week),
+        "median": median,
+        "baseline_days": len(baseline_values),
+        "baseline": baseline,
+        "change": change,
+        "notable": change is not None and change >= 5,
+        "days_above": (
+            sum(1 for v in week if round(v - baseline, 1) >= 5)
+            if change is not None and baseline is not None
+            else None
+        ),
+        "previous_median": previous_median,
+        "previous_days": len(previous),
+        "change_from_previous": (
+            round(median - previous_median, 1)
+            if enough and len(previous) >= 5 and median is not None and previous_median is not None
+            else None
+        ),
+    }
 
 
 # -- HRV ----------------------------------------------------------------------------------------
@@ -160,30 +166,11 @@ class HrvReference:
     def night(self, night: date) -> dict[str, Any] | None:
         if night not in self.nightly:
             return None
-        rolling = [self.nightly[n] for n in days(night - timedelta(days=6), 7) if n in self.nightly]
-        band_nights = [
-            self.nightly[n] for n in days(night - timedelta(days=34), 28) if n in self.nightly
-        ]
-        rolling_mean = round(math.fsum(rolling) / len(rolling), 2) if len(rolling) >= 3 else None
-        low = high = None
-        if len(band_nights) >= 14:
-            mean = math.fsum(band_nights) / len(band_nights)
-            sd = statistics.stdev(band_nights)
-            low, high = round(mean - 0.5 * sd, 2), round(mean + 0.5 * sd, 2)
-        status = None
-        if rolling_mean is not None and low is not None and high is not None:
-            status = "below" if rolling_mean < low else "above" if rolling_mean > high else "within"
         values = self.by_night[night]
         return {
             "measurements": len(values),
-            "ln_rmssd": round(self.nightly[night], 2),
             "mean_rmssd_ms": round(math.fsum(values) / len(values), 1),
-            "rolling_nights": len(rolling),
-            "rolling_ln_mean": rolling_mean,
-            "band_nights": len(band_nights),
-            "band_ln_low": low,
-            "band_ln_high": high,
-            "status": status,
+            **reference_judgement(self.nightly, night),
         }
 
     def week(self, monday: date) -> dict[str, Any]:
@@ -210,3 +197,28 @@ class HrvReference:
             else None
         )
         return {"this": this, "previous": previous, "change": change}
+
+
+def reference_judgement(nightly: dict[date, float], night: date) -> dict[str, Any]:
+    """Night ``night``: its rolling mean over nights N-6..N (>= 3), its band from nights
+    N-34..N-7 (>= 14, mean +- 0.5 sample SD) and its status, as displayed (two decimals)."""
+    rolling = [nightly[n] for n in days(night - timedelta(days=6), 7) if n in nightly]
+    band_nights = [nightly[n] for n in days(night - timedelta(days=34), 28) if n in nightly]
+    rolling_mean = round(math.fsum(rolling) / len(rolling), 2) if len(rolling) >= 3 else None
+    low = high = None
+    if len(band_nights) >= 14:
+        mean = math.fsum(band_nights) / len(band_nights)
+        sd = statistics.stdev(band_nights)
+        low, high = round(mean - 0.5 * sd, 2), round(mean + 0.5 * sd, 2)
+    status = None
+    if rolling_mean is not None and low is not None and high is not None:
+        status = "below" if rolling_mean < low else "above" if rolling_mean > high else "within"
+    return {
+        "ln_rmssd": round(nightly[night], 2),
+        "rolling_nights": len(rolling),
+        "rolling_ln_mean": rolling_mean,
+        "band_nights": len(band_nights),
+        "band_ln_low": low,
+        "band_ln_high": high,
+        "status": status,
+    }
