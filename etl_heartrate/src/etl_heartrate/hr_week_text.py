@@ -146,8 +146,8 @@ def _overview(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
             "{highest_day}.",
             "Across {first} to {last} the daily resting rate ran from {lowest} to {highest} bpm "
             "on {days} of {week_days} days, median {median} bpm.",
-            "Daily resting values for {first} to {last} cover {days} of {week_days} days and center "
-            "on a median of {median} bpm (range {lowest}-{highest} bpm).",
+            "Daily resting values for {first} to {last} cover {days} of {week_days} days and "
+            "center on a median of {median} bpm (range {lowest}-{highest} bpm).",
         ),
         **v,
     )

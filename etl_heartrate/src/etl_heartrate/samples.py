@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, tzinfo
+from operator import itemgetter
 from typing import NamedTuple, TypeGuard
 
 from etl_core import Record
@@ -71,7 +72,7 @@ def flatten_samples(
     the same instant with the same bpm (overlapping exports of one measurement). Samples of
     different sources at the same instant with different values are both kept.
     """
-    candidates: list[tuple[int, float, str, date, tzinfo]] = []
+    candidates: list[HeartRateSample] = []
     offset_ids: list[str | None] = []
     record_count = 0
     malformed = 0
@@ -105,21 +106,24 @@ def flatten_samples(
                 continue
             times.append(time_ms)
             values.append(bpm)
-        for time_ms, bpm, day in zip(times, values, local_days(times, zone), strict=True):
-            candidates.append((time_ms, bpm, origin, day, zone))
+        make = HeartRateSample
+        candidates.extend(
+            make(time_ms, bpm, origin, day, zone)
+            for time_ms, bpm, day in zip(times, values, local_days(times, zone), strict=True)
+        )
 
     # Sorting by origin too makes the surviving copy of a duplicate independent of record order.
-    candidates.sort(key=lambda c: (c[0], c[1], c[2]))
+    candidates.sort(key=itemgetter(0, 1, 2))
     kept: list[HeartRateSample] = []
     duplicates = 0
-    previous: tuple[int, float] | None = None
-    for time_ms, bpm, origin, day, zone in candidates:
-        key = (time_ms, bpm)
-        if key == previous:
+    previous_time: int | None = None
+    previous_bpm: float | None = None
+    for sample in candidates:
+        if sample.time_ms == previous_time and sample.bpm == previous_bpm:
             duplicates += 1
             continue
-        previous = key
-        kept.append(HeartRateSample(time_ms, bpm, origin, day, zone))
+        previous_time, previous_bpm = sample.time_ms, sample.bpm
+        kept.append(sample)
     return SampleSeries(
         samples=kept,
         records=record_count,
