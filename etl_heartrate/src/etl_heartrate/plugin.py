@@ -20,6 +20,7 @@ from etl_core import (
 from etl_heartrate.hr_report import heart_rate_report
 from etl_heartrate.hrv import collect_measurements
 from etl_heartrate.hrv_report import hrv_report
+from etl_heartrate.methods import HEART_RATE_FILE_METHODS, HRV_FILE_METHODS
 from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES
 from etl_heartrate.samples import flatten_samples
 from etl_heartrate.specs import HEART_RATE, HRV_RMSSD, heart_rate_spec, hrv_spec
@@ -66,6 +67,7 @@ def etl_process(
             events=hr.events,
             data_start=hr.data_start,
             data_end=hr.data_end,
+            methods=HEART_RATE_FILE_METHODS,
         )
     if batch.record_type == HRV_RMSSD:
         measurements = collect_measurements(batch.records, user.timezone, DEFAULT_HRV_RULES)
@@ -77,5 +79,6 @@ def etl_process(
             events=hrv.events,
             data_start=hrv.data_start,
             data_end=hrv.data_end,
+            methods=HRV_FILE_METHODS,
         )
     return None
