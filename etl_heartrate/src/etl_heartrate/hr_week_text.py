@@ -332,6 +332,18 @@ def _note(ins: Insights, key: str) -> str:
             ),
             **v,
         )
+    elif ins["days_with_resting"] == 1:
+        opening = voice.pick(
+            "note-opening-one",
+            (
+                "Only {lowest_day} had enough data this week for a resting heart rate: {median} "
+                "bpm ({days} of {week_days} days).",
+                "This week just {days} of {week_days} days gave a resting heart rate, {median} bpm "
+                "on {lowest_day}.",
+                "Your device caught enough for a resting value on {lowest_day} only: {median} bpm.",
+            ),
+            **v,
+        )
     else:
         opening = voice.pick(
             "note-opening",
@@ -505,6 +517,19 @@ def _answer_typical(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
     first = _overview(voice, ins, v)
     if ins["median_resting_bpm"] is None:
         return sentences(first, _answer_change_tail(voice, ins, v))
+    if ins["days_with_resting"] < 3:
+        return sentences(
+            first,
+            voice.pick(
+                "typical-tail-few",
+                (
+                    "With so few days, that says little about a typical week.",
+                    "More days with data would make this a fairer picture of your week.",
+                    "That rests on very few days, so treat it as a rough guide.",
+                ),
+                **v,
+            ),
+        )
     tail = voice.pick(
         "typical-tail",
         (

@@ -491,7 +491,20 @@ def _comparison(ins: Insights, key: str) -> ExampleText | None:
         direction=direction,
     )
     rolling_parts = []
-    if previous["rolling_ln_mean"] is not None and ins["night"]["rolling_ln_mean"] is not None:
+    same_rolling = previous["rolling_ln_mean"] == ins["night"]["rolling_ln_mean"]
+    if previous["rolling_ln_mean"] is not None and same_rolling:
+        rolling_parts.append(
+            voice.pick(
+                "comparison-rolling-same",
+                (
+                    "The 7-night mean held at {rolling}.",
+                    "Its 7-night mean stayed at {rolling}.",
+                    "Over 7 nights the mean did not move from {rolling}.",
+                ),
+                **v,
+            )
+        )
+    elif previous["rolling_ln_mean"] is not None and ins["night"]["rolling_ln_mean"] is not None:
         rolling_parts.append(
             voice.pick(
                 "comparison-rolling",
