@@ -7,7 +7,12 @@ window rule of the plugin the script builds every window as core would and runs
 fastavro reading the same files once, measured in the same run. Times are wall clock and CPU
 (the CPU time is the steadier figure on a shared machine). Run:
 
-    python etl_heartrate/benchmarks/bench_windows.py [--days 365] [--core-helper]
+    python etl_heartrate/benchmarks/bench_windows.py [--days 365] [--core-helper] [--gc-freeze]
+
+``--gc-freeze`` moves the built windows out of reach of CPython's cyclic garbage collector
+(``gc.freeze()``) before processing them: with a year of records in memory, collections that
+traverse them all are a large share of the processing time, which a long-running worker
+holding a history could avoid the same way.
 
 Windows are built with ``etl_core.windows.build_window``, core's own assembly, given for each
 window the records that can touch it or its lookback (an index by window day, as the history
@@ -20,6 +25,7 @@ throughout.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import time
 from collections import defaultdict
@@ -79,6 +85,9 @@ def main() -> None:
     parser.add_argument(
         "--core-helper", action="store_true", help="build with windows_from_exports throughout"
     )
+    parser.add_argument(
+        "--gc-freeze", action="store_true", help="gc.freeze() the built windows before processing"
+    )
     args = parser.parse_args()
     build = windows_from_exports if args.core_helper else indexed_windows
 
@@ -118,6 +127,8 @@ def main() -> None:
         for rule in plugin.etl_windows(spec=spec) or []:
             windows, built, _ = timed(lambda: build(spec, rule, exports))  # noqa: B023
             assert isinstance(windows, list)
+            if args.gc_freeze:
+                gc.freeze()
 
             def process_all() -> int:
                 examples = 0
@@ -127,6 +138,7 @@ def main() -> None:
                 return examples
 
             examples, processed, cpu = timed(process_all)
+            gc.unfreeze()
             count = max(1, len(windows))
             totals["build"] += built
             totals["process"] += processed
