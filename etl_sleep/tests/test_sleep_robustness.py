@@ -141,3 +141,14 @@ def test_empty_batch() -> None:
     result = run([])
     assert result.insights["nights"] == [] and result.insights["naps"] == []
     assert result.data_start is None
+
+
+def test_a_session_that_starts_asleep_has_no_recorded_latency() -> None:
+    result = run([session(420, 900, contiguous(420, ("LIGHT", 200), ("DEEP", 100), ("REM", 180)))])
+    night = only_night(result)
+    assert night["latency_min"] is None
+    assert night["meets"]["latency"] is None
+    assert "latency is not recorded" in result.narrative
+    assert "latency of 0.0 min" not in result.narrative
+    minor = run([session(420, 900, contiguous(420, ("LIGHT", 480)))], UserContext(age_years=15))
+    assert "latency is not recorded" in minor.narrative

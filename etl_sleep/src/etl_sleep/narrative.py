@@ -142,11 +142,21 @@ def _duration_sentence(
 
 def _quality_sentence(night: Mapping[str, Any], targets: Mapping[str, Any]) -> str:
     meets = night["meets"]
+    latency_note = (
+        " Sleep onset latency is not recorded: the record starts with a sleep stage, with no "
+        "time awake in bed before it."
+        if night["latency_min"] is None
+        else ""
+    )
     if meets["efficiency"] is None and meets["latency"] is None and meets["waso"] is None:
+        latency = (
+            ""
+            if night["latency_min"] is None
+            else f", onset latency {_num(night['latency_min'])} min"
+        )
         return (
-            f"Sleep efficiency was {_num(night['efficiency_percent'])}%, onset latency "
-            f"{_num(night['latency_min'])} min and wake after sleep onset (WASO) "
-            f"{_num(night['waso_min'])} min."
+            f"Sleep efficiency was {_num(night['efficiency_percent'])}%{latency} and wake after "
+            f"sleep onset (WASO) {_num(night['waso_min'])} min.{latency_note}"
         )
     checks = [
         (
@@ -178,7 +188,7 @@ def _quality_sentence(night: Mapping[str, Any], targets: Mapping[str, Any]) -> s
         clauses.append(_join(met))
     if missed:
         clauses.append(_join(missed))
-    text = "Against the sleep quality indicators, " + "; ".join(clauses) + "."
+    text = "Against the sleep quality indicators, " + "; ".join(clauses) + "." + latency_note
     awakenings = night["awakenings_over_5_min"]
     limit = targets["awakening_longer_than_min"]
     text += (
