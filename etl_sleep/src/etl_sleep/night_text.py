@@ -801,6 +801,48 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+Fact = tuple[str, tuple[str, ...], dict[str, object]]
+
+
+def _facts(row: Row | None, insights: Mapping[str, Any], skip: set[str]) -> list[Fact]:
+    """Findings an answer may add beside the one it is about."""
+    facts: list[Fact] = []
+    if row is not None and row["has_sleep_stages"]:
+        values = _values(row)
+        facts += [
+            ("tst", ("All told you slept {tst} minutes ({tst_h} h).",
+                     "Your total sleep that night was {tst_h} hours."), values),
+            ("times", ("You fell asleep at {onset} and woke for good at {wake}.",
+                       "Your sleep ran from {onset} to {wake}."), values),
+            ("efficiency", ("Sleep filled {eff}% of your time in bed.",
+                            "Your sleep efficiency was {eff}%."), values),
+            ("waso", ("You were awake {waso} minutes in all after first falling asleep.",
+                      "Time awake after sleep onset came to {waso} minutes."), values),
+            ("bed", ("You were in bed from {bed} to {out}.",
+                     "Your time in bed ran from {bed} until {out}."), values),
+        ]  # fmt: skip
+        if row["light_percent"] is not None:
+            facts.append(
+                ("stages", ("Light, deep and REM sleep made up {l}%, {d}% and {r}% of it.",
+                            "About {d}% of your sleep was deep and {r}% REM."),
+                 {"l": row["light_percent"], "d": row["deep_percent"], "r": row["rem_percent"]})
+            )  # fmt: skip
+        others = [o for o in row["corroboration"] if o["total_sleep_min"] is not None]
+        if others:
+            facts.append(
+                ("device", ("{other} logged {o_tst} minutes for the same night.",
+                            "A second device, {other}, saw the same night ({o_tst} min asleep)."),
+                 {"other": others[0]["source_name"], "o_tst": others[0]["total_sleep_min"]})
+            )  # fmt: skip
+    if insights["naps"]:
+        facts.append(
+            ("nap", ("You also napped at {start} on {nap_weekday}, counted separately.",
+                     "A {nap_tib}-minute nap at {start} is kept apart from the night."),
+             _nap_values(insights["naps"][0]))
+        )  # fmt: skip
+    return [fact for fact in facts if fact[0] not in skip]
+
+
 def _answer_nap(w: Writer, insights: Mapping[str, Any]) -> str:
     nap = insights["naps"][0]
     values = _nap_values(nap)
@@ -813,6 +855,7 @@ def _answer_nap(w: Writer, insights: Mapping[str, Any]) -> str:
                 "The nap ran from {start} to {end} on {nap_weekday} ({nap_tst} min of sleep).",
                 "{nap_source} recorded a {nap_tib}-minute nap starting at {start} on "
                 "{nap_weekday}, with {nap_tst} minutes of sleep.",
+                "On {nap_weekday} afternoon you slept {nap_tst} minutes, from {start} to {end}.",
             ),
             **values,
         )
@@ -840,7 +883,8 @@ def _answer_nap(w: Writer, insights: Mapping[str, Any]) -> str:
         extra = "It doesn't stand in for the night, which has no record."
     elif len(insights["naps"]) > 1:
         extra = f"There were {len(insights['naps'])} naps in all."
-    return sentences(asleep, counted, extra)
+    also = w.one_of("answer nap also", _facts(insights["night"], insights, {"nap"}))
+    return sentences(asleep, counted, extra, also)
 
 
 def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
@@ -874,14 +918,26 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
                     "You were in bed from {bed} to {out} ({tib} min), asleep for {eff}% of it.",
                     "Your time in bed ran {tib} minutes, {bed} to {out}.",
                     "That sleep came within {tib_h} hours in bed, from {bed} until {out}.",
+                    "You spent {tib} minutes in bed that night.",
                 ),
                 **values,
             ),
+            w.one_of("answer duration also", _facts(row, insights, {"tst", "bed"})),
             _note_tip(w, row),
         )
     if kind == "latency":
         if not row["latency_recorded"]:
             return sentences(
+                w.say(
+                    "answer latency missing lead",
+                    (
+                        "For {weekday} night that isn't known.",
+                        "There's no latency figure for {weekday} night.",
+                        "{weekday} night's recording can't answer that.",
+                        "Not for {weekday} night, unfortunately.",
+                    ),
+                    **values,
+                ),
                 _note_latency(w, row),
                 w.say(
                     "answer latency missing",
@@ -893,6 +949,7 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
                     ),
                     **values,
                 ),
+                w.one_of("answer latency also", _facts(row, insights, {"times", "bed"})),
             )
         verdict = (
             ""
@@ -909,16 +966,19 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
             )
         )  # fmt: skip
         return sentences(
-            _note_latency(w, row),
-            verdict,
             w.say(
-                "answer latency context",
+                "answer latency lead",
                 (
-                    "You got into bed at {bed} and were asleep by {onset}.",
-                    "Bed at {bed}, sleep from {onset}.",
+                    "On {weekday} night you got into bed at {bed} and were asleep by {onset}.",
+                    "{weekday} night: bed at {bed}, sleep from {onset}.",
+                    "You went to bed at {bed} on {weekday} night.",
+                    "On {weekday} night your session began at {bed}.",
                 ),
                 **values,
             ),
+            _note_latency(w, row),
+            verdict,
+            w.one_of("answer latency also", _facts(row, insights, {"bed"})),
         )
     if kind == "continuity":
         return sentences(
@@ -926,15 +986,19 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
             w.say(
                 "answer continuity context",
                 (
-                    "Between falling asleep at {onset} and waking at {wake}, sleep filled {eff}% "
-                    "of your time in bed.",
-                    "Between {onset} and your final awakening at {wake}, you were awake for "
-                    "{waso} minutes in all.",
-                    "Your sleep efficiency was {eff}%, counting from {bed} to {out}.",
+                    "On {weekday} night, between falling asleep at {onset} and waking at "
+                    "{wake}, sleep filled {eff}% of your time in bed.",
+                    "Between {onset} and your final awakening at {wake} on {weekday} night, you "
+                    "were awake for {waso} minutes in all.",
+                    "Your sleep efficiency on {weekday} night was {eff}%, counting from {bed} "
+                    "to {out}.",
+                    "{weekday} night's WASO, the time awake after first falling asleep, was "
+                    "{waso} minutes.",
                 ),
                 **values,
             ),
             _coverage(w, row),
+            w.one_of("answer continuity also", _facts(row, insights, {"waso", "efficiency"})),
         )
     other = next(o for o in row["corroboration"] if o["total_sleep_min"] is not None)
     return sentences(
@@ -943,14 +1007,29 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
             (
                 "Your figures for {weekday} night come from {source} ({tst} min asleep); "
                 "{other} recorded {o_tst} min.",
-                "{source} is the main record ({tst} min of sleep), and {other} logged {o_tst} "
-                "min for the same night.",
-                "{other} counted {o_tst} minutes of sleep against {tst} on {source}, which is "
-                "the record used.",
+                "For {weekday} night, {source} is the main record ({tst} min of sleep), and "
+                "{other} logged {o_tst} min.",
+                "{other} counted {o_tst} minutes of sleep on {weekday} night against {tst} on "
+                "{source}, which is the record used.",
+                "On {weekday} night {source} measured {tst} minutes of sleep and {other} "
+                "{o_tst}; {source} is the one used.",
             ),
             other=other["source_name"],
             o_tst=other["total_sleep_min"],
             **values,
+        ),
+        w.say(
+            "answer devices gap",
+            (
+                "The two differ by {diff} minutes of sleep.",
+                "That's a gap of {diff} minutes between them.",
+                "{other} came out {diff} minutes {dir} than the main record.",
+            )
+            if other["total_sleep_direction"] != "same"
+            else ("The two agree exactly.", "Both devices counted the same sleep time."),
+            diff=other["total_sleep_difference_min"],
+            dir=other["total_sleep_direction"],
+            other=other["source_name"],
         ),
         w.pick(
             "answer devices rule",
@@ -961,6 +1040,7 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
             ),
             other["total_sleep_min"],
         ),
+        w.one_of("answer devices also", _facts(row, insights, {"device", "tst"})),
     )
 
 

@@ -4,7 +4,7 @@ same window always reads the same and different windows read differently."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from etl_core import ExampleKind, choose
@@ -23,6 +23,16 @@ class Writer:
 
     def pick(self, label: str, options: Sequence[str], *seed: object) -> str:
         return choose(options, self.key, label, *seed)
+
+    def one_of(
+        self, label: str, facts: Sequence[tuple[str, Sequence[str], Mapping[str, object]]]
+    ) -> str:
+        """One sentence about one of several facts (``(name, templates, values)``), both
+        picked from the window: for answers that add a finding beside the one asked about."""
+        if not facts:
+            return ""
+        name, templates, values = choose(facts, self.key, label, tuple(f[0] for f in facts))
+        return self.say(f"{label} {name}", templates, **values)
 
     def order(self, label: str, items: Sequence[str]) -> list[str]:
         """``items`` in an order chosen from the window (for lists whose order means nothing)."""

@@ -677,6 +677,58 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+Fact = tuple[str, tuple[str, ...], dict[str, object]]
+
+
+def _facts(insights: Insights, skip: set[str]) -> list[Fact]:
+    """Weekly findings an answer may add beside the one it is about."""
+    weekly = insights["weekly"]
+    facts: list[Fact] = [
+        ("coverage", ("{n} of the week's 7 nights were recorded.",
+                      "Your tracker recorded {n} of 7 nights this week."),
+         {"n": insights["nights_recorded"]}),
+    ]  # fmt: skip
+    if weekly is not None:
+        values = _week_values(insights)
+        facts += [
+            ("mean", ("You averaged {h} hours of sleep a night.",
+                      "Your nights averaged {m} minutes of sleep."), values),
+            ("efficiency", ("Your sleep efficiency averaged {e}%.",
+                            "On average {e}% of your time in bed was sleep."), values),
+            ("waso", ("You were awake {waso} minutes a night on average after falling asleep.",
+                      "Night-time wakefulness averaged {waso} minutes."), values),
+            ("onset", ("You usually fell asleep around {onset}.",
+                       "Your typical sleep onset was {onset}."), values),
+            ("mid", ("The middle of your sleep fell around {mid} on average.",
+                     "Your average mid-sleep time was {mid}."), values),
+        ]  # fmt: skip
+        if weekly["nights_meeting_7h"] is not None:
+            facts.append(
+                ("nights7", ("{x} of {j} nights reached 7 hours.",
+                             "You got 7 hours or more on {x} of {j} nights."), values)
+            )  # fmt: skip
+        if insights["sleep_regularity_index"] is not None:
+            facts.append(
+                ("sri", ("Your Sleep Regularity Index was {v}.",
+                         "Your regularity score came to {v} out of 100."),
+                 {"v": insights["sleep_regularity_index"]["value"]})
+            )  # fmt: skip
+        lag = insights["social_jet_lag"]
+        if lag is not None and lag["direction"] != "same":
+            facts.append(
+                ("lag", ("Your sleep sat {m} minutes {dir} on Friday and Saturday nights.",
+                         "Weekend nights ran {m} minutes {dir} than work nights."),
+                 {"m": lag["minutes"], "dir": lag["direction"]})
+            )  # fmt: skip
+    if insights["naps"]:
+        facts.append(
+            ("naps", ("Naps, counted apart, were recorded on {days}.",
+                      "You also napped on {days}; naps stay out of the nightly figures."),
+             {"days": join([nap["weekday"] for nap in insights["naps"]])})
+        )  # fmt: skip
+    return [fact for fact in facts if fact[0] not in skip]
+
+
 def _extremes(w: Writer, insights: Insights) -> str:
     staged = [row for row in insights["nights"] if row["has_sleep_stages"]]
     if len(staged) < 2:
@@ -713,12 +765,21 @@ def _answer(w: Writer, kind: str, insights: Insights) -> str:
                 insights["nights_recorded"],
             ),
             _sri(w, insights) if insights["sleep_regularity_index"] is None else "",
+            w.one_of("answer week missing also", _facts(insights, {"coverage"})),
         )
     if kind == "naps":
-        return sentences(_naps(w, insights), _note_naps(w, insights))
+        return sentences(
+            _naps(w, insights),
+            _note_naps(w, insights),
+            w.one_of("answer week naps also", _facts(insights, {"naps"})),
+        )
     weekly = insights["weekly"]
     if kind == "duration":
-        return sentences(_note_duration(w, insights), _extremes(w, insights))
+        return sentences(
+            _note_duration(w, insights),
+            _extremes(w, insights),
+            w.one_of("answer week duration also", _facts(insights, {"mean", "nights7"})),
+        )
     if kind == "regularity":
         return sentences(
             _note_timing(w, insights),
@@ -734,6 +795,7 @@ def _answer(w: Writer, kind: str, insights: Insights) -> str:
                 mid_sd=weekly["mid_sleep_sd_min"],
             ),
             _note_sri(w, insights),
+            w.one_of("answer week regularity also", _facts(insights, {"onset", "mid", "sri"})),
         )
     if kind == "sri":
         sri = insights["sleep_regularity_index"]
@@ -745,9 +807,11 @@ def _answer(w: Writer, kind: str, insights: Insights) -> str:
                     "It compares whether you were asleep or awake at the same clock times on "
                     "consecutive days, here over {p} pairs of nights.",
                     "It is based on {p} pairs of back-to-back recorded nights this week.",
+                    "The score pairs each day with the next; {p} such pairs were available.",
                 ),
                 p=sri["day_pairs"],
             ),
+            w.one_of("answer week sri also", _facts(insights, {"sri"})),
         )
     lag = insights["social_jet_lag"]
     return sentences(
@@ -762,6 +826,7 @@ def _answer(w: Writer, kind: str, insights: Insights) -> str:
             f=lag["free_nights"],
             k=lag["work_nights"],
         ),
+        w.one_of("answer week jet lag also", _facts(insights, {"lag"})),
         _note_tip(w, insights),
     )
 
