@@ -360,6 +360,7 @@ def expected_night(records: Sequence[Mapping[str, Any]], night: date) -> dict[st
     row = None if found.main is None else night_row(found.main, night)
     out["night"] = row
     out["naps"] = [nap_row(p, night) for p in found.naps]
+    out["nap_count"] = len(found.naps)
     out["other_sleep"] = [nap_row(p, night) for p in found.other]
     before_night = nights_between(records, night - timedelta(days=1), 1).get(
         night - timedelta(days=1)
@@ -590,6 +591,7 @@ def week_figures(records: Sequence[Mapping[str, Any]], monday: date) -> dict[str
         "sleep_regularity_index": regularity,
         "social_jet_lag": jet_lag,
         "naps": naps,
+        "nap_count": len(naps),
         "other_sleep": [nap_row(p, n) for n in sorted(nights) for p in nights[n].other],
         "corroborated_nights": sum(1 for row in rows if row["corroboration"]),
         "missing": missing,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from etl_core import ExampleKind, ExampleText
-from etl_sleep.phrasing import Writer, capital, sentences
+from etl_sleep.phrasing import Writer, capital, clock_sentence, sentences
 
 Row = Mapping[str, Any]
 
@@ -339,16 +339,7 @@ def _limits(w: Writer, row: Row | None) -> str:
 
 
 def _clock(w: Writer, insights: Mapping[str, Any]) -> str:
-    if insights["clock_is_record_offsets"]:
-        return ""
-    return w.say(
-        "clock",
-        (
-            "Times are local, read with the {clock}.",
-            "Clock times use the {clock}, as the records carry no offset of their own.",
-        ),
-        clock=insights["clock"],
-    )
+    return clock_sentence(w, insights["clock"], insights["clock_is_record_offsets"])
 
 
 def _no_night(w: Writer, insights: Mapping[str, Any]) -> str:

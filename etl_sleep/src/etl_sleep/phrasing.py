@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from etl_core import ExampleKind, choose
+from etl_core.windows import ClockSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +103,28 @@ INSTRUCTIONS = (
     "Describe the night's sleep and how it compares with adult sleep recommendations.",
     "Review this sleep data and explain what it shows about sleep duration and continuity.",
 )
+
+
+CLOCK_SENTENCES: dict[str, tuple[str, ...]] = {
+    ClockSource.INFERRED: (
+        "Times are local, taken from the person's other devices, as these records carry no "
+        "offset of their own.",
+        "These records carry no time zone, so local times come from the person's other records.",
+    ),
+    ClockSource.CONFIGURED: (
+        "Times are local in the configured time zone, as the records carry no offset.",
+        "The records carry no offset; local times use the time zone set for the person.",
+    ),
+    ClockSource.UTC: (
+        "Times are in UTC: the records carry no offset and no time zone is known, so clock "
+        "times may be shifted from local time.",
+        "No time zone is known for these records, so times are shown in UTC and may not be local.",
+    ),
+}
+"""What to say about a window's clock when it is not the records' own offsets."""
+
+
+def clock_sentence(writer: Writer, clock: str, is_record_offsets: bool) -> str:
+    if is_record_offsets:
+        return ""
+    return writer.pick("clock", CLOCK_SENTENCES.get(clock, CLOCK_SENTENCES[ClockSource.UTC]))

@@ -7,13 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from etl_core import ExampleKind, ExampleText
-from etl_sleep.phrasing import Writer, join, sentences
+from etl_sleep.phrasing import Writer, clock_sentence, join, sentences
 
 Insights = Mapping[str, Any]
-
-
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 def _week_values(insights: Insights) -> dict[str, object]:
@@ -231,8 +227,11 @@ def _naps(w: Writer, insights: Insights) -> str:
         )
         text = w.say("week naps", options, count=len(naps), listed=listed)
     if others:
-        text += f" {_n(len(others), 'further night-length sleep period').capitalize()} "
-        text += "is reported apart." if len(others) == 1 else "are reported apart."
+        text += (
+            " Another night-length sleep period is reported apart."
+            if len(others) == 1
+            else " Further night-length sleep periods are reported apart."
+        )
     return text
 
 
@@ -328,17 +327,8 @@ def clinician_summary(w: Writer, insights: Insights) -> str:
     )
 
 
-def _clock(w: Writer, insights: Insights) -> str:
-    if insights["clock_is_record_offsets"]:
-        return ""
-    return w.say(
-        "clock",
-        (
-            "Times are local, read with the {clock}.",
-            "Clock times use the {clock}, as the records carry no offset of their own.",
-        ),
-        clock=insights["clock"],
-    )
+def _clock(w: Writer, insights: Mapping[str, Any]) -> str:
+    return clock_sentence(w, insights["clock"], insights["clock_is_record_offsets"])
 
 
 # -- note to the person -------------------------------------------------------------------------

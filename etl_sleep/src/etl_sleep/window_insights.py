@@ -271,6 +271,7 @@ def night_window_insights(
     insights["window"]["weekday"] = WEEKDAYS[window.first_day.weekday()]
     insights["night"] = row
     insights["naps"] = _naps_of([night], window)
+    insights["nap_count"] = len(insights["naps"])
     insights["other_sleep"] = _others_of([night], window)
     before = None
     if previous is not None and previous_window is not None:
@@ -388,6 +389,7 @@ def _week_figures(window: Window, sleep: WindowSleep, adult: bool) -> dict[str, 
         "sleep_regularity_index": sri_row,
         "social_jet_lag": _jet_lag(window, staged) if sufficient else None,
         "naps": _naps_of(nights, window),
+        "nap_count": sum(len(night.naps) for night in nights),
         "other_sleep": _others_of(nights, window),
         "corroborated_nights": sum(1 for row in rows if row["corroboration"]),
         "missing": _week_missing(len(days), len(mains), len(staged), missing_days, pairs, sri_row),

@@ -201,7 +201,7 @@ def week_summary(insights: Mapping[str, Any]) -> str:
     elif weekly is not None:
         lines.append("social jet lag: not assessed (free and work nights are not both recorded)")
     naps = insights["naps"]
-    lines.append(f"naps: {len(naps)}" if naps else "naps: none recorded")
+    lines.append(f"naps: {insights['nap_count']}" if naps else "naps: none recorded")
     lines += [_nap_line(nap, "- nap") for nap in naps]
     lines += [_nap_line(other, "- other sleep period") for other in insights["other_sleep"]]
     lines.append(f"nights also recorded by a second device: {insights['corroborated_nights']}")
