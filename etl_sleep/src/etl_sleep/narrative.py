@@ -6,6 +6,7 @@ cannot state a number the insights do not hold. Small counts are written as word
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -90,7 +91,10 @@ def _opening(insights: Mapping[str, Any]) -> str:
             "period, never added together or averaged; one record per period is primary "
             f"({insights['primary_source_rule']['description']}) and the others corroborate it."
         )
-    text += f" Times are local, read as {insights['timezone']}."
+    # Say where local times came from only when it is not the records' own offsets.
+    for label, note in re.findall(r"([^;()]+?) \(([^)]*)\)", insights["timezone"]):
+        if "no offset" in note:
+            text += f" Records without an offset are read in {label.strip()}."
     return text
 
 
