@@ -274,12 +274,11 @@ def _comparison(
     complete: Sequence[DayTotal],
 ) -> dict[str, Any]:
     unit = measure.unit
-    if window.earlier:
-        every = [*window.earlier, *window.records]
-        totals, _ = totals_by_day(measure, every, window.user.timezone, rule)
-        previous = _previous_week(measure, totals, window.first_day)
-    else:
-        previous = None
+    # A record crossing the week's first midnight is in ``records``, not ``earlier``: the
+    # previous week's days take both.
+    every = [*window.earlier, *window.records]
+    totals, _ = totals_by_day(measure, every, window.user.timezone, rule)
+    previous = _previous_week(measure, totals, window.first_day)
     comparable = bool(
         previous is not None and previous["data_sufficient"] and sufficient and mean is not None
     )
