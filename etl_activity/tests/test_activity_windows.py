@@ -286,31 +286,37 @@ def test_instruction_phrasings_per_kind() -> None:
             assert len(set(phrasings)) >= 8
 
 
-def _masked_outputs(record_type: str) -> dict[ExampleKind, list[str]]:
+def _masked_outputs(record_type: str, age: int | None) -> dict[ExampleKind, list[str]]:
     by_kind: dict[ExampleKind, list[str]] = defaultdict(list)
-    for _, result in processed(record_type, 45):
+    for _, result in processed(record_type, age):
         for example in result.examples:
             by_kind[example.kind].append(mask_digits(example.output))
     return by_kind
 
 
+@pytest.mark.parametrize("age", AGES, ids=lambda a: f"age-{a}")
 @pytest.mark.parametrize("record_type", sorted(SPECS))
-def test_no_two_outputs_of_a_kind_are_the_same_once_digits_are_masked(record_type: str) -> None:
-    for kind, outputs in _masked_outputs(record_type).items():
+def test_no_two_outputs_of_a_kind_are_the_same_once_digits_are_masked(
+    record_type: str, age: int | None
+) -> None:
+    for kind, outputs in _masked_outputs(record_type, age).items():
         repeated = [text for text, n in Counter(outputs).items() if n > 1]
         assert repeated == [], (kind, repeated[:2])
 
 
+@pytest.mark.parametrize("age", AGES, ids=lambda a: f"age-{a}")
 @pytest.mark.parametrize("record_type", sorted(SPECS))
-def test_few_sentences_are_shared_by_more_than_half_of_the_examples(record_type: str) -> None:
-    outputs = [text for texts in _masked_outputs(record_type).values() for text in texts]
+def test_few_sentences_are_shared_by_more_than_half_of_the_examples(
+    record_type: str, age: int | None
+) -> None:
+    outputs = [text for texts in _masked_outputs(record_type, age).values() for text in texts]
     documents = Counter(s for text in outputs for s in set(SENTENCE_END.split(text)))
     common = {s for s, n in documents.items() if n > len(outputs) / 2}
     sentences = [s for text in outputs for s in SENTENCE_END.split(text)]
     share = sum(1 for s in sentences if s in common) / len(sentences)
     most = documents.most_common(1)[0]
     print(
-        f"{record_type}: {len(outputs)} examples, {len(sentences)} sentences, "
+        f"{record_type}, age {age}: {len(outputs)} examples, {len(sentences)} sentences, "
         f"{share:.1%} shared by more than half; most repeated in {most[1]}: {most[0]!r}"
     )
     assert share < 0.1

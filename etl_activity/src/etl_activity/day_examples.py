@@ -285,7 +285,7 @@ def _note_range(say: Say, insights: Mapping[str, Any]) -> str | None:
             "That's under the {range} steps where the benefit levels off for your age group; "
             "some extra walking on days like this would help.",
             "The benefit of daily steps levels off at about {range} for your age, and this day "
-            "was a little short of that range.",
+            "was short of that range.",
             "You were below {range}, the range where walking pays off most for your age.",
         ),
         "within": (
@@ -396,10 +396,10 @@ _COMPLETE_QUESTIONS = (
 _RANGE_QUESTIONS = (
     "Did I reach the step range for my age on {day}?",
     "Was {day} within the step range for someone my age?",
-    "How did my steps on {day} compare with the range for my age?",
+    "Did I get into the step range for my age on {day}?",
     "Did {day} hit the daily step range that fits my age?",
     "Was I in my age group's step range on {day}?",
-    "Where did {day} land against the step range for my age?",
+    "Were my steps on {day} in the range that suits my age?",
     "Did my steps on {day} reach the level where the benefit levels off?",
     "Was {day} a day inside my step range?",
 )
@@ -457,9 +457,9 @@ def _answer_total(say: Say, measure: Measure, insights: Mapping[str, Any]) -> st
     second = say(
         "answer_total_state",
         (
-            "That is the complete day.",
+            "This is a complete day's total.",
             "The day was over when the data were fetched, so this is its full total.",
-            "It covers the whole day.",
+            "The whole day is covered.",
             "The day is complete.",
             "Nothing of the day was still running at the fetch.",
         ),
@@ -513,20 +513,20 @@ def _answer_range(say: Say, measure: Measure, insights: Mapping[str, Any]) -> st
         {
             "below": (
                 "No: {day} had {total}, below the range.",
-                "Not on {day}; {total} is under it.",
+                "Not on {day}; {total} is under the range.",
                 "No. With {total}, {day} fell short.",
-                "{day} stayed below it, at {total}.",
+                "No, {day} stayed below the range, at {total}.",
             ),
             "within": (
                 "Yes: {day} had {total}, inside the range.",
-                "Yes, {total} on {day} is within it.",
-                "It did. {day} reached {total}.",
-                "{day} was in the range, at {total}.",
+                "Yes, {total} on {day} is within the range.",
+                "It did: {day} reached {total}, inside the range.",
+                "Yes, {day} was in the range, at {total}.",
             ),
             "above": (
                 "Yes, and beyond it: {day} had {total}.",
                 "More than reached: {total} on {day} is above the range.",
-                "{day} went past it with {total}.",
+                "Yes, {day} went past the range with {total}.",
                 "Yes. At {total}, {day} was above the range.",
             ),
         }[position],
@@ -538,7 +538,7 @@ def _answer_range(say: Say, measure: Measure, insights: Mapping[str, Any]) -> st
             "For {group} the mortality benefit of daily steps levels off at {range} a day.",
             "The range for {group} is {range} steps a day, where the benefit levels off.",
             "{range} steps a day is where the benefit of walking levels off for {group}.",
-            "That range, {range} steps a day, applies to {group}.",
+            "The range for {group}: {range} steps a day.",
         ),
         **fields,
     )

@@ -211,12 +211,19 @@ def range_sentence(say: Say, insights: Insights) -> str | None:
         (
             "{within} of the {complete} complete days fell within the {range} steps a day "
             "where the mortality benefit levels off for {group}",
-            "{within} of {complete} complete days reached the {range} range for {group}",
-            "the {range} range for {group} was met on {within} of {complete} complete days",
+            "{within} of {complete} complete days were within the {range} range for {group}",
+            "the {range} range for {group} held {within} of {complete} complete days",
         ),
         insights["days_within_range"],
         **fields,
     )
+    above = insights["days_above_range"]
+    if above:
+        days_part += say(
+            "range_days_above",
+            (" ({above} above it)", ", with {above} above it", " and {above} beyond it"),
+            above=above,
+        )
     position = insights["mean_range_position"]
     if position is None:
         return days_part[0].upper() + days_part[1:] + "; the week is too thin to judge its mean."
@@ -482,8 +489,8 @@ def _note_range(say: Say, insights: Insights) -> str | None:
             "within": (
                 "That's inside the {range} range where the benefit levels off for your age. "
                 "Keep it up.",
-                "Nicely within {range} steps a day, the range that suits your age, on "
-                "average; {within} in it.",
+                "On average you're within the {range} steps a day that suit your age, with "
+                "{within} inside that range.",
                 "You're in the {range} range for your age group, which is where most of the "
                 "benefit is.",
             ),
