@@ -15,14 +15,7 @@ from typing import Any
 from etl_activity.daily import DayTotal, Interval, daily_totals, intervals_from_records
 from etl_activity.insights import fetched_at
 from etl_activity.measures import STEPS, Measure
-from etl_activity.metrics import (
-    AGE_60_AND_OVER_RANGE,
-    BAND_AGE_YEARS,
-    PALUCH_REFERENCE,
-    UNDER_60_RANGE,
-    StepRange,
-    step_range_for_age,
-)
+from etl_activity.metrics import StepRange, step_range_for_age
 from etl_activity.source_rule import SourceRule
 from etl_activity.sources import app_name
 from etl_activity.weekly import (
@@ -195,7 +188,11 @@ def week_window_insights(
     the change from the previous week; ``None`` when no day of the week has a total."""
     unit = measure.unit
     zone = window.user.timezone
-    totals, intervals = totals_by_day(measure, window.records, zone, rule)
+    intervals = intervals_from_records(window.records, measure.value_field, zone)
+    # A record crossing the week's first midnight is in ``records``, not ``earlier``: the
+    # previous week's days take both. Records of ``earlier`` touch no day of this week.
+    earlier = intervals_from_records(window.earlier, measure.value_field, zone)
+    totals = {total.day: total for total in daily_totals([*earlier, *intervals], rule)}
     days = _week_days(window.first_day)
     if not any(day in totals for day in days):
         return None
@@ -237,7 +234,7 @@ def week_window_insights(
     insights.update(_step_context(measure, window.user.age_years))
     if measure is STEPS:
         insights.update(_range_counts(insights["days"], step_range, reported_mean, sufficient))
-    insights.update(_comparison(measure, window, rule, reported_mean, sufficient, complete))
+    insights.update(_comparison(measure, totals, window.first_day, reported_mean, complete))
     return insights
 
 
@@ -267,20 +264,18 @@ def _range_counts(
 
 def _comparison(
     measure: Measure,
-    window: Window,
-    rule: SourceRule,
+    totals: Mapping[date, DayTotal],
+    first_day: date,
     mean: int | None,
-    sufficient: bool,
     complete: Sequence[DayTotal],
 ) -> dict[str, Any]:
     unit = measure.unit
-    # A record crossing the week's first midnight is in ``records``, not ``earlier``: the
-    # previous week's days take both.
-    every = [*window.earlier, *window.records]
-    totals, _ = totals_by_day(measure, every, window.user.timezone, rule)
-    previous = _previous_week(measure, totals, window.first_day)
+    previous = _previous_week(measure, totals, first_day)
     comparable = bool(
-        previous is not None and previous["data_sufficient"] and sufficient and mean is not None
+        previous is not None
+        and previous["data_sufficient"]
+        and is_sufficient(len(complete))
+        and mean is not None
     )
     change = None
     if comparable and previous is not None and mean is not None:
@@ -293,14 +288,3 @@ def _comparison(
             "same_sources": this_sources == previous["sources"],
         }
     return {"previous_week": previous, "comparable": comparable, "change": change}
-
-
-def step_targets() -> dict[str, Any]:
-    """The fixed figures behind the step judgements (reference values, not the person's)."""
-    return {
-        "step_range_under_60": [UNDER_60_RANGE.low, UNDER_60_RANGE.high],
-        "step_range_60_and_over": [AGE_60_AND_OVER_RANGE.low, AGE_60_AND_OVER_RANGE.high],
-        "range_age_threshold_years": BAND_AGE_YEARS,
-        "min_complete_days": MIN_COMPLETE_DAYS,
-        "reference": PALUCH_REFERENCE,
-    }
