@@ -27,7 +27,17 @@ from etl_core.model import (
     ValueRange,
 )
 from etl_core.timeutil import ClockSource
-from etl_core.windows import Window, WindowRule
+from etl_core.windows import (
+    FRIDAY,
+    MONDAY,
+    SATURDAY,
+    SUNDAY,
+    THURSDAY,
+    TUESDAY,
+    WEDNESDAY,
+    Window,
+    WindowRule,
+)
 from etl_core.wording import choose
 
 try:
@@ -43,7 +53,14 @@ hookimpl = pluggy.HookimplMarker("etl_core")
 """Decorator for plugin hook implementations (see :mod:`etl_core.hookspecs`)."""
 
 __all__ = [
+    "FRIDAY",
+    "MONDAY",
     "PLUGIN_API_VERSION",
+    "SATURDAY",
+    "SUNDAY",
+    "THURSDAY",
+    "TUESDAY",
+    "WEDNESDAY",
     "Artifact",
     "Batch",
     "ClockSource",
