@@ -12,6 +12,8 @@ from etl_core.model import (
     Artifact,
     Batch,
     Dimension,
+    ExampleKind,
+    ExampleText,
     Finding,
     PluginCounter,
     ProcessedBatch,
@@ -24,13 +26,26 @@ from etl_core.model import (
     ValidationReport,
     ValueRange,
 )
+from etl_core.timeutil import ClockSource
+from etl_core.windows import (
+    FRIDAY,
+    MONDAY,
+    SATURDAY,
+    SUNDAY,
+    THURSDAY,
+    TUESDAY,
+    WEDNESDAY,
+    Window,
+    WindowRule,
+)
+from etl_core.wording import choose
 
 try:
     __version__ = version("etl-core")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-PLUGIN_API_VERSION = "1.0"
+PLUGIN_API_VERSION = "1.1"
 """The plugin contract's version, ``MAJOR.MINOR``. A plugin module declares the version it is
 written against as a string, ``ETL_PLUGIN_API = "1"`` or ``"1.0"``. Core refuses a plugin whose
 major differs (majors break the contract) and one written for a newer minor than this core
@@ -41,10 +56,20 @@ hookimpl = pluggy.HookimplMarker("etl_core")
 """Decorator for plugin hook implementations (see :mod:`etl_core.hookspecs`)."""
 
 __all__ = [
+    "FRIDAY",
+    "MONDAY",
     "PLUGIN_API_VERSION",
+    "SATURDAY",
+    "SUNDAY",
+    "THURSDAY",
+    "TUESDAY",
+    "WEDNESDAY",
     "Artifact",
     "Batch",
+    "ClockSource",
     "Dimension",
+    "ExampleKind",
+    "ExampleText",
     "Finding",
     "PluginCounter",
     "ProcessResult",
@@ -56,6 +81,9 @@ __all__ = [
     "UserContext",
     "ValidationReport",
     "ValueRange",
+    "Window",
+    "WindowRule",
     "__version__",
+    "choose",
     "hookimpl",
 ]

@@ -182,7 +182,9 @@ def run(
     _print_summary(report, out)
     for message in errors:
         click.echo(f"etl: error: {message}", err=True)
-    if report.failed:
+    for window in report.failed_windows:
+        click.echo(f"etl: error: {window.message}", err=True)
+    if report.failed or report.failed_windows:
         sys.exit(EXIT_FAILED_FILES)
 
 
@@ -197,6 +199,7 @@ def _print_summary(report: Any, out: Path) -> None:
         "duplicate content",
         "quarantined",
         "failed",
+        "windows",
         "examples",
         "time (s)",
     ]
@@ -205,7 +208,7 @@ def _print_summary(report: Any, out: Path) -> None:
             table.add_column(column, no_wrap=True)
         else:
             table.add_column(column, justify="right")
-    totals = [0] * 8
+    totals = [0] * 9
     total_seconds = 0.0
     for record_type, row in report.by_record_type().items():
         values = [
@@ -216,6 +219,7 @@ def _print_summary(report: Any, out: Path) -> None:
             row.duplicate_content,
             row.quarantined,
             row.failed,
+            row.windows,
             row.examples,
         ]
         totals = [a + b for a, b in zip(totals, values, strict=True)]
@@ -224,7 +228,7 @@ def _print_summary(report: Any, out: Path) -> None:
     table.add_row("total", *map(str, totals), f"{total_seconds:.3f}", style="bold")
     console = Console(width=max(150, Console().width))
     console.print(table)
-    written = sum(len(o.examples) for o in report.outcomes)
+    written = report.examples_written
     console.print(f"training examples written: {written} -> {out.resolve() / 'training'}")
     for journal, lines in report.journals.items():
         console.print(f"  {journal} ({lines} example{'' if lines == 1 else 's'})")

@@ -28,9 +28,15 @@ def consume(threads: int | None) -> None:
     from etl_core.consumer import Consumer, MessageHandler
     from etl_core.dedup import DedupUnavailableError
     from etl_core.health import HealthServer
+    from etl_core.history import HistoryUnavailableError
     from etl_core.metrics import EtlMetrics
     from etl_core.pipeline import Pipeline
-    from etl_core.stores import SourceStores, open_dedup_store, open_object_store
+    from etl_core.stores import (
+        SourceStores,
+        open_dedup_store,
+        open_object_store,
+        open_worker_history_store,
+    )
     from etl_core.tracing import setup_tracing
 
     settings = _settings()
@@ -47,14 +53,18 @@ def consume(threads: int | None) -> None:
         output = open_object_store(
             settings, settings.s3_bucket_name, pool_size=thread_count, metrics=metrics
         )
+        state_dir = (settings.deduplication_db_path or Path(".etl-state/dedup.sqlite")).parent
         dedup = _wait_for(
-            lambda: open_dedup_store(settings, Path(".etl-state") / "dedup.sqlite"),
+            lambda: open_dedup_store(settings, state_dir / "dedup.sqlite"),
             settings.startup_wait_seconds,
         )
-    except (SettingsError, DedupUnavailableError) as exc:
+        history = _wait_for(
+            lambda: open_worker_history_store(settings, state_dir), settings.startup_wait_seconds
+        )
+    except (SettingsError, DedupUnavailableError, HistoryUnavailableError) as exc:
         _fail(str(exc), EXIT_STARTUP)
         return
-    pipeline = Pipeline(registry, output, dedup, settings, metrics=metrics)
+    pipeline = Pipeline(registry, output, dedup, settings, metrics=metrics, history=history)
     sources = SourceStores(
         settings,
         pool_size=thread_count,
@@ -70,6 +80,7 @@ def consume(threads: int | None) -> None:
                 "broker": consumer.connected.is_set,
                 "s3": lambda: bool(getattr(output, "ping", lambda: True)()),
                 "dedup_store": dedup.ping,
+                "history_store": history.ping,
                 "plugins": lambda: bool(registry.plugins),
             },
             port=settings.metrics_port,
@@ -84,6 +95,7 @@ def consume(threads: int | None) -> None:
     finally:
         health.stop()
         dedup.close()
+        history.close()
     get_logger("etl").info("stopped", handled=consumer.handled)
 
 
@@ -191,13 +203,14 @@ def _wait_for(open_store: Callable[[], T], patience: float) -> T:
     """``open_store()``, tried again with backoff while the store is unavailable, for up to
     ``patience`` seconds; then its last error propagates."""
     from etl_core.dedup import DedupUnavailableError
+    from etl_core.history import HistoryUnavailableError
 
     deadline = time.monotonic() + patience
     delay = 0.5
     while True:
         try:
             return open_store()
-        except DedupUnavailableError as exc:
+        except (DedupUnavailableError, HistoryUnavailableError) as exc:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise

@@ -289,16 +289,14 @@ def open_dedup_store(settings: Settings, default_sqlite_path: Path) -> DedupStor
     return SqlDedupStore(postgresql_url(url), lease_seconds=lease, retention_seconds=retention)
 
 
-def postgresql_url(url: str) -> str:
+def postgresql_url(url: str, setting: str = "ETL_DEDUPLICATION_URL") -> str:
     """``url`` with psycopg 3 as its driver unless it names one; refuses non-PostgreSQL URLs."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise SettingsError("ETL_DEDUPLICATION_URL is not a database URL") from exc
+        raise SettingsError(f"{setting} is not a database URL") from exc
     if parsed.get_backend_name() not in ("postgresql", "postgres"):
-        raise SettingsError(
-            "ETL_DEDUPLICATION_URL must be a postgresql:// URL for the postgresql store"
-        )
+        raise SettingsError(f"{setting} must be a postgresql:// URL for the postgresql store")
     if "+" not in parsed.drivername:
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)

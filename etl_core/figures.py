@@ -75,8 +75,9 @@ def _values(node: Any) -> Iterator[Decimal]:
 
 
 def supported_values(insights: Mapping[str, Any]) -> set[Decimal]:
-    """Every figure the insights hold, as normalised decimals."""
-    return set(_values(insights))
+    """Every figure the insights hold, as normalised decimals, by magnitude: a text states a
+    change of -15.0 as "15.0 lower" (figures in text are read without a sign)."""
+    return {abs(value) for value in _values(insights)}
 
 
 def unsupported_figures(narrative: str, insights: Mapping[str, Any]) -> list[str]:
@@ -98,3 +99,19 @@ def redact_figures(text: str, only: Iterable[str] | None = None) -> str:
         lambda match: REDACTED if chosen is None or match.group(0) in chosen else match.group(0),
         text,
     )
+
+
+def ungrounded_figures(
+    output: str, input_text: str, reference_values: Mapping[str, float] | None = None
+) -> list[str]:
+    """Figures in a training example's ``output`` that its ``input`` does not state and that
+    are not one of the record type's declared reference values (thresholds, targets): what a
+    model trained on the example would learn to invent. Empty when the example is grounded."""
+    allowed = {v for token in figures_in(input_text) if (v := figure_value(token)) is not None}
+    allowed |= supported_values(dict(reference_values or {}))
+    missing: list[str] = []
+    for token in figures_in(output):
+        value = figure_value(token)
+        if value is None or value not in allowed:
+            missing.append(token)
+    return missing

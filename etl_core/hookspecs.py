@@ -34,6 +34,7 @@ from etl_core.model import (
     RecordTypeSpec,
     ValidationReport,
 )
+from etl_core.windows import Window, WindowRule
 
 hookspec = pluggy.HookspecMarker("etl_core")
 
@@ -69,6 +70,21 @@ def etl_metrics() -> Sequence[PluginCounter] | None:
     ``etl_<something>_total`` and be unique across plugins, or start-up stops.
 
     :returns: the counters, or ``None`` when the plugin has none.
+    """
+
+
+@hookspec(firstresult=True)
+def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
+    """Declare the calendar windows the examples of an owned record type describe.
+
+    Called once per owned record type at start-up, on its owner only; **first result**. Each
+    rule names one kind of window (a local day, a night, an ISO week, the 14 days ending on
+    each Sunday; see :class:`~etl_core.windows.WindowRule`). Core then keeps every distinct
+    record of the type per person and asks :func:`etl_process_window` for each window whose
+    records changed. Return ``None`` (or don't implement the hook) to keep the per-upload
+    behaviour: :func:`etl_process` once per file.
+
+    :returns: the rules, each with a distinct ``name``, or ``None``.
     """
 
 
@@ -115,6 +131,25 @@ def etl_process(
     :param validation: the scored findings, for narratives that mention data quality.
     :returns: a :class:`~etl_core.model.ProcessResult` whose narrative states no figure that is
         absent from its insights, or ``None``.
+    """
+
+
+@hookspec(firstresult=True)
+def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
+    """Turn one calendar window of one person's records into insights and examples.
+
+    Called on the owner of ``window.record_type`` only, for each window of a rule it declared
+    through :func:`etl_windows`, whenever the window's records change (a new file, a record
+    revised, a day first seen in progress and later complete, a late file); **first result**.
+    The result replaces the window's previous examples. It must be a pure function of the
+    window: the same records give the same result, whichever file brought them and in which
+    order.
+
+    :param window: every distinct record of the person touching the window, plus
+        ``window.earlier`` (the ``lookback_days`` before it) when the rule asks for it.
+    :returns: a :class:`~etl_core.model.ProcessResult` (its ``examples`` the window's training
+        examples), or ``None`` when there is nothing to interpret: the window then has no
+        example.
     """
 
 

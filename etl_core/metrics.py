@@ -114,6 +114,12 @@ class EtlMetrics:
         self.broker_disconnections = Counter(
             "etl_broker_disconnections", "Broker connections lost", registry=r
         )
+        self.windows_built = Counter(
+            "etl_windows_built",
+            "Calendar windows rebuilt from the record history, by outcome",
+            ["record_type", "status"],
+            registry=r,
+        )
         self.s3_requests = Counter(
             "etl_s3_requests", "Object-store requests", ["operation", "outcome"], registry=r
         )
@@ -163,3 +169,27 @@ class EtlMetrics:
             self.duplicates_skipped.labels(label).inc()
         if error_type:
             self.errors.labels(error_type, "pipeline").inc()
+
+    def observe_window(
+        self,
+        *,
+        record_type: str,
+        health_domain: str | None,
+        status: str,
+        events: Mapping[str, int],
+        counters: Mapping[str, float],
+        examples: int,
+        error_type: str | None,
+    ) -> None:
+        label = self.record_type_label(record_type)
+        self.windows_built.labels(label, status).inc()
+        for event_type, count in events.items():
+            self.clinical_events.labels(label, event_type).inc(count)
+        for name, value in counters.items():
+            counter = self.plugin_counters.get(name)
+            if counter is not None and value >= 0:
+                counter.labels(label).inc(value)
+        if examples and health_domain:
+            self.training_examples.labels(health_domain).inc(examples)
+        if error_type:
+            self.errors.labels(error_type, "windows").inc()

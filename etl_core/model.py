@@ -10,9 +10,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from etl_core.windows import Window
 
 Record = Mapping[str, Any]
 """One decoded Health Connect record, with the export's flat field names
@@ -67,6 +69,14 @@ class RecordTypeSpec:
     under) when the result gives no ``data_start``/``data_end``."""
     instructions: Sequence[str] = ()
     """Instruction phrasings for training examples; one is picked per example, deterministically."""
+    instructions_by_kind: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Instruction phrasings per :class:`ExampleKind` (at least 8 each is the target); core
+    picks one per example deterministically from its content. A kind without phrasings uses
+    ``instructions``. A ``QUESTION`` example's instruction is its own question."""
+    reference_values: Mapping[str, float] = field(default_factory=dict)
+    """Fixed figures an output may state that are not the person's data: thresholds and
+    targets (``{"tir_low_mg_dl": 70, "tir_high_mg_dl": 180}``). Every other figure in an
+    example's output must appear in its input."""
 
 
 class Dimension(enum.StrEnum):
@@ -119,8 +129,9 @@ class Finding:
 class UserContext:
     """What is known about the person, from settings or the upload message."""
 
-    timezone: ZoneInfo | None = None
-    """The person's IANA zone, for records without an offset (see :mod:`etl_core.timeutil`)."""
+    timezone: tzinfo | None = None
+    """Reads instants of records that carry no offset of their own: a configured IANA zone, or
+    (for calendar windows) the person's offsets inferred from their other records."""
     age_years: int | None = None
     """For age-based targets; ``None`` when unknown."""
 
@@ -199,6 +210,31 @@ class ValidationReport:
         ]
 
 
+class ExampleKind(enum.StrEnum):
+    """The tasks a window's training examples teach."""
+
+    SUMMARY = "clinician_summary"
+    """A clinician's summary of the window: findings, meaning, limits."""
+    NOTE = "personal_note"
+    """A plain-language note to the person about the same findings."""
+    QUESTION = "question"
+    """One focused question about the window and its answer."""
+    COMPARISON = "comparison"
+    """How the window compares with the previous one (only when both can be compared)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleText:
+    """One training example's output, as a plugin writes it; core adds the instruction (from
+    the spec's phrasings for ``kind``, or ``question``) and the input (the result's
+    ``summary``, which must hold every figure ``output`` states)."""
+
+    kind: ExampleKind
+    output: str
+    question: str | None = None
+    """For ``QUESTION`` examples: the question asked, which becomes the instruction."""
+
+
 @dataclass(frozen=True, slots=True)
 class ProcessResult:
     """What the owner of a record type returns from ``etl_process``.
@@ -223,6 +259,12 @@ class ProcessResult:
     """Set only by core's fallback processor: no clinical plugin interpreted this batch."""
     counters: Mapping[str, float] = field(default_factory=dict)
     """Increments of the plugin's own counters (declared through ``etl_metrics``), by name."""
+    examples: Sequence[ExampleText] = ()
+    """The training examples of this result, each of one :class:`ExampleKind`; empty means
+    one ``SUMMARY`` example whose output is ``narrative``."""
+    methods: Mapping[str, str] = field(default_factory=dict)
+    """Definitions and method notes behind the insights (``{"resting_hr": "lowest 30-minute
+    rolling mean of the local day"}``): written to ``metadata.methods``, not the output."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +298,12 @@ class ProcessedBatch:
     processed_at: datetime
     include_metadata: bool = True
     """``ETL_INCLUDE_METADATA``: whether examples carry their ``metadata``."""
+    window: Window | None = None
+    """The calendar window the result describes (``None`` for per-upload processing); then
+    ``batch`` holds the window's records and artifacts should be keyed by window and
+    ``revision``, which a later rebuild of the window supersedes."""
+    revision: int = 0
+    """The window's version this result was built from; higher revisions replace lower ones."""
 
 
 @dataclass(frozen=True, slots=True)

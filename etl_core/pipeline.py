@@ -44,10 +44,13 @@ from etl_core.errors import (
     RecordTypeMismatchError,
     TransientError,
 )
+from etl_core.history import SqlHistoryStore
 from etl_core.logs import get_logger
 from etl_core.metrics import EtlMetrics
 from etl_core.model import (
     Batch,
+    Dimension,
+    Finding,
     ProcessedBatch,
     RecordTypeSpec,
     Severity,
@@ -61,6 +64,8 @@ from etl_core.storage import ObjectStore, StorageError, UnsafeKeyError, check_ke
 from etl_core.timeutil import batch_bounds, iso
 from etl_core.tracing import stage_span
 from etl_core.validate import schema_findings, score
+from etl_core.window_stage import WindowBuilder, WindowOutcome
+from etl_core.windows import TypePlan, WindowRule, window_days_of
 
 STAGES = ("claim", "decode", "validate", "process", "emit", "complete")
 CONTENT_WAIT_SECONDS = 5.0
@@ -68,11 +73,13 @@ CONTENT_WAIT_SECONDS = 5.0
 
 class Status(enum.StrEnum):
     PROCESSED = "processed"
-    """An example was written."""
+    """New records reached the history (their windows are rebuilt), or, for a per-upload
+    processor, an example was written."""
     DUPLICATE_FILE = "duplicate_file"
     """This exact input was completed before; nothing was done."""
     DUPLICATE_CONTENT = "duplicate_content"
-    """Another input with the same record set already made the example."""
+    """The history already held every record of this input (or, per upload, another input
+    with the same record set already made the example)."""
     QUARANTINED = "quarantined"
     """Below the quality threshold or blocked: kept under ``quarantine/`` with its reasons."""
     FAILED = "failed"
@@ -114,6 +121,9 @@ class Outcome:
     finding_codes: list[str] = field(default_factory=list)
     """Codes of the warning-or-worse validation findings (for metrics)."""
     timings: dict[str, float] = field(default_factory=dict)
+    windows: list[WindowOutcome] = field(default_factory=list)
+    """The windows rebuilt while handling this input (none when the runner builds them at the
+    end of a run)."""
 
     @property
     def ok(self) -> bool:
@@ -152,12 +162,26 @@ class Pipeline:
         *,
         metrics: EtlMetrics | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        history: SqlHistoryStore | None = None,
+        build_windows: bool = True,
     ) -> None:
         self.metrics = metrics
         self.registry = registry
         self.store = store
         self.dedup = dedup
         self.settings = settings
+        self.history = history
+        self.build_windows = build_windows
+        """Rebuild a person's pending windows after each input (the worker); the embedded
+        runner builds them once at the end of a run instead (:meth:`rebuild_windows`)."""
+        self.plans: dict[str, TypePlan] = dict(registry.window_plan)
+        self.windows = (
+            WindowBuilder(
+                registry, history, store, settings, self.plans, metrics=metrics, clock=clock
+            )
+            if history is not None
+            else None
+        )
         self.governor = SchemaGovernor()
         self._same_schemas: dict[tuple[int, str], bool] = {}
         self._pseudonym_key, _ = settings.effective_pseudonym_key()
@@ -165,6 +189,17 @@ class Pipeline:
         self._log = get_logger("etl.pipeline")
 
     # -- the whole pipeline -------------------------------------------------------------------
+
+    def pseudonym(self, user_id: str) -> str:
+        return pseudonymise(user_id, self._pseudonym_key)
+
+    def rebuild_windows(
+        self, user_id: str, user: UserContext, correlation_id: str
+    ) -> list[WindowOutcome]:
+        """Rebuild every pending window of the person (the embedded runner's last step)."""
+        if self.windows is None:
+            return []
+        return self.windows.rebuild_pending(self.pseudonym(user_id), user, correlation_id)
 
     def run(self, job: Job) -> Outcome:
         pseudonym = pseudonymise(job.user_id, self._pseudonym_key)
@@ -261,6 +296,22 @@ class Pipeline:
             log.info("quarantined", quality_score=report.quality_score)
             return
 
+        clean = batch.without(report.excluded_indices)
+        if self.history is not None:
+            plan = self._plan(record_type, spec)
+            if plan.rules:
+                self._merge_into_history(job, outcome, clean, plan, report, pseudonym, log)
+                self._complete(
+                    idempotency_key, owner, str(outcome.status), held, detail=record_type
+                )
+                return
+            # A per-upload processor's records still join the history: their offsets tell the
+            # local time of the person's records that carry none.
+            with _timed(outcome, "merge"):
+                self.history.merge(
+                    pseudonym, record_type, clean.records, self.plans, job.user.timezone
+                )
+
         fingerprint = content_fingerprint(records)
         content_key = f"content:{pseudonym}:{record_type}:{fingerprint}"
         content_claim = self._claim_content(content_key, owner)
@@ -274,7 +325,6 @@ class Pipeline:
             raise TransientError(f"{job.key}: another worker is processing the same record set")
         held.append(content_key)
 
-        clean = batch.without(report.excluded_indices)
         with _timed(outcome, "process"):
             result, processor = self.registry.process(clean, spec, report)
         outcome.events = dict(result.events)
@@ -310,6 +360,68 @@ class Pipeline:
             self._complete(idempotency_key, owner, "processed", held, detail=record_type)
         outcome.status = Status.PROCESSED
         log.info("completed")
+
+    def _plan(self, record_type: str, spec: RecordTypeSpec) -> TypePlan:
+        plan = self.plans.get(record_type)
+        if plan is None:
+            # A type nobody owns: core's fallback describes each local day. Remembered so that
+            # later merges know its windows too (a dict insert is atomic under the GIL).
+            plan = self.plans.setdefault(record_type, self.registry.plan_for(record_type, spec))
+        return plan
+
+    def _merge_into_history(
+        self,
+        job: Job,
+        outcome: Outcome,
+        clean: Batch,
+        plan: TypePlan,
+        report: ValidationReport,
+        pseudonym: str,
+        log: Any,
+    ) -> None:
+        """Merge the input's valid records into the person's history; with ``build_windows``,
+        rebuild the person's pending windows."""
+        assert self.history is not None and self.windows is not None
+        days = {
+            day
+            for record in clean.records
+            for day in window_days_of(WindowRule.day(), record, plan.time_fields, job.user.timezone)
+        }
+        limit = self.settings.max_window_days_per_file
+        if len(days) > limit:
+            blocking = Finding(
+                Dimension.TEMPORAL,
+                Severity.BLOCKING,
+                "too_many_days",
+                f"the records span {len(days)} local days; one file may span at most {limit} "
+                "(ETL_MAX_WINDOW_DAYS_PER_FILE)",
+            )
+            blocked = score([*report.findings, blocking], len(clean.records), report.threshold)
+            self._quarantine(job, outcome, clean.record_type, blocked, pseudonym)
+            outcome.status = Status.QUARANTINED
+            outcome.message = blocking.message
+            log.info("quarantined", reason="too_many_days")
+            return
+        with _timed(outcome, "merge"):
+            merged = self.history.merge(
+                pseudonym, clean.record_type, clean.records, self.plans, job.user.timezone
+            )
+        log.info(
+            "merged",
+            added=merged.added,
+            replaced=merged.replaced,
+            unchanged=merged.unchanged,
+            windows=len(merged.windows),
+        )
+        if self.build_windows:
+            with _timed(outcome, "process"):
+                outcome.windows = self.windows.rebuild_pending(
+                    pseudonym, job.user, job.correlation_id
+                )
+            outcome.examples = [key for built in outcome.windows for key in built.examples]
+        outcome.status = Status.PROCESSED if merged.changed else Status.DUPLICATE_CONTENT
+        if not merged.changed:
+            outcome.message = "the history already held every record of this input"
 
     # -- helpers ------------------------------------------------------------------------------
 

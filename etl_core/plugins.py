@@ -59,6 +59,7 @@ from etl_core.validate import (
     quoted_values,
     with_no_valid_records,
 )
+from etl_core.windows import FALLBACK_RULES, TypePlan, Window, sort_rules
 
 ENTRY_POINT_GROUP = "etl_core.plugins"
 _COUNTER_NAME = re.compile(r"^etl_[a-z][a-z0-9_]*_total$")
@@ -207,11 +208,51 @@ class PluginRegistry:
     _callers: dict[tuple[str, str], HookCaller] = field(default_factory=dict)
     """One caller per (hook, plugin) for the plugins that implement it, built at load time so
     that worker threads only read them."""
+    window_plan: dict[str, TypePlan] = field(default_factory=dict)
+    """Owned record types -> their owner's window rules and time fields (no rules: the owner
+    processes each upload through ``etl_process``)."""
 
     def spec_for(self, record_type: str, writer_schema: Mapping[str, Any] | None) -> RecordTypeSpec:
         """The owner's spec, or a generic one derived from the file's own schema."""
         spec = self.specs.get(record_type)
         return spec if spec is not None else generic_spec(record_type, writer_schema)
+
+    def plan_for(self, record_type: str, spec: RecordTypeSpec) -> TypePlan:
+        """The window plan of a record type: its owner's, or, for a type nobody owns, core's
+        fallback describing each local day."""
+        plan = self.window_plan.get(record_type)
+        if plan is not None:
+            return plan
+        return TypePlan(FALLBACK_RULES, tuple(spec.time_fields))
+
+    def windowed(self, record_type: str, spec: RecordTypeSpec) -> bool:
+        return bool(self.plan_for(record_type, spec).rules)
+
+    def process_window(
+        self, window: Window, spec: RecordTypeSpec
+    ) -> tuple[ProcessResult | None, str]:
+        """Ask the owner (or, for a type nobody owns, core's fallback) for a window's result;
+        returns it (``None``: nothing to describe) and the processor's label."""
+        generic_label = f"etl-core generic {__version__}"
+        owner = self.owner_of(window.record_type)
+        name = owner.name if owner else FALLBACK
+        doing = f"processing {window.record_type} {window.key}"
+        try:
+            if owner is None:
+                result = fallback.etl_process_window(window=window, spec=spec)
+            else:
+                caller = self._callers.get(("etl_process_window", owner.name))
+                result = caller(window=window, spec=spec) if caller is not None else None
+        except Exception as exc:
+            raise _plugin_raised(name, "etl_process_window", exc, doing) from exc
+        if result is None:
+            return None, generic_label
+        problem = result_problem(result, {c.name for c in self.counters})
+        if problem:
+            raise _plugin_broke(name, "etl_process_window", doing, problem)
+        if result.generic or owner is None:
+            return result, generic_label
+        return result, owner.label
 
     def owner_of(self, record_type: str) -> PluginInfo | None:
         name = self.owners.get(record_type)
@@ -510,10 +551,25 @@ def load_plugins(
     )
     # One caller per plugin and hook, so that a failure is attributed to its plugin.
     everyone = [manager.get_plugin(name) for name in infos]
-    for hook in ("etl_validate", "etl_process", "etl_emit"):
+    for hook in ("etl_validate", "etl_process", "etl_process_window", "etl_emit"):
         implementing = {impl.plugin_name for impl in getattr(manager.hook, hook).get_hookimpls()}
         for name in infos:
             if name in implementing and name != FALLBACK:
                 others = [p for p in everyone if p is not manager.get_plugin(name)]
                 registry._callers[(hook, name)] = manager.subset_hook_caller(hook, others)
+
+    # Each owner's windows, asked once: the plan core keeps per record type.
+    for record_type, owner in owners.items():
+        declared = manager.subset_hook_caller(
+            "etl_windows", [p for p in everyone if p is not manager.get_plugin(owner)]
+        )
+        try:
+            rules = sort_rules(declared(spec=specs[record_type]) or ())
+        except Exception as exc:
+            detail = " ".join(str(exc).split())[:_MAX_DETAIL]
+            raise PluginLoadError(
+                f"plugin {owner!r} declares unusable windows for {record_type} (etl_windows): "
+                f"{type(exc).__name__}: {detail}"
+            ) from exc
+        registry.window_plan[record_type] = TypePlan(rules, tuple(specs[record_type].time_fields))
     return registry

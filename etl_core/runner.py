@@ -1,7 +1,10 @@
 """The embedded runner behind ``etl run``: local files in, a local output folder out.
 
-No servers: the object store is the output folder, the dedup store a SQLite file in its
-``.etl-state/`` folder, so running twice over the same files writes nothing the second time.
+No servers: the object store is the output folder, the dedup store and the record history
+SQLite files in its ``.etl-state/`` folder, so running twice over the same files writes nothing
+the second time. Each file's records are merged into the person's history as it is read; the
+windows they changed are rebuilt once, after the last file (a window touched by ten files is
+built once, not ten times). Windows left pending by a run that died are rebuilt by the next.
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from pathlib import Path
 
 from etl_core.compaction import compact, month_of
 from etl_core.dedup import open_dedup_store
+from etl_core.history import SqlHistoryStore
 from etl_core.metrics import EtlMetrics
 from etl_core.model import UserContext
 from etl_core.pipeline import Job, Outcome, Pipeline, Status
 from etl_core.plugins import PluginRegistry
 from etl_core.settings import Settings
 from etl_core.storage import LocalObjectStore
+from etl_core.window_stage import WindowOutcome
 
 STATE_DIR = ".etl-state"
 
@@ -61,6 +66,7 @@ class TypeSummary:
     duplicate_content: int = 0
     quarantined: int = 0
     failed: int = 0
+    windows: int = 0
     examples: int = 0
     seconds: float = 0.0
 
@@ -68,12 +74,22 @@ class TypeSummary:
 @dataclass
 class RunReport:
     outcomes: list[Outcome] = field(default_factory=list)
+    windows: list[WindowOutcome] = field(default_factory=list)
     journals: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status is Status.FAILED]
+
+    @property
+    def failed_windows(self) -> list[WindowOutcome]:
+        return [w for w in self.windows if w.status == "failed"]
+
+    @property
+    def examples_written(self) -> int:
+        per_upload = sum(len(o.examples) for o in self.outcomes)
+        return per_upload + sum(w.example_count for w in self.windows if w.examples)
 
     def by_record_type(self) -> dict[str, TypeSummary]:
         table: dict[str, TypeSummary] = {}
@@ -94,6 +110,13 @@ class RunReport:
                     row.quarantined += 1
                 case Status.FAILED:
                     row.failed += 1
+        for window in self.windows:
+            row = table.setdefault(window.ref.record_type, TypeSummary())
+            if window.status in ("published", "withdrawn"):
+                row.windows += 1
+                row.examples += window.example_count
+            elif window.status == "failed":
+                row.failed += 1
         return dict(sorted(table.items()))
 
 
@@ -121,11 +144,21 @@ def run_embedded(
 ) -> RunReport:
     store = LocalObjectStore(out)
     dedup = open_dedup_store(settings, out / STATE_DIR / "dedup.sqlite")
+    history = open_history_store(settings, out / STATE_DIR / "history.sqlite")
     report = RunReport()
     started = time.perf_counter()
     try:
         dedup.cleanup()
-        pipeline = Pipeline(registry, store, dedup, settings, metrics=metrics)
+        history.cleanup()
+        pipeline = Pipeline(
+            registry,
+            store,
+            dedup,
+            settings,
+            metrics=metrics,
+            history=history,
+            build_windows=False,
+        )
         for item in inputs:
             size = item.path.stat().st_size
             if size > settings.max_file_size_bytes:
@@ -143,14 +176,26 @@ def run_embedded(
             report.outcomes.append(outcome)
             if on_progress:
                 on_progress(item, outcome)
-        months = {m for o in report.outcomes for k in o.examples if (m := month_of(k))}
+        report.windows = pipeline.rebuild_windows(user_id, user, correlation_id="etl-run")
+        written = [k for o in report.outcomes for k in o.examples]
+        written += [k for w in report.windows for k in w.examples]
+        months = {m for k in written if (m := month_of(k))}
         if months:
             with file_lock(out / STATE_DIR / "compaction.lock"):
                 report.journals = compact(store, months)
     finally:
         dedup.close()
+        history.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def open_history_store(settings: Settings, default_path: Path) -> SqlHistoryStore:
+    """The history store of ``ETL_HISTORY_URL``, else a SQLite file at ``default_path``."""
+    retention = settings.history_retention_days or None
+    if settings.history_url:
+        return SqlHistoryStore(settings.history_url, retention_days=retention)
+    return SqlHistoryStore.sqlite_file(default_path, retention_days=retention)
 
 
 def _run_with_retries(pipeline: Pipeline, job: Job, budget_seconds: float = 60.0) -> Outcome:

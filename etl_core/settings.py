@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     dedup_lease_seconds: float = Field(default=900.0, gt=0)
     dedup_retention_days: float = Field(default=7.0, gt=0)
 
+    # Record history (every distinct record of a person; the windows built from them)
+    history_url: str | None = None
+    """SQLAlchemy URL of the history store. ``etl run`` defaults to a SQLite file in
+    ``<out>/.etl-state/``; ``etl consume`` defaults to ``ETL_DEDUPLICATION_URL`` when that is
+    PostgreSQL, and otherwise refuses to start without it."""
+    history_retention_days: float = Field(default=730.0, ge=0)
+    """Records and windows older than this are forgotten (0 keeps them for ever)."""
+    max_window_days_per_file: int = Field(default=400, ge=1)
+    """A file whose records span more local days than this is quarantined (a bound on the
+    windows one upload can create)."""
+
     max_retries: int = Field(default=3, ge=0)
 
     # Validation

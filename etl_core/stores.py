@@ -4,16 +4,46 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
-from etl_core.dedup import open_dedup_store
+from etl_core.dedup import open_dedup_store, postgresql_url
+from etl_core.history import SqlHistoryStore
 from etl_core.metrics import EtlMetrics
-from etl_core.settings import Settings
+from etl_core.settings import Settings, SettingsError
 from etl_core.storage import ObjectNotFoundError, ObjectStore
 
 T = TypeVar("T")
 
-__all__ = ["MeteredObjectStore", "SourceStores", "open_dedup_store", "open_object_store"]
+__all__ = [
+    "MeteredObjectStore",
+    "SourceStores",
+    "open_dedup_store",
+    "open_object_store",
+    "open_worker_history_store",
+]
+
+
+def open_worker_history_store(settings: Settings, state_dir: Path) -> SqlHistoryStore:
+    """The workers' history: ``ETL_HISTORY_URL``; else beside the dedup store: the PostgreSQL
+    dedup store's database, or, with the single-machine SQLite dedup store, a SQLite file in
+    ``state_dir``. Workers sharing a Redis dedup store on several machines must name a shared
+    PostgreSQL history."""
+    retention = settings.history_retention_days or None
+    if settings.history_url:
+        if settings.history_url.startswith("sqlite"):
+            return SqlHistoryStore(settings.history_url, retention_days=retention)
+        url = postgresql_url(settings.history_url, "ETL_HISTORY_URL")
+    elif settings.deduplication_store == "postgresql" and settings.deduplication_url:
+        url = postgresql_url(settings.deduplication_url)
+    elif settings.deduplication_store == "sqlite":
+        return SqlHistoryStore.sqlite_file(state_dir / "history.sqlite", retention_days=retention)
+    else:
+        raise SettingsError(
+            "ETL_DEDUPLICATION_STORE=redis needs ETL_HISTORY_URL: a PostgreSQL URL for the "
+            "record history every worker shares"
+        )
+    return SqlHistoryStore(url, retention_days=retention)
 
 
 def open_object_store(

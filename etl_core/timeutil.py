@@ -13,13 +13,46 @@ no zone (the Dexcom samples do), not because the person lived on UTC.
 
 from __future__ import annotations
 
+import enum
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ClockSource(enum.StrEnum):
+    """Where a window's local times came from, strongest first. A window's clock is the
+    weakest source any of its records needed."""
+
+    RECORD_OFFSETS = "record offsets"
+    """Every record carries its own zone offset."""
+    INFERRED = "inferred from the person's other records"
+    """Records without an offset took the person's offset at that instant from their other
+    records (another device, another record type)."""
+    CONFIGURED = "configured time zone"
+    """Records without an offset were read in the zone set for the person
+    (``ETL_USER_TIMEZONE``, ``--timezone`` or the upload message)."""
+    UTC = "UTC, no offset known"
+    """Records without an offset, no other record near them and no zone set: read in UTC."""
+
+
+CLOCK_STRENGTH = (
+    ClockSource.RECORD_OFFSETS,
+    ClockSource.INFERRED,
+    ClockSource.CONFIGURED,
+    ClockSource.UTC,
+)
+"""Clock sources from strongest to weakest."""
+
+HOUR_MS = 3_600_000
+INFERENCE_BOUND_HOURS = 36
+"""How far (in hours) a record without an offset may borrow the person's offset from their
+nearest record that has one. A day and a half covers a night between two daily syncs; a record
+further from any offset is read in the configured zone, else UTC, rather than guessed."""
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})(?::?(\d{2}))?$")
 _DAY_MS = 86_400_000
@@ -71,7 +104,7 @@ def load_zone(name: str | None) -> ZoneInfo | None:
         raise UnknownZoneError(f"unknown time zone: {name!r}") from exc
 
 
-def resolve_tz(offset_id: str | None, user_zone: ZoneInfo | None) -> tzinfo:
+def resolve_tz(offset_id: str | None, user_zone: tzinfo | None) -> tzinfo:
     """The zone to read one record's instants in, by the rule in the module docstring."""
     offset = parse_offset(offset_id)
     if offset is not None:
@@ -79,12 +112,12 @@ def resolve_tz(offset_id: str | None, user_zone: ZoneInfo | None) -> tzinfo:
     return user_zone if user_zone is not None else UTC
 
 
-def to_local(epoch_ms: int, offset_id: str | None, user_zone: ZoneInfo | None) -> datetime:
+def to_local(epoch_ms: int, offset_id: str | None, user_zone: tzinfo | None) -> datetime:
     """An aware local datetime for an epoch-millisecond instant."""
     return datetime.fromtimestamp(epoch_ms / 1000, tz=resolve_tz(offset_id, user_zone))
 
 
-def local_date(epoch_ms: int, offset_id: str | None, user_zone: ZoneInfo | None) -> date:
+def local_date(epoch_ms: int, offset_id: str | None, user_zone: tzinfo | None) -> date:
     """The local calendar day of an epoch-millisecond instant."""
     return to_local(epoch_ms, offset_id, user_zone).date()
 
@@ -133,7 +166,7 @@ def split_by_local_day(start_ms: int, end_ms: int, tz: tzinfo) -> list[DayShare]
     return shares
 
 
-def describe_zone_use(offset_ids: Iterable[str | None], user_zone: ZoneInfo | None) -> str:
+def describe_zone_use(offset_ids: Iterable[str | None], user_zone: tzinfo | None) -> str:
     """A short statement of which zone local times were read in, for the ``timezone`` insight.
 
     Examples: ``"-05:00 (record offsets)"``, ``"America/Chicago (user setting; records carry
@@ -155,10 +188,18 @@ def describe_zone_use(offset_ids: Iterable[str | None], user_zone: ZoneInfo | No
         parts.append(f"{', '.join(real)} (record offsets)")
     if missing:
         if user_zone is not None:
-            parts.append(f"{user_zone.key} (user setting; records carry no offset)")
+            parts.append(f"{zone_name(user_zone)} (user setting; records carry no offset)")
         else:
             parts.append("UTC (records carry no offset and no user zone is set)")
     return "; ".join(parts) if parts else "UTC"
+
+
+def zone_name(zone: tzinfo) -> str:
+    """An IANA zone's key (``America/Chicago``), else the zone's own name for itself."""
+    key = getattr(zone, "key", None)
+    if isinstance(key, str) and key:
+        return key
+    return zone.tzname(None) or str(zone)
 
 
 def _offset_label(offset: timezone) -> str:
@@ -178,7 +219,7 @@ def offset_field_for(time_field: str) -> str:
 
 
 def batch_bounds(
-    records: Iterable[Mapping[str, Any]], time_fields: Sequence[str], user_zone: ZoneInfo | None
+    records: Iterable[Mapping[str, Any]], time_fields: Sequence[str], user_zone: tzinfo | None
 ) -> tuple[datetime, datetime] | None:
     """The first start and last end of a set of records, as local aware datetimes, or ``None``
     when no record has usable times."""
@@ -199,3 +240,91 @@ def batch_bounds(
         to_local(first[0], readable_offset(first[1]), user_zone),
         to_local(last[0], readable_offset(last[1]), user_zone),
     )
+
+
+def infer_offset_minutes(
+    epoch_ms: int,
+    observations: Sequence[tuple[int, int]],
+    bound_hours: int = INFERENCE_BOUND_HOURS,
+) -> int | None:
+    """The person's offset (minutes east of UTC) at an instant, from ``observations``:
+    ``(epoch hour, offset minutes)`` pairs seen on their records that carry an offset, sorted.
+
+    The nearest observed hour wins; at equal distance the earlier one; at one hour with two
+    offsets (a daylight-saving change) the smaller. ``None`` when no observation lies within
+    ``bound_hours``. A pure function of the observation set, so the answer never depends on
+    the order in which records arrived.
+    """
+    if not observations:
+        return None
+    hour = epoch_ms // HOUR_MS
+    index = bisect_left(observations, (hour, -(10**6)))
+    best: tuple[int, int] | None = None
+    for candidate in (index - 1, index):
+        if 0 <= candidate < len(observations):
+            observed_hour = observations[candidate][0]
+            # The first observation of that hour (the smallest offset).
+            first = bisect_left(observations, (observed_hour, -(10**6)))
+            distance = abs(observed_hour - hour)
+            if best is None or distance < best[0]:
+                best = (distance, observations[first][1])
+    if best is None or best[0] > bound_hours:
+        return None
+    return best[1]
+
+
+class PersonZone(tzinfo):
+    """A person's clock for records without an offset of their own: at each instant the offset
+    of their nearest record that has one (:func:`infer_offset_minutes`), else ``fallback``
+    (the configured zone), else UTC. Plugins receive it as ``user.timezone`` and use it like
+    any ``tzinfo``."""
+
+    def __init__(
+        self,
+        observations: Iterable[tuple[int, int]],
+        fallback: tzinfo | None = None,
+        bound_hours: int = INFERENCE_BOUND_HOURS,
+    ) -> None:
+        self.observations = sorted(set(observations))
+        self.fallback = fallback
+        self.bound_hours = bound_hours
+
+    def source_at(self, epoch_ms: int) -> ClockSource:
+        """Where the offset at this instant comes from."""
+        if infer_offset_minutes(epoch_ms, self.observations, self.bound_hours) is not None:
+            return ClockSource.INFERRED
+        return ClockSource.CONFIGURED if self.fallback is not None else ClockSource.UTC
+
+    def offset_at(self, epoch_ms: int) -> timedelta:
+        minutes = infer_offset_minutes(epoch_ms, self.observations, self.bound_hours)
+        if minutes is not None:
+            return timedelta(minutes=minutes)
+        if self.fallback is None:
+            return timedelta(0)
+        moment = datetime.fromtimestamp(epoch_ms / 1000, tz=self.fallback)
+        return moment.utcoffset() or timedelta(0)
+
+    def fromutc(self, dt: datetime) -> datetime:
+        instant = dt.replace(tzinfo=UTC)
+        return dt + self.offset_at(int(instant.timestamp() * 1000))
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        if dt is None:
+            return None
+        # A wall-clock time: guess its instant with the offset at that wall clock read as UTC,
+        # then take the offset at the guessed instant.
+        wall_ms = int(dt.replace(tzinfo=UTC).timestamp() * 1000)
+        guess = self.offset_at(wall_ms)
+        return self.offset_at(wall_ms - int(guess.total_seconds() * 1000))
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        if dt is None:
+            return "the person's local time"
+        offset = self.utcoffset(dt) or timedelta(0)
+        return _offset_label(timezone(offset))
+
+    def __repr__(self) -> str:
+        return f"PersonZone({len(self.observations)} observations, fallback={self.fallback!r})"

@@ -1,4 +1,6 @@
-"""Eight ``etl run`` processes writing the same month and domain into one output folder."""
+"""Eight ``etl run`` processes writing the same month and domain into one output folder: the
+same person's overlapping windows, rebuilt by whichever process gets there, end with every
+window exactly once and every record in it."""
 
 from __future__ import annotations
 
@@ -7,9 +9,13 @@ import os
 import random
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from etl_core.testing import training_examples
 from tests.support.records import BASE_MS, temperature_file, temperature_records
+
+CDT = timezone(timedelta(hours=-5))
 
 FILES = 40
 PROCESSES = 8
@@ -41,10 +47,17 @@ def test_eight_processes_write_every_example_exactly_once(tmp_path: Path) -> Non
         assert process.returncode == 0, stderr
         assert "Traceback" not in stderr
     month = out / "training" / "unclassified" / "2025" / "09"
-    examples = [json.loads(p.read_text()) for p in sorted((month / "examples").glob("*.json"))]
-    keys = [e["metadata"]["source_key"] for e in examples]
-    assert sorted(keys) == sorted(p.name for p in inputs.glob("*.avro"))
+    examples = training_examples(out, "unclassified")
+    # The records' local days (-05:00), computed here: one window, so one example, each.
+    days = {
+        datetime.fromtimestamp(r["timeEpochMillis"] / 1000, CDT).date().isoformat()
+        for n in range(FILES)
+        for r in temperature_records(5, start_ms=BASE_MS + n * 3_600_000, tag=f"f{n}")
+    }
+    assert sorted(e["metadata"]["window"]["first_day"] for e in examples) == sorted(days)
+    assert sum(e["metadata"]["record_count"] for e in examples) == FILES * 5
     journal = (month / "health_journal_2025_09.jsonl").read_text().splitlines()
-    journal_keys = [json.loads(line)["metadata"]["source_key"] for line in journal]
-    assert sorted(journal_keys) == sorted(keys)
+    assert sorted(json.loads(line)["metadata"]["window"]["key"] for line in journal) == sorted(
+        e["metadata"]["window"]["key"] for e in examples
+    )
     assert not list(month.glob("**/.tmp-*"))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from etl_core.testing import training_examples
 from tests.support.install import install_into
 from tests.support.records import temperature_file, temperature_records
 
@@ -182,7 +183,5 @@ def test_disabled_plugin_is_not_loaded_and_its_type_falls_back(
         disabled=ALL_BAD | {"goodtemp"},
     )
     assert run.returncode == 0, run.stderr
-    [example_file] = (tmp_path / "out" / "training" / "unclassified").rglob("examples/*.json")
-    assert json.loads(example_file.read_text())["metadata"]["processor"].startswith(
-        "etl-core generic"
-    )
+    [example] = training_examples(tmp_path / "out", "unclassified")
+    assert example["metadata"]["processor"].startswith("etl-core generic")

@@ -8,6 +8,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from tests.services import (
     rabbitmq_available,
     unavailable,
 )
-from tests.support.records import BASE_MS, temperature_file, temperature_records
+from tests.support.records import BASE_MS, DAY_MS, temperature_file, temperature_records
 from tests.worker_support import (
     WorkerProcess,
     all_completed,
@@ -61,16 +62,25 @@ def settings(moto_server: MotoS3Server, s3_bucket: str, tmp_path: Path) -> Itera
 
 
 def crafted_files(count: int, tag: str = "c") -> list[tuple[str, bytes]]:
-    """Distinct record sets (one example each), all of the same month."""
+    """Distinct record sets, each on a day of its own (one window, so one example, each)."""
     return [
         (
             f"BodyTemperatureRecord_{tag}{n}.avro",
             temperature_file(
-                temperature_records(4, start_ms=BASE_MS + n * 60_000, tag=f"{tag}{n}")
+                temperature_records(4, start_ms=BASE_MS + n * DAY_MS, tag=f"{tag}{n}")
             ),
         )
         for n in range(count)
     ]
+
+
+def crafted_days(count: int) -> list[str]:
+    """The local (-05:00) days of :func:`crafted_files`' records, computed from them."""
+    zone = timezone(timedelta(hours=-5))
+    return sorted(
+        datetime.fromtimestamp((BASE_MS + n * DAY_MS) / 1000, zone).date().isoformat()
+        for n in range(count)
+    )
 
 
 def real_files() -> list[tuple[str, bytes]]:
@@ -160,9 +170,9 @@ def test_hundred_messages_with_four_threads_and_each_dedup_store(
         assert wait_until(lambda: worker.handled >= 100, 30)
     dedup.close()
     examples = examples_in(moto_server, s3_bucket)
-    assert sorted(e["metadata"]["source_key"] for e in examples) == sorted(
-        m.key for m in published.messages
-    )
+    # One file per local day: one window, so one example, per message.
+    assert sorted(e["metadata"]["window"]["first_day"] for e in examples) == crafted_days(100)
+    assert all(e["metadata"]["record_count"] == 4 for e in examples)
     # Every message ends acked exactly once; a transient failure on the way may add retries.
     assert worker.decisions["ack"] == 100
     assert worker.decisions["dead_letter"] == 0

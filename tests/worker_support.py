@@ -24,7 +24,7 @@ from etl_core.pipeline import Pipeline
 from etl_core.plugins import load_plugins
 from etl_core.publisher import prepare_upload, publish_message
 from etl_core.settings import Settings
-from etl_core.stores import SourceStores, open_object_store
+from etl_core.stores import SourceStores, open_object_store, open_worker_history_store
 from etl_core.topology import Topology
 from tests.services import (
     RABBITMQ_URL,
@@ -176,7 +176,9 @@ def worker_thread(
     metrics: EtlMetrics | None = None,
 ) -> Iterator[Consumer]:
     """An in-process worker: the same objects ``etl consume`` builds, on a thread."""
-    registry = load_plugins()
+    registry = load_plugins(
+        disabled=settings.disabled_plugins, training_prefix=settings.training_data_prefix
+    )
     output = open_object_store(
         settings, settings.s3_bucket_name, pool_size=threads, metrics=metrics
     )
@@ -184,7 +186,9 @@ def worker_thread(
     sources = SourceStores(
         settings, pool_size=threads, known={settings.s3_bucket_name: output}, metrics=metrics
     )
-    pipeline = Pipeline(registry, output, store, settings, metrics=metrics)
+    state_dir = Path(str(settings.deduplication_db_path)).parent
+    history = open_worker_history_store(settings, state_dir)
+    pipeline = Pipeline(registry, output, store, settings, metrics=metrics, history=history)
     handler = MessageHandler(pipeline, sources.get, settings, metrics)
     consumer = Consumer(handler, settings, threads, metrics)
     thread = threading.Thread(target=consumer.run, daemon=True)
@@ -195,6 +199,7 @@ def worker_thread(
     finally:
         consumer.stop()
         thread.join(timeout=60)
+        history.close()
         if dedup is None:
             store.close()
 
@@ -230,13 +235,18 @@ class WorkerProcess:
 
 
 def examples_in(moto: MotoS3Server, bucket: str) -> list[dict[str, Any]]:
+    """The current training examples in the bucket: the latest revision of every window and
+    every per-upload example (as a journal holds them)."""
+    from etl_core.compaction import current_example_keys
+
     client = moto.client()
-    found = []
+    keys = []
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="training/"):
-        for item in page.get("Contents", ()):
-            if "/examples/" in item["Key"]:
-                body = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-                found.append(json.loads(body))
+        keys.extend(item["Key"] for item in page.get("Contents", ()))
+    found = []
+    for key in current_example_keys(keys):
+        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        found.extend(json.loads(line) for line in body.splitlines() if line.strip())
     return found
 
 

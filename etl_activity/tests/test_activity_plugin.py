@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import statistics
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import pytest
 from activity_builders import PHONE, RING, activity_record, local_ms, whole_day_steps
 
 from etl_activity import plugin
 from etl_activity.specs import SPECS
-from etl_core import Severity, ValidationReport
-from etl_core.figures import unsupported_figures
+from etl_core import Severity, UserContext, ValidationReport, WindowRule
+from etl_core.figures import ungrounded_figures, unsupported_figures
 from etl_core.testing import (
     allowed_in_messages,
     build_batch,
@@ -22,6 +23,7 @@ from etl_core.testing import (
     training_examples,
     write_avro,
 )
+from etl_core.windows import ClockSource, build_window
 
 PASSED = ValidationReport(findings=[], scores={}, quality_score=1.0, threshold=0.5)
 
@@ -157,3 +159,98 @@ def test_a_misconfigured_source_rule_fails_the_file_loudly(tmp_path: Path) -> No
     )
     assert "ValueError" in result.stdout + result.stderr
     assert training_examples(tmp_path / "out") == []
+
+
+# -- calendar windows ------------------------------------------------------------------------
+
+
+def _ring_and_phone_day() -> list[dict[str, Any]]:
+    fetch = local_ms(2025, 9, 22)
+    return [
+        whole_day_steps("p", PHONE, datetime(2025, 9, 20), 3933, fetch),
+        activity_record(
+            "r",
+            RING,
+            local_ms(2025, 9, 20, 4),
+            local_ms(2025, 9, 21) - 1,
+            count=2517,
+            fetch_ms=fetch,
+        ),
+    ]
+
+
+def test_windows_read_the_source_rule_from_the_environment_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = SPECS["StepsRecord"]
+    window = build_window(
+        "StepsRecord",
+        WindowRule.day(),
+        date(2025, 9, 20),
+        _ring_and_phone_day(),
+        time_fields=spec.time_fields,
+    )
+    result = plugin.etl_process_window(window, spec)
+    assert result is not None and result.insights["steps"] == 3933
+    monkeypatch.setenv("ETL_ACTIVITY_SOURCE_RULE", "priority-first")
+    monkeypatch.setenv("ETL_ACTIVITY_SOURCE_PRIORITY", RING)
+    result = plugin.etl_process_window(window, spec)
+    assert result is not None and result.insights["steps"] == 2517
+    assert result.insights["source_rule"]["priority"] == [RING]
+    assert "Samsung Health (3,933 steps)" in result.examples[0].output
+    monkeypatch.setenv("ETL_ACTIVITY_SOURCE_RULE", "sum")
+    with pytest.raises(ValueError, match="ETL_ACTIVITY_SOURCE_RULE"):
+        plugin.etl_process_window(window, spec)
+
+
+def test_windows_of_other_types_and_rules_are_declined() -> None:
+    spec = SPECS["StepsRecord"]
+    records = _ring_and_phone_day()
+    foreign = build_window(
+        "HeartRateRecord", WindowRule.day(), date(2025, 9, 20), [], time_fields=spec.time_fields
+    )
+    assert plugin.etl_process_window(foreign, spec) is None
+    night = build_window(
+        "StepsRecord", WindowRule.night(), date(2025, 9, 20), records, time_fields=spec.time_fields
+    )
+    assert plugin.etl_process_window(night, spec) is None
+    empty_week = build_window(
+        "StepsRecord",
+        WindowRule.iso_week(),
+        date(2025, 9, 1),
+        records,
+        time_fields=spec.time_fields,
+    )
+    assert plugin.etl_process_window(empty_week, spec) is None
+
+
+def test_a_window_read_in_a_zone_not_carried_by_the_records_says_so() -> None:
+    spec = SPECS["StepsRecord"]
+    records = [
+        {**r, "startZoneOffsetId": None, "endZoneOffsetId": None} for r in _ring_and_phone_day()
+    ]
+    zone = timezone(timedelta(hours=-5))
+    window = build_window(
+        "StepsRecord",
+        WindowRule.day(),
+        date(2025, 9, 20),
+        records,
+        time_fields=spec.time_fields,
+        user=UserContext(timezone=zone),
+    )
+    assert window.clock is ClockSource.CONFIGURED
+    result = plugin.etl_process_window(window, spec)
+    assert result is not None and result.insights["steps"] == 3933
+    summary = result.examples[0].output
+    assert "-05:00" in summary and "time zone set for the person" in summary
+    assert ungrounded_figures(summary, result.summary, spec.reference_values) == []
+    with_offsets = build_window(
+        "StepsRecord",
+        WindowRule.day(),
+        date(2025, 9, 20),
+        _ring_and_phone_day(),
+        time_fields=spec.time_fields,
+    )
+    result = plugin.etl_process_window(with_offsets, spec)
+    assert result is not None
+    assert all("-05:00" not in example.output for example in result.examples)

@@ -199,6 +199,30 @@ def check_times(
     return findings
 
 
+MAX_RECORD_ID_LENGTH = 255
+"""The longest ``metadata.id`` the record history indexes."""
+
+
+def check_record_ids(records: Sequence[Record]) -> list[Finding]:
+    read = getter("metadata.id")
+    too_long = frozenset(
+        i
+        for i, record in enumerate(records)
+        if isinstance(value := read(record), str) and len(value) > MAX_RECORD_ID_LENGTH
+    )
+    if not too_long:
+        return []
+    return [
+        excluding(
+            Dimension.SCHEMA,
+            "record_id_too_long",
+            too_long,
+            f"{len(too_long)} of {len(records)} records have a metadata.id longer than "
+            f"{MAX_RECORD_ID_LENGTH} characters",
+        )
+    ]
+
+
 def generic_findings(batch: Batch, spec: RecordTypeSpec, now_ms: int) -> list[Finding]:
     records = batch.records
     if not records:
@@ -211,6 +235,7 @@ def generic_findings(batch: Batch, spec: RecordTypeSpec, now_ms: int) -> list[Fi
         *check_required(records, spec.required_fields),
         *check_ranges(records, dict(spec.ranges)),
         *check_times(records, spec.time_fields, now_ms),
+        *check_record_ids(records),
     ]
     excluded = frozenset().union(
         *(f.record_indices for f in findings if f.severity is Severity.ERROR)
@@ -221,7 +246,7 @@ def generic_findings(batch: Batch, spec: RecordTypeSpec, now_ms: int) -> list[Fi
                 Dimension.COMPLETENESS,
                 Severity.BLOCKING,
                 "no_valid_records",
-                "no record passed the required-field, range and time checks",
+                "no record passed the required-field, range, time and id checks",
             )
         )
     return findings

@@ -31,12 +31,15 @@ from etl_core.testing.fixtures import (
     write_avro,
     write_health_connect,
 )
+from etl_core.testing.person import SyntheticExport, synthetic_person, write_synthetic_person
+from etl_core.testing.windows import records_of, windows_from_exports
 from etl_core.validate import allowed_in_messages, finding_problem, quoted_values
 
 __all__ = [
     "HEALTH_CONNECT_TYPES",
     "PluginContract",
     "Sample",
+    "SyntheticExport",
     "Validated",
     "allowed_in_messages",
     "build_batch",
@@ -53,12 +56,16 @@ __all__ = [
     "read_avro",
     "real_samples",
     "real_samples_dir",
+    "records_of",
     "run_etl",
+    "synthetic_person",
     "synthetic_records",
     "synthetic_samples",
     "training_examples",
     "validate_sample",
+    "windows_from_exports",
     "write_avro",
     "write_health_connect",
     "write_plugin_avro",
+    "write_synthetic_person",
 ]

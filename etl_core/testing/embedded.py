@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-EXAMPLE_GLOB = "training/*/*/*/examples/*.json"
-"""Where the built-in emitter puts one immutable object per training example."""
+EXAMPLE_GLOB = "training/*/*/*/examples/**/*.json*"
+"""Where the built-in emitter puts its example objects (a window's revisions, per-upload
+examples); :func:`training_examples` reads the current ones."""
 
 
 def run_etl(
@@ -45,12 +46,30 @@ def run_etl(
 
 
 def training_examples(out: Path, domain: str | None = None) -> list[dict[str, Any]]:
-    """Every training example written under ``out``, optionally of one health domain, sorted by
-    ``metadata.source_key``."""
+    """Every current training example under ``out`` (the latest revision of each window, every
+    per-upload example), optionally of one health domain, sorted by record type, window and
+    kind (per-upload examples by ``metadata.source_key``)."""
+    from etl_core.compaction import current_example_keys
+
+    keys = [p.relative_to(out).as_posix() for p in out.glob(EXAMPLE_GLOB) if p.is_file()]
     examples = []
-    for path in sorted(out.glob(EXAMPLE_GLOB)):
-        example = json.loads(path.read_text(encoding="utf-8"))
-        if domain is None or example["metadata"]["health_domain"] == domain:
-            examples.append(example)
-    examples.sort(key=lambda e: str(e["metadata"].get("source_key", "")))
+    for key in current_example_keys(keys):
+        for line in (out / key).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            example = json.loads(line)
+            if domain is None or example["metadata"]["health_domain"] == domain:
+                examples.append(example)
+    examples.sort(key=_example_order)
     return examples
+
+
+def _example_order(example: dict[str, Any]) -> tuple[str, str, str, str]:
+    metadata = example.get("metadata", {})
+    window = metadata.get("window") or {}
+    return (
+        str(metadata.get("source_key", "")),
+        str(metadata.get("record_type", "")),
+        str(window.get("key", "")),
+        str(metadata.get("example_kind", "")),
+    )

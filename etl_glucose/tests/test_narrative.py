@@ -10,9 +10,10 @@ from glucose_builders import FIVE_MIN_MS, START_MS, glucose_record, trace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl_core.figures import unsupported_figures
+from etl_core.figures import ungrounded_figures, unsupported_figures
 from etl_glucose.analysis import analyse
 from etl_glucose.narrative import narrative, summary
+from etl_glucose.plugin import reference_values
 from etl_glucose.readings import series_from_records
 
 FORBIDDEN = re.compile(
@@ -191,3 +192,13 @@ def test_long_window_with_low_wear_blames_wear_not_days() -> None:
     assert "That is below the 70% of possible readings a full CGM report needs" in text
     assert "with 60.5% of possible readings captured they are indicative only" in text
     assert "snapshot" not in text and "validated on 14 days" not in text
+
+
+@settings(max_examples=150, deadline=None)
+@given(scenarios(), st.integers(min_value=0, max_value=3))
+def test_the_input_summary_holds_every_figure_of_the_narrative(
+    records: list[dict[str, Any]], excluded: int
+) -> None:
+    """Core rejects an example whose output states a figure its input lacks (issue 18)."""
+    _, text, facts = write(records, excluded)
+    assert ungrounded_figures(text, facts, reference_values()) == []

@@ -25,7 +25,8 @@ def reference(
     inside = [s for s in stages if onset <= s[1] and s[2] <= final]
     return {
         "tst": sum(b - a for _, a, b in sleep),
-        "latency": onset - start,
+        # a session that starts asleep recorded no time awake in bed: latency not recorded
+        "latency": onset - start if onset > start else None,
         "waso": sum(b - a for n, a, b in inside if n in WAKE),
         "awakenings": _reference_awakenings(stages),
     }

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from importlib.metadata import entry_points
 
 import pytest
 from sleep_builders import contiguous, session
 
-from etl_core import Severity, ValidationReport
+from etl_core import RecordTypeSpec, Severity, ValidationReport
 from etl_core.testing import build_batch, read_avro, real_samples
 from etl_sleep import plugin
 
@@ -114,3 +115,54 @@ def test_real_files_decode_into_batches_the_plugin_processes() -> None:
         batch = build_batch(spec.name, read_avro(path), key=path.name)
         assert plugin.etl_validate(batch, spec) == []
         assert plugin.etl_process(batch, spec, REPORT) is not None
+
+
+def test_windows_are_declared_through_the_plugin_manager() -> None:
+    from etl_core.testing import plugin_registry
+    from etl_core.windows import SUNDAY
+
+    registry = plugin_registry("sleep")
+    spec = registry.specs["SleepSessionRecord"]
+    rules = registry.manager.hook.etl_windows(spec=spec)
+    assert [rule.name for rule in rules] == ["night", "week"]
+    night, week = rules
+    assert (night.days, night.start_hour, night.lookback_days) == (1, 12, 1)
+    assert (week.days, week.ends_on, week.start_hour, week.lookback_days) == (7, SUNDAY, 12, 7)
+    assert plugin.etl_windows(spec_of("StepsRecord")) is None
+    assert len(spec.instructions_by_kind) == 3 and spec.reference_values["waso_max_min"] == 20
+
+
+def spec_of(name: str) -> RecordTypeSpec:
+    return RecordTypeSpec(name=name, health_domain="other", reader_schema=None)
+
+
+def test_windows_of_other_record_types_are_declined() -> None:
+    from etl_core import Window, WindowRule
+
+    (spec,) = plugin.etl_record_types()
+    window = Window("StepsRecord", WindowRule.night(), date(2025, 9, 19), records=[])
+    assert plugin.etl_process_window(window, spec) is None
+
+
+def test_the_window_path_reads_the_source_priority_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from etl_core.testing import windows_from_exports, write_health_connect
+    from etl_sleep.windows_process import NIGHT_RULE
+
+    records = [
+        session(420, 900, NIGHT, origin="com.sec.android.app.shealth"),
+        session(430, 850, contiguous(430, ("LIGHT", 300), ("REM", 80)), origin="com.ouraring.oura"),
+    ]
+    (spec,) = plugin.etl_record_types()
+    (window,) = windows_from_exports(
+        spec, NIGHT_RULE, [write_health_connect("SleepSessionRecord", records)]
+    )
+    monkeypatch.delenv("ETL_SLEEP_SOURCE_PRIORITY", raising=False)
+    default = plugin.etl_process_window(window, spec)
+    assert default is not None and default.insights["night"]["source_name"] == "Samsung Health"
+    monkeypatch.setenv("ETL_SLEEP_SOURCE_PRIORITY", "com.ouraring.oura")
+    ring = plugin.etl_process_window(window, spec)
+    assert ring is not None and ring.insights["night"]["source_name"] == "Oura"
+    assert ring.insights["primary_source_rule"]["configured_by"] == "ETL_SLEEP_SOURCE_PRIORITY"
+    assert ring.insights["night"]["corroboration"][0]["source_name"] == "Samsung Health"

@@ -67,7 +67,8 @@ def expected_figures(record: Mapping[str, Any]) -> dict[str, Any]:
         "time_in_bed_min": round(tib, 1),
         "total_sleep_min": round(tst, 1),
         "efficiency_percent": round(100 * tst / tib, 1),
-        "latency_min": round((onset - start) / 60_000, 1),
+        # the real Samsung sessions start with a sleep stage: latency not recorded, not 0
+        "latency_min": round((onset - start) / 60_000, 1) if onset > start else None,
         "waso_min": round(minutes_of(WAKE, onset, final), 1),
         "awake_min": round(minutes_of(WAKE), 1),
         "light_percent": round(100 * minutes_of({"LIGHT"}) / architecture, 1),

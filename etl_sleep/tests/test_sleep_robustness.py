@@ -141,3 +141,27 @@ def test_empty_batch() -> None:
     result = run([])
     assert result.insights["nights"] == [] and result.insights["naps"] == []
     assert result.data_start is None
+
+
+def test_a_session_that_starts_asleep_has_no_recorded_latency() -> None:
+    result = run([session(420, 900, contiguous(420, ("LIGHT", 200), ("DEEP", 100), ("REM", 180)))])
+    night = only_night(result)
+    assert night["latency_min"] is None
+    assert night["meets"]["latency"] is None
+    assert "latency is not recorded" in result.narrative
+    assert "latency of 0.0 min" not in result.narrative
+    minor = run([session(420, 900, contiguous(420, ("LIGHT", 480)))], UserContext(age_years=15))
+    assert "latency is not recorded" in minor.narrative
+
+
+def test_the_narrative_names_the_zone_only_for_records_without_an_offset() -> None:
+    from zoneinfo import ZoneInfo
+
+    with_offsets = run([session(420, 830, NIGHT)])
+    assert "record offsets" not in with_offsets.narrative
+    assert "offset" not in with_offsets.narrative
+    bare = run(
+        [session(420, 830, NIGHT, start_offset=None, end_offset=None)],
+        UserContext(timezone=ZoneInfo("America/Chicago")),
+    )
+    assert "Records without an offset are read in America/Chicago." in bare.narrative

@@ -8,7 +8,8 @@ from etl_core.testing import make_metadata, write_avro
 from tests.support.temperature_plugin import SCHEMA
 
 BASE_MS = 1_758_400_000_000
-FETCH_MS = BASE_MS + 86_400_000
+DAY_MS = 86_400_000
+FETCH_MS = BASE_MS + DAY_MS
 
 
 def temperature_records(

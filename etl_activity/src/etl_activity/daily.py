@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from etl_activity.source_rule import Candidate, Criterion, SourceRule
 from etl_core.timeutil import readable_offset, resolve_tz, split_by_local_day
@@ -84,7 +83,7 @@ class DayTotal:
 
 
 def intervals_from_records(
-    records: Iterable[Mapping[str, Any]], value_field: str, user_zone: ZoneInfo | None
+    records: Iterable[Mapping[str, Any]], value_field: str, user_zone: tzinfo | None
 ) -> list[Interval]:
     """Records with a usable interval (end after start) and a numeric amount."""
     intervals = []

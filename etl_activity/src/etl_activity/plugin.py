@@ -1,8 +1,10 @@
-"""Hook module of etl-activity: declares StepsRecord and ActiveCaloriesBurnedRecord and turns
-their batches into daily totals, insights and a narrative.
+"""Hook module of etl-activity: declares StepsRecord and ActiveCaloriesBurnedRecord, their
+calendar windows (a local day, an ISO week), and turns batches and windows into daily totals,
+insights and training examples.
 
 The per-day source rule is configured through the environment (see
-:mod:`etl_activity.source_rule`); it is read for every batch so that no state is kept.
+:mod:`etl_activity.source_rule`); :func:`configured_source_rule` is the one place that reads
+it, for every batch and window, so that no state is kept.
 """
 
 from __future__ import annotations
@@ -12,18 +14,26 @@ import os
 from etl_activity.checks import cadence_findings, zero_length_findings
 from etl_activity.measures import MEASURES, STEPS
 from etl_activity.report import process_records
-from etl_activity.source_rule import source_rule_from_env
+from etl_activity.source_rule import SourceRule, source_rule_from_env
 from etl_activity.specs import SPECS
+from etl_activity.window_report import WINDOW_RULES, process_window
 from etl_core import (
     Batch,
     Finding,
     ProcessResult,
     RecordTypeSpec,
     ValidationReport,
+    Window,
+    WindowRule,
     hookimpl,
 )
 
-ETL_PLUGIN_API = "1"
+ETL_PLUGIN_API = "1.1"
+
+
+def configured_source_rule() -> SourceRule:
+    """The per-day source rule the environment sets (the only reader of the settings)."""
+    return source_rule_from_env(os.environ)
 
 
 @hookimpl
@@ -48,5 +58,19 @@ def etl_process(
     measure = MEASURES.get(batch.record_type)
     if measure is None:
         return None
-    rule = source_rule_from_env(os.environ)
-    return process_records(measure, batch.records, batch.user, rule)
+    return process_records(measure, batch.records, batch.user, configured_source_rule())
+
+
+@hookimpl
+def etl_windows(spec: RecordTypeSpec) -> list[WindowRule] | None:
+    if spec.name not in SPECS:
+        return None
+    return list(WINDOW_RULES)
+
+
+@hookimpl
+def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
+    measure = MEASURES.get(window.record_type)
+    if measure is None:
+        return None
+    return process_window(measure, window, configured_source_rule())

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from etl_activity.measures import ACTIVE_ENERGY, STEPS
+from etl_activity.metrics import AGE_60_AND_OVER_RANGE, BAND_AGE_YEARS, UNDER_60_RANGE
+from etl_activity.phrasing import ENERGY_INSTRUCTIONS, STEPS_INSTRUCTIONS
+from etl_activity.weekly import MIN_COMPLETE_DAYS
 from etl_core import RecordTypeSpec, ValueRange
 from etl_core.schemas import load_avsc
 
@@ -15,6 +18,7 @@ _COMMON_REQUIRED = (
     "appRecordFetchTimeEpochMillis",
 )
 _TIME_FIELDS = ("startTimeEpochMillis", "endTimeEpochMillis")
+_WEEK_REFERENCES = {"min_complete_days": MIN_COMPLETE_DAYS, "days_in_week": 7}
 
 STEPS_SPEC = RecordTypeSpec(
     name=STEPS.record_type,
@@ -32,6 +36,17 @@ STEPS_SPEC = RecordTypeSpec(
         "Write a clinical note on the step data below: daily totals, sources and what can and "
         "cannot be concluded.",
     ),
+    instructions_by_kind=STEPS_INSTRUCTIONS,
+    # The figures an output may state that are not the person's: the age-based ranges
+    # (Paluch 2022), their age cut-off, and the week's rules.
+    reference_values={
+        "step_range_under_60_low": UNDER_60_RANGE.low,
+        "step_range_under_60_high": UNDER_60_RANGE.high,
+        "step_range_60_and_over_low": AGE_60_AND_OVER_RANGE.low,
+        "step_range_60_and_over_high": AGE_60_AND_OVER_RANGE.high,
+        "range_age_threshold_years": BAND_AGE_YEARS,
+        **_WEEK_REFERENCES,
+    },
 )
 
 ACTIVE_ENERGY_SPEC = RecordTypeSpec(
@@ -47,6 +62,8 @@ ACTIVE_ENERGY_SPEC = RecordTypeSpec(
         "Describe the active calories in this Health Connect export, day by day.",
         "Write a short clinical note on the active energy data below and what it can support.",
     ),
+    instructions_by_kind=ENERGY_INSTRUCTIONS,
+    reference_values=_WEEK_REFERENCES,
 )
 
 SPECS = {spec.name: spec for spec in (STEPS_SPEC, ACTIVE_ENERGY_SPEC)}

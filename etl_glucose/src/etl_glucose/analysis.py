@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from etl_core.timeutil import describe_zone_use, iso, parse_offset, to_local
 from etl_glucose import metrics
@@ -126,7 +125,7 @@ def _window_summary(values: Sequence[float], rules: GlucoseRules) -> dict[str, A
 
 
 def _time_of_day(
-    series: GlucoseSeries, user_zone: ZoneInfo | None, rules: GlucoseRules
+    series: GlucoseSeries, user_zone: tzinfo | None, rules: GlucoseRules
 ) -> dict[str, Any]:
     minutes = minutes_of_day(series.epoch_ms, series.offset_ids, user_zone)
     start, end = rules.overnight_start_hour * 60, rules.overnight_end_hour * 60
@@ -161,7 +160,7 @@ def _meal_relations(series: GlucoseSeries) -> dict[str, Any]:
 def _episode_group(
     episodes: Sequence[Episode],
     series: GlucoseSeries,
-    user_zone: ZoneInfo | None,
+    user_zone: tzinfo | None,
     direction: Direction,
 ) -> dict[str, Any]:
     """Count, longest duration, most extreme value and the list of events of one kind."""
@@ -193,7 +192,7 @@ def _episode_group(
 def _events(
     series: GlucoseSeries,
     interval_ms: int,
-    user_zone: ZoneInfo | None,
+    user_zone: tzinfo | None,
     rules: GlucoseRules,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, int]]:
     times, values = series.epoch_ms, series.mg_dl
@@ -280,7 +279,7 @@ def _targets_met(insights: dict[str, Any], rules: GlucoseRules) -> dict[str, boo
 
 def analyse(
     series: GlucoseSeries,
-    user_zone: ZoneInfo | None = None,
+    user_zone: tzinfo | None = None,
     *,
     excluded: int = 0,
     rules: GlucoseRules = DEFAULT_RULES,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo
 
 from etl_core.timeutil import resolve_tz
 
@@ -12,7 +11,7 @@ _DAY_S = 86_400
 
 
 def minutes_of_day(
-    times_ms: Sequence[int], offset_ids: Sequence[str | None], user_zone: ZoneInfo | None
+    times_ms: Sequence[int], offset_ids: Sequence[str | None], user_zone: tzinfo | None
 ) -> list[int]:
     """Local minute of the day (0-1439) of each instant.
 

@@ -450,8 +450,78 @@ def narrative(ins: Insights) -> str:
     return "\n\n".join(" ".join(p) for p in paragraphs if p)
 
 
+def _event_lines(ins: Insights) -> list[str]:
+    hypo, hyper = ins["hypo_events"], ins["hyper_events"]
+    if hypo is None or hyper is None:
+        return []
+    lines = []
+    for groups, extreme_key, summary_key in (
+        (hypo, "nadir_mg_dl", "lowest_mg_dl"),
+        (hyper, "peak_mg_dl", "highest_mg_dl"),
+    ):
+        for name, group in groups.items():
+            line = f"events {name}: {num(group['count'])}"
+            if group["count"]:
+                line += (
+                    f"; longest {num(group['longest_min'])} min; "
+                    f"{summary_key.split('_')[0]} {num(group[summary_key])} mg/dL"
+                )
+                word = "nadir" if extreme_key == "nadir_mg_dl" else "peak"
+                line += "".join(
+                    f"; {_episode_words(event, extreme_key, word)}" for event in group["events"]
+                )
+            lines.append(line)
+    return lines
+
+
+def _figure_lines(ins: Insights) -> list[str]:
+    """``key: value`` lines of every figure the narrative states."""
+    t = ins["targets"]
+    counts = ins["reading_counts"]
+    lines = [
+        f"span: {num(ins['span_hours'])} hours"
+        + (
+            f"; days covered: {num(ins['days_covered'])}" if ins["days_covered"] is not None else ""
+        ),
+        f"mean: {num(ins['mean_mg_dl'])} mg/dL"
+        + (f"; SD: {num(ins['sd_mg_dl'])} mg/dL" if ins["sd_mg_dl"] is not None else "")
+        + (f"; CV: {num(ins['cv_percent'])}%" if ins["cv_percent"] is not None else ""),
+        f"in range {t['range_mg_dl']} mg/dL: {num(ins['tir_percent'])}%; below "
+        f"{whole(t['low_mg_dl'])}: {num(ins['tbr70_percent'])}%; below "
+        f"{whole(t['very_low_mg_dl'])}: {num(ins['tbr54_percent'])}%; above "
+        f"{whole(t['high_mg_dl'])}: {num(ins['tar180_percent'])}%; above "
+        f"{whole(t['very_high_mg_dl'])}: {num(ins['tar250_percent'])}%",
+        f"readings below {whole(t['low_mg_dl'])}: {num(counts['below_70'])}; above "
+        f"{whole(t['high_mg_dl'])}: {num(counts['above_180'])}",
+    ]
+    if ins["wear_percent"] is not None:
+        lines.append(f"wear: {num(ins['wear_percent'])}% of possible readings")
+    if ins["gmi_percent"] is not None and ins["ea1c_percent"] is not None:
+        lines.append(
+            f"GMI: {two_places(ins['gmi_percent'])}%; eA1c: {two_places(ins['ea1c_percent'])}%"
+        )
+    lines += _event_lines(ins)
+    for key in ("overnight", "daytime"):
+        window = ins["time_of_day"][key]
+        line = f"{key} {window['window']}: {num(window['readings'])} readings"
+        if window["readings"]:
+            line += (
+                f"; mean {num(window['mean_mg_dl'])} mg/dL; in range {num(window['tir_percent'])}%"
+            )
+        lines.append(line)
+    for key, relation in ins["meal_relation"].items():
+        lines.append(
+            f"{key}: {num(relation['readings'])} readings; mean {num(relation['mean_mg_dl'])} "
+            f"mg/dL; {num(relation['min_mg_dl'])}-{num(relation['max_mg_dl'])} mg/dL"
+        )
+    if ins["excluded_readings"]:
+        lines.append(f"records failing validation: {num(ins['excluded_readings'])}")
+    return lines
+
+
 def summary(ins: Insights) -> str:
-    """The training example's input: the data described factually, without interpretation."""
+    """The training example's input: the data described factually, without interpretation,
+    holding every figure the narrative states (so the example is grounded)."""
     parts = [
         f"BloodGlucoseRecord: {_plural(ins['readings'], 'reading')} ({_sources(ins)})",
         f"{clock(ins['start'])} to {clock(ins['end'])}, clock times in {ins['timezone']}",
@@ -465,4 +535,4 @@ def summary(ins: Insights) -> str:
         if meal_recorded
         else "no meal relation recorded"
     )
-    return "; ".join(parts) + "."
+    return "; ".join(parts) + ".\n" + "\n".join(_figure_lines(ins))

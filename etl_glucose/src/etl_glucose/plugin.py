@@ -8,11 +8,14 @@ from collections.abc import Sequence
 from etl_core import (
     Batch,
     Dimension,
+    ExampleKind,
     Finding,
     ProcessResult,
     RecordTypeSpec,
     Severity,
     ValidationReport,
+    Window,
+    WindowRule,
     hookimpl,
 )
 from etl_core.schemas import load_avsc
@@ -20,9 +23,10 @@ from etl_core.timeutil import readable_offset
 from etl_glucose.analysis import analyse
 from etl_glucose.narrative import narrative, summary
 from etl_glucose.readings import series_from_records
-from etl_glucose.rules import PLAUSIBLE_MG_DL
+from etl_glucose.rules import DEFAULT_RULES, PLAUSIBLE_MG_DL, GlucoseRules
+from etl_glucose.window_process import DAY_RULE, REPORT_RULE, process_window
 
-ETL_PLUGIN_API = "1"
+ETL_PLUGIN_API = "1.1"
 
 RECORD_TYPE = "BloodGlucoseRecord"
 HEALTH_DOMAIN = "metabolic_diabetes"
@@ -35,6 +39,69 @@ INSTRUCTIONS = (
 )
 
 
+INSTRUCTIONS_BY_KIND = {
+    ExampleKind.SUMMARY.value: (
+        "Summarise this continuous glucose monitoring data for a clinician.",
+        "Write a clinical summary of these CGM findings.",
+        "As a diabetes clinician, summarise what this glucose window shows and what it cannot.",
+        "Give a concise clinical read of this glucose data: coverage, levels, ranges and events.",
+        "Review this CGM window for the care team.",
+        "Summarise the glycaemic findings below for a clinician's notes.",
+        "What should a clinician take from this glucose monitoring window?",
+        "Write the clinician's summary for this period of CGM data.",
+        "Prepare a short clinical summary of these glucose readings, including their limits.",
+    ),
+    ExampleKind.NOTE.value: (
+        "Write a short, friendly note to me about my glucose.",
+        "Explain my glucose data to me in plain language.",
+        "How did my glucose look? Tell me like a coach would.",
+        "Write me a plain-language note about these CGM results.",
+        "Summarise my glucose for me, without jargon.",
+        "Give me a personal note on what my sensor data show.",
+        "In simple words, how was my glucose in this period?",
+        "Talk me through my glucose readings.",
+        "Write an encouraging, honest note about my glucose data.",
+    ),
+    ExampleKind.COMPARISON.value: (
+        "Compare this glucose window with the previous one.",
+        "How does my glucose in this period compare with the one before?",
+        "What changed in the CGM figures since the previous 14 days?",
+        "Compare these two weeks of glucose data with the two weeks before.",
+        "Describe the differences from the previous CGM report window.",
+        "Set this CGM report against the previous one.",
+        "How do these glucose figures differ from the last report?",
+        "Compare time in range, mean glucose and variability with the previous window.",
+    ),
+}
+"""At least eight phrasings per kind; core picks one per example from its content."""
+
+
+def reference_values(rules: GlucoseRules = DEFAULT_RULES) -> dict[str, float]:
+    """Fixed figures an output may state that are not the person's data."""
+    values: dict[str, float] = {
+        "very_low_mg_dl": rules.very_low,
+        "low_mg_dl": rules.low,
+        "high_mg_dl": rules.high,
+        "very_high_mg_dl": rules.very_high,
+        "tir_target_percent": rules.tir_target_above,
+        "tbr70_target_percent": rules.tbr70_target_below,
+        "tbr54_target_percent": rules.tbr54_target_below,
+        "tar180_target_percent": rules.tar180_target_below,
+        "tar250_target_percent": rules.tar250_target_below,
+        "cv_target_percent": rules.cv_target_at_most,
+        "event_minutes": rules.event_minutes,
+        "extended_hypo_minutes": rules.extended_hypo_minutes,
+        "report_days": rules.report_days,
+        "sufficiency_wear_percent": rules.sufficiency_wear_percent,
+        "sensor_gap_hours": rules.sensor_gap_minutes / 60,
+        "overnight_start_hour": rules.overnight_start_hour,
+        "overnight_end_hour": rules.overnight_end_hour,
+    }
+    for percent in rules.agp_percentiles:
+        values[f"agp_percentile_{percent}"] = percent
+    return values
+
+
 def glucose_spec() -> RecordTypeSpec:
     return RecordTypeSpec(
         name=RECORD_TYPE,
@@ -44,12 +111,30 @@ def glucose_spec() -> RecordTypeSpec:
         ranges={"levelInMilligramsPerDeciliter": PLAUSIBLE_MG_DL},
         time_fields=("timeEpochMillis",),
         instructions=INSTRUCTIONS,
+        instructions_by_kind=INSTRUCTIONS_BY_KIND,
+        reference_values=reference_values(),
     )
 
 
 @hookimpl
 def etl_record_types() -> Sequence[RecordTypeSpec]:
     return [glucose_spec()]
+
+
+@hookimpl
+def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
+    """A local day, and the 14-day consensus report window ending on each Sunday (with the 14
+    days before it, for the comparison with the previous report window)."""
+    if spec.name != RECORD_TYPE:
+        return None
+    return [DAY_RULE, REPORT_RULE]
+
+
+@hookimpl
+def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
+    if window.record_type != RECORD_TYPE:
+        return None
+    return process_window(window)
 
 
 @hookimpl

@@ -58,5 +58,16 @@ class GlucoseRules:
     overnight_start_hour: int = 0
     overnight_end_hour: int = 6
 
+    sensor_gap_minutes: int = 120
+    """A stretch of at least this many minutes without readings is a sensor gap (an insight
+    of its own: sensor changes, signal loss, a phone out of reach)."""
+    default_interval_minutes: int = 5
+    """The sampling interval assumed when a window holds fewer than two readings (Dexcom and
+    most CGMs report every 5 minutes)."""
+    report_days: int = 14
+    """The consensus report window (Battelino 2019): the most recent 14 days."""
+    agp_percentiles: tuple[int, ...] = (5, 25, 50, 75, 95)
+    """The Ambulatory Glucose Profile's percentiles per hour of the day (Johnson 2019)."""
+
 
 DEFAULT_RULES = GlucoseRules()

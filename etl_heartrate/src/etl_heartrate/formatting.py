@@ -82,3 +82,13 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """``1 sample`` / ``2,000 samples``."""
     word = singular if count == 1 else (plural_form or f"{singular}s")
     return f"{count:,} {word}"
+
+
+def zone_phrase(timezone_insight: str) -> str:
+    """The ``timezone`` insight for a reader: ``-05:00 (record offsets)`` -> ``-05:00``; a zone
+    taken from the user's setting says so."""
+    return (
+        timezone_insight.replace(" (record offsets)", "")
+        .replace(" (user setting; records carry no offset)", ", the time zone set for the person")
+        .replace(" (records carry no offset and no user zone is set)", ", no zone being known")
+    )

@@ -110,19 +110,44 @@ def lowest_window(means_by_minute: Mapping[int, float], rule: RestingRule) -> Re
 
     Windows may start before the first or end after the last monitored minute of the day; what
     is reported is the span of the monitored minutes inside the winning window.
+
+    Running sums find the candidates in one pass; the few windows whose running mean lies within
+    float noise of the lowest are then summed exactly (``math.fsum``), so the winner and its mean
+    are the ones the definition gives, not an artefact of accumulated rounding.
     """
     if not means_by_minute:
         return None
     width = rule.window_minutes
     first, last = min(means_by_minute), max(means_by_minute)
+    origin = first - width + 1
+    span = last - origin + 1
+    covered_before = [0] * (span + 1)
+    sum_before = [0.0] * (span + 1)
+    for offset in range(span):
+        value = means_by_minute.get(origin + offset)
+        covered_before[offset + 1] = covered_before[offset] + (value is not None)
+        sum_before[offset + 1] = sum_before[offset] + (value or 0.0)
+    candidates: list[tuple[float, int]] = []
+    for offset in range(span):
+        end = min(offset + width, span)
+        covered = covered_before[end] - covered_before[offset]
+        if covered >= rule.min_window_minutes_covered:
+            candidates.append(((sum_before[end] - sum_before[offset]) / covered, offset))
+    if not candidates:
+        return None
+    lowest = min(mean for mean, _ in candidates)
+    tolerance = 1e-9 * max(1.0, abs(lowest))
     best: RestingWindow | None = None
-    for start in range(first - width + 1, last + 1):
-        covered = [m for m in range(start, start + width) if m in means_by_minute]
-        if len(covered) < rule.min_window_minutes_covered:
+    for mean_estimate, offset in candidates:
+        if mean_estimate > lowest + tolerance:
             continue
-        mean = math.fsum(means_by_minute[m] for m in covered) / len(covered)
+        start = origin + offset
+        covered_minutes = [m for m in range(start, start + width) if m in means_by_minute]
+        mean = math.fsum(means_by_minute[m] for m in covered_minutes) / len(covered_minutes)
         if best is None or mean < best.mean_bpm:
-            best = RestingWindow(mean, covered[0], covered[-1], len(covered))
+            best = RestingWindow(
+                mean, covered_minutes[0], covered_minutes[-1], len(covered_minutes)
+            )
     return best
 
 

@@ -7,8 +7,8 @@ rounded for display, and the narrative prints exactly these values.
 from __future__ import annotations
 
 import math
+from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from etl_core.timeutil import describe_zone_use
 from etl_heartrate.formatting import local_iso, round1, whole_or_round1
@@ -121,7 +121,7 @@ def _zones_insight(
 
 def build_insights(
     series: SampleSeries,
-    user_zone: ZoneInfo | None,
+    user_zone: tzinfo | None,
     age_years: int | None,
     rules: HeartRateRules,
 ) -> Insights:

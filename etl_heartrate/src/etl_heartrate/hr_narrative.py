@@ -10,7 +10,15 @@ from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from etl_heartrate.formatting import app_name, clock, date_and_clock, join_words, plural, show
+from etl_heartrate.formatting import (
+    app_name,
+    clock,
+    date_and_clock,
+    join_words,
+    plural,
+    show,
+    zone_phrase,
+)
 from etl_heartrate.hr_insights import NO_COVERAGE, NO_WINDOW, Insights
 from etl_heartrate.rules import HeartRateRules
 
@@ -28,7 +36,7 @@ def _overview(ins: Insights) -> str:
     text = (
         f"Heart rate was recorded in {plural(ins['samples'], 'sample')} over "
         f"{show(ins['span_hours'])} hours, from {date_and_clock(start)} to "
-        f"{date_and_clock(end)} local time; local times are read in {ins['timezone']}. "
+        f"{date_and_clock(end)} local time ({zone_phrase(ins['timezone'])}). "
     )
     if len(sources) > 1:
         text += f"The samples came from {ins['source_count']} sources: {_sources_phrase(sources)}. "
@@ -83,27 +91,21 @@ def _resting_comparison(ins: Insights) -> str:
 
 
 def _resting_paragraph(ins: Insights) -> str:
-    rule = ins["resting_rule"]
-    definition = (
-        f"the lowest {rule['window_minutes']}-minute rolling mean of a local day; windows need at "
-        f"least {rule['min_window_minutes_monitored']} monitored minutes and days at least "
-        f"{show(rule['min_day_coverage_percent'])}% of their minutes monitored"
-    )
     daily = ins["daily"]
     qualifying = [d for d in daily if d["resting_bpm"] is not None]
     lacking = _days_without_resting([d for d in daily if d["resting_bpm"] is None])
     if not qualifying:
-        return f"Resting heart rate ({definition}) is unavailable. {lacking}"
+        return f"Resting heart rate is unavailable. {lacking}"
     day_parts = [
         f"{show(d['resting_bpm'])} bpm on {d['date']} ({clock(d['resting_window_start'])}-"
         f"{clock(d['resting_window_end'])})"
         for d in qualifying
     ]
     if len(qualifying) == 1:
-        text = f"Resting heart rate ({definition}) was {day_parts[0]}."
+        text = f"Resting heart rate was {day_parts[0]}."
     else:
         text = (
-            f"Resting heart rate ({definition}) averaged {show(ins['resting_bpm'])} bpm over "
+            f"Resting heart rate averaged {show(ins['resting_bpm'])} bpm over "
             f"{len(qualifying)} days: {join_words(day_parts)}."
         )
     text += f" {_resting_comparison(ins)}"
@@ -145,23 +147,13 @@ def _capitalised(text: str) -> str:
 
 
 def _episodes_paragraph(ins: Insights) -> str:
-    rule = ins["episode_rule"]
     thresholds = ins["thresholds"]
     high, low = thresholds["tachycardia_above_bpm"], thresholds["bradycardia_below_bpm"]
-    definition = (
-        f"at least {rule['min_samples']} consecutive samples spanning at least "
-        f"{show(rule['min_duration_minutes'])} minutes, with no gap over "
-        f"{show(rule['max_gap_minutes'])} minutes"
-    )
     tachy, brady = ins["episodes"]["tachycardia"], ins["episodes"]["bradycardia"]
     sentences: list[str] = []
     if not tachy and not brady:
-        sentences.append(
-            f"No sustained period above {high} bpm or below {low} bpm was found (sustained: "
-            f"{definition})."
-        )
+        sentences.append(f"No sustained period above {high} bpm or below {low} bpm was found.")
     else:
-        sentences.append(f"A sustained period means {definition}.")
         if tachy:
             sentences.append(
                 f"{_capitalised(plural(len(tachy), 'sustained period'))} above {high} bpm: "
@@ -230,11 +222,9 @@ def _zones_paragraph(ins: Insights) -> str:
         f"{plural(zones['monitored_minutes'], 'monitored minute')}, by ACSM bands: "
         f"{join_words(band_parts)}."
     )
-    rule = bouts["rule"]
     bout_definition = (
         f"at least {show(bouts['threshold_bpm'])} bpm, {bouts['threshold_percent_of_max']}% of "
-        f"maximum, over at least {rule['min_samples']} consecutive samples and "
-        f"{show(rule['min_duration_minutes'])} minutes"
+        f"maximum"
     )
     if bouts["count"] == 0:
         text += f" No elevated-activity bout ({bout_definition}) was found."

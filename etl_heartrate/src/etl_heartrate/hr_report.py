@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
 
 from etl_heartrate.formatting import local_datetime
 from etl_heartrate.hr_insights import Insights, build_insights
@@ -25,7 +24,7 @@ class HeartRateReport:
 
 def heart_rate_report(
     series: SampleSeries,
-    user_zone: ZoneInfo | None,
+    user_zone: tzinfo | None,
     age_years: int | None,
     rules: HeartRateRules,
 ) -> HeartRateReport:

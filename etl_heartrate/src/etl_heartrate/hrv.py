@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from etl_heartrate.localtime import record_offset_id, record_zone
 from etl_heartrate.rules import PLAUSIBLE_TIME_MS, HrvRules
@@ -56,7 +55,7 @@ def _usable_rmssd(value: object, rules: HrvRules) -> float | None:
 
 
 def collect_measurements(
-    records: Iterable[Mapping[str, Any]], user_zone: ZoneInfo | None, rules: HrvRules
+    records: Iterable[Mapping[str, Any]], user_zone: tzinfo | None, rules: HrvRules
 ) -> RmssdSeries:
     """Valid RMSSD values sorted by time, one per distinct (instant, value).
 

@@ -6,8 +6,8 @@ readiness band is about); millisecond values to one.
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from etl_core.timeutil import describe_zone_use
 from etl_heartrate.formatting import local_iso, round1, round2
@@ -17,7 +17,7 @@ from etl_heartrate.rules import HOUR_MS, HrvRules
 Insights = dict[str, Any]
 
 
-def build_insights(series: RmssdSeries, user_zone: ZoneInfo | None, rules: HrvRules) -> Insights:
+def build_insights(series: RmssdSeries, user_zone: tzinfo | None, rules: HrvRules) -> Insights:
     measurements = series.measurements
     stats = rmssd_statistics([m.rmssd_ms for m in measurements])
     nights = nightly(measurements)

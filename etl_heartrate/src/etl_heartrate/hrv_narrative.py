@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from etl_heartrate.formatting import app_name, clock, date_and_clock, join_words, plural, show
+from etl_heartrate.formatting import (
+    app_name,
+    clock,
+    date_and_clock,
+    join_words,
+    plural,
+    show,
+    zone_phrase,
+)
 from etl_heartrate.hrv_insights import Insights
 
 MAX_NIGHTS_LISTED = 7
@@ -29,47 +37,40 @@ def _baseline_paragraph(ins: Insights) -> str:
     rule = ins["baseline_rule"]
     base = ins["baseline"]
     nights = ins["nights"]
-    definition = (
-        f"the rolling {rule['window_nights']}-night mean of nightly ln RMSSD, which needs at "
-        f"least {rule['min_nights']} nights in the window"
-    )
     if base is None:
         if nights == 1:
             return (
-                f"This is a single night: a snapshot, not a trend, and no personal baseline "
-                f"({definition}) can be set from it."
+                "This is a single night: a snapshot, not a trend, and no personal baseline can be "
+                "set from it."
             )
         if nights < rule["min_nights"]:
             return (
-                f"With {nights} nights there is no personal baseline ({definition}), and no trend "
-                f"is drawn between them."
+                f"With {nights} nights there is no personal baseline (it needs "
+                f"{rule['min_nights']} nights within {rule['window_nights']}), and no trend is "
+                f"drawn between them."
             )
         return (
-            f"The {nights} nights are too far apart for a personal baseline ({definition}), so "
-            f"no trend is drawn."
+            f"The {nights} nights are too far apart for a personal baseline (it needs "
+            f"{rule['min_nights']} nights within {rule['window_nights']}), so no trend is drawn."
         )
-    status_words = {
-        "within": "within",
-        "below": "below",
-        "above": "above",
-    }
     text = (
-        f"Personal baseline ({definition}): on the night of {base['latest_night']} it was "
-        f"{show(base['latest_ln_rmssd_7night_mean'], 2)}, "
-        f"{status_words[base['latest_status']]} the normal band of "
-        f"{show(base['normal_band_ln_low'], 2)}-{show(base['normal_band_ln_high'], 2)} (long-term "
-        f"mean {show(base['long_term_ln_rmssd_mean'], 2)} \u00b1 "
+        f"Personal baseline: on the night of {base['latest_night']} the "
+        f"{rule['window_nights']}-night mean of ln RMSSD was "
+        f"{show(base['latest_ln_rmssd_7night_mean'], 2)}, {base['latest_status']} the normal band "
+        f"of {show(base['normal_band_ln_low'], 2)}-{show(base['normal_band_ln_high'], 2)} "
+        f"(long-term mean {show(base['long_term_ln_rmssd_mean'], 2)} \u00b1 "
         f"{show(rule['normal_band_sd_fraction'])} SD over {base['nights']} nights)."
     )
-    outside = [p for p in base["rolling"] if p["status"] != "within"]
+    # Most recent first, and never cut: the latest night is the one a reader needs.
+    outside = [p for p in reversed(base["rolling"]) if p["status"] != "within"]
     if outside:
         listed = join_words(
             [f"{p['night']} ({p['status']}, {show(p['ln_rmssd_7night_mean'], 2)})" for p in outside]
         )
         text += (
-            f" The rolling mean was outside the band on {plural(len(outside), 'night')}: {listed}. "
-            f"In readiness practice a shift outside the band is a cue to review training load, "
-            f"sleep and recovery, not a diagnosis."
+            f" The rolling mean was outside the band on {plural(len(outside), 'night')}, most "
+            f"recent first: {listed}. In readiness practice a shift outside the band is a cue to "
+            f"review training load, sleep and recovery, not a diagnosis."
         )
     else:
         text += " The rolling mean stayed within the band on every night it could be computed."
@@ -88,14 +89,14 @@ def build_narrative(ins: Insights) -> str:
         where = (
             f"{plural(ins['measurements'], 'RMSSD measurement')} {_sources_phrase(ins)} cover one "
             f"night, {_night_window(night)} local time (the night beginning {night['night']}); "
-            f"local times are read in {ins['timezone']}."
+            f"local times are {zone_phrase(ins['timezone'])}."
         )
     else:
         where = (
             f"{plural(ins['measurements'], 'RMSSD measurement')} {_sources_phrase(ins)} cover "
             f"{ins['nights']} nights from {nightly_rows[0]['night']} to "
             f"{nightly_rows[-1]['night']} (each night runs from local noon to noon and is named by "
-            f"the date it begins); local times are read in {ins['timezone']}."
+            f"the date it begins); local times are {zone_phrase(ins['timezone'])}."
         )
     sd = ins["sd_rmssd_ms"]
     spread = f", standard deviation {show(sd)} ms" if sd is not None else ""
@@ -106,14 +107,15 @@ def build_narrative(ins: Insights) -> str:
     )
     paragraphs = [f"{where[0].upper()}{where[1:]} {stats}"]
     if ins["nights"] > 1:
-        rows = nightly_rows[:MAX_NIGHTS_LISTED]
+        # The latest nights, never the earliest: a cut list must keep the most recent night.
+        rows = nightly_rows[-MAX_NIGHTS_LISTED:]
         listed = "; ".join(
             f"night of {n['night']}: {plural(n['measurements'], 'measurement')}, mean "
             f"{show(n['mean_rmssd_ms'])} ms, ln {show(n['ln_rmssd_mean'], 2)}"
             for n in rows
         )
         more = (
-            "; only the earliest nights are shown here, all are in the insights"
+            "; only the latest nights are shown here, all are in the insights"
             if len(nightly_rows) > MAX_NIGHTS_LISTED
             else ""
         )

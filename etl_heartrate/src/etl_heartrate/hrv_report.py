@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
 
 from etl_heartrate.formatting import local_datetime
 from etl_heartrate.hrv import RmssdSeries
@@ -23,7 +22,7 @@ class HrvReport:
     data_end: datetime | None
 
 
-def hrv_report(series: RmssdSeries, user_zone: ZoneInfo | None, rules: HrvRules) -> HrvReport:
+def hrv_report(series: RmssdSeries, user_zone: tzinfo | None, rules: HrvRules) -> HrvReport:
     insights = build_insights(series, user_zone, rules)
     events: dict[str, int] = {}
     base = insights["baseline"]

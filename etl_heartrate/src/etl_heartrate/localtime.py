@@ -6,7 +6,6 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import date, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from etl_core.timeutil import UnknownZoneError, parse_offset, resolve_tz, split_by_local_day
 
@@ -29,7 +28,7 @@ def record_offset_id(record: Mapping[str, Any], *fields: str) -> str | None:
     return None
 
 
-def record_zone(offset_id: str | None, user_zone: ZoneInfo | None) -> tzinfo:
+def record_zone(offset_id: str | None, user_zone: tzinfo | None) -> tzinfo:
     """The zone a record's instants are read in (core's rule: offset, then user zone, then UTC)."""
     return resolve_tz(offset_id, user_zone)
 

@@ -7,21 +7,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from etl_core import Batch, Finding, ProcessResult, RecordTypeSpec, ValidationReport, hookimpl
+from etl_core import (
+    Batch,
+    Finding,
+    ProcessResult,
+    RecordTypeSpec,
+    ValidationReport,
+    Window,
+    WindowRule,
+    hookimpl,
+)
 from etl_heartrate.hr_report import heart_rate_report
 from etl_heartrate.hrv import collect_measurements
 from etl_heartrate.hrv_report import hrv_report
+from etl_heartrate.methods import HEART_RATE_FILE_METHODS, HRV_FILE_METHODS
 from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES
 from etl_heartrate.samples import flatten_samples
 from etl_heartrate.specs import HEART_RATE, HRV_RMSSD, heart_rate_spec, hrv_spec
 from etl_heartrate.validation import heart_rate_findings
+from etl_heartrate.window_report import process_window, window_rules
 
-ETL_PLUGIN_API = "1"
+ETL_PLUGIN_API = "1.1"
 
 
 @hookimpl
 def etl_record_types() -> Sequence[RecordTypeSpec]:
     return [heart_rate_spec(), hrv_spec()]
+
+
+@hookimpl
+def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
+    return window_rules(spec.name)
+
+
+@hookimpl
+def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
+    return process_window(window, DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES)
 
 
 @hookimpl
@@ -46,6 +67,7 @@ def etl_process(
             events=hr.events,
             data_start=hr.data_start,
             data_end=hr.data_end,
+            methods=HEART_RATE_FILE_METHODS,
         )
     if batch.record_type == HRV_RMSSD:
         measurements = collect_measurements(batch.records, user.timezone, DEFAULT_HRV_RULES)
@@ -57,5 +79,6 @@ def etl_process(
             events=hrv.events,
             data_start=hrv.data_start,
             data_end=hrv.data_end,
+            methods=HRV_FILE_METHODS,
         )
     return None

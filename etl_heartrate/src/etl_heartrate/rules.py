@@ -67,6 +67,24 @@ class RestingRule:
 
 
 @dataclass(frozen=True, slots=True)
+class RestingTrendRule:
+    """A week's resting heart rate against the person's own baseline (clinical.md,
+    "Longitudinal windows": Radin et al., Lancet Digit Health 2020).
+
+    The baseline is the median of the daily resting values of the ``baseline_days`` before the
+    week, given only when at least ``min_baseline_days`` of them have a value. The week's
+    median is compared with it only when at least ``min_week_days`` of its seven days have a
+    value: one day is not a change, and the weekly figures of sleep and steps in clinical.md
+    need five of seven days too. A rise of ``notable_rise_bpm`` or more is notable.
+    """
+
+    baseline_days: int = 28
+    min_baseline_days: int = 14
+    min_week_days: int = 5
+    notable_rise_bpm: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class HeartRateRules:
     """Clinical thresholds (adult) and detection rules for heart-rate samples."""
 
@@ -82,6 +100,7 @@ class HeartRateRules:
     min_age_for_zones: int = 18
     max_age_for_zones: int = 120
     max_daily_rows_in_narrative: int = 7
+    trend: RestingTrendRule = RestingTrendRule()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +140,10 @@ class HrvRules:
     min_nights_for_baseline: int = 3
     baseline_window_nights: int = 7
     normal_band_sd_fraction: float = 0.5
+    band_nights: int = 28
+    """The personal band of a night's rolling mean comes from the ``band_nights`` nights before
+    the first night of that rolling mean (clinical.md: "the preceding ~4 weeks")."""
+    min_band_nights: int = 14
     night_starts_hour: int = 12
     """A night runs from local noon to the next local noon and is named by its first date."""
     typical_adult_rmssd_low_ms: int = 19

@@ -8,9 +8,8 @@ are reported, so that a label never contradicts the figure printed beside it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from etl_core.timeutil import describe_zone_use, iso, to_local
 from etl_sleep.metrics import AWAKENING_MIN_MS, SessionMetrics
@@ -86,11 +85,11 @@ def _at_most(value: float | None, bound: float) -> bool | None:
     return None if value is None else value <= bound
 
 
-def _local_start(session: SessionMetrics, zone: ZoneInfo | None) -> datetime:
+def _local_start(session: SessionMetrics, zone: tzinfo | None) -> datetime:
     return to_local(session.start_ms, session.start_offset, zone)
 
 
-def _local_end(session: SessionMetrics, zone: ZoneInfo | None) -> datetime:
+def _local_end(session: SessionMetrics, zone: tzinfo | None) -> datetime:
     return to_local(session.end_ms, session.end_offset, zone)
 
 
@@ -104,7 +103,7 @@ def _clock(minute_of_day: float) -> str:
 
 
 def session_insight(
-    session: SessionMetrics, zone: ZoneInfo | None, kind: str, role: str
+    session: SessionMetrics, zone: tzinfo | None, kind: str, role: str
 ) -> dict[str, Any]:
     """One session's figures, as reported in ``sessions``."""
     stage = session.stage_ms
@@ -169,7 +168,7 @@ def _difference(other: float | None, primary: float | None) -> tuple[float | Non
 
 
 def corroboration_insight(
-    other: SessionMetrics, primary: SessionMetrics, zone: ZoneInfo | None
+    other: SessionMetrics, primary: SessionMetrics, zone: tzinfo | None
 ) -> dict[str, Any]:
     other_tib, primary_tib = minutes(other.time_in_bed_ms), minutes(primary.time_in_bed_ms)
     other_tst, primary_tst = minutes(other.total_sleep_ms), minutes(primary.total_sleep_ms)
@@ -191,9 +190,7 @@ def corroboration_insight(
     }
 
 
-def night_insight(
-    period: SleepPeriod, zone: ZoneInfo | None, adult_targets: bool
-) -> dict[str, Any]:
+def night_insight(period: SleepPeriod, zone: tzinfo | None, adult_targets: bool) -> dict[str, Any]:
     session = period.primary
     wake = _local_end(session, zone)
     tst = minutes(session.total_sleep_ms)
@@ -239,7 +236,7 @@ def night_insight(
     }
 
 
-def nap_insight(period: SleepPeriod, zone: ZoneInfo | None) -> dict[str, Any]:
+def nap_insight(period: SleepPeriod, zone: tzinfo | None) -> dict[str, Any]:
     session = period.primary
     start = _local_start(session, zone)
     return {
@@ -261,7 +258,7 @@ def nap_insight(period: SleepPeriod, zone: ZoneInfo | None) -> dict[str, Any]:
     }
 
 
-def across_nights(nights: Sequence[SleepPeriod], zone: ZoneInfo | None) -> dict[str, Any]:
+def across_nights(nights: Sequence[SleepPeriod], zone: tzinfo | None) -> dict[str, Any]:
     """Means and regularity over the primary records of several nights; a figure the number
     of nights cannot support is ``None``."""
     primaries = [p.primary for p in nights]
@@ -300,7 +297,7 @@ def across_nights(nights: Sequence[SleepPeriod], zone: ZoneInfo | None) -> dict[
     return summary
 
 
-def _weekday_weekend(staged: Sequence[SessionMetrics], zone: ZoneInfo | None) -> dict[str, Any]:
+def _weekday_weekend(staged: Sequence[SessionMetrics], zone: tzinfo | None) -> dict[str, Any]:
     weekday: list[float] = []
     weekend: list[float] = []
     for session in staged:
@@ -326,7 +323,7 @@ def build_insights(
     periods: Sequence[SleepPeriod],
     rule: SourceRule,
     min_night_minutes: int,
-    zone: ZoneInfo | None,
+    zone: tzinfo | None,
     age_years: int | None,
     excluded_sessions: int,
 ) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 - time in bed (TIB) = session end - session start;
 - total sleep time (TST) = LIGHT + DEEP + REM + SLEEPING;
 - efficiency = TST / TIB;
-- sleep onset latency = first sleep stage's start - session start;
+- sleep onset latency = first sleep stage's start - session start, and *not recorded*
+  (``None``) when the session starts with a sleep stage: no in-bed-awake period was recorded,
+  so a zero would be the device's framing, not a measurement;
 - WASO = AWAKE + OUT_OF_BED between the first sleep stage's start and the last one's end;
 - stage percent = stage / (LIGHT + DEEP + REM);
 - an awakening is a run of touching AWAKE / OUT_OF_BED spans inside the WASO window lasting
@@ -53,6 +55,11 @@ class SessionMetrics:
     gaps: tuple[tuple[int, int], ...]
     total_sleep_ms: int | None
     latency_ms: int | None
+    """``None`` without sleep stages, and when the session starts with a sleep stage."""
+    onset_ms: int | None
+    """Start of the first sleep stage (sleep onset), ``None`` without sleep stages."""
+    final_wake_ms: int | None
+    """End of the last sleep stage (the final awakening), ``None`` without sleep stages."""
     waso_ms: int | None
     awake_ms: int | None
     """All AWAKE + OUT_OF_BED time in the session, before sleep onset and after the final
@@ -116,6 +123,8 @@ def session_metrics(record: Mapping[str, Any]) -> SessionMetrics:
     sleep_spans = [s for s in spans if s.stage in SLEEP_STAGES]
 
     total_sleep: int | None = None
+    onset: int | None = None
+    final_wake: int | None = None
     latency: int | None = None
     waso: int | None = None
     awake: int | None = None
@@ -124,7 +133,7 @@ def session_metrics(record: Mapping[str, Any]) -> SessionMetrics:
         onset = sleep_spans[0].start_ms
         final_wake = sleep_spans[-1].end_ms
         total_sleep = sum(s.duration_ms for s in sleep_spans)
-        latency = onset - start_ms
+        latency = onset - start_ms if onset > start_ms else None
         inside = [s for s in spans if onset <= s.start_ms and s.end_ms <= final_wake]
         waso = sum(s.duration_ms for s in inside if s.stage in WAKE_STAGES)
         awake = sum(totals[stage] for stage in WAKE_STAGES)
@@ -144,6 +153,8 @@ def session_metrics(record: Mapping[str, Any]) -> SessionMetrics:
         gaps=tuple(gaps(spans, start_ms, end_ms)),
         total_sleep_ms=total_sleep,
         latency_ms=latency,
+        onset_ms=onset,
+        final_wake_ms=final_wake,
         waso_ms=waso,
         awake_ms=awake,
         awakenings=awakenings,

@@ -6,6 +6,7 @@ cannot state a number the insights do not hold. Small counts are written as word
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -90,7 +91,10 @@ def _opening(insights: Mapping[str, Any]) -> str:
             "period, never added together or averaged; one record per period is primary "
             f"({insights['primary_source_rule']['description']}) and the others corroborate it."
         )
-    text += f" Times are local, read as {insights['timezone']}."
+    # Say where local times came from only when it is not the records' own offsets.
+    for label, note in re.findall(r"([^;()]+?) \(([^)]*)\)", insights["timezone"]):
+        if "no offset" in note:
+            text += f" Records without an offset are read in {label.strip()}."
     return text
 
 
@@ -142,11 +146,21 @@ def _duration_sentence(
 
 def _quality_sentence(night: Mapping[str, Any], targets: Mapping[str, Any]) -> str:
     meets = night["meets"]
+    latency_note = (
+        " Sleep onset latency is not recorded: the record starts with a sleep stage, with no "
+        "time awake in bed before it."
+        if night["latency_min"] is None
+        else ""
+    )
     if meets["efficiency"] is None and meets["latency"] is None and meets["waso"] is None:
+        latency = (
+            ""
+            if night["latency_min"] is None
+            else f", onset latency {_num(night['latency_min'])} min"
+        )
         return (
-            f"Sleep efficiency was {_num(night['efficiency_percent'])}%, onset latency "
-            f"{_num(night['latency_min'])} min and wake after sleep onset (WASO) "
-            f"{_num(night['waso_min'])} min."
+            f"Sleep efficiency was {_num(night['efficiency_percent'])}%{latency} and wake after "
+            f"sleep onset (WASO) {_num(night['waso_min'])} min.{latency_note}"
         )
     checks = [
         (
@@ -178,7 +192,7 @@ def _quality_sentence(night: Mapping[str, Any], targets: Mapping[str, Any]) -> s
         clauses.append(_join(met))
     if missed:
         clauses.append(_join(missed))
-    text = "Against the sleep quality indicators, " + "; ".join(clauses) + "."
+    text = "Against the sleep quality indicators, " + "; ".join(clauses) + "." + latency_note
     awakenings = night["awakenings_over_5_min"]
     limit = targets["awakening_longer_than_min"]
     text += (

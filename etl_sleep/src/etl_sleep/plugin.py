@@ -11,24 +11,27 @@ from etl_core import (
     ProcessResult,
     RecordTypeSpec,
     ValidationReport,
+    Window,
+    WindowRule,
     hookimpl,
 )
 from etl_core.schemas import load_avsc
 from etl_sleep.analysis import analyse
-from etl_sleep.nights import MIN_NIGHT_ENV, parse_min_night_minutes
-from etl_sleep.source_rule import SOURCE_PRIORITY_ENV, parse_source_rule
+from etl_sleep.phrasing import INSTRUCTIONS, INSTRUCTIONS_BY_KIND
+from etl_sleep.settings import SleepSettings, settings_from
 from etl_sleep.validation import sleep_findings
+from etl_sleep.window_insights import REFERENCE_VALUES
+from etl_sleep.windows_process import RULES, process_window
 
-ETL_PLUGIN_API = "1"
+ETL_PLUGIN_API = "1.1"
 RECORD_TYPE = "SleepSessionRecord"
 HEALTH_DOMAIN = "sleep_wellness"
 
-INSTRUCTIONS = (
-    "Summarise this person's sleep from the recorded sleep sessions.",
-    "Interpret these sleep session records for a clinician: duration, quality and timing.",
-    "Describe the night's sleep and how it compares with adult sleep recommendations.",
-    "Review this sleep data and explain what it shows about sleep duration and continuity.",
-)
+
+def current_settings() -> SleepSettings:
+    """The plugin's settings: the one place the process environment is read. Read per call,
+    not at import, so settings may differ between runs of one process."""
+    return settings_from(os.environ)
 
 
 @hookimpl
@@ -46,8 +49,17 @@ def etl_record_types() -> Sequence[RecordTypeSpec]:
             ),
             time_fields=("startTimeEpochMillis", "endTimeEpochMillis"),
             instructions=INSTRUCTIONS,
+            instructions_by_kind=INSTRUCTIONS_BY_KIND,
+            reference_values=REFERENCE_VALUES,
         )
     ]
+
+
+@hookimpl
+def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
+    if spec.name != RECORD_TYPE:
+        return None
+    return RULES
 
 
 @hookimpl
@@ -63,12 +75,12 @@ def etl_process(
 ) -> ProcessResult | None:
     if batch.record_type != RECORD_TYPE:
         return None
-    # Read per call, not at import: the settings may differ between runs of one process.
+    settings = current_settings()
     analysis = analyse(
         batch.records,
         batch.user,
-        rule=parse_source_rule(os.environ.get(SOURCE_PRIORITY_ENV)),
-        min_night_minutes=parse_min_night_minutes(os.environ.get(MIN_NIGHT_ENV)),
+        rule=settings.source_rule,
+        min_night_minutes=settings.min_night_minutes,
         excluded_before=len(validation.excluded_indices),
     )
     return ProcessResult(
@@ -79,3 +91,10 @@ def etl_process(
         data_start=analysis.data_start,
         data_end=analysis.data_end,
     )
+
+
+@hookimpl
+def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
+    if window.record_type != RECORD_TYPE:
+        return None
+    return process_window(window, spec, current_settings())

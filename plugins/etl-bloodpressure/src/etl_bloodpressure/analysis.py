@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from statistics import fmean
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from etl_core.timeutil import describe_zone_use, iso
 
@@ -57,7 +56,7 @@ def most_severe(readings: Sequence[Reading]) -> Reading:
     )
 
 
-def analyse(readings: Sequence[Reading], user_zone: ZoneInfo | None, excluded: int = 0) -> Analysis:
+def analyse(readings: Sequence[Reading], user_zone: tzinfo | None, excluded: int = 0) -> Analysis:
     """``readings`` must not be empty and be in time order."""
     local_times = [reading.local_time(user_zone) for reading in readings]
     days = len({moment.date() for moment in local_times})

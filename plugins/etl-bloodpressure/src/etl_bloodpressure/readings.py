@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
 
 from etl_core import Record
 from etl_core.timeutil import UnknownZoneError, parse_offset, to_local
@@ -24,7 +23,7 @@ class Reading:
     body_position: str
     measurement_location: str
 
-    def local_time(self, user_zone: ZoneInfo | None) -> datetime:
+    def local_time(self, user_zone: tzinfo | None) -> datetime:
         return to_local(self.time_ms, self.offset_id, user_zone)
 
 

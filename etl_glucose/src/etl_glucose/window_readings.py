@@ -1,0 +1,80 @@
+"""The readings of one calendar window, each with its local wall-clock time.
+
+A reading's local time is its own zone offset when it has a real one, else the person's zone
+(``window.user.timezone``: the offset core inferred from their other records, or the
+configured zone), else UTC: the shared rule of :mod:`etl_core.timeutil`. The real CGM exports
+carry ``zoneOffsetId: "Z"``, so their clock always comes from the person's zone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from etl_core import Record
+from etl_core.timeutil import readable_offset, to_local
+from etl_glucose.rules import PLAUSIBLE_MG_DL
+
+
+@dataclass(frozen=True, slots=True)
+class LocalReadings:
+    """Parallel columns, one entry per usable reading, sorted by instant (one per instant)."""
+
+    epoch_ms: list[int]
+    mg_dl: list[float]
+    local: list[datetime]
+    """Aware local times (the reading's own offset, else the person's zone, else UTC)."""
+    excluded: int
+    """Readings of the span left out for a level outside the plausible range."""
+
+    def __len__(self) -> int:
+        return len(self.epoch_ms)
+
+    def wall(self, index: int) -> datetime:
+        return self.local[index].replace(tzinfo=None)
+
+    def offsets(self) -> list[str]:
+        """The distinct UTC offsets the local times use, as ``-05:00``."""
+        return sorted({offset_label(moment.utcoffset()) for moment in self.local})
+
+
+def offset_label(delta: timedelta | None) -> str:
+    """``-05:00`` for an offset five hours behind UTC."""
+    minutes = int((delta or timedelta(0)).total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def local_readings(
+    records: Iterable[Record], start: datetime, end: datetime, zone: tzinfo | None
+) -> LocalReadings:
+    """Readings whose local wall-clock time lies in ``[start, end)`` (naive local times).
+
+    Two records of one instant (the same reading written by two apps) count once: the first
+    plausible one in ``records`` order, which core makes independent of file order.
+    """
+    rows: dict[int, tuple[float, datetime] | None] = {}
+    for record in records:
+        instant = record.get("timeEpochMillis")
+        level = record.get("levelInMilligramsPerDeciliter")
+        if not isinstance(instant, int) or isinstance(instant, bool) or rows.get(instant):
+            continue
+        if not isinstance(level, int | float) or isinstance(level, bool):
+            continue
+        moment = to_local(instant, readable_offset(record.get("zoneOffsetId")), zone)
+        if not start <= moment.replace(tzinfo=None) < end:
+            continue
+        value = float(level)
+        # A non-finite or implausible level is a transfer error, not a glucose level.
+        rows[instant] = (
+            (value, moment) if math.isfinite(value) and value in PLAUSIBLE_MG_DL else None
+        )
+    kept = sorted((instant, row) for instant, row in rows.items() if row is not None)
+    return LocalReadings(
+        epoch_ms=[instant for instant, _ in kept],
+        mg_dl=[row[0] for _, row in kept],
+        local=[row[1] for _, row in kept],
+        excluded=sum(1 for row in rows.values() if row is None),
+    )

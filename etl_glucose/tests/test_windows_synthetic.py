@@ -1,0 +1,341 @@
+"""The synthetic person's six weeks through the window hooks: every insight of every window of
+both rules equals what ``window_reference`` computes from the raw records, the built-in
+features are found, outputs are grounded and varied, and file order changes nothing."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from datetime import date, timedelta, timezone
+from functools import cache
+from typing import Any
+
+import pytest
+import window_reference as ref
+
+from etl_core import ExampleKind, ProcessResult, UserContext, Window
+from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.testing import SyntheticExport, records_of, synthetic_person, windows_from_exports
+from etl_core.windows import build_window
+from etl_core.wording import mask_digits
+from etl_glucose.plugin import etl_process_window, etl_windows, glucose_spec
+
+ZONE = timezone(timedelta(hours=-5))
+USER = UserContext(timezone=ZONE)
+SPEC = glucose_spec()
+RULES = {rule.name: rule for rule in etl_windows(SPEC) or ()}
+START = date(2025, 6, 2)
+
+
+@cache
+def exports() -> tuple[SyntheticExport, ...]:
+    return tuple(synthetic_person(42))
+
+
+@cache
+def windows(rule_name: str) -> tuple[tuple[Window, ProcessResult], ...]:
+    found = []
+    for window in windows_from_exports(SPEC, RULES[rule_name], exports(), user=USER):
+        result = etl_process_window(window, SPEC)
+        assert result is not None
+        found.append((window, result))
+    return tuple(found)
+
+
+@cache
+def all_readings() -> tuple[ref.Reading, ...]:
+    return tuple(ref.readings(ref.newest(ref.decode(exports())), ZONE))
+
+
+def all_results() -> list[tuple[Window, ProcessResult]]:
+    return [pair for name in sorted(RULES) for pair in windows(name)]
+
+
+def by_key(rule_name: str) -> dict[str, ProcessResult]:
+    return {window.key: result for window, result in windows(rule_name)}
+
+
+def test_rules_are_a_day_and_the_14_days_ending_each_sunday() -> None:
+    assert sorted(RULES) == ["cgm_14d", "day"]
+    report = RULES["cgm_14d"]
+    assert (report.days, report.ends_on, report.lookback_days) == (14, 6, 14)
+    assert RULES["day"].days == 1
+    keys = [window.key for window, _ in windows("cgm_14d")]
+    assert keys == [f"cgm_14d:{START + timedelta(days=7 * k - 7)}" for k in range(7)]
+    assert len(windows("day")) == 42
+
+
+def _expected_events(window: list[ref.Reading]) -> dict[str, Any]:
+    groups = {}
+    for name, found in ref.event_groups(window).items():
+        low = name.startswith(("below", "extended"))
+        key = "nadir_mg_dl" if low else "peak_mg_dl"
+        extremes = [event.extreme for event in found]
+        groups[name] = {
+            "count": len(found),
+            "open_count": sum(event.open for event in found),
+            "longest_min": max((event.minutes for event in found), default=None),
+            ("lowest_mg_dl" if low else "highest_mg_dl"): (
+                (min(extremes) if low else max(extremes)) if extremes else None
+            ),
+            "events": [
+                {
+                    "start": ref.iso(event.start),
+                    "end": ref.iso(event.end),
+                    "duration_min": event.minutes,
+                    key: event.extreme,
+                    "open": event.open,
+                    "start_observed": event.start_observed,
+                }
+                for event in found
+            ],
+        }
+    return groups
+
+
+def expected(first: date, days: int) -> dict[str, Any]:
+    """Every window insight, recomputed from the raw records."""
+    window = ref.between(all_readings(), first, days)
+    values = [r.mg_dl for r in window]
+    core = ref.figures(window, first, days)
+    out: dict[str, Any] = {k: v for k, v in core.items() if k not in ("first_day", "last_day")}
+    out["window"] = {"first_day": core["first_day"], "last_day": core["last_day"], "days": days}
+    out["first_reading"] = ref.iso(window[0].local)
+    out["last_reading"] = ref.iso(window[-1].local)
+    out["min_mg_dl"], out["max_mg_dl"] = min(values), max(values)
+    out["min_at"] = ref.iso(next(r.local for r in window if r.mg_dl == min(values)))
+    out["max_at"] = ref.iso(next(r.local for r in window if r.mg_dl == max(values)))
+    out["events"] = _expected_events(window)
+    gaps = ref.sensor_gaps(window)
+    out["sensor_gaps"] = {
+        "count": len(gaps),
+        "longest_min": max((g[2] for g in gaps), default=None),
+        "gaps": [
+            {
+                "start": ref.iso(s),
+                "end": ref.iso(e),
+                "duration_min": m,
+                "duration_hours": round(m / 60, 1),
+            }
+            for s, e, m in gaps
+        ],
+    }
+    night = [r for r in window if r.local.hour < 6]
+    out["overnight"] = {
+        "readings": len(night),
+        "min_mg_dl": min((r.mg_dl for r in night), default=None),
+        "lows": sum(1 for e in ref.events(window, lambda v: v < 70, 3) if e.start.hour < 6),
+    }
+    sufficient = core["data_sufficient"]
+    out["agp_hours"] = ref.agp(window) if sufficient else None
+    out["variability"] = ref.risk(values) if sufficient else None
+    if days == 14:
+        previous_first = first - timedelta(days=14)
+        before = ref.between(all_readings(), previous_first, 14)
+        previous = ref.figures(before, previous_first, 14)
+        out["previous"] = previous
+        comparable = sufficient and previous["data_sufficient"]
+        out["comparison"] = (
+            {
+                key: round(core[key] - previous[key], 1)
+                for key in (
+                    "mean_mg_dl",
+                    "cv_percent",
+                    "gmi_percent",
+                    "tir_percent",
+                    "tbr70_percent",
+                    "tbr54_percent",
+                    "tar180_percent",
+                    "tar250_percent",
+                )
+            }
+            if comparable
+            else None
+        )
+    return out
+
+
+def _check(ins: dict[str, Any], want: dict[str, Any]) -> None:
+    for key, value in want.items():
+        if key == "window":
+            for part, expected_value in value.items():
+                assert ins["window"][part] == expected_value, part
+        elif key == "sensor_gaps":
+            for part in ("count", "longest_min", "gaps"):
+                assert ins["sensor_gaps"][part] == value[part], part
+        elif key == "overnight":
+            for part, expected_value in value.items():
+                assert ins["overnight"][part] == expected_value, part
+        elif key == "agp_hours":
+            assert (ins["agp"]["hours"] if ins["agp"] else None) == value
+        elif key == "previous":
+            for part, expected_value in value.items():
+                assert ins["previous"][part] == expected_value, f"previous {part}"
+        elif key == "comparison":
+            if value is None:
+                assert ins["comparison"] is None
+            else:
+                signed = {
+                    k: (-1 if v["direction"] == "lower" else 1) * v["by"]
+                    for k, v in ins["comparison"].items()
+                }
+                assert signed == pytest.approx(value, abs=1e-9)
+        else:
+            assert ins[key] == value, key
+
+
+@pytest.mark.parametrize("rule_name", ["day", "cgm_14d"])
+def test_every_window_insight_equals_the_reference(rule_name: str) -> None:
+    for window, result in windows(rule_name):
+        ins = dict(result.insights)
+        try:
+            _check(ins, expected(window.first_day, window.rule.days))
+        except AssertionError as error:
+            raise AssertionError(f"{window.key}: {error}") from error
+
+
+def test_gmi_targets_and_profile_only_for_sufficient_windows() -> None:
+    sufficient = {k for k, r in by_key("cgm_14d").items() if r.insights["data_sufficient"]}
+    assert sufficient == {f"cgm_14d:{START + timedelta(days=7 * k)}" for k in range(5)}
+    for _, result in all_results():
+        ins = result.insights
+        has = ins["data_sufficient"]
+        assert (ins["gmi_percent"] is not None) is has
+        assert (ins["targets_met"] is not None) is has
+        assert (ins["agp"] is not None) is has
+        assert (ins["variability"] is not None) is has
+    assert not any(r.insights["data_sufficient"] for _, r in windows("day"))
+
+
+def test_the_first_and_last_report_windows_say_what_is_missing() -> None:
+    results = by_key("cgm_14d")
+    first, last = results["cgm_14d:2025-05-26"], results["cgm_14d:2025-07-07"]
+    assert first.insights["days_worn"] == 7 and last.insights["days_worn"] == 7
+    for result in (first, last):
+        assert "7 of 14 days worn" in result.summary
+        assert re.search(r"\b7 of (the )?14 days\b", result.examples[0].output)
+
+
+def test_the_built_in_lows_gap_backfill_and_peaks_are_found() -> None:
+    days = by_key("day")
+    low_days = {k for k, r in days.items() if r.insights["events"]["below_70"]["count"]}
+    assert low_days == {f"day:{START + timedelta(days=d)}" for d in (3, 16, 30)}
+    for key in low_days:
+        event = days[key].insights["events"]["below_70"]["events"][0]
+        assert event["start"][11:16] == "02:30" and not event["open"]
+    gap_days = {k for k, r in days.items() if r.insights["sensor_gaps"]["count"]}
+    assert gap_days == {"day:2025-06-21"}
+    gap = days["day:2025-06-21"].insights["sensor_gaps"]["gaps"][0]
+    assert (gap["start"][11:16], gap["end"][11:16], gap["duration_hours"]) == (
+        "02:00",
+        "05:30",
+        3.5,
+    )
+    for example in days["day:2025-06-21"].examples[:2]:  # the summary and the note say so
+        assert "02:00" in example.output and "05:30" in example.output
+    high_days = {k for k, r in days.items() if r.insights["events"]["above_180"]["count"]}
+    fridays = {f"day:{START + timedelta(days=d)}" for d in range(4, 42, 7)}
+    assert fridays <= high_days
+    very_high = {k for k, r in days.items() if r.insights["events"]["above_250"]["count"]}
+    assert very_high == {f"day:{START + timedelta(days=27)}"}
+    # day 11's late backfill file completes the day
+    assert days["day:2025-06-13"].insights["readings"] == 288
+
+
+def test_a_late_backfill_changes_the_windows_it_touches() -> None:
+    without = [e for e in exports() if "backfill" not in e.name]
+    rule = RULES["day"]
+    window = next(
+        w for w in windows_from_exports(SPEC, rule, without, user=USER) if w.key == "day:2025-06-13"
+    )
+    partial = etl_process_window(window, SPEC)
+    assert partial is not None
+    assert partial.insights["readings"] == 288 - 72
+    assert partial.insights["sensor_gaps"]["count"] == 1
+    assert by_key("day")["day:2025-06-13"].insights["sensor_gaps"]["count"] == 0
+
+
+def test_comparison_only_between_two_sufficient_windows() -> None:
+    results = by_key("cgm_14d")
+    compared = {k for k, r in results.items() if r.insights["comparison"] is not None}
+    assert compared == {"cgm_14d:2025-06-16", "cgm_14d:2025-06-23", "cgm_14d:2025-06-30"}
+    for key, result in results.items():
+        kinds = [e.kind for e in result.examples]
+        assert (ExampleKind.COMPARISON in kinds) is (key in compared)
+    # the first sufficient window has an insufficient predecessor and says so
+    note = results["cgm_14d:2025-06-09"].examples[0].output
+    assert "2025-05-26" in note and "7 of 14" in note
+
+
+def test_every_example_is_grounded() -> None:
+    for window, result in all_results():
+        assert unsupported_figures(result.summary, result.insights) == [], window.key
+        for example in result.examples:
+            assert (
+                ungrounded_figures(example.output, result.summary, SPEC.reference_values) == []
+            ), (
+                window.key,
+                example.kind,
+            )
+
+
+def test_example_kinds_and_questions() -> None:
+    for kind in (ExampleKind.SUMMARY, ExampleKind.NOTE, ExampleKind.COMPARISON):
+        phrasings = SPEC.instructions_by_kind[kind.value]
+        assert len(set(phrasings)) >= 8
+    for window, result in all_results():
+        kinds = Counter(e.kind for e in result.examples)
+        assert kinds[ExampleKind.SUMMARY] == kinds[ExampleKind.NOTE] == 1
+        assert 1 <= kinds[ExampleKind.QUESTION] <= 3, window.key
+        for example in result.examples:
+            assert (example.question is not None) is (example.kind is ExampleKind.QUESTION)
+            assert "(record offsets)" not in example.output
+            assert "configured time zone" in result.summary
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+
+
+def test_outputs_vary_between_windows() -> None:
+    examples = [e for _, r in all_results() for e in r.examples]
+    by_kind: dict[ExampleKind, list[str]] = {}
+    for example in examples:
+        by_kind.setdefault(example.kind, []).append(mask_digits(example.output))
+    for kind, outputs in by_kind.items():
+        repeated = [text for text, n in Counter(outputs).items() if n > 1]
+        assert repeated == [], kind
+    seen_in = Counter(
+        sentence for e in examples for sentence in {mask_digits(s) for s in _sentences(e.output)}
+    )
+    common = {s for s, n in seen_in.items() if n > len(examples) / 2}
+    total = sum(len(_sentences(e.output)) for e in examples)
+    shared = sum(1 for e in examples for s in _sentences(e.output) if mask_digits(s) in common)
+    print(f"\n{len(examples)} examples, {total} sentences, {shared} shared by more than half")
+    assert shared / total < 0.05
+
+
+def test_the_same_records_in_any_file_order_give_the_same_results() -> None:
+    shuffled = list(exports())
+    random.Random(3).shuffle(shuffled)
+    records = records_of(SPEC.name, shuffled)
+    random.Random(5).shuffle(records)
+    chosen = {"2025-06-05", "2025-06-13", "2025-06-21", "2025-06-29", "2025-07-13"}
+    for name in sorted(RULES):
+        for window, result in windows(name):
+            if name == "day" and str(window.first_day) not in chosen:
+                continue
+            again = build_window(
+                SPEC.name,
+                RULES[name],
+                window.first_day,
+                records,
+                time_fields=SPEC.time_fields,
+                user=USER,
+            )
+            other = etl_process_window(again, SPEC)
+            assert other is not None
+            assert other.insights == result.insights, window.key
+            assert other.summary == result.summary
+            assert other.examples == result.examples

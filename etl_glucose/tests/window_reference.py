@@ -1,0 +1,244 @@
+"""Plain reference code for the window insights, written apart from the plugin: decode the
+raw exports, keep the newest version of each record, read every reading in the person's
+zone, and apply each definition of clinical.md the simple way (counting readings on the
+5-minute grid, a streaming event rule, ``statistics``). Tests compare the plugin against it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from etl_core.testing import SyntheticExport, read_avro
+
+FIVE_MIN_MS = 300_000
+GAP_BREAK_MS = 20 * 60_000
+SENSOR_GAP_MS = 120 * 60_000
+
+
+@dataclass(frozen=True)
+class Reading:
+    epoch_ms: int
+    mg_dl: float
+    local: datetime
+
+
+def decode(exports: Iterable[SyntheticExport | bytes | Any]) -> list[dict[str, Any]]:
+    """Every BloodGlucoseRecord of the exports, every version."""
+    found: list[dict[str, Any]] = []
+    for export in exports:
+        if isinstance(export, SyntheticExport):
+            if export.record_type == "BloodGlucoseRecord":
+                found += read_avro(export.data)
+        elif export.name.startswith("BloodGlucoseRecord_"):
+            found += read_avro(export)
+    return found
+
+
+def newest(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One version per metadata.id: the one modified last."""
+    best: dict[str, dict[str, Any]] = {}
+    for record in records:
+        rid = record["metadata"]["id"]
+        held = best.get(rid)
+        modified = record["metadata"]["lastModifiedTimeEpochMillis"]
+        if held is None or modified > held["metadata"]["lastModifiedTimeEpochMillis"]:
+            best[rid] = record
+    return list(best.values())
+
+
+def readings(records: Iterable[dict[str, Any]], zone: tzinfo) -> list[Reading]:
+    """The readings in the person's zone (the CGM's offsets are all 'Z'), by instant."""
+    by_instant = {
+        r["timeEpochMillis"]: Reading(
+            r["timeEpochMillis"],
+            float(r["levelInMilligramsPerDeciliter"]),
+            datetime.fromtimestamp(r["timeEpochMillis"] / 1000, tz=zone),
+        )
+        for r in records
+    }
+    return [by_instant[k] for k in sorted(by_instant)]
+
+
+def between(all_readings: Sequence[Reading], first: date, days: int) -> list[Reading]:
+    last = first + timedelta(days=days - 1)
+    return [r for r in all_readings if first <= r.local.date() <= last]
+
+
+def pct(values: Sequence[float], keep: Any) -> float | None:
+    if not values:
+        return None
+    return round(100 * sum(1 for v in values if keep(v)) / len(values), 1)
+
+
+def r1(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def figures(window: Sequence[Reading], first: date, days: int) -> dict[str, Any]:
+    """Coverage, sufficiency, level and bands of one span (5-minute sensor, fixed offset)."""
+    values = [r.mg_dl for r in window]
+    possible = days * 288
+    wear = round(min(100.0, 100 * len(values) / possible), 1)
+    worn = len({r.local.date() for r in window})
+    sufficient = days >= 14 and worn >= 14 and wear >= 70
+    mean = statistics.fmean(values) if values else None
+    sd = statistics.stdev(values) if len(values) > 1 else None
+    return {
+        "first_day": first.isoformat(),
+        "last_day": (first + timedelta(days=days - 1)).isoformat(),
+        "readings": len(values),
+        "possible_readings": possible,
+        "wear_percent": wear,
+        "days_worn": worn,
+        "data_sufficient": sufficient,
+        "mean_mg_dl": r1(mean),
+        "sd_mg_dl": r1(sd),
+        "cv_percent": r1(100 * sd / mean) if sd is not None and mean else None,
+        "gmi_percent": r1(3.31 + 0.02392 * mean) if sufficient and mean is not None else None,
+        "tbr54_percent": pct(values, lambda v: v < 54),
+        "tbr54_69_percent": pct(values, lambda v: 54 <= v < 70),
+        "tbr70_percent": pct(values, lambda v: v < 70),
+        "tir_percent": pct(values, lambda v: 70 <= v <= 180),
+        "tar181_250_percent": pct(values, lambda v: 180 < v <= 250),
+        "tar180_percent": pct(values, lambda v: v > 180),
+        "tar250_percent": pct(values, lambda v: v > 250),
+    }
+
+
+@dataclass(frozen=True)
+class RefEvent:
+    start: datetime
+    end: datetime
+    minutes: int
+    extreme: float
+    open: bool
+    start_observed: bool
+
+
+def events(window: Sequence[Reading], beyond: Any, need: int, extreme: Any = min) -> list[RefEvent]:
+    """The consensus rule read as a stream on the 5-minute grid: an event starts once ``need``
+    consecutive readings are beyond the threshold (3 = 15 minutes; 25 = more than 120) and
+    ends at the first of three consecutive readings back; a gap of more than 20 minutes ends
+    continuity, leaving an event open at its last reading beyond plus one interval."""
+    found: list[RefEvent] = []
+    run_beyond = run_back = 0
+    start = last_beyond = -1
+    in_event = False
+    segment_start = 0
+
+    def close(end_ms: int, end_tz: Any, is_open: bool) -> None:
+        chosen = extreme(window[i].mg_dl for i in range(start, last_beyond + 1))
+        found.append(
+            RefEvent(
+                window[start].local,
+                datetime.fromtimestamp(end_ms / 1000, tz=end_tz),
+                round((end_ms - window[start].epoch_ms) / 60_000),
+                chosen,
+                is_open,
+                start != segment_start,
+            )
+        )
+
+    for i, reading in enumerate(window):
+        if i and reading.epoch_ms - window[i - 1].epoch_ms > GAP_BREAK_MS:
+            if in_event:
+                close(window[last_beyond].epoch_ms + FIVE_MIN_MS, reading.local.tzinfo, True)
+            in_event = False
+            run_beyond = run_back = 0
+            segment_start = i
+        if beyond(reading.mg_dl):
+            run_beyond += 1
+            run_back = 0
+            if in_event:
+                last_beyond = i
+            elif run_beyond >= need:
+                in_event, start, last_beyond = True, i - need + 1, i
+        else:
+            run_back += 1
+            run_beyond = 0
+            if in_event and run_back >= 3:
+                first_back = window[i - 2]
+                close(first_back.epoch_ms, first_back.local.tzinfo, False)
+                in_event = False
+    if in_event:
+        close(window[last_beyond].epoch_ms + FIVE_MIN_MS, window[-1].local.tzinfo, True)
+    return found
+
+
+def event_groups(window: Sequence[Reading]) -> dict[str, list[RefEvent]]:
+    return {
+        "below_70": events(window, lambda v: v < 70, 3),
+        "below_54": events(window, lambda v: v < 54, 3),
+        "extended_below_70": events(window, lambda v: v < 70, 25),
+        "above_180": events(window, lambda v: v > 180, 3, max),
+        "above_250": events(window, lambda v: v > 250, 3, max),
+    }
+
+
+def sensor_gaps(window: Sequence[Reading]) -> list[tuple[datetime, datetime, int]]:
+    """(start, end, minutes) of every stretch of 2 hours or more without readings."""
+    gaps = []
+    for before, after in itertools.pairwise(window):
+        missing = after.epoch_ms - before.epoch_ms - FIVE_MIN_MS
+        if missing >= SENSOR_GAP_MS:
+            start = datetime.fromtimestamp(
+                (before.epoch_ms + FIVE_MIN_MS) / 1000, tz=before.local.tzinfo
+            )
+            gaps.append((start, after.local, round(missing / 60_000)))
+    return gaps
+
+
+def quantile7(values: Sequence[float], percent: int) -> float:
+    """The type-7 percentile as the standard library computes it."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
+def agp(window: Sequence[Reading]) -> list[dict[str, int]]:
+    rows = []
+    for hour in range(24):
+        values = [r.mg_dl for r in window if r.local.hour == hour]
+        if values:
+            rows.append(
+                {
+                    "hour": hour,
+                    "readings": len(values),
+                    **{f"p{p}": round(quantile7(values, p)) for p in (5, 25, 50, 75, 95)},
+                }
+            )
+    return rows
+
+
+def risk(values: Sequence[float]) -> dict[str, float]:
+    lows, highs = [], []
+    for value in values:
+        f = 1.509 * (math.log(value) ** 1.084 - 5.381)
+        (lows if f < 0 else highs).append(10 * f * f)
+    n = len(values)
+    share = {
+        "vlow": 100 * sum(1 for v in values if v < 54) / n,
+        "low": 100 * sum(1 for v in values if 54 <= v < 70) / n,
+        "high": 100 * sum(1 for v in values if 180 < v <= 250) / n,
+        "vhigh": 100 * sum(1 for v in values if v > 250) / n,
+    }
+    gri = min(
+        100.0, 3.0 * share["vlow"] + 2.4 * share["low"] + 1.6 * share["vhigh"] + 0.8 * share["high"]
+    )
+    mean, sd = statistics.fmean(values), statistics.stdev(values)
+    return {
+        "lbgi": round(sum(lows) / n, 1),
+        "hbgi": round(sum(highs) / n, 1),
+        "gri": round(gri, 1),
+        "j_index": round(0.001 * (mean + sd) ** 2, 1),
+    }
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")

@@ -1,0 +1,279 @@
+"""A person's history through ``etl run``: examples describe calendar windows built from every
+record any file brought, in the person's local time, whatever the order of the files, and a
+window whose records change is revised, never duplicated."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import shutil
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from etl_core.builtin.training_jsonl import stable_form
+from etl_core.model import UserContext
+from etl_core.plugins import load_plugins
+from etl_core.runner import InputFile, run_embedded
+from etl_core.settings import Settings
+from etl_core.testing import (
+    read_avro,
+    real_samples,
+    run_etl,
+    synthetic_person,
+    training_examples,
+    write_avro,
+)
+from etl_core.testing.person import BACKFILL_DAY, DEFAULT_START, ZONE
+from etl_core.window_stage import record_set_fingerprint
+from etl_core.windows import WindowRule, build_window, newest_versions
+from tests.support.records import BASE_MS, temperature_records
+from tests.support.temperature_plugin import SCHEMA
+
+CDT = timezone(timedelta(hours=-5))
+
+
+def _windows_of(examples: Iterable[dict[str, Any]]) -> dict[tuple[str, str, str], list[dict]]:
+    grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for example in examples:
+        meta = example["metadata"]
+        grouped[(meta["user"], meta["record_type"], meta["window"]["rule"])].append(meta["window"])
+    return grouped
+
+
+def _real_folder() -> Path:
+    files = real_samples()
+    if not files:
+        pytest.skip(
+            "the real samples (../shared/samples/health-connect) are not beside the checkout"
+        )
+    return files[0].parent
+
+
+def test_real_exports_give_one_example_per_window_in_the_person_s_local_time(
+    tmp_path: Path,
+) -> None:
+    run_etl([_real_folder()], tmp_path / "out")
+    examples = training_examples(tmp_path / "out")
+    assert examples
+    assert all("window" in e["metadata"] for e in examples), "every example describes a window"
+    # Windows of one person, record type and rule never overlap (several examples of one
+    # window, one per kind, share it).
+    for group, windows in _windows_of(examples).items():
+        distinct = sorted({(w["start"], w["end"]) for w in windows})
+        for (_, end), (start, _) in itertools.pairwise(distinct):
+            assert start >= end, f"{group}: windows overlap"
+    glucose = [e for e in examples if e["metadata"]["record_type"] == "BloodGlucoseRecord"]
+    assert glucose
+    for example in glucose:
+        meta = example["metadata"]
+        # The exports say "Z"; the person's heart-rate, sleep and step records say -05:00.
+        assert meta["clock"] == "inferred from the person's other records"
+        assert meta["data_start"].endswith("-05:00") and meta["data_end"].endswith("-05:00")
+    # Glucose readings fall on the local days the test computes from the raw readings.
+    readings = newest_versions(r for p in real_samples("BloodGlucoseRecord") for r in read_avro(p))
+    local_days = {
+        datetime.fromtimestamp(r["timeEpochMillis"] / 1000, CDT).date().isoformat()
+        for r in readings
+    }
+    day_windows = {
+        e["metadata"]["window"]["first_day"]
+        for e in glucose
+        if e["metadata"]["window"]["rule"] == "day"
+    }
+    assert day_windows == local_days
+
+
+def _stable(examples: Iterable[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(stable_form(e), sort_keys=True) for e in examples)
+
+
+def test_the_same_files_in_any_order_and_split_across_runs_give_the_same_examples(
+    tmp_path: Path,
+) -> None:
+    folder = _real_folder()
+    run_etl([folder], tmp_path / "once")
+    files = sorted(folder.glob("*.avro"))
+    random.Random(5).shuffle(files)
+    batches = [files[0::3], files[1::3], files[2::3]]
+    for number, batch in enumerate(batches):
+        part = tmp_path / f"part{number}"
+        part.mkdir()
+        for path in batch:
+            shutil.copy(path, part / path.name)
+        run_etl([part], tmp_path / "split")
+    once = training_examples(tmp_path / "once")
+    split = training_examples(tmp_path / "split")
+    assert _stable(split) == _stable(once)
+    # The journals hold exactly the current examples, once.
+    journals = [
+        json.loads(line)
+        for path in (tmp_path / "split" / "training").rglob("health_journal_*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert _stable(journals) == _stable(split)
+
+
+def _run(folder: Path, out: Path, settings: Settings) -> Any:
+    registry = load_plugins(
+        disabled=settings.disabled_plugins, training_prefix=settings.training_data_prefix
+    )
+    inputs = [InputFile(path, path.name) for path in sorted(folder.glob("*.avro"))]
+    return run_embedded(
+        inputs,
+        out,
+        registry=registry,
+        settings=settings,
+        user_id="person",
+        user=UserContext(),
+    )
+
+
+def test_a_month_of_daily_exports_revises_windows_and_keeps_one_current_example_each(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(_env_file=None, pseudonym_key="k")  # type: ignore[call-arg]
+    exports = synthetic_person(28)
+    out = tmp_path / "out"
+    # The exports arrive a week at a time: days seen running at the end of a week are revised
+    # when their complete version comes, and the CGM backfill revises day 11 two weeks late.
+    for week in range(5):
+        folder = tmp_path / f"week{week}"
+        folder.mkdir()
+        for export in exports:
+            if (export.fetched_at.date() - DEFAULT_START).days // 7 == week:
+                (folder / export.name).write_bytes(export.data)
+        if any(folder.iterdir()):
+            report = _run(folder, out, settings)
+            assert not report.failed and not report.failed_windows
+    examples = training_examples(out)
+    # One current example per (window, kind): the journals never hold two revisions.
+    kinds = Counter(
+        (
+            e["metadata"]["record_type"],
+            e["metadata"]["window"]["key"],
+            e["metadata"]["example_kind"],
+        )
+        for e in examples
+    )
+    assert set(kinds.values()) == {1}
+    journal_lines = [
+        json.loads(line)
+        for path in (out / "training").rglob("health_journal_*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    assert _stable(journal_lines) == _stable(examples)
+    # Every window's current example is built from the newest version of every record that
+    # touches it, computed here from the raw exports.
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for export in exports:
+        by_type[export.record_type].extend(read_avro(export.data))
+    registry = load_plugins(disabled=settings.disabled_plugins)
+    revised = 0
+    for example in examples:
+        meta = example["metadata"]
+        record_type, window = meta["record_type"], meta["window"]
+        spec = registry.specs.get(record_type)
+        fields = spec.time_fields if spec else _time_fields(by_type[record_type][0])
+        rule = _rule(registry, record_type, window["rule"], spec)
+        expected = build_window(
+            record_type,
+            rule,
+            date.fromisoformat(window["first_day"]),
+            by_type[record_type],
+            time_fields=fields,
+            user=UserContext(timezone=ZONE),
+        )
+        assert meta["record_count"] == len(expected.records)
+        assert meta["content_fingerprint"] == record_set_fingerprint(expected)
+        revised += meta["revision"] > 1
+    assert revised >= 10
+    # The CGM backfill completed day 11: its window holds all 288 readings of that local day.
+    day11 = (DEFAULT_START + timedelta(days=BACKFILL_DAY)).isoformat()
+    (backfilled,) = {
+        (e["metadata"]["record_count"], e["metadata"]["revision"])
+        for e in examples
+        if e["metadata"]["record_type"] == "BloodGlucoseRecord"
+        and e["metadata"]["window"]["key"] == f"day:{day11}"
+    }
+    assert backfilled[0] == 288 and backfilled[1] > 1
+    # Earlier revisions stay for audit beside the current one.
+    revisions = list((out / "training").rglob("r*.jsonl"))
+    assert len(revisions) > len({p.parent for p in revisions})
+
+
+def _time_fields(record: dict[str, Any]) -> tuple[str, ...]:
+    if "timeEpochMillis" in record:
+        return ("timeEpochMillis",)
+    return ("startTimeEpochMillis", "endTimeEpochMillis")
+
+
+def _rule(registry: Any, record_type: str, name: str, spec: Any) -> WindowRule:
+    plan = registry.window_plan.get(record_type)
+    if plan is not None:
+        rule = plan.rule(name)
+        assert rule is not None
+        return rule
+    assert name == "day"
+    return WindowRule.day()
+
+
+def test_a_record_without_an_id_is_the_same_record_in_every_file(tmp_path: Path) -> None:
+    records = temperature_records(3)
+    for record in records:
+        record["metadata"]["id"] = ""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, fetch in (("a", 1), ("b", 2)):
+        stamped = [{**r, "appRecordFetchTimeEpochMillis": BASE_MS + fetch} for r in records]
+        (folder / f"BodyTemperatureRecord_{name}.avro").write_bytes(write_avro(SCHEMA, stamped))
+    settings = Settings(_env_file=None, pseudonym_key="k")  # type: ignore[call-arg]
+    report = _run(folder, tmp_path / "out", settings)
+    statuses = sorted(o.status.value for o in report.outcomes)
+    assert statuses == ["duplicate_content", "processed"]
+    (example,) = training_examples(tmp_path / "out")
+    assert example["metadata"]["record_count"] == 3
+
+
+def test_a_file_spanning_more_days_than_allowed_is_quarantined_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    records = [
+        {**record, "timeEpochMillis": BASE_MS - i * 86_400_000}
+        for i, record in enumerate(temperature_records(30, tag="long"))
+    ]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "BodyTemperatureRecord_long.avro").write_bytes(write_avro(SCHEMA, records))
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, pseudonym_key="k", max_window_days_per_file=20
+    )
+    report = _run(folder, tmp_path / "out", settings)
+    (outcome,) = report.outcomes
+    assert outcome.status.value == "quarantined"
+    assert "span 30 local days" in outcome.message
+    metadata = json.loads(
+        (tmp_path / "out" / f"{outcome.quarantine_key}.metadata.json").read_text()
+    )
+    assert any("ETL_MAX_WINDOW_DAYS_PER_FILE" in reason for reason in metadata["reasons"])
+    assert training_examples(tmp_path / "out") == []
+
+
+def test_a_record_id_the_history_cannot_index_is_left_out_with_a_finding(tmp_path: Path) -> None:
+    records = temperature_records(4, tag="ids")
+    records[0]["metadata"]["id"] = "x" * 300
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "BodyTemperatureRecord_ids.avro").write_bytes(write_avro(SCHEMA, records))
+    settings = Settings(_env_file=None, pseudonym_key="k")  # type: ignore[call-arg]
+    report = _run(folder, tmp_path / "out", settings)
+    (outcome,) = report.outcomes
+    assert outcome.status.value == "processed"
+    assert "record_id_too_long" in outcome.finding_codes
+    (example,) = training_examples(tmp_path / "out")
+    assert example["metadata"]["record_count"] == 3

@@ -1,0 +1,367 @@
+"""The record history store (``etl_core.history``) on SQLite and PostgreSQL: merging versions,
+which windows a change touches, the person's inferred clock, compare-and-set publication, and
+no lost update under concurrent merges and rebuilds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from etl_core.history import (
+    MAX_KEY_LENGTH,
+    PendingWindow,
+    SqlHistoryStore,
+    TypePlan,
+    WindowPlan,
+    WindowRef,
+)
+from etl_core.model import UserContext
+from etl_core.testing import read_avro, synthetic_person
+from etl_core.timeutil import PersonZone, infer_offset_minutes
+from etl_core.windows import WindowRule, build_window, newest_versions, window_days_of
+
+CDT = timezone(timedelta(hours=-5))
+INSTANT = ("timeEpochMillis",)
+SPAN = ("startTimeEpochMillis", "endTimeEpochMillis")
+PLAN: WindowPlan = {
+    "BloodGlucoseRecord": TypePlan(
+        (WindowRule.day(), WindowRule.iso_week(lookback_days=7)), INSTANT
+    ),
+    "StepsRecord": TypePlan((WindowRule.day(),), SPAN),
+    "HeartRateRecord": TypePlan((WindowRule.day(),), SPAN),
+    "HeartRateVariabilityRmssdRecord": TypePlan((WindowRule.night(),), INSTANT),
+    "SleepSessionRecord": TypePlan((WindowRule.night(),), SPAN),
+    "ActiveCaloriesBurnedRecord": TypePlan((), SPAN),
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'history.sqlite'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[SqlHistoryStore]:
+    history = SqlHistoryStore(store_url)
+    yield history
+    history.close()
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def glucose(rid: str, moment: datetime, level: float, modified: int = 1, offset: str = "Z") -> dict:
+    return {
+        "metadata": {"id": rid, "lastModifiedTimeEpochMillis": modified},
+        "timeEpochMillis": _ms(moment),
+        "zoneOffsetId": offset,
+        "levelInMilligramsPerDeciliter": level,
+    }
+
+
+def steps(rid: str, day: date, count: int, modified: int = 1) -> dict:
+    start = datetime.combine(day, datetime.min.time(), CDT)
+    return {
+        "metadata": {"id": rid, "lastModifiedTimeEpochMillis": modified},
+        "startTimeEpochMillis": _ms(start),
+        "endTimeEpochMillis": _ms(start + timedelta(days=1)) - 1,
+        "startZoneOffsetId": "-05:00",
+        "endZoneOffsetId": "-05:00",
+        "count": count,
+    }
+
+
+def keys(refs: Sequence[WindowRef]) -> set[tuple[str, str]]:
+    return {(ref.record_type, ref.key) for ref in refs}
+
+
+def test_a_new_record_bumps_its_windows_and_the_same_record_again_changes_nothing(
+    store: SqlHistoryStore,
+) -> None:
+    first = store.merge("u1", "StepsRecord", [steps("a", date(2025, 9, 20), 1200)], PLAN)
+    assert (first.added, first.replaced, first.unchanged) == (1, 0, 0)
+    assert keys(first.windows) == {("StepsRecord", "day:2025-09-20")}
+    again = store.merge("u1", "StepsRecord", [steps("a", date(2025, 9, 20), 1200)], PLAN)
+    assert (again.added, again.replaced, again.unchanged, again.windows) == (0, 0, 1, ())
+    assert [(p.ref.key, p.version) for p in store.pending("u1")] == [("day:2025-09-20", 1)]
+
+
+def test_a_newer_version_replaces_the_record_and_an_older_one_is_ignored(
+    store: SqlHistoryStore,
+) -> None:
+    day = date(2025, 9, 20)
+    store.merge("u1", "StepsRecord", [steps("a", day, 3933, modified=5)], PLAN)
+    older = store.merge("u1", "StepsRecord", [steps("a", day, 1200, modified=2)], PLAN)
+    assert not older.changed
+    newer = store.merge("u1", "StepsRecord", [steps("a", day, 4100, modified=9)], PLAN)
+    assert (newer.added, newer.replaced) == (0, 1)
+    (pending,) = store.pending("u1")
+    assert pending.version == 2
+    snapshot = store.snapshot(pending.ref, WindowRule.day())
+    assert snapshot is not None
+    assert [r["count"] for r in snapshot.records] == [4100]
+
+
+def test_a_record_that_moves_bumps_the_window_it_left_and_the_one_it_joined(
+    store: SqlHistoryStore,
+) -> None:
+    store.merge("u1", "StepsRecord", [steps("a", date(2025, 9, 20), 10, modified=1)], PLAN)
+    moved = {**steps("a", date(2025, 9, 21), 10, modified=2)}
+    result = store.merge("u1", "StepsRecord", [moved], PLAN)
+    assert keys(result.windows) == {
+        ("StepsRecord", "day:2025-09-20"),
+        ("StepsRecord", "day:2025-09-21"),
+    }
+
+
+def test_a_record_in_a_lookback_bumps_only_windows_that_exist(store: SqlHistoryStore) -> None:
+    monday = datetime(2025, 9, 15, 9, tzinfo=CDT)
+    store.merge(
+        "u1",
+        "BloodGlucoseRecord",
+        [glucose("w2", monday + timedelta(days=7), 110, offset="-05:00")],
+        PLAN,
+    )
+    result = store.merge(
+        "u1", "BloodGlucoseRecord", [glucose("w1", monday, 100, offset="-05:00")], PLAN
+    )
+    # Its own day and week, plus the next week, whose lookback holds it.
+    assert keys(result.windows) == {
+        ("BloodGlucoseRecord", "day:2025-09-15"),
+        ("BloodGlucoseRecord", "week:2025-09-15"),
+        ("BloodGlucoseRecord", "week:2025-09-22"),
+    }
+
+
+def test_records_without_an_offset_move_to_local_time_once_the_person_s_offset_is_known(
+    store: SqlHistoryStore,
+) -> None:
+    # 02:00 UTC on the 21st is 21:00 on the 20th at -05:00.
+    reading = glucose("g", datetime(2025, 9, 21, 2, 0, tzinfo=UTC), 98)
+    first = store.merge("u1", "BloodGlucoseRecord", [reading], PLAN)
+    assert ("BloodGlucoseRecord", "day:2025-09-21") in keys(first.windows)
+    beat = {
+        "metadata": {"id": "hr", "lastModifiedTimeEpochMillis": 1},
+        "startTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 0, tzinfo=CDT)),
+        "endTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 10, tzinfo=CDT)),
+        "startZoneOffsetId": "-05:00",
+        "endZoneOffsetId": "-05:00",
+        "samples": [],
+    }
+    second = store.merge("u1", "HeartRateRecord", [beat], PLAN)
+    assert {
+        ("BloodGlucoseRecord", "day:2025-09-21"),
+        ("BloodGlucoseRecord", "day:2025-09-20"),
+        ("HeartRateRecord", "day:2025-09-20"),
+    } <= keys(second.windows)
+    ref = WindowRef("u1", "BloodGlucoseRecord", "day:2025-09-20")
+    snapshot = store.snapshot(ref, WindowRule.day())
+    assert snapshot is not None
+    zone = PersonZone(snapshot.observations)
+    window = build_window(
+        "BloodGlucoseRecord",
+        WindowRule.day(),
+        date(2025, 9, 20),
+        snapshot.records,
+        time_fields=INSTANT,
+        user=UserContext(timezone=zone),
+    )
+    assert [r["metadata"]["id"] for r in window.records] == ["g"]
+    assert window.clock.value == "inferred from the person's other records"
+
+
+def test_publication_is_a_compare_and_set_on_the_built_version(store: SqlHistoryStore) -> None:
+    store.merge("u1", "StepsRecord", [steps("a", date(2025, 9, 20), 5)], PLAN)
+    (pending,) = store.pending("u1")
+    store.merge("u1", "StepsRecord", [steps("b", date(2025, 9, 20), 6)], PLAN)
+    assert store.mark_built(pending.ref, 2, "h2", published=True)
+    assert not store.mark_built(pending.ref, 1, "h1", published=True)  # too late: 2 is out
+    assert store.pending("u1") == []
+    snapshot = store.snapshot(pending.ref, WindowRule.day())
+    assert snapshot is not None and (snapshot.revision, snapshot.content_hash) == (2, "h2")
+    store.merge("u1", "StepsRecord", [steps("c", date(2025, 9, 20), 7)], PLAN)
+    assert store.pending("u1") == [PendingWindow(pending.ref, 3)]
+
+
+def test_the_store_refuses_record_ids_it_cannot_index(store: SqlHistoryStore) -> None:
+    record = steps("x" * (MAX_KEY_LENGTH + 1), date(2025, 9, 20), 1)
+    with pytest.raises(ValueError, match="longer than"):
+        store.merge("u1", "StepsRecord", [record], PLAN)
+
+
+def test_offset_inference_is_nearest_first_and_bounded() -> None:
+    hour = 480_000
+    observations = [(hour, -300), (hour + 10, -240)]
+    assert infer_offset_minutes(hour * 3_600_000, observations) == -300
+    assert infer_offset_minutes((hour + 6) * 3_600_000, observations) == -240
+    assert infer_offset_minutes((hour + 5) * 3_600_000, observations) == -300  # a tie: earlier
+    assert infer_offset_minutes((hour + 10 + 37) * 3_600_000, observations) is None
+
+
+# -- no lost update --------------------------------------------------------------------------
+
+
+def _person_files(days: int) -> list[tuple[str, list[dict[str, Any]]]]:
+    return [
+        (export.record_type, read_avro(export.data))
+        for export in synthetic_person(days)
+        if export.record_type in PLAN
+    ]
+
+
+def _digest(records: Sequence[dict[str, Any]], zone: Any, ref: WindowRef) -> str:
+    """What a plugin's result would depend on: the records and their local clock."""
+    plan = PLAN[ref.record_type]
+    rule = plan.rule(ref.rule_name)
+    assert rule is not None
+    window = build_window(
+        ref.record_type,
+        rule,
+        ref.first_day,
+        records,
+        time_fields=plan.time_fields,
+        user=UserContext(timezone=zone),
+    )
+    material = [
+        (r["metadata"]["id"], r["metadata"]["lastModifiedTimeEpochMillis"]) for r in window.records
+    ]
+    material += [("earlier", r["metadata"]["id"]) for r in window.earlier]
+    if window.records:
+        first = window.records[0]
+        field = plan.time_fields[0]
+        material.append(
+            ("clock", window.local(first[field], first.get("zoneOffsetId")).isoformat())
+        )
+    return hashlib.sha256(json.dumps(material).encode()).hexdigest()
+
+
+def _build_pending(store: SqlHistoryStore, user: str) -> None:
+    while True:
+        pending = store.pending(user)
+        if not pending:
+            return
+        for item in pending:
+            rule = PLAN[item.ref.record_type].rule(item.ref.rule_name)
+            assert rule is not None
+            snapshot = store.snapshot(item.ref, rule)
+            assert snapshot is not None
+            digest = _digest(snapshot.records, PersonZone(snapshot.observations), item.ref)
+            store.mark_built(item.ref, snapshot.version, digest, published=True)
+
+
+def _published(store: SqlHistoryStore, user: str, refs: set[WindowRef]) -> dict[str, str | None]:
+    result = {}
+    for ref in sorted(refs):
+        rule = PLAN[ref.record_type].rule(ref.rule_name)
+        assert rule is not None
+        snapshot = store.snapshot(ref, rule)
+        assert snapshot is not None
+        result[f"{ref.record_type}/{ref.key}"] = snapshot.content_hash
+    return result
+
+
+def _expected(files: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, str | None]:
+    """Every window's digest computed from all records at once, with no store."""
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for record_type, records in files:
+        by_type.setdefault(record_type, []).extend(records)
+    observations: set[tuple[int, int]] = set()
+    for record_type, records in by_type.items():
+        fields = PLAN[record_type].time_fields
+        for record in records:
+            for name in (fields[0], fields[-1]):
+                offset_name = (
+                    "zoneOffsetId"
+                    if name == "timeEpochMillis"
+                    else name.replace("TimeEpochMillis", "ZoneOffsetId")
+                )
+                offset = record.get(offset_name)
+                if offset not in (None, "Z"):
+                    sign = -1 if offset.startswith("-") else 1
+                    hours, minutes = offset[1:].split(":")
+                    observations.add(
+                        (record[name] // 3_600_000, sign * (int(hours) * 60 + int(minutes)))
+                    )
+    zone = PersonZone(observations)
+    expected = {}
+    for record_type, records in by_type.items():
+        plan = PLAN[record_type]
+        distinct = newest_versions(records)
+        for rule in plan.rules:
+            days = {d for r in distinct for d in window_days_of(rule, r, plan.time_fields, zone)}
+            for day in days:
+                ref = WindowRef("u", record_type, rule.key(day))
+                expected[f"{record_type}/{ref.key}"] = _digest(distinct, zone, ref)
+    return expected
+
+
+def _merge_all(
+    store: SqlHistoryStore, user: str, files: list[tuple[str, list[dict[str, Any]]]]
+) -> set[WindowRef]:
+    touched: set[WindowRef] = set()
+    for record_type, records in files:
+        touched.update(store.merge(user, record_type, records, PLAN).windows)
+    return touched
+
+
+def test_threads_merging_shuffled_overlapping_files_lose_no_update(store_url: str) -> None:
+    files = _person_files(9)
+    expected = _expected(files)
+    shuffled = files[:]
+    random.Random(11).shuffle(shuffled)
+    stores = [SqlHistoryStore(store_url) for _ in range(4)]
+    touched: set[WindowRef] = set()
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            mine = _merge_all(stores[index], "u", shuffled[index::4])
+            # Rebuild while others still merge: stale snapshots must never win.
+            _build_pending(stores[index], "u")
+            with lock:
+                touched.update(mine)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    _build_pending(stores[0], "u")
+    published = _published(stores[0], "u", touched)
+    assert published == {k: v for k, v in expected.items() if k in published}
+    assert set(expected) <= set(published)
+    for history in stores:
+        history.close()
+
+
+def test_the_result_does_not_depend_on_the_order_of_files(store_url: str) -> None:
+    files = _person_files(6)
+    results = []
+    for seed in (1, 2):
+        user = f"order-{seed}"
+        history = SqlHistoryStore(store_url)
+        order = files[:]
+        random.Random(seed).shuffle(order)
+        touched = _merge_all(history, user, order)
+        _build_pending(history, user)
+        results.append(
+            {k.split("/", 1)[1]: v for k, v in _published(history, user, touched).items()}
+        )
+        history.close()
+    assert results[0] == results[1]
