@@ -10,8 +10,8 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import glucose_window_reference as ref
 import pytest
-import window_reference as ref
 from glucose_builders import glucose_record
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -8,8 +8,8 @@ import re
 from datetime import timedelta, timezone
 from functools import cache
 
+import glucose_window_reference as ref
 import pytest
-import window_reference as ref
 
 from etl_core import ExampleKind, ProcessResult, UserContext, Window
 from etl_core.figures import ungrounded_figures, unsupported_figures

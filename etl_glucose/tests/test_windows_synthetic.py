@@ -1,5 +1,5 @@
 """The synthetic person's six weeks through the window hooks: every insight of every window of
-both rules equals what ``window_reference`` computes from the raw records, the built-in
+both rules equals what ``glucose_window_reference`` computes from the raw records, the built-in
 features are found, outputs are grounded and varied, and file order changes nothing."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from datetime import date, timedelta, timezone
 from functools import cache
 from typing import Any
 
+import glucose_window_reference as ref
 import pytest
-import window_reference as ref
 
 from etl_core import ExampleKind, ProcessResult, UserContext, Window
 from etl_core.figures import ungrounded_figures, unsupported_figures

@@ -1,4 +1,4 @@
-"""Property tests of the window maths against plain reference code (window_reference.py): the
+"""Property tests of the window maths against plain reference code (heartrate_window_reference.py): the
 resting-HR trend of a week, the HRV judgement of a night, and which samples a day holds."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from datetime import date, timedelta, timezone
 from typing import Any
 
 from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, hr_record
+from heartrate_window_reference import reference_judgement, reference_trend
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from window_reference import reference_judgement, reference_trend
 
 from etl_core import UserContext
 from etl_core.timeutil import readable_offset

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import HR, HRV, Processed, specs
 from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, hr_record, hrv_record
-from window_reference import HeartRateReference, HrvReference, newest_per_id
+from heartrate_window_reference import HeartRateReference, HrvReference, newest_per_id
 
 from etl_core import ExampleKind, UserContext, WindowRule
 from etl_core.figures import ungrounded_figures, unsupported_figures
