@@ -1,5 +1,6 @@
-"""Property tests of the window maths against plain reference code (heartrate_window_reference.py): the
-resting-HR trend of a week, the HRV judgement of a night, and which samples a day holds."""
+"""Property tests of the window maths against plain reference code
+(heartrate_window_reference.py): the resting-HR trend of a week, the HRV judgement of a night,
+and which samples a day holds."""
 
 from __future__ import annotations
 
