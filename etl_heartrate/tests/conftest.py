@@ -3,47 +3,15 @@ core builds them (``etl_core.testing.windows_from_exports``), with each window's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
+from heartrate_window_support import HR, HRV, SYNTHETIC_DAYS, Processed, process_all
 
-from etl_core import ProcessResult, RecordTypeSpec, Window
 from etl_core.testing import (
     SyntheticExport,
     real_samples,
     records_of,
     synthetic_person,
-    windows_from_exports,
 )
-from etl_heartrate import plugin
-
-HR = "HeartRateRecord"
-HRV = "HeartRateVariabilityRmssdRecord"
-SYNTHETIC_DAYS = 42
-
-
-@dataclass(frozen=True)
-class Processed:
-    window: Window
-    spec: RecordTypeSpec
-    result: ProcessResult | None
-
-
-def specs() -> dict[str, RecordTypeSpec]:
-    return {spec.name: spec for spec in plugin.etl_record_types()}
-
-
-def process_all(exports: list[object]) -> dict[tuple[str, str], list[Processed]]:
-    found: dict[tuple[str, str], list[Processed]] = {}
-    for name, spec in specs().items():
-        rules = plugin.etl_windows(spec=spec)
-        assert rules is not None
-        for rule in rules:
-            windows = windows_from_exports(spec, rule, exports)  # type: ignore[arg-type]
-            found[(name, rule.name)] = [
-                Processed(w, spec, plugin.etl_process_window(window=w, spec=spec)) for w in windows
-            ]
-    return found
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from conftest import HR, HRV, Processed, specs
 from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, hr_record, hrv_record
 from heartrate_window_reference import HeartRateReference, HrvReference, newest_per_id
+from heartrate_window_support import HR, HRV, Processed, specs
 
 from etl_core import ExampleKind, UserContext, WindowRule
 from etl_core.figures import ungrounded_figures, unsupported_figures
