@@ -245,13 +245,11 @@ class PluginRegistry:
                 result = caller(window=window, spec=spec) if caller is not None else None
         except Exception as exc:
             raise _plugin_raised(name, "etl_process_window", exc, doing) from exc
-        if result is None:
-            return None, generic_label
+        if result is None or owner is None:
+            return result, generic_label
         problem = result_problem(result, {c.name for c in self.counters})
         if problem:
             raise _plugin_broke(name, "etl_process_window", doing, problem)
-        if result.generic or owner is None:
-            return result, generic_label
         return result, owner.label
 
     def owner_of(self, record_type: str) -> PluginInfo | None:

@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from etl_core.plugins import load_plugins
 from etl_core.testing import run_etl, training_examples
 from tests.support.records import temperature_file, temperature_records
+from tests.support.windows import expected_windows, fingerprint
 
 
 def installed_owners() -> dict[str, str]:
@@ -30,33 +32,30 @@ def test_all_real_files_run_with_whatever_plugins_are_installed(
     assert "Traceback" not in result.stderr
     assert "26 files" in result.stdout
     examples = training_examples(out)
-    # 26 files hold 15 distinct record sets: one example each, nothing lost, nothing twice.
-    assert len(examples) == 15
-    assert len({e["metadata"]["content_fingerprint"] for e in examples}) == 15
-    sample_names = {p.name for p in samples_dir.glob("*.avro")}
-    assert {e["metadata"]["source_key"] for e in examples} <= sample_names
-    owners = installed_owners()
-    by_type: dict[str, int] = {}
+    # The 26 overlapping files make one current example set per window that holds records,
+    # each built from every record of its window: nothing lost, nothing twice.
+    expected = expected_windows(sorted(samples_dir.glob("*.avro")), load_plugins())
+    written: dict[tuple[str, str], set[str]] = {}
     for example in examples:
         meta = example["metadata"]
-        by_type[meta["record_type"]] = by_type.get(meta["record_type"], 0) + 1
+        key = (meta["record_type"], meta["window"]["key"])
+        assert key in expected, f"an example for a window without records: {key}"
+        assert meta["content_fingerprint"] == fingerprint(expected[key])
+        assert meta["record_count"] == len(expected[key].records)
+        written.setdefault(key, set()).add(meta["example_kind"])
+    assert set(written) == set(expected)
+    owners = installed_owners()
+    for example in examples:
+        meta = example["metadata"]
         if meta["record_type"] in owners:
             assert meta["processor"].startswith(owners[meta["record_type"]] + " ")
         else:
             assert meta["processor"].startswith("etl-core generic")
             assert meta["health_domain"] == "unclassified"
-            assert meta["clinical_insights"]["records"] == meta["record_count"]
+            assert meta["clinical_insights"]["records"] <= meta["record_count"]
         assert example["instruction"] and example["input"] and example["output"]
-    assert by_type == {
-        "ActiveCaloriesBurnedRecord": 1,
-        "BloodGlucoseRecord": 4,
-        "HeartRateRecord": 3,
-        "HeartRateVariabilityRmssdRecord": 1,
-        "SleepSessionRecord": 3,
-        "StepsRecord": 3,
-    }
     journals = list((out / "training").rglob("health_journal_*.jsonl"))
-    assert sum(len(j.read_text().splitlines()) for j in journals) == 15
+    assert sum(len(j.read_text().splitlines()) for j in journals) == len(examples)
 
 
 def test_second_run_writes_nothing(samples_dir: Path, tmp_path: Path) -> None:

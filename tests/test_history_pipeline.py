@@ -63,11 +63,16 @@ def test_real_exports_give_one_example_per_window_in_the_person_s_local_time(
     assert examples
     assert all("window" in e["metadata"] for e in examples), "every example describes a window"
     # Windows of one person, record type and rule never overlap (several examples of one
-    # window, one per kind, share it).
+    # window, one per kind, share it), except rules that by definition look back further than
+    # they step: the consensus CGM report covers the last 14 days, once a week.
     for group, windows in _windows_of(examples).items():
-        distinct = sorted({(w["start"], w["end"]) for w in windows})
-        for (_, end), (start, _) in itertools.pairwise(distinct):
-            assert start >= end, f"{group}: windows overlap"
+        distinct = sorted({(w["start"], w["end"], w["days"]) for w in windows})
+        for (start, end, days), (next_start, _, _) in itertools.pairwise(distinct):
+            step = datetime.fromisoformat(next_start) - datetime.fromisoformat(start)
+            if days <= 7:
+                assert next_start >= end, f"{group}: windows overlap"
+            else:
+                assert step >= timedelta(days=7), f"{group}: reports less than a week apart"
     glucose = [e for e in examples if e["metadata"]["record_type"] == "BloodGlucoseRecord"]
     assert glucose
     for example in glucose:
@@ -153,11 +158,13 @@ def test_a_month_of_daily_exports_revises_windows_and_keeps_one_current_example_
             assert not report.failed and not report.failed_windows
     examples = training_examples(out)
     # One current example per (window, kind): the journals never hold two revisions.
+    # (A window has one example of each kind, and one per question asked.)
     kinds = Counter(
         (
             e["metadata"]["record_type"],
             e["metadata"]["window"]["key"],
             e["metadata"]["example_kind"],
+            e["instruction"] if e["metadata"]["example_kind"] == "question" else "",
         )
         for e in examples
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from etl_core import PLUGIN_API_VERSION
 from etl_core.plugins import api_problem
 from tests.support.install import install_into
 from tests.support.records import temperature_records
@@ -93,7 +94,10 @@ REFUSALS = {
     # entry point: phrases the one line must hold
     "noapi": ["'noapi' from etl-test-noapi 1.0.0 does not declare ETL_PLUGIN_API", 'API = "1"'],
     "intapi": ["'intapi'", "declares ETL_PLUGIN_API = 1, but it must be a string"],
-    "futureapi": ["'futureapi'", "needs plugin API 1.9, newer than this etl-core's 1.0"],
+    "futureapi": [
+        "'futureapi'",
+        f"needs plugin API 1.9, newer than this etl-core's {PLUGIN_API_VERSION}",
+    ],
     "notime": [
         "plugin 'notime' declares record type 'OxygenSaturationRecord' unusably",
         "time field time does not exist in the reader schema",
@@ -180,7 +184,9 @@ def test_well_declared_plugins_load(plugin_site: Path, name: str) -> None:
 def test_the_api_version_semantic() -> None:
     assert api_problem("1") is None
     assert api_problem("1.0") is None
-    for refused in (None, 1, 1.0, "1.x", "v1", "", "2", "0.9", "1.1"):
+    assert api_problem(PLUGIN_API_VERSION) is None
+    newer_minor = f"1.{int(PLUGIN_API_VERSION.split('.')[1]) + 1}"
+    for refused in (None, 1, 1.0, "1.x", "v1", "", "2", "0.9", newer_minor):
         assert api_problem(refused) is not None, refused
 
 

@@ -34,12 +34,14 @@ from functools import cache
 from typing import Any, ClassVar, cast
 
 from etl_core.builtin.generic_checks import iter_path
+from etl_core.builtin.training_jsonl import instructions_for
 from etl_core.decode import SchemaGovernor, decode_records, detect_record_type, read_header
 from etl_core.errors import ProcessorError
 from etl_core.figures import unsupported_figures
 from etl_core.model import (
     Artifact,
     Batch,
+    ExampleKind,
     Finding,
     ProcessedBatch,
     ProcessResult,
@@ -628,7 +630,8 @@ class PluginContract:
             for artifact in artifacts:
                 check_key(artifact.key)
             example = self.training_example(artifacts)
-            assert example["instruction"] in validated.spec.instructions
+            phrasings = instructions_for(validated.spec, ExampleKind.SUMMARY)
+            assert example["instruction"] in phrasings
             assert example["input"] == result.summary
             assert example["output"] == result.narrative
             metadata = example["metadata"]

@@ -55,8 +55,10 @@ def week_summary(ins: Insights) -> str:
         )
     lines += [
         f"nights judged against their band: {ins['nights_judged']}",
-        "nights above the band, most recent first: " + (_dated(ins["nights_above_band"]) or "none"),
-        "nights below the band, most recent first: " + (_dated(ins["nights_below_band"]) or "none"),
+        f"nights above the band: {len(ins['nights_above_band'])}, most recent first: "
+        + (_dated(ins["nights_above_band"]) or "none"),
+        f"nights below the band: {len(ins['nights_below_band'])}, most recent first: "
+        + (_dated(ins["nights_below_band"]) or "none"),
         f"nights within the band: {ins['nights_within_band']}",
     ]
     previous = ins["previous_week"]
