@@ -23,7 +23,10 @@ STATUS_LABEL = {
     "quarantined": "quarantined",
     "failed": "failed",
 }
-STAGE_LABELS = ("download", "decode", "validate", "process", "emit")
+STAGE_LABELS = ("download", "decode", "validate", "merge", "windows", "process", "emit")
+"""Per input: download, decode, validate, merge (into the history), windows (rebuilding the
+person's changed windows); per window: process and emit (per upload for owners without
+windows)."""
 OTHER = "other"
 
 _SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -180,9 +183,13 @@ class EtlMetrics:
         counters: Mapping[str, float],
         examples: int,
         error_type: str | None,
+        timings: Mapping[str, float],
     ) -> None:
         label = self.record_type_label(record_type)
         self.windows_built.labels(label, status).inc()
+        for stage, seconds in timings.items():
+            if stage in STAGE_LABELS:
+                self.stage_duration.labels(stage).observe(seconds)
         for event_type, count in events.items():
             self.clinical_events.labels(label, event_type).inc(count)
         for name, value in counters.items():

@@ -301,9 +301,10 @@ class Pipeline:
             plan = self._plan(record_type, spec)
             if plan.rules:
                 self._merge_into_history(job, outcome, clean, plan, report, pseudonym, log)
-                self._complete(
-                    idempotency_key, owner, str(outcome.status), held, detail=record_type
-                )
+                with _timed(outcome, "complete"):
+                    self._complete(
+                        idempotency_key, owner, str(outcome.status), held, detail=record_type
+                    )
                 return
             # A per-upload processor's records still join the history: their offsets tell the
             # local time of the person's records that carry none.
@@ -414,7 +415,7 @@ class Pipeline:
             windows=len(merged.windows),
         )
         if self.build_windows:
-            with _timed(outcome, "process"):
+            with _timed(outcome, "windows"):
                 outcome.windows = self.windows.rebuild_pending(
                     pseudonym, job.user, job.correlation_id
                 )

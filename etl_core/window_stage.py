@@ -14,7 +14,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, MutableMapping
+import time
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +41,7 @@ from etl_core.plugins import PluginRegistry, generic_spec
 from etl_core.settings import Settings
 from etl_core.storage import ObjectStore
 from etl_core.timeutil import PersonZone, batch_bounds
+from etl_core.tracing import stage_span
 from etl_core.validate import score
 from etl_core.windows import (
     FALLBACK_RULES,
@@ -70,6 +73,7 @@ class WindowOutcome:
     counters: dict[str, float] = field(default_factory=dict)
     error_type: str | None = None
     message: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def record_set_fingerprint(window: Window) -> str:
@@ -152,6 +156,7 @@ class WindowBuilder:
                 counters=outcome.counters,
                 examples=outcome.example_count,
                 error_type=outcome.error_type,
+                timings=outcome.timings,
             )
         log.info("window_built", status=outcome.status, version=outcome.version)
         return outcome
@@ -197,7 +202,8 @@ class WindowBuilder:
         result: ProcessResult | None = None
         processor = ""
         if window.records:
-            result, processor = self.registry.process_window(window, spec)
+            with _timed(outcome, "process"):
+                result, processor = self.registry.process_window(window, spec)
         if result is None:
             self._withdraw(snapshot, spec, outcome)
             return
@@ -241,9 +247,10 @@ class WindowBuilder:
             window=window,
             revision=snapshot.version,
         )
-        for artifact in self.registry.emit(processed):
-            self.store.put(artifact.key, artifact.data, if_absent=True)
-            outcome.examples.append(artifact.key)
+        with _timed(outcome, "emit"):
+            for artifact in self.registry.emit(processed):
+                self.store.put(artifact.key, artifact.data, if_absent=True)
+                outcome.examples.append(artifact.key)
         won = self.history.mark_built(ref, snapshot.version, content_hash, published=True)
         outcome.status = "published" if won else "superseded"
         outcome.example_count = len(result.examples) or 1
@@ -269,6 +276,16 @@ class WindowBuilder:
             return
         self.history.mark_built(ref, version, WITHDRAWN, published=False)
         outcome.status = "empty"
+
+
+@contextmanager
+def _timed(outcome: WindowOutcome, stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        with stage_span(stage):
+            yield
+    finally:
+        outcome.timings[stage] = outcome.timings.get(stage, 0.0) + time.perf_counter() - started
 
 
 def _check_grounded(result: ProcessResult, spec: RecordTypeSpec, processor: str) -> None:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,11 @@ from etl_core.consumer import wait_until
 from etl_core.health import HealthServer
 from etl_core.metrics import EtlMetrics
 from etl_core.model import PluginCounter, UserContext
-from etl_core.pipeline import content_fingerprint
 from etl_core.plugins import load_plugins
 from etl_core.runner import collect_inputs, run_embedded
 from etl_core.settings import Settings
 from etl_core.testing import read_avro, real_samples, training_examples
+from etl_core.windows import last_modified, record_key
 from tests.conftest import temperature_entry_point
 from tests.services import MotoS3Server, TcpProxy, rabbitmq_available, unavailable
 from tests.support.records import temperature_file, temperature_records
@@ -74,28 +73,30 @@ def test_metrics_after_the_real_files_count_each_record_type_and_status(
     assert status == 200
     processed = samples(body.decode(), "etl_messages_processed_total")
 
-    # Expected from the raw files: one success per distinct record set, the rest duplicates.
-    files: Counter[str] = Counter()
-    sets: dict[str, set[str]] = {}
-    for path in real_samples():
-        record_type = path.name.split("_", 1)[0]
-        files[record_type] += 1
-        sets.setdefault(record_type, set()).add(content_fingerprint(read_avro(path)))
+    # Expected from the raw files, in the order etl run takes them: a file that brings a record
+    # (or a newer version) the person's history does not hold yet is a success, the rest are
+    # duplicates.
+    # (A later fetch of an unchanged record is not new.)
+    held: dict[tuple[str, str], int] = {}
     expected: dict[tuple[tuple[str, str], ...], float] = {}
-    for record_type, count in files.items():
+    for path in sorted(real_samples(), key=lambda p: p.name):
+        record_type = path.name.split("_", 1)[0]
+        new = False
+        for record in read_avro(path):
+            key, modified = (record_type, record_key(record)), last_modified(record)
+            if key not in held or modified > held[key]:
+                held[key] = modified
+                new = True
         label = record_type if record_type in registry.specs else "other"
-        for status_label, value in (
-            ("success", len(sets[record_type])),
-            ("duplicate", count - len(sets[record_type])),
-        ):
-            key = (("record_type", label), ("status", status_label))
-            expected[key] = expected.get(key, 0) + value
+        status_key = (("record_type", label), ("status", "success" if new else "duplicate"))
+        expected[status_key] = expected.get(status_key, 0) + 1
     assert processed == expected
     examples = samples(body.decode(), "etl_training_examples_generated_total")
-    assert sum(examples.values()) == 15
+    assert sum(examples.values()) == len(training_examples(tmp_path / "out"))
     assert sum(samples(body.decode(), "etl_processing_duration_seconds_count").values()) == 26
     stages = {dict(k)["stage"] for k in samples(body.decode(), "etl_stage_duration_seconds_count")}
-    assert stages == {"decode", "validate", "process", "emit"}
+    # etl run builds the windows after its last file: per window, process and emit.
+    assert stages == {"decode", "validate", "merge", "process", "emit"}
     assert "user-1" not in body.decode()
     assert "avro" not in body.decode()  # no file names in labels
 
@@ -235,6 +236,8 @@ def test_one_message_is_one_trace_with_every_stage_and_a_retry_continues_it(
         "claim",
         "decode",
         "validate",
+        "merge",
+        "windows",
         "process",
         "emit",
         "complete",
@@ -352,6 +355,15 @@ def test_logs_of_a_full_run_hold_no_health_value_user_id_or_credential(
         "retriable",
         "hint",
         "dedup_key_kind",
+        # The history: how many records a file added, replaced or already held, and the
+        # windows it touched and rebuilt (rule and first day, version, outcome).
+        "added",
+        "replaced",
+        "unchanged",
+        "windows",
+        "window",
+        "version",
+        "status",
     }
     assert {key for event in events for key in event} <= allowed
 
