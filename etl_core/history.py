@@ -300,6 +300,30 @@ def _dependent_windows(rule: WindowRule, row: _Row, zone: PersonZone) -> set[dat
     return found
 
 
+def _edges_moved(
+    rule: WindowRule,
+    first_day: date,
+    before: PersonZone,
+    after: PersonZone,
+    checked: dict[tuple[str, str], bool],
+) -> bool:
+    """Whether the offsets at a window's edges (its lookback's start, its start and its end)
+    differ between two clocks of the person."""
+    key = (rule.name, first_day.isoformat())
+    if key not in checked:
+        edges = (
+            rule.local_start(first_day) - timedelta(days=rule.lookback_days),
+            rule.local_start(first_day),
+            rule.local_end(first_day),
+        )
+        checked[key] = any(
+            before.utcoffset(edge.replace(tzinfo=before))
+            != after.utcoffset(edge.replace(tzinfo=after))
+            for edge in edges
+        )
+    return checked[key]
+
+
 def _observations(rows: Iterable[_Row]) -> set[tuple[int, int]]:
     seen: set[tuple[int, int]] = set()
     for row in rows:
@@ -628,8 +652,10 @@ class SqlHistoryStore:
         zone_before: PersonZone,
         zone_after: PersonZone,
     ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-        """Windows (own, dependent) of stored records without an offset whose inferred offset
-        the new observations change: their local times move, so their windows change."""
+        """Windows (own, dependent) that new observations change: those of stored records
+        without an offset whose inferred offset moves (their local times move), and those whose
+        own edges move (a window's length in hours depends on the offsets at its start and
+        end, e.g. the readings a day could hold)."""
         own: set[tuple[str, str]] = set()
         dependent: set[tuple[str, str]] = set()
         table = records_table
@@ -651,20 +677,23 @@ class SqlHistoryStore:
                 table.c.start_ms <= high,
             )
         )
+        edges_checked: dict[tuple[str, str], bool] = {}
         for record_type, key, start, end, start_offset, end_offset in found:
             type_plan = plan.get(record_type) or self._stored_plan(connection, user, record_type)
             if not type_plan.rules or start is None:
                 continue
             instants = (start, end if end is not None else start)
-            if all(zone_before.offset_at(ms) == zone_after.offset_at(ms) for ms in instants):
-                continue
+            moved = any(zone_before.offset_at(ms) != zone_after.offset_at(ms) for ms in instants)
             row = _Row(key, (0, 0), start, instants[1], start_offset, end_offset, "")
             for rule in type_plan.rules:
                 for zone in (zone_before, zone_after):
-                    own.update((record_type, rule.key(d)) for d in _own_windows(rule, row, zone))
-                    dependent.update(
-                        (record_type, rule.key(d)) for d in _dependent_windows(rule, row, zone)
-                    )
+                    for day in _own_windows(rule, row, zone):
+                        if moved or _edges_moved(rule, day, zone_before, zone_after, edges_checked):
+                            own.add((record_type, rule.key(day)))
+                    if moved:
+                        dependent.update(
+                            (record_type, rule.key(d)) for d in _dependent_windows(rule, row, zone)
+                        )
         return own, dependent
 
     def _bump(

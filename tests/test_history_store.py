@@ -365,3 +365,31 @@ def test_the_result_does_not_depend_on_the_order_of_files(store_url: str) -> Non
         )
         history.close()
     assert results[0] == results[1]
+
+
+def test_an_offset_that_moves_only_a_window_s_edges_still_bumps_it(store: SqlHistoryStore) -> None:
+    def beat(rid: str, at: datetime) -> dict[str, Any]:
+        return {
+            "metadata": {"id": rid, "lastModifiedTimeEpochMillis": 1},
+            "startTimeEpochMillis": _ms(at),
+            "endTimeEpochMillis": _ms(at),
+            "startZoneOffsetId": "-05:00",
+            "endZoneOffsetId": "-05:00",
+            "samples": [],
+        }
+
+    store.merge(
+        "u1", "HeartRateRecord", [beat("early", datetime(2025, 9, 19, 0, tzinfo=UTC))], PLAN
+    )
+    # 30 hours after the person's last known offset: read at -05:00, on the 20th (01:00 local).
+    reading = glucose("g", datetime(2025, 9, 20, 6, 0, tzinfo=UTC), 98)
+    store.merge("u1", "BloodGlucoseRecord", [reading], PLAN)
+    for pending in store.pending("u1"):
+        store.mark_built(pending.ref, pending.version, "built", published=True)
+    # A later record confirms -05:00 near the day's end (23 hours from the reading): the reading
+    # keeps its offset, but the day now ends at 05:00 UTC, not midnight UTC (it had no offset
+    # within reach of its end before), so a day's length, in readings, changes.
+    result = store.merge(
+        "u1", "HeartRateRecord", [beat("late", datetime(2025, 9, 21, 5, tzinfo=UTC))], PLAN
+    )
+    assert ("BloodGlucoseRecord", "day:2025-09-20") in keys(result.windows)
