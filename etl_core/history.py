@@ -128,9 +128,10 @@ class MergeResult:
 
     @property
     def changed(self) -> bool:
-        """Whether the input brought a record the history did not hold (a refetch of a held
-        record tells only that it was still unchanged later)."""
-        return bool(self.added or self.replaced)
+        """Whether the input brought anything the history did not hold: a record, a newer
+        version, or a later fetch of a held version (which can tell that a day that was still
+        running at the earlier fetch has ended)."""
+        return bool(self.added or self.replaced or self.refetched)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1011,7 +1011,7 @@ def test_prometheus_scrapes_a_running_worker_with_the_deployed_config(
 ) -> None:
     from etl_core.consumer import wait_until
     from etl_core.testing import read_avro
-    from etl_core.windows import last_modified, record_key
+    from etl_core.windows import record_key, version_rank
     from tests.services import rabbitmq_available
     from tests.worker_support import (
         WorkerProcess,
@@ -1029,14 +1029,14 @@ def test_prometheus_scrapes_a_running_worker_with_the_deployed_config(
     files = sorted(samples_dir.glob("*.avro"))
     # Expected from the raw files, taken in order by one worker thread: a file that brings a
     # record the person's history does not hold yet is a success, the rest are duplicates.
-    held: dict[tuple[str, str], int] = {}
+    held: dict[tuple[str, str], tuple[int, int]] = {}
     successes = 0
     for path in files:
         new = False
         for record in read_avro(path):
             key = (path.name.split("_")[0], record_key(record))
-            if key not in held or last_modified(record) > held[key]:
-                held[key] = last_modified(record)
+            if key not in held or version_rank(record) > held[key]:
+                held[key] = version_rank(record)
                 new = True
         successes += new
 

@@ -236,13 +236,15 @@ def test_a_record_without_an_id_is_the_same_record_in_every_file(tmp_path: Path)
         record["metadata"]["id"] = ""
     folder = tmp_path / "in"
     folder.mkdir()
-    for name, fetch in (("a", 1), ("b", 2)):
+    # b fetched them later; c is another copy of a's fetch (other bytes: another sync marker).
+    for name, fetch in (("a", 1), ("b", 2), ("c", 1)):
         stamped = [{**r, "appRecordFetchTimeEpochMillis": BASE_MS + fetch} for r in records]
-        (folder / f"BodyTemperatureRecord_{name}.avro").write_bytes(write_avro(SCHEMA, stamped))
+        data = write_avro(SCHEMA, stamped, sync_marker=name.encode() * 16)
+        (folder / f"BodyTemperatureRecord_{name}.avro").write_bytes(data)
     settings = Settings(_env_file=None, pseudonym_key="k")  # type: ignore[call-arg]
     report = _run(folder, tmp_path / "out", settings)
-    statuses = sorted(o.status.value for o in report.outcomes)
-    assert statuses == ["duplicate_content", "processed"]
+    statuses = [o.status.value for o in sorted(report.outcomes, key=lambda o: o.key)]
+    assert statuses == ["processed", "processed", "duplicate_content"]
     (example,) = training_examples(tmp_path / "out")
     assert example["metadata"]["record_count"] == 3
 

@@ -27,7 +27,7 @@ from etl_core.plugins import load_plugins
 from etl_core.runner import collect_inputs, run_embedded
 from etl_core.settings import Settings
 from etl_core.testing import read_avro, real_samples, training_examples
-from etl_core.windows import last_modified, record_key
+from etl_core.windows import record_key, version_rank
 from tests.conftest import temperature_entry_point
 from tests.services import MotoS3Server, TcpProxy, rabbitmq_available, unavailable
 from tests.support.records import temperature_file, temperature_records
@@ -76,16 +76,16 @@ def test_metrics_after_the_real_files_count_each_record_type_and_status(
     # Expected from the raw files, in the order etl run takes them: a file that brings a record
     # (or a newer version) the person's history does not hold yet is a success, the rest are
     # duplicates.
-    # (A later fetch of an unchanged record is not new.)
-    held: dict[tuple[str, str], int] = {}
+    # (A later fetch of an unchanged record is new: it may tell that a running day ended.)
+    held: dict[tuple[str, str], tuple[int, int]] = {}
     expected: dict[tuple[tuple[str, str], ...], float] = {}
     for path in sorted(real_samples(), key=lambda p: p.name):
         record_type = path.name.split("_", 1)[0]
         new = False
         for record in read_avro(path):
-            key, modified = (record_type, record_key(record)), last_modified(record)
-            if key not in held or modified > held[key]:
-                held[key] = modified
+            key, rank = (record_type, record_key(record)), version_rank(record)
+            if key not in held or rank > held[key]:
+                held[key] = rank
                 new = True
         label = record_type if record_type in registry.specs else "other"
         status_key = (("record_type", label), ("status", "success" if new else "duplicate"))
