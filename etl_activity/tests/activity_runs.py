@@ -37,27 +37,40 @@ class RunOutput:
     """The current example objects (the highest revision of every window)."""
     journal: list[dict[str, Any]]
     """Every line of the domain's monthly journals."""
-    revisions: dict[WindowId, list[int]]
-    """Every revision object written for a window, empty ones (withdrawals) included."""
+    revisions: dict[WindowId, dict[int, list[dict[str, Any]]]]
+    """Every revision object written for a window, by revision number: its examples (none in
+    a revision that withdraws the window)."""
 
 
 def read_run(out: Path) -> RunOutput:
+    training = out / "training" / DOMAIN
     journal = [
         json.loads(line)
-        for path in sorted((out / "training" / DOMAIN).rglob("health_journal_*.jsonl"))
+        for path in sorted(training.rglob("health_journal_*.jsonl"))
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    revisions: dict[WindowId, set[int]] = defaultdict(set)
-    for path in (out / "training" / DOMAIN).rglob("examples/*/r*.jsonl"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            meta = json.loads(line)["metadata"]
-            revisions[(meta["record_type"], meta["window"]["key"])].add(meta["revision"])
+    folders: dict[Path, dict[int, list[dict[str, Any]]]] = defaultdict(dict)
+    for path in training.rglob("examples/*/r*.jsonl"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        folders[path.parent][int(path.stem[1:])] = [json.loads(x) for x in lines if x.strip()]
+    revisions: dict[WindowId, dict[int, list[dict[str, Any]]]] = {}
+    for folder, by_revision in folders.items():
+        # A folder is one window: every revision in it names the same one and its own number.
+        keys = {
+            (e["metadata"]["record_type"], e["metadata"]["window"]["key"])
+            for examples in by_revision.values()
+            for e in examples
+        }
+        assert len(keys) == 1, folder
+        for revision, examples in by_revision.items():
+            assert {e["metadata"]["revision"] for e in examples} <= {revision}
+        revisions[keys.pop()] = by_revision
     return RunOutput(
         out=out,
         current=training_examples(out, DOMAIN),
         journal=journal,
-        revisions={key: sorted(found) for key, found in revisions.items()},
+        revisions=revisions,
     )
 
 
@@ -157,7 +170,11 @@ def assert_one_current_set_per_window(
     assert sorted(map(_canonical, run.journal)) == sorted(map(_canonical, run.current))
     windows = by_window(run.journal)
     assert set(windows) == set(expected)
+    for key, by_revision in run.revisions.items():
+        latest = by_revision[max(by_revision)]
+        if not latest:  # withdrawn
+            assert key not in windows
+            continue
+        assert sorted(map(_canonical, windows[key])) == sorted(map(_canonical, latest)), key
     for key, examples in windows.items():
-        (revision,) = {e["metadata"]["revision"] for e in examples}
-        assert revision == max(run.revisions[key]), key
         assert_examples_are_the_result(examples, expected[key])
