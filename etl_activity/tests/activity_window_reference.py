@@ -1,11 +1,12 @@
 """Plain reference computations for the window tests, independent of the plugin's code.
 
-From decoded records: one version per ``metadata.id`` (the newest ``lastModified``), local
-days by arithmetic on each record's fixed offset, each record's amount shared among the local
-days it touches by overlap, per day and app the sum of the shares (the reference only takes
-records of one app that do not overlap each other), the app covering most of the day (to the
-nearest minute) and then the package name, partial days by the fetch rule, and the week's
-figures by their definitions (clinical.md, "Activity" and "Longitudinal windows").
+From decoded records: one version per ``metadata.id`` (the newest ``lastModified``, then the
+latest fetch), local days by arithmetic on each record's fixed offset, each record's amount
+shared among the local days it touches by overlap, per day and app the sum of the shares (the
+reference only takes records of one app that do not overlap each other), the app covering most
+of the day (to the nearest minute) and then the package name, partial days by the fetch rule,
+and the week's figures by their definitions (clinical.md, "Activity" and "Longitudinal
+windows").
 """
 
 from __future__ import annotations
@@ -22,13 +23,20 @@ MINUTE_MS = 60_000
 DAY_MS = 86_400_000
 
 
+def _version(record: dict[str, Any]) -> tuple[int, int]:
+    return record["metadata"]["lastModifiedTimeEpochMillis"], record[
+        "appRecordFetchTimeEpochMillis"
+    ]
+
+
 def newest_per_id(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The newest version of each ``metadata.id``: modified last, and of two modified at the
+    same instant the one fetched last (the real exports refetch 20 September three times)."""
     newest: dict[str, dict[str, Any]] = {}
     for record in records:
         rid = record["metadata"]["id"]
         held = newest.get(rid)
-        modified = record["metadata"]["lastModifiedTimeEpochMillis"]
-        if held is None or modified > held["metadata"]["lastModifiedTimeEpochMillis"]:
+        if held is None or _version(record) > _version(held):
             newest[rid] = record
     return list(newest.values())
 

@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 from activity_builders import PHONE, RING, activity_record, local_ms, whole_day_steps
+from activity_runs import assert_one_current_set_per_window, by_window, expected_results, read_run
+from activity_window_checks import assert_window_matches_reference
+from activity_window_reference import newest_per_id, reference_days
 
 from etl_activity import plugin
 from etl_activity.specs import SPECS
@@ -112,10 +115,20 @@ def test_process_reads_the_source_rule_from_the_environment(
     assert result.insights["source_rule"]["priority"] == [RING]
 
 
-def test_a_crafted_week_with_a_trend_through_etl_run(tmp_path: Path) -> None:
+def test_a_crafted_rising_week_through_etl_run_is_compared_with_the_week_before(
+    tmp_path: Path,
+) -> None:
+    """A week of rising steps from a phone and a ring, after a quieter week from the phone
+    alone, and today's running total, in one file: each day and week window against the raw
+    values, the age-67 range, and the rise stated as a week-to-week change, never a trend."""
+    previous = [3000, 3400, 3800, 4300, 4700, 5200, 5600]
     steps = [3500, 4200, 5100, 6000, 6600, 7400, 8200]
     fetch = local_ms(2025, 9, 8, 7, 45)
     records = [
+        whole_day_steps(f"p{i}", PHONE, datetime(2025, 8, 25) + timedelta(days=i), n, fetch)
+        for i, n in enumerate(previous)
+    ]
+    records += [
         whole_day_steps(f"d{i}", PHONE, datetime(2025, 9, 1) + timedelta(days=i), n, fetch)
         for i, n in enumerate(steps)
     ]
@@ -137,16 +150,75 @@ def test_a_crafted_week_with_a_trend_through_etl_run(tmp_path: Path) -> None:
     source.parent.mkdir()
     source.write_bytes(write_avro(SPECS["StepsRecord"].reader_schema or {}, records))
     run_etl([source], tmp_path / "out", "--age", "67")
-    (example,) = training_examples(tmp_path / "out", "physical_activity")
-    insights = example["metadata"]["clinical_insights"]
-    assert [d["steps"] for d in insights["days"]] == [*steps, 600]
-    assert insights["partial_days"] == 1 and insights["complete_days"] == 7
-    assert insights["mean_daily_steps"] == round(statistics.fmean(steps))
-    assert insights["trend"]["direction"] == "rising"
+    run = read_run(tmp_path / "out")
+    assert_one_current_set_per_window(run, expected_results([source], 67))
+    windows = by_window(run.current)
+    newest = newest_per_id(records)
+    days = reference_days(newest, "count")
+    for (_, key), examples in windows.items():
+        for example in examples:
+            insights = example["metadata"]["clinical_insights"]
+            first_day = date.fromisoformat(example["metadata"]["window"]["first_day"])
+            rule = key.split(":")[0]
+            assert_window_matches_reference("steps", rule, first_day, insights, newest, days, 67)
+            assert unsupported_figures(example["output"], insights) == []
+            assert "rising" not in example["output"]  # two weeks are not a trend
+    assert {key for _, key in windows} == {
+        *(f"day:{date(2025, 8, 25) + timedelta(days=i)}" for i in range(15)),
+        "week:2025-08-25",
+        "week:2025-09-01",
+        "week:2025-09-08",
+    }
+
+    week = windows[("StepsRecord", "week:2025-09-01")]
+    insights = week[0]["metadata"]["clinical_insights"]
+    assert [d["steps"] for d in insights["days"]] == steps
+    assert [d["source"] for d in insights["days"]] == [PHONE] * 7
+    assert [o["steps"] for d in insights["days"] for o in d["other_sources"]] == [
+        n - 700 for n in steps
+    ]
+    assert insights["partial_days"] == 0 and insights["complete_days"] == 7
+    mean, previous_mean = round(statistics.fmean(steps)), round(statistics.fmean(previous))
+    assert insights["mean_daily_steps"] == mean
     assert insights["step_range"] == {"low": 6000, "high": 8000, "age_group": "60 and over"}
+    assert (
+        insights["days_below_range"],
+        insights["days_within_range"],
+        insights["days_above_range"],
+    ) == (3, 3, 1)
+    assert insights["mean_range_position"] == "below"
     assert insights["days_with_several_sources"] == 7
-    assert unsupported_figures(example["output"], insights) == []
-    assert "rising" in example["output"]
+    assert (insights["lowest_day"]["steps"], insights["highest_day"]["steps"]) == (3500, 8200)
+    # The rise, as the change from the quieter week before.
+    assert insights["previous_week"]["mean_daily_steps"] == previous_mean
+    percent = round(100 * (mean - previous_mean) / previous_mean)
+    assert insights["comparable"] is True
+    assert insights["change"] == {
+        "steps": mean - previous_mean,
+        "percent": percent,
+        "direction": "higher",
+        "same_sources": True,
+    }
+    texts = {e["metadata"]["example_kind"]: e["output"] for e in week}
+    comparison = texts["comparison"]
+    assert f"{mean - previous_mean:,}" in comparison and f"{percent}%" in comparison
+    assert "higher" in comparison or "more" in comparison
+    assert "lower" not in comparison and "fewer" not in comparison
+    trend_sentences = [s for s in comparison.split(". ") if "trend" in s]
+    assert trend_sentences and all(" not " in f" {s} " or "nothing" in s for s in trend_sentences)
+    # The range of the age: 6,000-8,000 at 67, never the under-60 range.
+    assert "6,000-8,000" in texts["clinician_summary"]
+    assert all("8,000-10,000" not in e["output"] for e in week)
+
+    (today,) = windows[("StepsRecord", "week:2025-09-08")][0]["metadata"]["clinical_insights"][
+        "days"
+    ]
+    assert (today["steps"], today["partial"]) == (600, True)
+    for example in windows[("StepsRecord", "week:2025-09-08")]:
+        insights = example["metadata"]["clinical_insights"]
+        assert insights["complete_days"] == 0 and insights["comparable"] is False
+        assert insights["previous_week"]["complete_days"] == 7
+        assert example["metadata"]["example_kind"] != "comparison"
 
 
 def test_a_misconfigured_source_rule_fails_the_file_loudly(tmp_path: Path) -> None:

@@ -14,13 +14,8 @@ from typing import Any
 
 import pytest
 from activity_reference import local_date
-from activity_window_reference import (
-    RefDay,
-    newest_per_id,
-    reference_days,
-    reference_week,
-    reported,
-)
+from activity_window_checks import assert_window_matches_reference
+from activity_window_reference import newest_per_id, reference_days
 
 from etl_activity import plugin
 from etl_activity.measures import MEASURES
@@ -93,23 +88,6 @@ def test_each_type_declares_a_local_day_and_an_iso_week_with_a_week_of_lookback(
 # -- the synthetic person against the reference ---------------------------------------------
 
 
-def _check_day(measure_unit: str, insights: dict[str, Any], ref: RefDay, age: int | None) -> None:
-    assert insights["date"] == ref.day.isoformat()
-    assert insights[measure_unit] == reported(ref.amount, measure_unit)
-    assert insights["source"] == ref.source
-    assert insights["partial"] is ref.partial
-    others = {o["source"]: o[measure_unit] for o in insights["other_sources"]}
-    assert others == {s: reported(a, measure_unit) for s, a in ref.others.items()}
-    if measure_unit == "steps":
-        if ref.partial or age is None:
-            assert insights["range_position"] is None
-        else:
-            low, high = (6000, 8000) if age >= 60 else (8000, 10000)
-            steps = round(ref.amount)
-            expected = "below" if steps < low else "within" if steps <= high else "above"
-            assert insights["range_position"] == expected
-
-
 @pytest.mark.parametrize("upto", [None, 10, 26], ids=["all", "10-syncs", "26-syncs"])
 @pytest.mark.parametrize("age", AGES, ids=lambda a: f"age-{a}")
 @pytest.mark.parametrize("record_type", sorted(SPECS))
@@ -125,55 +103,9 @@ def test_every_window_insight_equals_the_reference(
     mondays = {day - timedelta(days=day.weekday()) for day in days}
     assert keys == {f"day:{d.isoformat()}" for d in days} | {f"week:{m}" for m in mondays}
     for window, result in results:
-        insights = dict(result.insights)
-        if window.rule.name == "day":
-            _check_day(unit, insights, days[window.first_day], age)
-            continue
-        week = [window.first_day + timedelta(days=i) for i in range(7)]
-        touching = [r for r in records if _touches(r, week)]
-        latest = max(touching, key=lambda r: r["appRecordFetchTimeEpochMillis"])
-        fetch_date = local_date(
-            latest["appRecordFetchTimeEpochMillis"], latest["startZoneOffsetId"]
+        assert_window_matches_reference(
+            unit, window.rule.name, window.first_day, result.insights, records, days, age
         )
-        ref = reference_week(days, window.first_day, fetch_date, age, unit)
-        held = sorted([*ref.complete, *ref.partial], key=lambda d: d.day)
-        assert [d["date"] for d in insights["days"]] == [d.day.isoformat() for d in held]
-        for entry, ref_day in zip(insights["days"], held, strict=True):
-            _check_day(unit, entry, ref_day, age)
-        assert insights["complete_days"] == len(ref.complete)
-        assert insights["partial_days"] == len(ref.partial)
-        assert insights["missing_dates"] == [d.isoformat() for d in ref.missing]
-        assert insights["not_reached_dates"] == [d.isoformat() for d in ref.not_reached]
-        assert insights[f"mean_daily_{unit}"] == ref.mean
-        assert insights["data_sufficient"] is ref.sufficient
-        if unit == "steps":
-            assert insights["days_within_range"] == ref.within
-            assert insights["days_below_range"] == ref.below
-            assert insights["days_above_range"] == ref.above
-            assert insights["mean_range_position"] == ref.mean_position
-        if len(ref.complete) >= 2:
-            ranked = sorted(ref.complete, key=lambda d: (reported(d.amount, unit), d.day))
-            assert insights["highest_day"]["date"] == ranked[-1].day.isoformat()
-            assert insights["lowest_day"]["date"] == ranked[0].day.isoformat()
-        previous = insights["previous_week"]
-        if ref.previous_complete is None:
-            assert previous is None
-        else:
-            assert previous["complete_days"] == ref.previous_complete
-            assert previous[f"mean_daily_{unit}"] == ref.previous_mean
-        change = insights["change"]
-        if ref.change is None:
-            assert change is None and insights["comparable"] is False
-        else:
-            assert insights["comparable"] is True
-            assert (change[unit], change["percent"], change["direction"]) == ref.change
-
-
-def _touches(record: dict[str, Any], days: list[date]) -> bool:
-    offset = record["startZoneOffsetId"]
-    first = local_date(record["startTimeEpochMillis"], offset)
-    last = local_date(record["endTimeEpochMillis"] - 1, offset)
-    return first <= days[-1] and last >= days[0]
 
 
 def test_the_synthetic_month_gives_sufficient_weeks_and_comparisons() -> None:
