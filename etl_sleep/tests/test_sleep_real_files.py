@@ -9,6 +9,7 @@ sums are the textbook definitions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -374,6 +375,7 @@ def test_etl_run_honours_the_source_priority_and_age(
         assert "NSF range for age 70: 7-8 h" in examples[0]["input"]
         for example in examples:
             assert_grounded(example, spec)
+            assert not re.search(r"\b1 nights\b", example["output"]), example["output"]
     summary = next(
         e
         for e in current["night:2025-09-19"]
