@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from etl_core import ExampleKind, choose
-from etl_core.windows import ClockSource
+from etl_core import ClockSource, ExampleKind, choose
 
 
 @dataclass(frozen=True, slots=True)

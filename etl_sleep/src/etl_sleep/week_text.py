@@ -472,7 +472,7 @@ def personal_note(w: Writer, insights: Insights) -> str:
                     "there's no weekly average yet; that needs at least 5 nights.",
                     "Your tracker caught {n} of the week's 7 nights, too few for weekly "
                     "averages (5 are needed).",
-                    "With {n} nights recorded out of 7, this week is too patchy for averages; "
+                    "With only {n} of 7 nights recorded, this week is too patchy for averages; "
                     "5 nights are the minimum.",
                 ),
                 **values,
