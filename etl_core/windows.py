@@ -26,11 +26,13 @@ from typing import Any
 from etl_core.model import Record, UserContext
 from etl_core.timeutil import (
     CLOCK_STRENGTH,
-    ClockSource,
     PersonZone,
     offset_field_for,
     readable_offset,
     to_local,
+)
+from etl_core.timeutil import (
+    ClockSource as ClockSource,  # part of this module's contract: Window.clock
 )
 
 _RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")

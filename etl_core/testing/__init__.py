@@ -4,6 +4,7 @@ real-sample discovery, Avro fixtures, batches.
 Everything here is public API for plugin authors; it is not imported by the pipeline.
 """
 
+from etl_core.builtin.training_jsonl import stable_form
 from etl_core.testing.contract import (
     PluginContract,
     Sample,
@@ -15,7 +16,7 @@ from etl_core.testing.contract import (
     validate_sample,
     write_plugin_avro,
 )
-from etl_core.testing.embedded import run_etl, training_examples
+from etl_core.testing.embedded import journal_examples, run_etl, training_examples
 from etl_core.testing.fixtures import (
     HEALTH_CONNECT_TYPES,
     build_batch,
@@ -34,6 +35,7 @@ from etl_core.testing.fixtures import (
 from etl_core.testing.person import SyntheticExport, synthetic_person, write_synthetic_person
 from etl_core.testing.windows import records_of, windows_from_exports
 from etl_core.validate import allowed_in_messages, finding_problem, quoted_values
+from etl_core.window_stage import record_set_fingerprint
 
 __all__ = [
     "HEALTH_CONNECT_TYPES",
@@ -49,6 +51,7 @@ __all__ = [
     "finding_problem",
     "health_connect_schema",
     "installed_entry_point",
+    "journal_examples",
     "make_metadata",
     "plugin_registry",
     "processed_batch",
@@ -56,8 +59,10 @@ __all__ = [
     "read_avro",
     "real_samples",
     "real_samples_dir",
+    "record_set_fingerprint",
     "records_of",
     "run_etl",
+    "stable_form",
     "synthetic_person",
     "synthetic_records",
     "synthetic_samples",

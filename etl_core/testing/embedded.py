@@ -73,3 +73,17 @@ def _example_order(example: dict[str, Any]) -> tuple[str, str, str, str]:
         str(window.get("key", "")),
         str(metadata.get("example_kind", "")),
     )
+
+
+def journal_examples(out: Path, domain: str | None = None) -> list[dict[str, Any]]:
+    """Every line of every monthly journal under ``out`` (optionally of one health domain), in
+    the order :func:`training_examples` sorts them: a journal holds the current examples."""
+    examples = []
+    for path in sorted(out.glob("training/*/*/*/health_journal_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                example = json.loads(line)
+                if domain is None or example["metadata"]["health_domain"] == domain:
+                    examples.append(example)
+    examples.sort(key=_example_order)
+    return examples
