@@ -35,6 +35,25 @@ def days(first: date, count: int) -> list[date]:
     return [first + timedelta(days=i) for i in range(count)]
 
 
+def local_wall_time(epoch_ms: int, offset_id: str | None) -> datetime:
+    """The wall-clock time of an instant in its record's own offset (UTC without one)."""
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=offset_zone(offset_id)).replace(tzinfo=None)
+
+
+def records_touching(records: Iterable[Record], start: datetime, end: datetime) -> int:
+    """How many distinct records (one per ``metadata.id``) have a local span, both ends
+    included, that touches the wall-clock interval from ``start`` up to ``end``."""
+    count = 0
+    for record in newest_per_id(records):
+        if "timeEpochMillis" in record:
+            first = last = local_wall_time(record["timeEpochMillis"], record["zoneOffsetId"])
+        else:
+            first = local_wall_time(record["startTimeEpochMillis"], record["startZoneOffsetId"])
+            last = local_wall_time(record["endTimeEpochMillis"], record["endZoneOffsetId"])
+        count += first < end and last >= start
+    return count
+
+
 # -- heart rate ---------------------------------------------------------------------------------
 
 

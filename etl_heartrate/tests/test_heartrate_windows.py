@@ -516,3 +516,62 @@ def test_no_window_when_nothing_falls_inside_it() -> None:
     rule = WindowRule.day("day", lookback_days=1)
     window = build_window(HR, rule, date(2025, 9, 21), [record], time_fields=spec.time_fields)
     assert plugin.etl_process_window(window=window, spec=spec) is None
+
+
+def test_left_out_samples_count_in_their_own_day_only() -> None:
+    # 23:00 on 2025-09-19 to 00:59 on 2025-09-20: one out-of-range sample on each side of
+    # midnight, and a second record repeating three samples of the first day.
+    start = MIDNIGHT_MS - 60 * MINUTE_MS
+    samples = [(start + i * MINUTE_MS, 60.0) for i in range(120)]
+    samples[10] = (samples[10][0], 0.0)
+    samples[100] = (samples[100][0], 320.0)
+    records = [hr_record(samples), hr_record(samples[20:23])]
+    user = UserContext()
+    found = {}
+    for day in (date(2025, 9, 19), date(2025, 9, 20)):
+        result = plugin.etl_process_window(window=_day_window(records, day, user), spec=specs()[HR])
+        assert result is not None
+        found[day] = result
+    before, after = found[date(2025, 9, 19)], found[date(2025, 9, 20)]
+    assert before.insights["data_quality"] == {
+        "duplicate_samples_dropped": 3,
+        "out_of_range_samples_dropped": 1,
+        "malformed_samples_dropped": 0,
+    }
+    assert after.insights["data_quality"]["out_of_range_samples_dropped"] == 1
+    assert after.insights["data_quality"]["duplicate_samples_dropped"] == 0
+    assert "left out: 1 sample outside the 1-300 bpm range" in before.summary
+    summary = next(e.output for e in before.examples if e.kind is ExampleKind.SUMMARY)
+    assert "1 sample outside the 1-300 bpm range" in summary
+    # A day with nothing left out says nothing about it.
+    clean = hr_record([(MIDNIGHT_MS + 86_400_000 + i * MINUTE_MS, 60.0) for i in range(30)])
+    result = plugin.etl_process_window(
+        window=_day_window([clean], date(2025, 9, 21), user), spec=specs()[HR]
+    )
+    assert result is not None and "left out" not in result.summary
+
+
+def test_hrv_windows_count_only_their_own_nights_left_out_measurements() -> None:
+    spec = specs()[HRV]
+    rules = {r.name: r for r in plugin.etl_windows(spec=spec) or []}
+    day_ms = 86_400_000
+    records = []
+    for n in range(3):  # nights of 2025-09-17, -18 and -19, from 23:00
+        night_start = MIDNIGHT_MS + (n - 3) * day_ms + 23 * 3_600_000
+        records += [hrv_record(night_start + k * 5 * MINUTE_MS, 40.0 + k) for k in range(6)]
+    # The night of 2025-09-18 holds two exact duplicates from another record each.
+    records += [hrv_record(records[6]["timeEpochMillis"], 40.0) for _ in range(2)]
+    by_night = {}
+    for night in (date(2025, 9, 18), date(2025, 9, 19)):
+        window = build_window(HRV, rules["night"], night, records, time_fields=spec.time_fields)
+        result = plugin.etl_process_window(window=window, spec=spec)
+        assert result is not None
+        by_night[night] = result.insights["data_quality"]
+    assert by_night[date(2025, 9, 18)]["duplicate_measurements_dropped"] == 2
+    assert by_night[date(2025, 9, 19)]["duplicate_measurements_dropped"] == 0
+    week = build_window(
+        HRV, rules["week"], date(2025, 9, 15), records, time_fields=spec.time_fields
+    )
+    result = plugin.etl_process_window(window=week, spec=spec)
+    assert result is not None
+    assert result.insights["data_quality"]["duplicate_measurements_dropped"] == 2

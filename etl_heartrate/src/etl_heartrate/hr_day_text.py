@@ -53,6 +53,24 @@ def _zones_line(ins: Insights) -> str:
     )
 
 
+def left_out_parts(ins: Insights) -> list[str]:
+    """The day's samples left out as unusable, as phrases (``2 samples outside the 1-300 bpm
+    range``); exact duplicates of another record's samples are not a data problem and are left
+    to the insights."""
+    quality, th = ins["data_quality"], ins["thresholds"]
+    parts = []
+    if quality["out_of_range_samples_dropped"]:
+        parts.append(
+            f"{count_phrase(quality['out_of_range_samples_dropped'], 'sample')} outside the "
+            f"{th['valid_low_bpm']}-{th['valid_high_bpm']} bpm range"
+        )
+    if quality["malformed_samples_dropped"]:
+        parts.append(
+            f"{count_phrase(quality['malformed_samples_dropped'], 'sample')} without a usable value"
+        )
+    return parts
+
+
 def day_summary(ins: Insights) -> str:
     """The example input: the day's findings as ``key: value`` lines."""
     th = ins["thresholds"]
@@ -77,6 +95,8 @@ def day_summary(ins: Insights) -> str:
             f"heart rate: mean {bpm(ins['mean_bpm'])} bpm, range {bpm(ins['min_bpm'])}-"
             f"{bpm(ins['max_bpm'])} bpm"
         )
+    if left_out := left_out_parts(ins):
+        lines.append("left out: " + "; ".join(left_out))
     normal = f"{th['resting_normal_low_bpm']}-{th['resting_normal_high_bpm']} bpm"
     if ins["resting_bpm"] is not None:
         lines.append(
@@ -436,6 +456,22 @@ def _zones_sentence(voice: Voice, ins: Insights) -> str | None:
     )
 
 
+def _left_out_sentence(voice: Voice, ins: Insights) -> str | None:
+    parts = left_out_parts(ins)
+    if not parts:
+        return None
+    return voice.pick(
+        "left-out",
+        (
+            "Left out as unusable: {left_out}.",
+            "The figures exclude {left_out}.",
+            "Not counted in these figures: {left_out}.",
+            "These figures leave out {left_out}.",
+        ),
+        left_out=listed(parts),
+    )
+
+
 def _snapshot_limit(voice: Voice, v: dict[str, str]) -> str:
     return voice.pick(
         "limit",
@@ -477,7 +513,7 @@ def _clinician_summary(ins: Insights, key: str) -> str:
         )
     opening = voice.order("opening", [_coverage_sentence(voice, v), _level_sentence(voice, v)])
     return paragraphs(
-        sentences(*opening, clock_sentence(ins["clock"])),
+        sentences(*opening, _left_out_sentence(voice, ins), clock_sentence(ins["clock"])),
         _resting_finding(voice, ins, v),
         _episodes_finding(voice, ins, v),
         sentences(_zones_sentence(voice, ins), _snapshot_limit(voice, v)),

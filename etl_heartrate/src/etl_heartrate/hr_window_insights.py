@@ -15,7 +15,7 @@ from etl_heartrate.formatting import round1
 from etl_heartrate.hr_insights import build_insights
 from etl_heartrate.hr_window import DailyHeartRate, days_between, resting_trend
 from etl_heartrate.rules import DAY_MINUTES, HeartRateRules
-from etl_heartrate.samples import SampleSeries
+from etl_heartrate.samples import DUPLICATE, MALFORMED, OUT_OF_RANGE, SampleSeries
 from etl_heartrate.voice import weekday
 from etl_heartrate.window_common import clock_insight, window_insight
 
@@ -24,6 +24,8 @@ Insights = dict[str, Any]
 
 def _thresholds(rules: HeartRateRules) -> dict[str, Any]:
     return {
+        "valid_low_bpm": rules.valid_low_bpm,
+        "valid_high_bpm": rules.valid_high_bpm,
         "tachycardia_above_bpm": rules.tachycardia_above_bpm,
         "bradycardia_below_bpm": rules.bradycardia_below_bpm,
         "resting_normal_low_bpm": rules.resting_normal_low_bpm,
@@ -44,12 +46,15 @@ def _clock(window: Window, daily: DailyHeartRate) -> dict[str, Any]:
 def day_window_insights(window: Window, daily: DailyHeartRate, rules: HeartRateRules) -> Insights:
     day = window.first_day
     samples = daily.samples_on([day])
+    # The day's own left-out samples: the lookback day's, and the other day of a record that
+    # crosses midnight, belong to their own windows.
+    dropped = daily.series.dropped_on([day])
     series = SampleSeries(
         samples=samples,
         records=len(window.records),
-        duplicates_dropped=daily.series.duplicates_dropped,
-        out_of_range_dropped=daily.series.out_of_range_dropped,
-        malformed_dropped=daily.series.malformed_dropped,
+        duplicates_dropped=dropped[DUPLICATE],
+        out_of_range_dropped=dropped[OUT_OF_RANGE],
+        malformed_dropped=dropped[MALFORMED],
         offset_ids=daily.series.offset_ids,
     )
     whole = build_insights(series, window.user.timezone, window.user.age_years, rules)

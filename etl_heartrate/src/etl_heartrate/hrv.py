@@ -6,7 +6,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -14,6 +14,9 @@ from etl_heartrate.localtime import record_offset_id, record_zone
 from etl_heartrate.rules import PLAUSIBLE_TIME_MS, HrvRules
 
 UNKNOWN_ORIGIN = "unknown source"
+DUPLICATE = "duplicate"
+INVALID = "invalid"
+"""Why a measurement was left out (the keys of :meth:`RmssdSeries.dropped_on`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,18 @@ class RmssdSeries:
     duplicates_dropped: int
     invalid_dropped: int
     offset_ids: list[str | None]
+    dropped_by_night: Mapping[tuple[date, str], int] = field(default_factory=dict)
+    """Measurements left out per (night, reason). One without a plausible time has no night
+    and counts only in the totals above."""
+
+    def dropped_on(self, nights: Iterable[date]) -> dict[str, int]:
+        """Measurements left out on ``nights``, per reason (both reasons, zero or not)."""
+        wanted = set(nights)
+        counts = dict.fromkeys((DUPLICATE, INVALID), 0)
+        for (night, reason), count in self.dropped_by_night.items():
+            if night in wanted:
+                counts[reason] += count
+        return counts
 
     def by_origin(self) -> dict[str, int]:
         counts = Counter(m.origin for m in self.measurements)
@@ -66,6 +81,7 @@ def collect_measurements(
     offset_ids: list[str | None] = []
     records_seen = 0
     invalid = 0
+    dropped: Counter[tuple[date, str]] = Counter()
     earliest, latest = PLAUSIBLE_TIME_MS
     for record in records:
         records_seen += 1
@@ -73,8 +89,14 @@ def collect_measurements(
         offset_ids.append(offset_id)
         time_ms = record.get("timeEpochMillis")
         value = _usable_rmssd(record.get("heartRateVariabilityRmssd"), rules)
-        if type(time_ms) is not int or not earliest <= time_ms < latest or value is None:
+        if type(time_ms) is not int or not earliest <= time_ms < latest:
             invalid += 1
+            continue
+        if value is None:
+            invalid += 1
+            zone = record_zone(offset_id, user_zone)
+            moment = datetime.fromtimestamp(time_ms / 1000, tz=zone)
+            dropped[(night_of(moment, rules), INVALID)] += 1
             continue
         metadata = record.get("metadata")
         origin = UNKNOWN_ORIGIN
@@ -86,13 +108,14 @@ def collect_measurements(
     duplicates = 0
     previous: tuple[int, float] | None = None
     for time_ms, value, origin, zone in candidates:
+        moment = datetime.fromtimestamp(time_ms / 1000, tz=zone)
         if (time_ms, value) == previous:
             duplicates += 1
+            dropped[(night_of(moment, rules), DUPLICATE)] += 1
             continue
         previous = (time_ms, value)
-        moment = datetime.fromtimestamp(time_ms / 1000, tz=zone)
         kept.append(RmssdMeasurement(time_ms, value, origin, zone, night_of(moment, rules)))
-    return RmssdSeries(kept, records_seen, duplicates, invalid, offset_ids)
+    return RmssdSeries(kept, records_seen, duplicates, invalid, offset_ids, dict(dropped))
 
 
 @dataclass(frozen=True, slots=True)

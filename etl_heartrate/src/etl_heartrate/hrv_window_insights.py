@@ -7,7 +7,7 @@ from typing import Any
 
 from etl_core import Window
 from etl_heartrate.formatting import local_iso, round1, round2
-from etl_heartrate.hrv import RmssdSeries, nightly, rmssd_statistics
+from etl_heartrate.hrv import DUPLICATE, INVALID, RmssdSeries, nightly, rmssd_statistics
 from etl_heartrate.hrv_window import NightJudgement, judge_nights, mean_of_nights
 from etl_heartrate.rules import HrvRules
 from etl_heartrate.voice import weekday
@@ -54,6 +54,15 @@ def _judgement(j: NightJudgement) -> dict[str, Any]:
     }
 
 
+def _data_quality(series: RmssdSeries, nights: list[date]) -> dict[str, int]:
+    """Measurements left out on the window's own nights (not those of its lookback)."""
+    dropped = series.dropped_on(nights)
+    return {
+        "duplicate_measurements_dropped": dropped[DUPLICATE],
+        "invalid_measurements_dropped": dropped[INVALID],
+    }
+
+
 def _clock(window: Window, series: RmssdSeries, nights: list[date]) -> dict[str, Any]:
     inside = [m for m in series.measurements if m.night in set(nights)]
     return clock_insight(window, inside[0].time_ms if inside else None)
@@ -93,10 +102,7 @@ def night_window_insights(window: Window, series: RmssdSeries, rules: HrvRules) 
         "change_from_previous_night_ln": change,
         "change_from_previous_night_size_ln": None if change is None else abs(change),
         "rules": _rules(rules),
-        "data_quality": {
-            "duplicate_measurements_dropped": series.duplicates_dropped,
-            "invalid_measurements_dropped": series.invalid_dropped,
-        },
+        "data_quality": _data_quality(series, [night]),
     }
 
 
@@ -150,8 +156,5 @@ def week_window_insights(window: Window, series: RmssdSeries, rules: HrvRules) -
         "change_from_previous_week_ln": change,
         "change_from_previous_week_size_ln": None if change is None else abs(change),
         "rules": _rules(rules),
-        "data_quality": {
-            "duplicate_measurements_dropped": series.duplicates_dropped,
-            "invalid_measurements_dropped": series.invalid_dropped,
-        },
+        "data_quality": _data_quality(series, week_nights),
     }

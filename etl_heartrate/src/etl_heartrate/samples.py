@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from operator import itemgetter
 from typing import NamedTuple, TypeGuard
@@ -15,6 +15,10 @@ from etl_heartrate.rules import PLAUSIBLE_TIME_MS, HeartRateRules
 
 UNKNOWN_ORIGIN = "unknown source"
 EARLIEST_MS, LATEST_MS = PLAUSIBLE_TIME_MS
+DUPLICATE = "duplicate"
+OUT_OF_RANGE = "out of range"
+MALFORMED = "malformed"
+"""Why a sample was left out (the keys of :meth:`SampleSeries.dropped_on`)."""
 
 
 class HeartRateSample(NamedTuple):
@@ -42,6 +46,18 @@ class SampleSeries:
     offset_ids: list[str | None]
     """The zone offset each record was read in (``None``: no real offset), for the
     ``timezone`` insight."""
+    dropped_by_day: Mapping[tuple[date, str], int] = field(default_factory=dict)
+    """Samples left out per (local day, reason). A sample without a plausible time has no day
+    and counts only in the totals above."""
+
+    def dropped_on(self, days: Iterable[date]) -> dict[str, int]:
+        """Samples left out on ``days``, per reason (every reason present, zero or not)."""
+        wanted = set(days)
+        counts = dict.fromkeys((DUPLICATE, OUT_OF_RANGE, MALFORMED), 0)
+        for (day, reason), count in self.dropped_by_day.items():
+            if day in wanted:
+                counts[reason] += count
+        return counts
 
     def by_origin(self) -> dict[str, int]:
         """Kept samples per data origin (app package), largest first."""
@@ -77,6 +93,7 @@ def flatten_samples(
     record_count = 0
     malformed = 0
     out_of_range = 0
+    dropped_by_day: Counter[tuple[date, str]] = Counter()
     for record in records:
         record_count += 1
         offset_id = record_offset_id(record, "startZoneOffsetId", "endZoneOffsetId")
@@ -91,6 +108,9 @@ def flatten_samples(
             continue
         times: list[int] = []
         values: list[float] = []
+        # Left-out samples that have a plausible time, so a calendar window can count its own.
+        left_out_times: list[int] = []
+        left_out_reasons: list[str] = []
         low, high = rules.valid_low_bpm, rules.valid_high_bpm
         for item in raw_samples:
             if type(item) is not dict and not isinstance(item, Mapping):
@@ -98,11 +118,18 @@ def flatten_samples(
                 continue
             time_ms = item.get("timeEpochMillis")
             bpm = item.get("beatsPerMinute")
-            if not _is_instant(time_ms) or not _is_bpm(bpm):
+            if not _is_instant(time_ms):
                 malformed += 1
+                continue
+            if not _is_bpm(bpm):
+                malformed += 1
+                left_out_times.append(time_ms)
+                left_out_reasons.append(MALFORMED)
                 continue
             if not low <= bpm <= high:
                 out_of_range += 1
+                left_out_times.append(time_ms)
+                left_out_reasons.append(OUT_OF_RANGE)
                 continue
             times.append(time_ms)
             values.append(bpm)
@@ -111,6 +138,9 @@ def flatten_samples(
             make(time_ms, bpm, origin, day, zone)
             for time_ms, bpm, day in zip(times, values, local_days(times, zone), strict=True)
         )
+        if left_out_times:
+            days = local_days(left_out_times, zone)
+            dropped_by_day.update(zip(days, left_out_reasons, strict=True))
 
     # Sorting by origin too makes the surviving copy of a duplicate independent of record order.
     candidates.sort(key=itemgetter(0, 1, 2))
@@ -121,6 +151,7 @@ def flatten_samples(
     for sample in candidates:
         if sample.time_ms == previous_time and sample.bpm == previous_bpm:
             duplicates += 1
+            dropped_by_day[(sample.day, DUPLICATE)] += 1
             continue
         previous_time, previous_bpm = sample.time_ms, sample.bpm
         kept.append(sample)
@@ -131,4 +162,5 @@ def flatten_samples(
         out_of_range_dropped=out_of_range,
         malformed_dropped=malformed,
         offset_ids=offset_ids,
+        dropped_by_day=dict(dropped_by_day),
     )

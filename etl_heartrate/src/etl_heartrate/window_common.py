@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from etl_core import Window
-from etl_core.windows import ClockSource
+from etl_core import ClockSource, Window
 
 
 def window_insight(window: Window) -> dict[str, Any]:
