@@ -256,7 +256,7 @@ def _expected_events(window: Sequence[Reading]) -> dict[str, Any]:
             "count": len(found),
             "open_count": sum(event.open for event in found),
             "longest_min": max((event.minutes for event in found), default=None),
-            ("lowest_mg_dl" if low else "highest_mg_dl"): (
+            ("lowest_mg_dl" if low else "highest_mg_dl"): r1(
                 (min(extremes) if low else max(extremes)) if extremes else None
             ),
             "events": [
@@ -264,7 +264,7 @@ def _expected_events(window: Sequence[Reading]) -> dict[str, Any]:
                     "start": iso(event.start),
                     "end": iso(event.end),
                     "duration_min": event.minutes,
-                    key: event.extreme,
+                    key: r1(event.extreme),
                     "open": event.open,
                     "start_observed": event.start_observed,
                 }
@@ -284,7 +284,8 @@ def expected_insights(all_readings: Sequence[Reading], first: date, days: int) -
     out["window"] = {"first_day": core["first_day"], "last_day": core["last_day"], "days": days}
     out["first_reading"] = iso(window[0].local)
     out["last_reading"] = iso(window[-1].local)
-    out["min_mg_dl"], out["max_mg_dl"] = min(values), max(values)
+    # levels are shown to one decimal (the real exports hold values like 88.99999999999999)
+    out["min_mg_dl"], out["max_mg_dl"] = r1(min(values)), r1(max(values))
     out["min_at"] = iso(next(r.local for r in window if r.mg_dl == min(values)))
     out["max_at"] = iso(next(r.local for r in window if r.mg_dl == max(values)))
     out["events"] = _expected_events(window)
@@ -305,7 +306,7 @@ def expected_insights(all_readings: Sequence[Reading], first: date, days: int) -
     night = [r for r in window if r.local.hour < 6]
     out["overnight"] = {
         "readings": len(night),
-        "min_mg_dl": min((r.mg_dl for r in night), default=None),
+        "min_mg_dl": r1(min((r.mg_dl for r in night), default=None)),
         "lows": sum(1 for e in events(window, lambda v: v < 70, 3) if e.start.hour < 6),
     }
     sufficient = core["data_sufficient"]
