@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from pytest import approx
+
 from etl_core.testing import SyntheticExport, read_avro
 
 FIVE_MIN_MS = 300_000
@@ -242,3 +244,125 @@ def risk(values: Sequence[float]) -> dict[str, float]:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+def _expected_events(window: Sequence[Reading]) -> dict[str, Any]:
+    groups = {}
+    for name, found in event_groups(window).items():
+        low = name.startswith(("below", "extended"))
+        key = "nadir_mg_dl" if low else "peak_mg_dl"
+        extremes = [event.extreme for event in found]
+        groups[name] = {
+            "count": len(found),
+            "open_count": sum(event.open for event in found),
+            "longest_min": max((event.minutes for event in found), default=None),
+            ("lowest_mg_dl" if low else "highest_mg_dl"): r1(
+                (min(extremes) if low else max(extremes)) if extremes else None
+            ),
+            "events": [
+                {
+                    "start": iso(event.start),
+                    "end": iso(event.end),
+                    "duration_min": event.minutes,
+                    key: r1(event.extreme),
+                    "open": event.open,
+                    "start_observed": event.start_observed,
+                }
+                for event in found
+            ],
+        }
+    return groups
+
+
+def expected_insights(all_readings: Sequence[Reading], first: date, days: int) -> dict[str, Any]:
+    """Every insight of the window of ``days`` days from ``first``, recomputed from all of the
+    person's readings (the previous 14 days for a report's comparison)."""
+    window = between(all_readings, first, days)
+    values = [r.mg_dl for r in window]
+    core = figures(window, first, days)
+    out: dict[str, Any] = {k: v for k, v in core.items() if k not in ("first_day", "last_day")}
+    out["window"] = {"first_day": core["first_day"], "last_day": core["last_day"], "days": days}
+    out["first_reading"] = iso(window[0].local)
+    out["last_reading"] = iso(window[-1].local)
+    # levels are shown to one decimal (the real exports hold values like 88.99999999999999)
+    out["min_mg_dl"], out["max_mg_dl"] = r1(min(values)), r1(max(values))
+    out["min_at"] = iso(next(r.local for r in window if r.mg_dl == min(values)))
+    out["max_at"] = iso(next(r.local for r in window if r.mg_dl == max(values)))
+    out["events"] = _expected_events(window)
+    gaps = sensor_gaps(window)
+    out["sensor_gaps"] = {
+        "count": len(gaps),
+        "longest_min": max((g[2] for g in gaps), default=None),
+        "gaps": [
+            {
+                "start": iso(s),
+                "end": iso(e),
+                "duration_min": m,
+                "duration_hours": round(m / 60, 1),
+            }
+            for s, e, m in gaps
+        ],
+    }
+    night = [r for r in window if r.local.hour < 6]
+    out["overnight"] = {
+        "readings": len(night),
+        "min_mg_dl": r1(min((r.mg_dl for r in night), default=None)),
+        "lows": sum(1 for e in events(window, lambda v: v < 70, 3) if e.start.hour < 6),
+    }
+    sufficient = core["data_sufficient"]
+    out["agp_hours"] = agp(window) if sufficient else None
+    out["variability"] = risk(values) if sufficient else None
+    if days == 14:
+        previous_first = first - timedelta(days=14)
+        before = between(all_readings, previous_first, 14)
+        previous = figures(before, previous_first, 14)
+        out["previous"] = previous
+        comparable = sufficient and previous["data_sufficient"]
+        out["comparison"] = (
+            {
+                key: round(core[key] - previous[key], 1)
+                for key in (
+                    "mean_mg_dl",
+                    "cv_percent",
+                    "gmi_percent",
+                    "tir_percent",
+                    "tbr70_percent",
+                    "tbr54_percent",
+                    "tar180_percent",
+                    "tar250_percent",
+                )
+            }
+            if comparable
+            else None
+        )
+    return out
+
+
+def check_insights(ins: dict[str, Any], want: dict[str, Any]) -> None:
+    """Assert that a window's insights hold every value of :func:`expected_insights`."""
+    for key, value in want.items():
+        if key == "window":
+            for part, expected_value in value.items():
+                assert ins["window"][part] == expected_value, part
+        elif key == "sensor_gaps":
+            for part in ("count", "longest_min", "gaps"):
+                assert ins["sensor_gaps"][part] == value[part], part
+        elif key == "overnight":
+            for part, expected_value in value.items():
+                assert ins["overnight"][part] == expected_value, part
+        elif key == "agp_hours":
+            assert (ins["agp"]["hours"] if ins["agp"] else None) == value
+        elif key == "previous":
+            for part, expected_value in value.items():
+                assert ins["previous"][part] == expected_value, f"previous {part}"
+        elif key == "comparison":
+            if value is None:
+                assert ins["comparison"] is None
+            else:
+                signed = {
+                    k: (-1 if v["direction"] == "lower" else 1) * v["by"]
+                    for k, v in ins["comparison"].items()
+                }
+                assert signed == approx(value, abs=1e-9)
+        else:
+            assert ins[key] == value, key

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from glucose_builders import NO_FINDINGS, START_MS, glucose_batch, glucose_record, trace
+from glucose_run_reference import assert_journals_match_hooks, hook_results
 
 from etl_core import Severity, UserContext
-from etl_core.testing import read_avro, real_samples, run_etl, training_examples, write_avro
+from etl_core.plugins import load_plugins
+from etl_core.testing import read_avro, real_samples, run_etl, validate_sample, write_avro
 from etl_glucose import plugin
 from etl_glucose.rules import PLAUSIBLE_MG_DL
 
@@ -91,6 +93,9 @@ def test_unreadable_offsets_are_a_warning() -> None:
 
 
 def test_out_of_range_levels_become_findings_and_are_left_out(tmp_path: Path) -> None:
+    """Two implausible levels in a file: core's validation (the owner's range) finds them
+    without quoting them, and ``etl run`` leaves them out of the person's history, so every
+    window is built from the 20 plausible readings alone."""
     [spec] = plugin.etl_record_types()
     assert spec.reader_schema is not None
     values = [100.0] * 10 + [9999.0, -5.0] + [110.0] * 10
@@ -98,18 +103,38 @@ def test_out_of_range_levels_become_findings_and_are_left_out(tmp_path: Path) ->
         glucose_record(START_MS + i * 300_000, v, record_id=f"range-{i}")
         for i, v in enumerate(values)
     ]
+    data = write_avro(spec.reader_schema, records)
+    validated = validate_sample(load_plugins(), spec.name, data, UserContext())
+    [finding] = [f for f in validated.report.findings if f.severity is not Severity.INFO]
+    assert (finding.code, finding.severity, finding.affected) == (
+        "value_out_of_range",
+        Severity.ERROR,
+        2,
+    )
+    assert finding.record_indices == {10, 11} == validated.report.excluded_indices
+    assert "9999" not in finding.message and "-5" not in finding.message
+    assert validated.report.passed  # 20 of 22 records are fine: not quarantined
+
     source = tmp_path / "BloodGlucoseRecord_1758400000000.avro"
-    source.write_bytes(write_avro(spec.reader_schema, records))
-    run_etl([source], tmp_path / "out")
-    [example] = training_examples(tmp_path / "out", "metabolic_diabetes")
-    meta = example["metadata"]
-    insights = meta["clinical_insights"]
-    assert insights["readings"] == 20
-    assert insights["excluded_readings"] == 2
-    assert insights["max_mg_dl"] == 110.0 and insights["min_mg_dl"] == 100.0
-    assert any("value_out_of_range" in w for w in meta["validation_warnings"])
-    assert not any("9999" in w for w in meta["validation_warnings"])
-    assert "2 records failed validation" in example["output"]
+    source.write_bytes(data)
+    out = tmp_path / "out"
+    run_etl([source], out)
+    assert not (out / "quarantine").exists()
+    plausible = write_avro(
+        spec.reader_schema, [r for i, r in enumerate(records) if i < 10 or i > 11]
+    )
+    by_window = assert_journals_match_hooks(out, hook_results([plausible], None))
+    assert sorted(by_window) == ["cgm_14d:2025-09-08", "cgm_14d:2025-09-15", "day:2025-09-20"]
+    for examples in by_window.values():
+        for example in examples:
+            meta = example["metadata"]
+            insights = meta["clinical_insights"]
+            assert meta["record_count"] == insights["readings"] == 20
+            assert insights["excluded_readings"] == 0  # never reached the history
+            assert (insights["min_mg_dl"], insights["max_mg_dl"]) == (100.0, 110.0)
+            assert meta["validation_warnings"] == [] and meta["quality_score"] == 1.0
+    written = [p.read_text() for p in (out / "training").rglob("*.jsonl")]
+    assert written and not any("9999" in text for text in written)
 
 
 def test_plausible_range_is_documented_in_mg_dl() -> None:

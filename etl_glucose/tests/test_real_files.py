@@ -1,152 +1,262 @@
-"""The five real BloodGlucoseRecord exports through ``etl run``: every insight equals a value
-computed here from the raw records, and identical record sets give one example."""
+"""The five real BloodGlucoseRecord exports through ``etl run`` and the windowed runtime.
+
+The exports overlap (two of them hold the identical record set) and carry
+``zoneOffsetId: "Z"``. Three runs cover the three ways core finds the person's clock: all 26
+real files of the person (the offset inferred from their heart-rate, sleep and step records,
+-05:00), the glucose files alone with ``--timezone America/Chicago`` (the configured zone) and
+alone without one (UTC). In each, the journals hold one current example set per window, equal
+to what the hooks return for the window built from every record, and every insight equals a
+value computed here from the raw records in the person's local time."""
 
 from __future__ import annotations
 
 import itertools
+import json
+import re
 import statistics
-from datetime import UTC, datetime
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import glucose_window_reference as ref
 import pytest
-from glucose_builders import reference_events
+from glucose_run_reference import SPEC, assert_journals_match_hooks, hook_results, person_zone
 
-from etl_core.figures import unsupported_figures
+from etl_core import ExampleKind
+from etl_core.builtin.training_jsonl import stable_form
+from etl_core.figures import ungrounded_figures, unsupported_figures
 from etl_core.testing import read_avro, real_samples, run_etl, training_examples
 
 FILES = real_samples("BloodGlucoseRecord")
-IDENTICAL_PAIR = {"BloodGlucoseRecord_1758407245091.avro", "BloodGlucoseRecord_1758407386729.avro"}
+EVERY_FILE = real_samples()
+IDENTICAL_PAIR = ("BloodGlucoseRecord_1758407245091.avro", "BloodGlucoseRecord_1758407386729.avro")
+CDT = timezone(timedelta(hours=-5))
+CHICAGO = ZoneInfo("America/Chicago")
+WINDOWS = [
+    "cgm_14d:2025-09-08",
+    "cgm_14d:2025-09-15",
+    "cgm_14d:2025-09-22",
+    "day:2025-09-19",
+    "day:2025-09-20",
+    "day:2025-09-21",
+    "day:2025-09-22",
+]
 
-pytestmark = pytest.mark.skipif(len(FILES) != 5, reason="the five real glucose files are needed")
+pytestmark = pytest.mark.skipif(
+    len(FILES) != 5 or len(EVERY_FILE) != 26, reason="the 26 real files are needed"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    out: Path
+    clock: str
+    """The ``metadata.clock`` every glucose example must carry."""
+    reading_zone: tzinfo
+    """The zone the test reads the raw readings in (a fixed offset where core infers one)."""
+    hook_zone: tzinfo | None
+    """The zone core hands the hooks (``PersonZone`` where it infers the offset)."""
+    paths: list[Path]
+    examples: list[dict[str, Any]]
+
+    def by_window(self) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for example in self.examples:
+            grouped.setdefault(example["metadata"]["window"]["key"], []).append(example)
+        return grouped
+
+    def text(self, key: str, kind: ExampleKind) -> str:
+        [example] = [e for e in self.by_window()[key] if e["metadata"]["example_kind"] == kind]
+        return str(example["output"])
 
 
 @pytest.fixture(scope="module")
-def utc_examples(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    out = tmp_path_factory.mktemp("glucose-utc")
-    run_etl(FILES, out)
-    return training_examples(out, "metabolic_diabetes")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    found = {}
+    cases: list[tuple[str, list[Path], tuple[str, ...], Any, tzinfo, str]] = [
+        # every real file of the person: the glucose clock comes from their other records
+        (
+            "inferred",
+            EVERY_FILE,
+            (),
+            person_zone(EVERY_FILE),
+            CDT,
+            "inferred from the person's other records",
+        ),
+        (
+            "configured",
+            FILES,
+            ("--timezone", "America/Chicago"),
+            CHICAGO,
+            CHICAGO,
+            "configured time zone",
+        ),
+        ("utc", FILES, (), None, UTC, "UTC, no offset known"),
+    ]
+    for name, paths, args, hook_zone, reading_zone, clock in cases:
+        out = tmp_path_factory.mktemp(f"glucose-{name}")
+        run_etl(paths, out, *args)
+        examples = training_examples(out, SPEC.health_domain)
+        found[name] = Run(name, out, clock, reading_zone, hook_zone, paths, examples)
+    return found
 
 
-@pytest.fixture(scope="module")
-def chicago_examples(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    out = tmp_path_factory.mktemp("glucose-chicago")
-    run_etl(FILES, out, "--timezone", "America/Chicago")
-    return training_examples(out, "metabolic_diabetes")
+def all_examples(runs: dict[str, Run]) -> list[tuple[Run, dict[str, Any]]]:
+    return [(run, example) for run in runs.values() for example in run.examples]
 
 
-def raw(example: dict[str, Any]) -> list[dict[str, Any]]:
-    source = next(f for f in FILES if f.name == example["metadata"]["source_key"])
-    return sorted(read_avro(source), key=lambda r: r["timeEpochMillis"])
+def local_readings(zone: tzinfo) -> list[ref.Reading]:
+    return ref.readings(ref.newest(ref.decode(FILES)), zone)
 
 
-def pct(values: list[float], keep: Any) -> float:
-    return round(100 * sum(1 for v in values if keep(v)) / len(values), 1)
+def test_overlapping_files_give_one_current_example_set_per_window(runs: dict[str, Run]) -> None:
+    """Was: identical record sets give one example. Now the five overlapping files give one
+    current example set per window they touch, equal to what the hooks return for the window
+    built from every record of it, and the journals hold exactly those."""
+    for run in runs.values():
+        by_window = assert_journals_match_hooks(run.out, hook_results(run.paths, run.hook_zone))
+        assert sorted(by_window) == WINDOWS, run.name
+        for key, examples in by_window.items():
+            kinds = Counter(e["metadata"]["example_kind"] for e in examples)
+            assert kinds[ExampleKind.SUMMARY] == kinds[ExampleKind.NOTE] == 1, key
+            assert 1 <= kinds[ExampleKind.QUESTION] <= 3, key
+            assert set(kinds) <= {ExampleKind.SUMMARY, ExampleKind.NOTE, ExampleKind.QUESTION}
+        assert len(run.examples) == sum(len(e) for e in by_window.values())
 
 
-def iso_in(epoch_ms: int, tz: Any) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=tz).isoformat(timespec="seconds")
+def _stable(examples: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(stable_form(e), sort_keys=True) for e in examples)
 
 
-def test_identical_record_sets_give_one_example(utc_examples: list[dict[str, Any]]) -> None:
-    keys = [e["metadata"]["source_key"] for e in utc_examples]
-    assert len(keys) == 4 == len(set(keys))
-    assert len(IDENTICAL_PAIR & set(keys)) == 1
-    assert {f.name for f in FILES} - IDENTICAL_PAIR <= set(keys)
+def _written(out: Path) -> dict[Path, int]:
+    return {
+        path: path.stat().st_mtime_ns for path in (out / "training").rglob("*") if path.is_file()
+    }
 
 
-def test_insights_equal_values_computed_from_raw_records(
-    utc_examples: list[dict[str, Any]],
+def test_a_file_whose_records_are_all_held_changes_nothing(
+    runs: dict[str, Run], tmp_path: Path
 ) -> None:
-    for example in utc_examples:
-        records = raw(example)
-        values = [r["levelInMilligramsPerDeciliter"] for r in records]
-        stamps = [r["timeEpochMillis"] for r in records]
-        ins = example["metadata"]["clinical_insights"]
-        mean, sd = statistics.fmean(values), statistics.stdev(values)
-        assert ins["readings"] == len(records) == example["metadata"]["record_count"]
-        assert ins["span_hours"] == round((stamps[-1] - stamps[0]) / 3_600_000, 1)
-        assert ins["mean_mg_dl"] == round(mean, 1)
-        assert ins["sd_mg_dl"] == round(sd, 1)
-        assert ins["cv_percent"] == round(100 * sd / mean, 1)
-        assert ins["min_mg_dl"] == round(min(values), 1)
-        assert ins["max_mg_dl"] == round(max(values), 1)
-        assert ins["tir_percent"] == pct(values, lambda v: 70 <= v <= 180)
-        assert ins["tbr70_percent"] == pct(values, lambda v: v < 70)
-        assert ins["tbr54_percent"] == pct(values, lambda v: v < 54)
-        assert ins["tar180_percent"] == pct(values, lambda v: v > 180)
-        assert ins["tar250_percent"] == pct(values, lambda v: v > 250)
-        assert ins["gmi_percent"] == round(3.31 + 0.02392 * mean, 2)
-        assert ins["ea1c_percent"] == round((mean + 46.7) / 28.7, 2)
-        gaps = [b - a for a, b in itertools.pairwise(stamps)]
-        assert ins["sampling_interval_min"] == round(statistics.median(gaps) / 60_000)
-        expected = round((stamps[-1] - stamps[0]) / 300_000) + 1
-        assert ins["expected_readings"] == expected
-        assert ins["wear_percent"] == round(min(100.0, 100 * len(values) / expected), 1)
-        assert ins["data_sufficient"] is False  # under a day of data
-        assert ins["hypo_events"]["below_70"]["count"] == len(reference_events(values, 70))
-        assert ins["hypo_events"]["below_54"]["count"] == len(reference_events(values, 54))
-        assert ins["hyper_events"]["above_180"]["count"] == len(
-            reference_events(values, 180, above=True)
-        )
-        assert ins["hyper_events"]["above_250"]["count"] == len(
-            reference_events(values, 250, above=True)
-        )
-        assert ins["timezone"] == "UTC (records carry no offset and no user zone is set)"
-        assert ins["start"] == iso_in(stamps[0], UTC) and ins["end"] == iso_in(stamps[-1], UTC)
-        night = [
-            v
-            for r, v in zip(records, values, strict=True)
-            if datetime.fromtimestamp(r["timeEpochMillis"] / 1000, tz=UTC).hour < 6
-        ]
-        assert ins["time_of_day"]["overnight"]["readings"] == len(night)
-        assert ins["time_of_day"]["overnight"]["mean_mg_dl"] == round(statistics.fmean(night), 1)
-        assert ins["specimen_sources"] == {"INTERSTITIAL_FLUID": len(records)}
-        assert ins["meal_relation"] == {}
-        assert ins["data_origins"] == sorted(
-            {r["metadata"]["dataOriginPackageName"] for r in records}
-        )
-
-
-def test_user_timezone_from_the_cli(chicago_examples: list[dict[str, Any]]) -> None:
-    chicago = ZoneInfo("America/Chicago")
-    assert len(chicago_examples) == 4
-    for example in chicago_examples:
-        records = raw(example)
-        ins = example["metadata"]["clinical_insights"]
-        assert ins["timezone"] == "America/Chicago (user setting; records carry no offset)"
-        assert ins["start"] == iso_in(records[0]["timeEpochMillis"], chicago)
-        night = [
-            r
+    """The files one run each, in fetch order, into one output: a file whose records the
+    history already holds (computed here from the raw records) writes nothing, every other
+    writes examples, and the end state equals the single run over all five."""
+    out = tmp_path / "out"
+    held: dict[str, int] = {}
+    nothing_new = []
+    for path in sorted(FILES, key=lambda p: p.name):
+        records = read_avro(path)
+        brings = any(
+            held.get(r["metadata"]["id"], -1) < r["metadata"]["lastModifiedTimeEpochMillis"]
             for r in records
-            if datetime.fromtimestamp(r["timeEpochMillis"] / 1000, tz=chicago).hour < 6
-        ]
-        assert ins["time_of_day"]["overnight"]["readings"] == len(night)
-        assert "UTC clock hours" not in example["output"]
+        )
+        for r in records:
+            rid, modified = r["metadata"]["id"], r["metadata"]["lastModifiedTimeEpochMillis"]
+            held[rid] = max(held.get(rid, -1), modified)
+        before = _written(out) if out.exists() else {}
+        result = run_etl([path], out)
+        if brings:
+            assert "training examples written: 0" not in result.stdout, path.name
+            assert _written(out) != before, path.name
+        else:
+            nothing_new.append(path.name)
+            assert "training examples written: 0" in result.stdout, path.name
+            assert _written(out) == before, path.name
+    assert IDENTICAL_PAIR[1] in nothing_new
+    assert _stable(training_examples(out, SPEC.health_domain)) == _stable(runs["utc"].examples)
 
 
-def test_every_narrative_figure_is_an_insight(
-    utc_examples: list[dict[str, Any]], chicago_examples: list[dict[str, Any]]
-) -> None:
-    for example in utc_examples + chicago_examples:
+def test_insights_equal_values_computed_from_raw_records(runs: dict[str, Run]) -> None:
+    for run in runs.values():
+        readings = local_readings(run.reading_zone)
+        for example in run.examples:
+            meta = example["metadata"]
+            ins = meta["clinical_insights"]
+            window = meta["window"]
+            first = datetime.fromisoformat(window["first_day"]).date()
+            try:
+                ref.check_insights(ins, ref.expected_insights(readings, first, window["days"]))
+            except AssertionError as error:
+                raise AssertionError(f"{run.name} {window['key']}: {error}") from error
+            span = ref.between(readings, first, window["days"])
+            stamps = [r.epoch_ms for r in span]
+            assert meta["record_count"] == ins["readings"] == len(span)
+            assert ins["excluded_readings"] == 0
+            gaps = [b - a for a, b in itertools.pairwise(stamps)]
+            assert ins["sampling_interval_min"] == round(statistics.median(gaps) / 60_000)
+            # The per-file path stated GMI and eA1c on hours of data; a window states GMI only
+            # when it is sufficient, and none of these is.
+            assert ins["data_sufficient"] is False and ins["gmi_percent"] is None
+
+
+def test_the_person_s_local_time_in_every_run(runs: dict[str, Run]) -> None:
+    """Was: the user's time zone from the CLI. Now each of core's three clocks, in the
+    metadata, the insights, the window days and the text."""
+    for run in runs.values():
+        readings = local_readings(run.reading_zone)
+        local_days = sorted({r.local.date().isoformat() for r in readings})
+        day_windows = sorted(
+            {
+                e["metadata"]["window"]["first_day"]
+                for e in run.examples
+                if e["metadata"]["window"]["rule"] == "day"
+            }
+        )
+        assert day_windows == local_days, run.name
+        offset = "+00:00" if run.name == "utc" else "-05:00"
+        for example in run.examples:
+            meta = example["metadata"]
+            assert meta["clock"] == run.clock
+            assert meta["clinical_insights"]["clock"]["source"] == run.clock
+            assert meta["clinical_insights"]["clock"]["offsets"] == [offset]
+            assert meta["data_start"].endswith(offset) and meta["data_end"].endswith(offset)
+        for key in run.by_window():
+            summary = run.text(key, ExampleKind.SUMMARY)
+            note = run.text(key, ExampleKind.NOTE)
+            if run.name == "utc":
+                assert "UTC" in summary and "UTC" in note, key
+            else:
+                assert "-05:00" in summary and "-05:00" in note, key
+                assert "UTC" not in summary and "UTC" not in note, key
+            if run.name == "inferred":
+                assert re.search(r"\bother\b", summary + note), key
+
+
+def test_every_figure_is_grounded_and_an_insight(runs: dict[str, Run]) -> None:
+    for _, example in all_examples(runs):
         insights = example["metadata"]["clinical_insights"]
         assert unsupported_figures(example["output"], insights) == []
         assert unsupported_figures(example["input"], insights) == []
+        assert ungrounded_figures(example["output"], example["input"], SPEC.reference_values) == []
 
 
-def test_real_narratives_are_honest_about_the_window(utc_examples: list[dict[str, Any]]) -> None:
-    for example in utc_examples:
+def test_real_narratives_are_honest_about_the_window(runs: dict[str, Run]) -> None:
+    for run, example in all_examples(runs):
         text = example["output"]
-        ins = example["metadata"]["clinical_insights"]
-        assert f"These {ins['span_hours']} hours are a snapshot of this period, not a trend" in text
-        assert "a full CGM report needs at least 14 days" in text
-        assert "UTC clock hours" in text
-        assert "clinician" not in text  # every consensus target is met in these files
-        assert example["metadata"]["processor"].startswith("glucose ")
+        meta = example["metadata"]
+        ins = meta["clinical_insights"]
+        assert ins["targets_met"] is None and ins["comparison"] is None
+        assert "clinician" not in text
+        assert "GMI of" not in text and "GMI at" not in text
+        assert "met" not in re.findall(r"\b\w+\b", text.replace("not met", ""))
+        # "trend" only ever appears denied ("not a trend", "not yet a trend")
+        for match in re.finditer(r"trend", text):
+            assert re.search(r"(not|no|never)\b[^.]*$", text[: match.start()]), text
+        if meta["example_kind"] == ExampleKind.SUMMARY:
+            worn = ins["days_worn"]
+            assert f"{worn} of 14 days worn" in example["input"]
+            assert re.search(rf"\b{worn} of (the )?14 days\b", text), (run.name, text)
 
 
-def test_example_dates_come_from_the_records(utc_examples: list[dict[str, Any]]) -> None:
-    for example in utc_examples:
-        stamps = [r["timeEpochMillis"] for r in raw(example)]
-        assert example["metadata"]["data_start"] == iso_in(stamps[0], UTC)
-        assert example["metadata"]["data_end"] == iso_in(stamps[-1], UTC)
+def test_example_dates_come_from_the_records(runs: dict[str, Run]) -> None:
+    for run in runs.values():
+        readings = local_readings(run.reading_zone)
+        for example in run.examples:
+            meta = example["metadata"]
+            first = datetime.fromisoformat(meta["window"]["first_day"]).date()
+            span = ref.between(readings, first, meta["window"]["days"])
+            assert meta["data_start"] == ref.iso(span[0].local), run.name
+            assert meta["data_end"] == ref.iso(span[-1].local), run.name

@@ -4,6 +4,7 @@ and open ends, sensor gaps, overnight), plus the local-time and clock rules."""
 
 from __future__ import annotations
 
+import re
 import statistics
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from etl_core import UserContext, WindowRule
 from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.timeutil import HOUR_MS, PersonZone
 from etl_core.windows import ClockSource, build_window
 from etl_glucose.agp import hourly_profile, percentile
 from etl_glucose.plugin import etl_process_window, glucose_spec
@@ -231,32 +233,84 @@ def test_an_event_running_into_the_end_of_the_data_is_open() -> None:
     assert "at least 40 minutes" in text
 
 
+def _hour(epoch_ms: int) -> int:
+    return epoch_ms // HOUR_MS
+
+
 def test_where_the_clock_came_from_is_said() -> None:
-    class Inferred(tzinfo):
-        """Stands for core's zone inferred from the person's other records."""
-
-        clock_source = ClockSource.INFERRED
-
-        def utcoffset(self, dt: datetime | None) -> timedelta:
-            return timedelta(hours=-5)
-
-        def dst(self, dt: datetime | None) -> timedelta:
-            return timedelta(0)
-
-        def tzname(self, dt: datetime | None) -> str:
-            return "inferred"
-
+    """The person's zone is core's ``PersonZone`` at run time: the offset of the person's other
+    records near each reading, else the configured zone, else UTC; ``window.clock`` says which,
+    and so do the insights and the summary and note."""
     slots: list[float | None] = [110.0] * 288
-    inferred = Inferred()
-    _, result = process(DAY_RULE, DAY, records_for(DAY, slots, ZONE), inferred)
-    assert result is not None
-    assert result.insights["clock"]["source"] == ClockSource.INFERRED.value
-    assert "other" in result.examples[0].output and "-05:00" in result.examples[0].output
-    with_offsets = [{**r, "zoneOffsetId": "-05:00"} for r in records_for(DAY, slots, ZONE)]
+    records = records_for(DAY, slots, ZONE)
+    noon = records[144]["timeEpochMillis"]
+    # the person's heart-rate records said -05:00 at noon that day
+    inferred = PersonZone([(_hour(noon), -300)])
+    window, result = process(DAY_RULE, DAY, records, inferred)
+    assert window.clock is ClockSource.INFERRED and result is not None
+    assert result.insights["clock"] == {
+        "source": ClockSource.INFERRED.value,
+        "kind": "inferred",
+        "offsets": ["-05:00"],
+    }
+    assert result.insights["readings"] == 288 and result.insights["wear_percent"] == 100.0
+    for example in result.examples[:2]:  # the summary and the note
+        assert re.search(r"\bother\b", example.output) and "-05:00" in example.output
+        assert "UTC" not in example.output
+
+    # no record of the person within 36 hours: the configured zone, else UTC
+    far = [(_hour(noon) - 24 * 10, -300)]
+    window, result = process(DAY_RULE, DAY, records, PersonZone(far, fallback=ZONE))
+    assert window.clock is ClockSource.CONFIGURED and result is not None
+    assert result.insights["clock"]["source"] == ClockSource.CONFIGURED.value
+    assert result.insights["clock"]["offsets"] == ["-05:00"]
+    assert all("-05:00" in e.output for e in result.examples[:2])
+    window, result = process(DAY_RULE, DAY, records, PersonZone(far))
+    assert window.clock is ClockSource.UTC and result is not None
+    assert result.insights["clock"] == {
+        "source": ClockSource.UTC.value,
+        "kind": "utc",
+        "offsets": ["+00:00"],
+    }
+    assert all("UTC" in e.output for e in result.examples[:2])
+
+    with_offsets = [{**r, "zoneOffsetId": "-05:00"} for r in records]
     _, own = process(DAY_RULE, DAY, with_offsets, None)
     assert own is not None
     assert own.insights["clock"]["source"] == ClockSource.RECORD_OFFSETS.value
     assert "time zone" not in own.examples[0].output and "-05:00" not in own.examples[0].output
+
+
+def test_a_window_edge_far_from_the_person_s_records_invents_no_clock_change() -> None:
+    """A report window whose first week holds no record of the person: core's zone falls back
+    to UTC there and reads the readings of the second week at the inferred -05:00. The window
+    still lasts 14 days (4032 possible readings), not 14 days and 5 hours, in either order of
+    the edges, and for the previous 14 days too."""
+    first = DAY - timedelta(days=DAY.weekday())
+    second_week = [first + timedelta(days=7 + d) for d in range(7)]
+    records = []
+    for day in second_week:
+        records += [
+            {**r, "metadata": {**r["metadata"], "id": f"{day}-{r['metadata']['id']}"}}
+            for r in records_for(day, [110.0] * 288, ZONE)
+        ]
+    stamps = [r["timeEpochMillis"] for r in records]
+    # observations on the readings' days only: the window's start is 7 days from any of them
+    zone = PersonZone({(_hour(ms), -300) for ms in stamps[::12]})
+    window, result = process(REPORT_RULE, first, records, zone)
+    assert result is not None and window.clock is ClockSource.INFERRED
+    assert zone.source_at(stamps[0] - 7 * 86_400_000) is ClockSource.UTC
+    ins = result.insights
+    assert ins["possible_readings"] == 4032
+    assert ins["readings"] == 7 * 288 and ins["wear_percent"] == 50.0
+    # the next report window: its end is 7 days past the last record
+    later = [
+        {**r, "metadata": {**r["metadata"], "id": f"late-{r['metadata']['id']}"}} for r in records
+    ]
+    window, result = process(REPORT_RULE, first + timedelta(days=7), later, zone)
+    assert result is not None
+    assert result.insights["possible_readings"] == 4032
+    assert result.insights["previous"]["possible_readings"] == 4032
 
 
 @settings(max_examples=150, deadline=None)

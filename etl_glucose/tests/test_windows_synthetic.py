@@ -9,7 +9,6 @@ import re
 from collections import Counter
 from datetime import date, timedelta, timezone
 from functools import cache
-from typing import Any
 
 import glucose_window_reference as ref
 import pytest
@@ -66,131 +65,14 @@ def test_rules_are_a_day_and_the_14_days_ending_each_sunday() -> None:
     assert len(windows("day")) == 42
 
 
-def _expected_events(window: list[ref.Reading]) -> dict[str, Any]:
-    groups = {}
-    for name, found in ref.event_groups(window).items():
-        low = name.startswith(("below", "extended"))
-        key = "nadir_mg_dl" if low else "peak_mg_dl"
-        extremes = [event.extreme for event in found]
-        groups[name] = {
-            "count": len(found),
-            "open_count": sum(event.open for event in found),
-            "longest_min": max((event.minutes for event in found), default=None),
-            ("lowest_mg_dl" if low else "highest_mg_dl"): (
-                (min(extremes) if low else max(extremes)) if extremes else None
-            ),
-            "events": [
-                {
-                    "start": ref.iso(event.start),
-                    "end": ref.iso(event.end),
-                    "duration_min": event.minutes,
-                    key: event.extreme,
-                    "open": event.open,
-                    "start_observed": event.start_observed,
-                }
-                for event in found
-            ],
-        }
-    return groups
-
-
-def expected(first: date, days: int) -> dict[str, Any]:
-    """Every window insight, recomputed from the raw records."""
-    window = ref.between(all_readings(), first, days)
-    values = [r.mg_dl for r in window]
-    core = ref.figures(window, first, days)
-    out: dict[str, Any] = {k: v for k, v in core.items() if k not in ("first_day", "last_day")}
-    out["window"] = {"first_day": core["first_day"], "last_day": core["last_day"], "days": days}
-    out["first_reading"] = ref.iso(window[0].local)
-    out["last_reading"] = ref.iso(window[-1].local)
-    out["min_mg_dl"], out["max_mg_dl"] = min(values), max(values)
-    out["min_at"] = ref.iso(next(r.local for r in window if r.mg_dl == min(values)))
-    out["max_at"] = ref.iso(next(r.local for r in window if r.mg_dl == max(values)))
-    out["events"] = _expected_events(window)
-    gaps = ref.sensor_gaps(window)
-    out["sensor_gaps"] = {
-        "count": len(gaps),
-        "longest_min": max((g[2] for g in gaps), default=None),
-        "gaps": [
-            {
-                "start": ref.iso(s),
-                "end": ref.iso(e),
-                "duration_min": m,
-                "duration_hours": round(m / 60, 1),
-            }
-            for s, e, m in gaps
-        ],
-    }
-    night = [r for r in window if r.local.hour < 6]
-    out["overnight"] = {
-        "readings": len(night),
-        "min_mg_dl": min((r.mg_dl for r in night), default=None),
-        "lows": sum(1 for e in ref.events(window, lambda v: v < 70, 3) if e.start.hour < 6),
-    }
-    sufficient = core["data_sufficient"]
-    out["agp_hours"] = ref.agp(window) if sufficient else None
-    out["variability"] = ref.risk(values) if sufficient else None
-    if days == 14:
-        previous_first = first - timedelta(days=14)
-        before = ref.between(all_readings(), previous_first, 14)
-        previous = ref.figures(before, previous_first, 14)
-        out["previous"] = previous
-        comparable = sufficient and previous["data_sufficient"]
-        out["comparison"] = (
-            {
-                key: round(core[key] - previous[key], 1)
-                for key in (
-                    "mean_mg_dl",
-                    "cv_percent",
-                    "gmi_percent",
-                    "tir_percent",
-                    "tbr70_percent",
-                    "tbr54_percent",
-                    "tar180_percent",
-                    "tar250_percent",
-                )
-            }
-            if comparable
-            else None
-        )
-    return out
-
-
-def _check(ins: dict[str, Any], want: dict[str, Any]) -> None:
-    for key, value in want.items():
-        if key == "window":
-            for part, expected_value in value.items():
-                assert ins["window"][part] == expected_value, part
-        elif key == "sensor_gaps":
-            for part in ("count", "longest_min", "gaps"):
-                assert ins["sensor_gaps"][part] == value[part], part
-        elif key == "overnight":
-            for part, expected_value in value.items():
-                assert ins["overnight"][part] == expected_value, part
-        elif key == "agp_hours":
-            assert (ins["agp"]["hours"] if ins["agp"] else None) == value
-        elif key == "previous":
-            for part, expected_value in value.items():
-                assert ins["previous"][part] == expected_value, f"previous {part}"
-        elif key == "comparison":
-            if value is None:
-                assert ins["comparison"] is None
-            else:
-                signed = {
-                    k: (-1 if v["direction"] == "lower" else 1) * v["by"]
-                    for k, v in ins["comparison"].items()
-                }
-                assert signed == pytest.approx(value, abs=1e-9)
-        else:
-            assert ins[key] == value, key
-
-
 @pytest.mark.parametrize("rule_name", ["day", "cgm_14d"])
 def test_every_window_insight_equals_the_reference(rule_name: str) -> None:
     for window, result in windows(rule_name):
         ins = dict(result.insights)
         try:
-            _check(ins, expected(window.first_day, window.rule.days))
+            ref.check_insights(
+                ins, ref.expected_insights(all_readings(), window.first_day, window.rule.days)
+            )
         except AssertionError as error:
             raise AssertionError(f"{window.key}: {error}") from error
 

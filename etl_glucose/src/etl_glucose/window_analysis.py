@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from etl_core import Window
-from etl_core.timeutil import iso
+from etl_core.timeutil import ClockSource, PersonZone, iso
 from etl_glucose import metrics
 from etl_glucose.agp import hourly_profile
 from etl_glucose.analysis import BandCounts, display
@@ -33,6 +33,7 @@ EVENT_KINDS: tuple[tuple[str, Direction, str], ...] = (
     ("above_180", "above", "high"),
     ("above_250", "above", "very_high"),
 )
+ZERO = timedelta(0)
 COMPARED = (
     "mean_mg_dl",
     "cv_percent",
@@ -56,12 +57,6 @@ class WindowAnalysis:
 def is_report(window: Window, rules: GlucoseRules = DEFAULT_RULES) -> bool:
     """Whether the window is a report window (14 days or more) rather than a day."""
     return window.rule.days >= rules.report_days
-
-
-def _minutes_between(start: datetime, end: datetime, zone: tzinfo | None) -> float:
-    """Real minutes between two naive local times in ``zone`` (a 23-hour DST day is 1380)."""
-    tz = zone or UTC
-    return (end.replace(tzinfo=tz).timestamp() - start.replace(tzinfo=tz).timestamp()) / 60
 
 
 def _interval_ms(times: Sequence[int], rules: GlucoseRules) -> int:
@@ -89,6 +84,37 @@ class Span:
         return self.first_day + timedelta(days=self.days - 1)
 
 
+def _epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def span_minutes(span: Span, zone: tzinfo | None, readings: LocalReadings) -> float:
+    """Real minutes of a span of local days (a 23-hour daylight-saving day is 1380).
+
+    Its edges are read in the person's zone, with one exception. Core's person zone takes the
+    offset of the person's records near an instant and falls back to the configured zone, else
+    UTC, where none is near: an edge days away from any record can get the fallback while the
+    readings took the person's inferred offset. That jump is no clock change the person lived
+    through, so such an edge takes the offset of the reading nearest to it (of the other edge
+    when the span holds no reading)."""
+    tz = zone or UTC
+    start, end = span.start.replace(tzinfo=tz), span.end.replace(tzinfo=tz)
+    start_offset, end_offset = start.utcoffset() or ZERO, end.utcoffset() or ZERO
+    if isinstance(zone, PersonZone):
+        start_source, end_source = zone.source_at(_epoch_ms(start)), zone.source_at(_epoch_ms(end))
+        if len(readings):
+            if start_source is not zone.source_at(readings.epoch_ms[0]):
+                start_offset = readings.local[0].utcoffset() or ZERO
+            if end_source is not zone.source_at(readings.epoch_ms[-1]):
+                end_offset = readings.local[-1].utcoffset() or ZERO
+        elif start_source is not end_source:
+            # one edge is near the person's records, the other is not: keep the known offset
+            known = start_offset if start_source is ClockSource.INFERRED else end_offset
+            start_offset = end_offset = known
+    wall_minutes = (span.end - span.start).total_seconds() / 60
+    return wall_minutes - (end_offset - start_offset).total_seconds() / 60
+
+
 def core_figures(
     readings: LocalReadings, span: Span, zone: tzinfo | None, rules: GlucoseRules
 ) -> dict[str, Any]:
@@ -99,9 +125,7 @@ def core_figures(
     continuous = interval_ms <= rules.continuous_interval_minutes * MINUTE_MS
     # wear and possible readings describe a continuous sensor, not sparse meter readings
     possible = (
-        round(_minutes_between(span.start, span.end, zone) * MINUTE_MS / interval_ms)
-        if continuous
-        else None
+        round(span_minutes(span, zone, readings) * MINUTE_MS / interval_ms) if continuous else None
     )
     wear = display(metrics.wear_percent(len(values), possible)) if possible else None
     days_worn = len({moment.date() for moment in readings.local})
