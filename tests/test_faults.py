@@ -287,11 +287,18 @@ def test_redis_dedup_paused_for_a_while(
     moto_server: MotoS3Server,
     s3_bucket: str,
     tmp_path: Path,
+    postgres_url: str,
     topology_cleanup: list[Settings],
 ) -> None:
     client = redis_client()
+    # Redis holds claims only; the person's record history needs a database of its own.
     settings = fault_settings(
-        moto_server, s3_bucket, tmp_path, deduplication_store="redis", deduplication_url=REDIS_URL
+        moto_server,
+        s3_bucket,
+        tmp_path,
+        deduplication_store="redis",
+        deduplication_url=REDIS_URL,
+        history_url=postgres_url,
     )
     topology_cleanup.append(settings)
     user = unique_name("u-r")
@@ -367,15 +374,22 @@ def test_several_worker_processes_on_one_queue(
 ) -> None:
     user = unique_name("u-w")
     client = None
+    database = request.getfixturevalue("postgres_url")
     if store_kind == "redis":
         client = redis_client()
         url = REDIS_URL
         store: DedupStore = RedisDedupStore(url)
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = database
         store = SqlDedupStore(postgresql_url(url))
+    # The person's record history is in PostgreSQL whichever store holds the claims.
     settings = fault_settings(
-        moto_server, s3_bucket, tmp_path, deduplication_store=store_kind, deduplication_url=url
+        moto_server,
+        s3_bucket,
+        tmp_path,
+        deduplication_store=store_kind,
+        deduplication_url=url,
+        history_url=database,
     )
     topology_cleanup.append(settings)
     try:
