@@ -1,19 +1,19 @@
 """The dedup store in Redis: the same ``started -> completed | failed`` machine as
 :class:`~etl_core.dedup.SqlDedupStore`, one Redis string per key.
 
-Each key holds a small JSON object (``state``, ``owner``, ``attempts``, and for a finished key
-``outcome`` and ``detail``), and its TTL carries the time rules:
+Each key holds a small JSON object (``state``, ``owner``, ``attempts``, ``lease_until`` while
+started, and for a finished key ``outcome`` and ``detail``). Every change is a Lua script, so
+it is atomic, and leases are read against Redis' own clock (``TIME``), so workers' clocks may
+disagree:
 
-- ``started``: the TTL is the owner's lease. A crashed owner's key simply expires, after
-  which the next claim creates it again; a lease that ran out is therefore never "taken over"
-  in place, it is gone, and Redis' own clock decides (no skew between workers' clocks).
-- ``completed`` and ``failed``: the TTL is the retention period, so finished keys forget
-  themselves and :meth:`RedisDedupStore.cleanup` has nothing to do.
-
-A claim is ``SET key value NX PX lease`` (one round trip for a new key, the common case); when
-the key exists, a Lua script decides atomically: a failed key is taken over, a completed or
-live one is reported. Completing and failing are Lua scripts that change the key only while
-the caller is still its owner and it is still ``started``.
+- a claim creates the key, or takes over a failed key or a started key whose lease ran out;
+  a completed key and a live claim are reported;
+- completing and failing change the key only while the caller is still its owner and it is
+  still ``started``; an owner that outlived its lease with nobody taking the key over still
+  records its outcome (as the SQL store does), so a slow message is not acked unrecorded;
+- every key carries the retention period as its TTL (a started key: at least its lease), so
+  finished and abandoned keys forget themselves and :meth:`RedisDedupStore.cleanup` has
+  nothing to do.
 
 Redis' persistence decides what a Redis restart forgets; with the default snapshotting a few
 seconds of claims may be lost, which the pipeline tolerates because its outputs are
@@ -32,22 +32,38 @@ from etl_core.dedup import Claim, ClaimStatus, DedupUnavailableError
 
 DEFAULT_KEY_PREFIX = "etl:dedup:"
 
-# KEYS[1] the key; ARGV[1] the claimant, ARGV[2] the lease in ms. Returns the entry as it is
-# after the call, as JSON.
-_CLAIM_EXISTING = """
+_NOW_MS = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+"""
+
+# KEYS[1] the key; ARGV[1] the claimant, ARGV[2] the lease in ms, ARGV[3] the key's TTL in ms.
+# Returns the entry as it is after the call, as JSON.
+_CLAIM = (
+    _NOW_MS
+    + """
 local raw = redis.call('GET', KEYS[1])
 local attempts = 1
 if raw then
   local entry = cjson.decode(raw)
-  if entry['state'] ~= 'failed' then
+  if entry['state'] == 'completed' then
     return raw
+  end
+  if entry['state'] == 'started' then
+    if entry['owner'] == ARGV[1] or (tonumber(entry['lease_until']) or 0) > now then
+      return raw
+    end
   end
   attempts = (tonumber(entry['attempts']) or 0) + 1
 end
-local claimed = cjson.encode({state = 'started', owner = ARGV[1], attempts = attempts})
-redis.call('SET', KEYS[1], claimed, 'PX', ARGV[2])
+local claimed = cjson.encode({
+  state = 'started', owner = ARGV[1], attempts = attempts,
+  lease_until = now + tonumber(ARGV[2])
+})
+redis.call('SET', KEYS[1], claimed, 'PX', ARGV[3])
 return claimed
 """
+)
 
 # KEYS[1] the key; ARGV: owner, new state, outcome, detail, has-detail flag, retention in ms.
 # Returns 1 when the caller still owned the started key and finished it, else 0.
@@ -62,6 +78,7 @@ if entry['state'] ~= 'started' or entry['owner'] ~= ARGV[1] then
 end
 entry['state'] = ARGV[2]
 entry['outcome'] = ARGV[3]
+entry['lease_until'] = nil
 if ARGV[5] == '1' then
   entry['detail'] = ARGV[4]
 end
@@ -94,19 +111,16 @@ class RedisDedupStore:
             socket_connect_timeout=socket_timeout,
             health_check_interval=30,
         )
-        self._claim_existing = self._client.register_script(_CLAIM_EXISTING)
+        self._claim_script = self._client.register_script(_CLAIM)
         self._finish_script = self._client.register_script(_FINISH)
 
     def _name(self, key: str) -> str:
         return self.key_prefix + key
 
     def claim(self, key: str, owner: str) -> Claim:
-        name = self._name(key)
-        started = json.dumps({"state": "started", "owner": owner, "attempts": 1})
+        ttl = max(self._lease_ms, self._retention_ms)
         try:
-            if self._client.set(name, started, nx=True, px=self._lease_ms):
-                return Claim(ClaimStatus.CLAIMED, key, owner)
-            raw = self._claim_existing(keys=[name], args=[owner, self._lease_ms])
+            raw = self._claim_script(keys=[self._name(key)], args=[owner, self._lease_ms, ttl])
         except RedisError as exc:
             raise _unavailable(exc) from exc
         entry = json.loads(cast(str, raw))
@@ -137,8 +151,8 @@ class RedisDedupStore:
         return self._finish(key, owner, "failed", "failed", reason)
 
     def state(self, key: str) -> str | None:
-        """``started``, ``completed``, ``failed``, or ``None`` for a key never claimed, one whose
-        lease ran out, or one past retention."""
+        """``started``, ``completed``, ``failed``, or ``None`` for a key never claimed or one
+        past retention."""
         try:
             raw = self._client.get(self._name(key))
         except RedisError as exc:

@@ -107,6 +107,21 @@ def test_expired_lease_is_reclaimed_and_the_old_owner_cannot_finish(make_store: 
     )
 
 
+def test_a_late_owner_whose_expired_key_nobody_claimed_still_records_its_outcome(
+    make_store: MakeStore,
+) -> None:
+    # A slow owner (a long window build) outlives its lease while nobody else wants the key:
+    # its outcome must be kept, or the message is acked with no record that it was done.
+    store = make_store(lease_seconds=LEASE)
+    slow = new_owner_token()
+    assert store.claim("k", slow).status is ClaimStatus.CLAIMED
+    time.sleep(LEASE + 0.2)
+    assert store.complete("k", slow, "processed", "BloodGlucoseRecord")
+    assert store.state("k") == "completed"
+    claim = store.claim("k", new_owner_token())
+    assert (claim.status, claim.owner, claim.outcome) == (ClaimStatus.COMPLETED, slow, "processed")
+
+
 def test_failed_key_can_be_claimed_again_and_only_by_one(make_store: MakeStore) -> None:
     store = make_store()
     first, second, third = new_owner_token(), new_owner_token(), new_owner_token()
