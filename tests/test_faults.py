@@ -1,6 +1,6 @@
 """Faults under load (issue 10): ``etl consume`` processes SIGKILLed at random moments, the
-broker restarted, S3 gone for a while, the dedup store paused or cut off, several workers on
-one queue. After each, every message is in exactly one final place (completed, quarantined
+broker restarted, S3 gone for a while, the dedup store paused or cut off, the history store cut
+off, several workers on one queue. After each, every message is in exactly one final place (completed, quarantined
 or dead-lettered once) and every good file's training example exists exactly once.
 
 Real RabbitMQ (restarted with ``rabbitmqctl``, so run as root or a user allowed to), Redis,
@@ -348,6 +348,36 @@ def test_postgres_dedup_cut_off_for_a_while(
         with workers(settings, tmp_path, 2, threads=2) as running:
             assert wait_until(lambda: completed_uploads(store) >= 10, 60, 0.02)
             cut_off_postgres(postgres_url, "etl_dedup_claims", 5.0)
+            assert completed_uploads(store) < 95, "the stream ended before the cut"
+            wait_settled(settings, store, sent, timeout=120)
+            stop_cleanly(running)
+            assert decisions_of(running)["retry"] > 0, "the fault went unnoticed"
+        check(settings, store, sent, moto_server, s3_bucket)
+    finally:
+        store.close()
+
+
+def test_postgres_history_cut_off_for_a_while(
+    broker: None,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+    tmp_path: Path,
+    postgres_url: str,
+    topology_cleanup: list[Settings],
+) -> None:
+    """The person's record history goes away mid-stream (claims stay in SQLite): merges and
+    window builds fail as transient, are retried, and every window still ends built once from
+    all of its records."""
+    settings = fault_settings(moto_server, s3_bucket, tmp_path, history_url=postgres_url)
+    topology_cleanup.append(settings)
+    store = SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
+    try:
+        sent = publish_stream(
+            settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), "u-h"
+        )
+        with workers(settings, tmp_path, 2, threads=2) as running:
+            assert wait_until(lambda: completed_uploads(store) >= 10, 60, 0.02)
+            cut_off_postgres(postgres_url, "etl_history_records", 5.0)
             assert completed_uploads(store) < 95, "the stream ended before the cut"
             wait_settled(settings, store, sent, timeout=120)
             stop_cleanly(running)
