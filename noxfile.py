@@ -108,10 +108,13 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/pipeline_bench.py", "--json", f"{tmp}/pipeline.json")
     session.run("python", "benchmarks/worker_bench.py", "--json", f"{tmp}/worker.json")
     session.run("python", "benchmarks/memory_budget.py", "--json", f"{tmp}/memory.json")
+    session.run("python", "benchmarks/history_bench.py", "--json", f"{tmp}/history.json")
     session.run(
         "python",
         "benchmarks/report.py",
         f"{tmp}/pipeline.json",
         f"{tmp}/worker.json",
         f"{tmp}/memory.json",
+        "--history",
+        f"{tmp}/history.json",
     )

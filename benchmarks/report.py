@@ -1,6 +1,7 @@
 """Write the performance section of README.md from the benchmark results.
 
-    python benchmarks/report.py PIPELINE.json WORKER.json [MEMORY.json] [--readme README.md]
+    python benchmarks/report.py PIPELINE.json WORKER.json [MEMORY.json] [--history HISTORY.json]
+        [--readme README.md]
 
 Replaces everything between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
 """
@@ -63,10 +64,33 @@ def memory_table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def history_table(history: dict[str, Any]) -> list[str]:
+    """The record history's cost (benchmarks/history_bench.py)."""
+    year = history["year_of_cgm"]
+    return [
+        "",
+        "| record history | engine | floor (same run) | ratio |",
+        "|---|---|---|---|",
+        f"| {history['real_files']} real files, per file, without history | "
+        f"{history['per_file_ms_without_history']:.1f} ms | fastavro decode "
+        f"{history['per_file_ms_decode_floor']:.2f} ms | "
+        f"{history['per_file_ms_without_history'] / history['per_file_ms_decode_floor']:.1f}x |",
+        f"| {history['real_files']} real files, per file, with history and windows | "
+        f"{history['per_file_ms_with_history']:.1f} ms | fastavro decode "
+        f"{history['per_file_ms_decode_floor']:.2f} ms | "
+        f"{history['per_file_ms_with_history'] / history['per_file_ms_decode_floor']:.1f}x |",
+        f"| a year of daily CGM exports ({year['files']} files, "
+        f"{year['readings_in_files']:,} readings, {year['examples']} examples), `etl run` "
+        f"process | {year['etl_run_cpu_seconds']:.1f} s CPU | decode-only process "
+        f"{year['decode_floor_cpu_seconds']:.2f} s CPU | {year['cpu_ratio']:.1f}x |",
+    ]
+
+
 def render(
     pipeline: dict[str, Any],
     worker: list[dict[str, Any]],
     memory: list[dict[str, Any]] | None = None,
+    history: dict[str, Any] | None = None,
 ) -> str:
     targets = pipeline["targets"]
     by = {(row["mode"], row["threads"]): row for row in worker}
@@ -99,6 +123,8 @@ def render(
         )
     if memory:
         lines += memory_table(memory)
+    if history:
+        lines += history_table(history)
     lines += [
         "",
         "Targets from the integration guide:",
@@ -122,12 +148,14 @@ def main() -> int:
     parser.add_argument("pipeline", type=Path)
     parser.add_argument("worker", type=Path)
     parser.add_argument("memory", type=Path, nargs="?")
+    parser.add_argument("--history", type=Path, help="history_bench.py's numbers")
     parser.add_argument("--readme", type=Path, default=Path("README.md"))
     args = parser.parse_args()
     section = render(
         json.loads(args.pipeline.read_text()),
         json.loads(args.worker.read_text()),
         json.loads(args.memory.read_text()) if args.memory else None,
+        json.loads(args.history.read_text()) if args.history else None,
     )
     text = args.readme.read_text()
     if START not in text or END not in text:

@@ -1,7 +1,8 @@
 """Faults under load (issue 10): ``etl consume`` processes SIGKILLed at random moments, the
 broker restarted, S3 gone for a while, the dedup store paused or cut off, the history store cut
-off, several workers on one queue. After each, every message is in exactly one final place (completed, quarantined
-or dead-lettered once) and every good file's training example exists exactly once.
+off, several workers on one queue. After each, every message is in exactly one final place
+(completed, quarantined or dead-lettered once) and the current examples are exactly those
+``etl run`` makes of the good files: every window built once from all of its records.
 
 Real RabbitMQ (restarted with ``rabbitmqctl``, so run as root or a user allowed to), Redis,
 PostgreSQL and moto's S3 server over HTTP. CI runs these with ``ETL_REQUIRE_SERVICES=1``.
