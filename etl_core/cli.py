@@ -22,13 +22,20 @@ from etl_core.logs import configure_logging, get_logger
 from etl_core.metrics import EtlMetrics
 from etl_core.model import UserContext
 from etl_core.plugins import PluginLoadError, PluginRegistry, load_plugins
-from etl_core.runner import InputFile, InputPathError, collect_inputs, run_embedded
+from etl_core.runner import (
+    InputFile,
+    InputPathError,
+    NoSpaceError,
+    collect_inputs,
+    run_embedded,
+)
 from etl_core.settings import Settings, SettingsError
 from etl_core.timeutil import UnknownZoneError, load_zone
 
 EXIT_FAILED_FILES = 1
 EXIT_USAGE = 2
 EXIT_STARTUP = 3
+EXIT_NO_SPACE = 4
 
 
 def _fail(message: str, code: int) -> None:
@@ -167,6 +174,11 @@ def run(
             on_progress=advance,
             metrics=metrics,
         )
+    except NoSpaceError as exc:
+        for message in errors:
+            click.echo(f"etl: error: {message}", err=True)
+        _fail(str(exc), EXIT_NO_SPACE)
+        return
     except (DedupUnavailableError, OSError) as exc:
         _fail(f"cannot use the output folder {out}: {exc}", EXIT_STARTUP)
         return
