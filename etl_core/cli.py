@@ -327,9 +327,14 @@ def compact_command(out: Path) -> None:
     from etl_core.storage import LocalObjectStore
 
     settings = _settings()
+    if not out.is_dir():
+        _fail(f"{out}: no such folder, so nothing to compact (give the --out of a run)", EXIT_USAGE)
     store = LocalObjectStore(out)
+    months = months_under(store, settings.training_data_prefix)
+    if not months:
+        _fail(f"{out}: no training examples to compact", EXIT_USAGE)
     with file_lock(out / STATE_DIR / "compaction.lock"):
-        journals = compact(store, months_under(store, settings.training_data_prefix))
+        journals = compact(store, months)
     for key, lines in journals.items():
         click.echo(f"{key}: {lines} examples")
 
