@@ -432,6 +432,17 @@ def test_a_full_disk_stops_etl_run_in_one_line_and_the_rerun_completes(
     failures = [e for e in events if e["event"] == "failed"]
     assert [f["error_type"] for f in failures] == ["no_space"]
 
+    # The interrupted file's claims were released, or are recognisably a gone process's.
+    db = out / ".etl-state" / "dedup.sqlite"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        held = connection.execute(
+            "SELECT holder FROM etl_dedup_claims WHERE state = 'started'"
+        ).fetchall()
+    here = ProcessHolder.current()
+    for (recorded,) in held:
+        holder = ProcessHolder.from_json(recorded)
+        assert holder is not None and holder.is_gone(here)
+
     # Run again on the still-full disk: the same one line, nothing else.
     again = run_etl([inputs], out, check=False)
     assert again.returncode == 4
