@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from etl_core.consumer import wait_until
@@ -168,28 +169,57 @@ def start_ticks(pid: int) -> int:
     return int(stat.rsplit(")", 1)[1].split()[19])
 
 
+OLD_CLAIMS_TABLE = (
+    "CREATE TABLE etl_dedup_claims (key VARCHAR(255) PRIMARY KEY, state VARCHAR(16) NOT NULL, "
+    "owner VARCHAR(64) NOT NULL, lease_expires_at FLOAT NOT NULL, attempts INTEGER NOT NULL, "
+    "outcome VARCHAR(32), detail TEXT, created_at FLOAT NOT NULL, updated_at FLOAT NOT NULL)"
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'dedup.sqlite'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 def test_a_database_from_before_holders_gains_the_column_and_keeps_its_claims(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    db = tmp_path / "dedup.sqlite"
-    with sqlite3.connect(db) as connection:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(OLD_CLAIMS_TABLE))
         connection.execute(
-            "CREATE TABLE etl_dedup_claims (key VARCHAR(255) PRIMARY KEY, state VARCHAR(16) NOT "
-            "NULL, owner VARCHAR(64) NOT NULL, lease_expires_at FLOAT NOT NULL, attempts INTEGER "
-            "NOT NULL, outcome VARCHAR(32), detail TEXT, created_at FLOAT NOT NULL, updated_at "
-            "FLOAT NOT NULL)"
+            text(
+                "INSERT INTO etl_dedup_claims VALUES ('file:old', 'started', 'o', 9e15, 1, NULL, "
+                "NULL, 0, 0)"
+            )
         )
-        connection.execute(
-            "INSERT INTO etl_dedup_claims VALUES ('file:old', 'started', 'o', 9e15, 1, NULL, "
-            "NULL, 0, 0)"
-        )
-    store = SqlDedupStore.sqlite_file(db, holder=ProcessHolder.current())
+    engine.dispose()
+    store = SqlDedupStore(database_url, holder=ProcessHolder.current())
     # A claim with no recorded holder cannot be judged: its lease decides, as before.
     assert store.claim("file:old", new_owner_token()).status is ClaimStatus.IN_PROGRESS
     assert store.claim("file:new", new_owner_token()).status is ClaimStatus.CLAIMED
-    # A second process opening the migrated file finds the column there.
-    SqlDedupStore.sqlite_file(db).close()
+    # Another process opening the migrated database finds the column there.
+    SqlDedupStore(database_url).close()
     store.close()
+
+
+def test_a_gone_holder_is_taken_over_in_either_sql_store(database_url: str) -> None:
+    gone = replace(ProcessHolder.current(), pid=dead_pid(), started=None)
+    theirs = SqlDedupStore(database_url, holder=gone)
+    dead_owner = new_owner_token()
+    assert theirs.claim("content:x", dead_owner).status is ClaimStatus.CLAIMED
+    worker = SqlDedupStore(database_url)
+    assert worker.claim("content:x", new_owner_token()).status is ClaimStatus.IN_PROGRESS
+    ours = SqlDedupStore(database_url, holder=ProcessHolder.current())
+    rescuer = new_owner_token()
+    assert ours.claim("content:x", rescuer).taken_over
+    assert not theirs.complete("content:x", dead_owner, "processed")
+    assert ours.complete("content:x", rescuer, "processed")
+    for store in (theirs, worker, ours):
+        store.close()
 
 
 def dead_pid() -> int:
