@@ -311,7 +311,8 @@ def plugins_command(context: click.Context, as_json: bool) -> None:
         return
     table = Table(title="etl plugins")
     for column in ("plugin", "distribution", "version", "record types (domain)"):
-        table.add_column(column)
+        # Folded, never cut with an ellipsis: names are what a reader copies.
+        table.add_column(column, overflow="fold")
     for row in rows:
         owned = ", ".join(f"{r['name']} ({r['health_domain']})" for r in row["record_types"])
         table.add_row(row["name"], row["distribution"], row["version"], owned or "(built-in hooks)")

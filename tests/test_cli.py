@@ -360,3 +360,21 @@ def test_compact_rebuilds_the_journals_of_a_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert [j.read_text() for j in journals] == before
     assert len(result.stdout.splitlines()) == len(journals)
+
+
+def test_the_plugin_table_fits_the_terminal_and_cuts_no_name() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "etl_core", "plugins"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert max(map(len, result.stdout.splitlines())) <= 80
+    assert "…" not in result.stdout
+    # Folded names read whole once the table's cells are joined back.
+    joined = "".join(
+        cell.strip() for line in result.stdout.splitlines() for cell in line.split("│")
+    )
+    for record_type in installed_owners():
+        assert record_type in joined
