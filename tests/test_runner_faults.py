@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -233,7 +234,7 @@ def dead_pid() -> int:
 
 
 def holder_of(db: Path, key: str) -> str | None:
-    with sqlite3.connect(db) as connection:
+    with closing(sqlite3.connect(db)) as connection:
         row = connection.execute(
             "SELECT holder FROM etl_dedup_claims WHERE key = ?", (key,)
         ).fetchone()
@@ -310,7 +311,7 @@ def claim_counts(out: Path) -> dict[str, int]:
     if not db.exists():
         return {}
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2) as connection:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2)) as connection:
             rows = connection.execute(
                 "SELECT state, count(*) FROM etl_dedup_claims WHERE key LIKE 'file:%' "
                 "GROUP BY state"
@@ -326,7 +327,7 @@ def started_owners(out: Path) -> set[str]:
     if not db.exists():
         return set()
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2) as connection:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2)) as connection:
             rows = connection.execute(
                 "SELECT owner FROM etl_dedup_claims WHERE state = 'started'"
             ).fetchall()
@@ -436,7 +437,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mount_point
     finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
+        # Lazily if something still has a file open there: the mount must not outlive the test.
+        if subprocess.run(["umount", str(mount_point)], check=False).returncode != 0:
+            subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def test_a_full_disk_stops_etl_run_in_one_line_and_the_rerun_completes(
@@ -464,7 +467,7 @@ def test_a_full_disk_stops_etl_run_in_one_line_and_the_rerun_completes(
 
     # The interrupted file's claims were released, or are recognisably a gone process's.
     db = out / ".etl-state" / "dedup.sqlite"
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
         held = connection.execute(
             "SELECT holder FROM etl_dedup_claims WHERE state = 'started'"
         ).fetchall()
