@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -22,13 +23,20 @@ from etl_core.logs import configure_logging, get_logger
 from etl_core.metrics import EtlMetrics
 from etl_core.model import UserContext
 from etl_core.plugins import PluginLoadError, PluginRegistry, load_plugins
-from etl_core.runner import InputFile, InputPathError, collect_inputs, run_embedded
+from etl_core.runner import (
+    InputFile,
+    InputPathError,
+    NoSpaceError,
+    collect_inputs,
+    run_embedded,
+)
 from etl_core.settings import Settings, SettingsError
 from etl_core.timeutil import UnknownZoneError, load_zone
 
 EXIT_FAILED_FILES = 1
 EXIT_USAGE = 2
 EXIT_STARTUP = 3
+EXIT_NO_SPACE = 4
 
 
 def _fail(message: str, code: int) -> None:
@@ -99,11 +107,14 @@ def run(
 ) -> None:
     """Run every .avro file under PATHS through the pipeline, embedded (no servers)."""
     settings = _settings()
+    quiet: tuple[str, ...] = ()
     if debug:
         settings.log_level = "DEBUG"
     elif "ETL_LOG_LEVEL" not in os.environ:
         settings.log_level = "WARNING"
-    configure_logging(settings.log_level)
+        # Each failed file or window gets its own "etl: error:" line below: one line each.
+        quiet = ("failed", "window_failed")
+    configure_logging(settings.log_level, quiet_events=quiet)
     try:
         _, development_key = settings.effective_pseudonym_key()
         user = UserContext(
@@ -167,6 +178,11 @@ def run(
             on_progress=advance,
             metrics=metrics,
         )
+    except NoSpaceError as exc:
+        for message in errors:
+            click.echo(f"etl: error: {message}", err=True)
+        _fail(str(exc), EXIT_NO_SPACE)
+        return
     except (DedupUnavailableError, OSError) as exc:
         _fail(f"cannot use the output folder {out}: {exc}", EXIT_STARTUP)
         return
@@ -188,28 +204,27 @@ def run(
         sys.exit(EXIT_FAILED_FILES)
 
 
+SUMMARY_HEADERS = (
+    "files",
+    "records",
+    "processed",
+    "done before",
+    "duplicate content",
+    "quarantined",
+    "failed",
+    "windows",
+    "examples",
+    "time (s)",
+)
+
+
 def _print_summary(report: Any, out: Path) -> None:
-    table = Table(title=f"etl run: {len(report.outcomes)} files in {report.seconds:.2f} s")
-    columns = [
-        "record type",
-        "files",
-        "records",
-        "processed",
-        "done before",
-        "duplicate content",
-        "quarantined",
-        "failed",
-        "windows",
-        "examples",
-        "time (s)",
-    ]
-    for column in columns:
-        if column == "record type":
-            table.add_column(column, no_wrap=True)
-        else:
-            table.add_column(column, justify="right")
+    """The per-record-type summary, never wider than the terminal (or ``COLUMNS``): a table
+    when it fits, else a block of ``name value`` lines per record type."""
+    rows: list[tuple[str, list[str]]] = []
     totals = [0] * 9
     total_seconds = 0.0
+    quarantined = 0
     for record_type, row in report.by_record_type().items():
         values = [
             row.files,
@@ -224,17 +239,49 @@ def _print_summary(report: Any, out: Path) -> None:
         ]
         totals = [a + b for a, b in zip(totals, values, strict=True)]
         total_seconds += row.seconds
-        table.add_row(record_type, *map(str, values), f"{row.seconds:.3f}")
-    table.add_row("total", *map(str, totals), f"{total_seconds:.3f}", style="bold")
-    console = Console(width=max(150, Console().width))
-    console.print(table)
+        quarantined += row.quarantined
+        rows.append((record_type, [*map(str, values), f"{row.seconds:.3f}"]))
+    rows.append(("total", [*map(str, totals), f"{total_seconds:.3f}"]))
+    console = Console()
+    title = f"etl run: {len(report.outcomes)} files in {report.seconds:.2f} s"
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("record type", no_wrap=True)
+    for header in SUMMARY_HEADERS:
+        # Two-word headers take two lines: the columns stay as narrow as their figures allow.
+        table.add_column(header.replace(" ", "\n"), justify="right", no_wrap=True)
+    for name, values in rows:
+        table.add_row(name, *values, style="bold" if name == "total" else None)
+    unlimited = console.options.update(max_width=1_000_000)
+    if console.measure(table, options=unlimited).maximum <= console.width:
+        console.print(table)
+    else:
+        console.print(title)
+        for name, values in rows:
+            pairs = [f"{h} {v}" for h, v in zip(SUMMARY_HEADERS, values, strict=True)]
+            console.print(name, style="bold" if name == "total" else None)
+            for line in _packed(pairs, console.width - 2):
+                console.print("  " + line, overflow="fold")
     written = report.examples_written
     console.print(f"training examples written: {written} -> {out.resolve() / 'training'}")
     for journal, lines in report.journals.items():
         console.print(f"  {journal} ({lines} example{'' if lines == 1 else 's'})")
-    quarantined = [o for o in report.outcomes if o.quarantine_key]
-    if quarantined:
-        console.print(f"quarantined: {len(quarantined)} -> {out.resolve() / 'quarantine'}")
+    # Unreadable files are failed (not quarantined) but kept beside the quarantined ones.
+    kept = sum(1 for o in report.outcomes if o.quarantine_key and not o.ok)
+    if quarantined or kept:
+        also = f" (and {kept} unreadable file{'' if kept == 1 else 's'} kept)" if kept else ""
+        console.print(f"quarantined: {quarantined}{also} -> {out.resolve() / 'quarantine'}")
+
+
+def _packed(items: list[str], width: int) -> list[str]:
+    """``items`` joined by three spaces into lines of at most ``width`` (an item is never
+    split; one longer than ``width`` has a line of its own)."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 3 + len(item) <= width:
+            lines[-1] += "   " + item
+        else:
+            lines.append(item)
+    return lines
 
 
 @main.group("plugins", invoke_without_command=True)
@@ -264,11 +311,12 @@ def plugins_command(context: click.Context, as_json: bool) -> None:
         return
     table = Table(title="etl plugins")
     for column in ("plugin", "distribution", "version", "record types (domain)"):
-        table.add_column(column)
+        # Folded, never cut with an ellipsis: names are what a reader copies.
+        table.add_column(column, overflow="fold")
     for row in rows:
         owned = ", ".join(f"{r['name']} ({r['health_domain']})" for r in row["record_types"])
         table.add_row(row["name"], row["distribution"], row["version"], owned or "(built-in hooks)")
-    Console(width=max(150, Console().width)).print(table)
+    Console().print(table)
 
 
 @main.command("compact")
@@ -280,9 +328,14 @@ def compact_command(out: Path) -> None:
     from etl_core.storage import LocalObjectStore
 
     settings = _settings()
+    if not out.is_dir():
+        _fail(f"{out}: no such folder, so nothing to compact (give the --out of a run)", EXIT_USAGE)
     store = LocalObjectStore(out)
+    months = months_under(store, settings.training_data_prefix)
+    if not months:
+        _fail(f"{out}: no training examples to compact", EXIT_USAGE)
     with file_lock(out / STATE_DIR / "compaction.lock"):
-        journals = compact(store, months_under(store, settings.training_data_prefix))
+        journals = compact(store, months)
     for key, lines in journals.items():
         click.echo(f"{key}: {lines} examples")
 

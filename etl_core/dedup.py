@@ -5,6 +5,11 @@ followed by an insert): it creates the row, or takes over a row that failed or w
 lease ran out (a crashed run). Completing or failing is conditional on still being the owner,
 so a worker whose lease was taken over cannot overwrite the new owner's outcome.
 
+A SQL store opened with a :class:`ProcessHolder` (the embedded runner's) records that process
+beside each claim, and takes over at once a claim whose recorded process is certainly gone:
+same host, same boot, same PID namespace, and no such process any more. Anything less certain
+(another host, another boot, no record, a live PID) waits for the lease as before.
+
 The same store keeps two kinds of keys: the idempotency key of an input file, and the content
 key of a record set (so a second file holding the same records makes no second example).
 """
@@ -12,6 +17,9 @@ key of a record set (so a second file holding the same records makes no second e
 from __future__ import annotations
 
 import enum
+import json
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -31,19 +39,26 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    inspect,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.sql import text
 
 from etl_core.settings import Settings, SettingsError
 
 
 class DedupUnavailableError(Exception):
-    """The dedup store cannot be reached; the work should be retried later."""
+    """The dedup store cannot be reached; the work should be retried later. ``path`` is the
+    database file of a SQLite store (where a full disk would be), else ``None``."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class ClaimStatus(enum.StrEnum):
@@ -63,10 +78,124 @@ class Claim:
     outcome: str | None = None
     """For ``COMPLETED``: what the first completion recorded (``processed``, ``quarantined``...)."""
     detail: str | None = None
+    taken_over: bool = False
+    """For ``CLAIMED``: taken from an owner whose recorded process is gone."""
 
 
 def new_owner_token() -> str:
     return uuid.uuid4().hex
+
+
+BOOT_ID_PATH = Path("/proc/sys/kernel/random/boot_id")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessHolder:
+    """The process behind a claim, as recorded with it. ``boot_id``, ``pid_namespace`` and
+    ``started`` are ``None`` where the system does not tell them (no ``/proc``)."""
+
+    pid: int
+    host: str
+    boot_id: str | None
+    pid_namespace: str | None = None
+    """Two containers on one host and boot may share a host name but not their PIDs."""
+    started: int | None = None
+    """The process's start time in clock ticks since boot: a PID reused by a later process
+    has another."""
+
+    @classmethod
+    def current(cls) -> ProcessHolder:
+        pid = os.getpid()
+        return cls(pid, socket.gethostname(), _boot_id(), _pid_namespace(), _start_ticks(pid))
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "pid": self.pid,
+                "host": self.host,
+                "boot_id": self.boot_id,
+                "pid_namespace": self.pid_namespace,
+                "started": self.started,
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, value: str | None) -> ProcessHolder | None:
+        """The holder a claim recorded; ``None`` for no record or one this code cannot read."""
+        if not value:
+            return None
+        try:
+            data = json.loads(value)
+            return cls(
+                int(data["pid"]),
+                str(data["host"]),
+                data.get("boot_id"),
+                data.get("pid_namespace"),
+                data.get("started"),
+            )
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def is_gone(self, here: ProcessHolder) -> bool:
+        """Whether this holder's process has certainly ended, judged from the process
+        ``here``: only a holder on the same host, boot and PID namespace can be judged, and it
+        is gone when no process has its PID, or the one that has is a zombie or started at
+        another time (the PID was reused)."""
+        if (self.host, self.boot_id, self.pid_namespace) != (
+            here.host,
+            here.boot_id,
+            here.pid_namespace,
+        ):
+            return False
+        if self.boot_id is None or self.pid == here.pid:
+            # Without a boot id a PID may belong to an earlier boot: nothing is certain.
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass  # it exists, owned by someone else
+        state, started = _process_stat(self.pid)
+        if state == "Z":
+            return True
+        return self.started is not None and started is not None and started != self.started
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _boot_id() -> str | None:
+    return _read_text(BOOT_ID_PATH)
+
+
+def _pid_namespace() -> str | None:
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+
+
+def _process_stat(pid: int) -> tuple[str | None, int | None]:
+    """A process's state letter and start time from ``/proc/<pid>/stat``."""
+    stat = _read_text(Path(f"/proc/{pid}/stat"))
+    if stat is None or ")" not in stat:
+        return None, None
+    # The command name may hold spaces and parentheses: the fields start after the last ")".
+    fields = stat.rsplit(")", 1)[1].split()
+    try:
+        return fields[0], int(fields[19])
+    except (IndexError, ValueError):
+        return None, None
+
+
+def _start_ticks(pid: int) -> int | None:
+    return _process_stat(pid)[1]
 
 
 class DedupStore(Protocol):
@@ -106,6 +235,7 @@ claims_table = Table(
     Column("detail", Text),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("holder", Text),
 )
 _updated_index = Index("ix_etl_dedup_claims_updated_at", claims_table.c.updated_at)
 
@@ -120,10 +250,16 @@ class SqlDedupStore:
         lease_seconds: float = 900.0,
         retention_seconds: float = 7 * 86_400.0,
         clock: Callable[[], float] = time.time,
+        holder: ProcessHolder | None = None,
     ) -> None:
+        """``holder``: the process this store claims for. With one, each claim records it and a
+        claim whose recorded process is gone from this host is taken over without waiting for
+        its lease; without one (the worker), leases alone decide."""
         self.lease_seconds = lease_seconds
         self.retention_seconds = retention_seconds
         self._clock = clock
+        self.holder = holder
+        self._holder_json = holder.to_json() if holder is not None else None
         kwargs: dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
@@ -137,8 +273,36 @@ class SqlDedupStore:
             with self.engine.begin() as connection:
                 connection.execute(CreateTable(claims_table, if_not_exists=True))
                 connection.execute(CreateIndex(_updated_index, if_not_exists=True))
+            self._add_holder_column()
         except SQLAlchemyError as exc:
-            raise DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}") from exc
+            raise self._unavailable(exc) from exc
+
+    def _add_holder_column(self) -> None:
+        """Databases made before claims recorded their holder gain the column (nullable: their
+        rows simply have no holder and wait for their leases)."""
+        with self.engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns(claims_table.name)}
+        if "holder" in columns:
+            return
+        if self.engine.dialect.name == "sqlite":
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        text(f"ALTER TABLE {claims_table.name} ADD COLUMN holder TEXT")
+                    )
+            except OperationalError as exc:
+                # Another process starting on the same file added it first.
+                if "duplicate column" not in str(exc):
+                    raise
+        else:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    text(f"ALTER TABLE {claims_table.name} ADD COLUMN IF NOT EXISTS holder TEXT")
+                )
+
+    def _unavailable(self, exc: SQLAlchemyError) -> DedupUnavailableError:
+        path = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        return DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}", path)
 
     @classmethod
     def sqlite_file(cls, path: Path, **kwargs: Any) -> SqlDedupStore:
@@ -157,6 +321,7 @@ class SqlDedupStore:
             attempts=1,
             created_at=now,
             updated_at=now,
+            holder=self._holder_json,
         )
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.key],
@@ -168,6 +333,7 @@ class SqlDedupStore:
                 "outcome": None,
                 "detail": None,
                 "updated_at": now,
+                "holder": self._holder_json,
             },
             where=(table.c.state == "failed")
             | ((table.c.state == "started") & (table.c.lease_expires_at < now)),
@@ -175,18 +341,52 @@ class SqlDedupStore:
         try:
             with self.engine.begin() as connection:
                 connection.execute(statement)
-                row = connection.execute(
-                    select(table.c.state, table.c.owner, table.c.outcome, table.c.detail).where(
-                        table.c.key == key
-                    )
-                ).one()
+                row = self._row(connection, key)
+            taken_over = False
+            if row.state == "started" and row.owner != owner and self._holder_gone(row.holder):
+                row = self._take_over(key, owner, row.owner, now)
+                taken_over = True
         except SQLAlchemyError as exc:
-            raise DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}") from exc
+            raise self._unavailable(exc) from exc
         if row.state == "started" and row.owner == owner:
-            return Claim(ClaimStatus.CLAIMED, key, owner)
+            return Claim(ClaimStatus.CLAIMED, key, owner, taken_over=taken_over)
         if row.state == "completed":
             return Claim(ClaimStatus.COMPLETED, key, row.owner, row.outcome, row.detail)
         return Claim(ClaimStatus.IN_PROGRESS, key, row.owner)
+
+    @staticmethod
+    def _row(connection: Connection, key: str) -> Any:
+        table = claims_table
+        return connection.execute(
+            select(
+                table.c.state, table.c.owner, table.c.outcome, table.c.detail, table.c.holder
+            ).where(table.c.key == key)
+        ).one()
+
+    def _holder_gone(self, recorded: str | None) -> bool:
+        if self.holder is None:
+            return False
+        holder = ProcessHolder.from_json(recorded)
+        return holder is not None and holder.is_gone(self.holder)
+
+    def _take_over(self, key: str, owner: str, dead_owner: str, now: float) -> Any:
+        """Take ``key`` from ``dead_owner`` if it still holds it: of several processes seeing
+        the same dead holder, the first update wins and the others see the new owner."""
+        table = claims_table
+        statement = (
+            update(table)
+            .where(table.c.key == key, table.c.state == "started", table.c.owner == dead_owner)
+            .values(
+                owner=owner,
+                lease_expires_at=now + self.lease_seconds,
+                attempts=table.c.attempts + 1,
+                updated_at=now,
+                holder=self._holder_json,
+            )
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+            return self._row(connection, key)
 
     def _finish(self, key: str, owner: str, values: dict[str, Any]) -> bool:
         table = claims_table
@@ -199,7 +399,7 @@ class SqlDedupStore:
             with self.engine.begin() as connection:
                 return connection.execute(statement).rowcount == 1
         except SQLAlchemyError as exc:
-            raise DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}") from exc
+            raise self._unavailable(exc) from exc
 
     def complete(self, key: str, owner: str, outcome: str, detail: str | None = None) -> bool:
         return self._finish(
@@ -216,7 +416,7 @@ class SqlDedupStore:
                     select(claims_table.c.state).where(claims_table.c.key == key)
                 ).scalar_one_or_none()
         except SQLAlchemyError as exc:
-            raise DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}") from exc
+            raise self._unavailable(exc) from exc
         return value
 
     def cleanup(self) -> int:
@@ -230,7 +430,7 @@ class SqlDedupStore:
             with self.engine.begin() as connection:
                 return connection.execute(statement).rowcount
         except SQLAlchemyError as exc:
-            raise DedupUnavailableError(f"dedup store unavailable: {type(exc).__name__}") from exc
+            raise self._unavailable(exc) from exc
 
     def ping(self) -> bool:
         try:
@@ -252,11 +452,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_dedup_store(settings: Settings, default_sqlite_path: Path) -> DedupStore:
+def open_dedup_store(
+    settings: Settings, default_sqlite_path: Path, *, holder: ProcessHolder | None = None
+) -> DedupStore:
     """The dedup store ``ETL_DEDUPLICATION_STORE`` names: a SQLite file
     (``ETL_DEDUPLICATION_DB_PATH``, else ``default_sqlite_path``), or PostgreSQL or Redis at
     ``ETL_DEDUPLICATION_URL`` (Redis keys under ``ETL_DEDUPLICATION_KEY_PREFIX``). A
     ``postgresql://`` URL is driven by psycopg 3.
+
+    ``holder`` (SQL stores) records the claiming process with each claim and takes over the
+    claims of gone processes on this host at once (see :class:`SqlDedupStore`).
 
     Raises :class:`~etl_core.settings.SettingsError` for a missing or mismatched URL and
     :class:`DedupUnavailableError` when a SQL store cannot be reached at start-up.
@@ -269,6 +474,7 @@ def open_dedup_store(settings: Settings, default_sqlite_path: Path) -> DedupStor
             settings.deduplication_db_path or default_sqlite_path,
             lease_seconds=lease,
             retention_seconds=retention,
+            holder=holder,
         )
     url = settings.deduplication_url
     if not url:
@@ -286,7 +492,9 @@ def open_dedup_store(settings: Settings, default_sqlite_path: Path) -> DedupStor
             retention_seconds=retention,
             key_prefix=settings.deduplication_key_prefix,
         )
-    return SqlDedupStore(postgresql_url(url), lease_seconds=lease, retention_seconds=retention)
+    return SqlDedupStore(
+        postgresql_url(url), lease_seconds=lease, retention_seconds=retention, holder=holder
+    )
 
 
 def postgresql_url(url: str, setting: str = "ETL_DEDUPLICATION_URL") -> str:

@@ -93,9 +93,15 @@ _DAY_MS = 86_400_000
 
 
 class HistoryUnavailableError(TransientError):
-    """The history store cannot be reached or is busy; the same input may succeed later."""
+    """The history store cannot be reached or is busy; the same input may succeed later.
+    ``path`` is the database file of a SQLite store (where a full disk would be), else
+    ``None``."""
 
     error_type = "history_unavailable"
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -375,9 +381,7 @@ class SqlHistoryStore:
                 for index in (_records_by_time, _records_without_offset, _pending_windows):
                     connection.execute(CreateIndex(index, if_not_exists=True))
         except SQLAlchemyError as exc:
-            raise HistoryUnavailableError(
-                f"history store unavailable: {type(exc).__name__}"
-            ) from exc
+            raise self._unavailable(exc) from exc
 
     def _upsert_statement(self) -> Any:
         """Insert a record version, or replace the held one if this one ranks higher."""
@@ -405,6 +409,10 @@ class SqlHistoryStore:
             ),
         )
 
+    def _unavailable(self, exc: SQLAlchemyError) -> HistoryUnavailableError:
+        path = self.engine.url.database if self.is_sqlite else None
+        return HistoryUnavailableError(f"history store unavailable: {type(exc).__name__}", path)
+
     @classmethod
     def sqlite_file(cls, path: Path, **kwargs: Any) -> SqlHistoryStore:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -427,9 +435,7 @@ class SqlHistoryStore:
                         )
                     yield connection
         except SQLAlchemyError as exc:
-            raise HistoryUnavailableError(
-                f"history store unavailable: {type(exc).__name__}"
-            ) from exc
+            raise self._unavailable(exc) from exc
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
@@ -441,9 +447,7 @@ class SqlHistoryStore:
                 with connection.begin():
                     yield connection
         except SQLAlchemyError as exc:
-            raise HistoryUnavailableError(
-                f"history store unavailable: {type(exc).__name__}"
-            ) from exc
+            raise self._unavailable(exc) from exc
 
     # -- merge --------------------------------------------------------------------------------
 
@@ -889,9 +893,7 @@ class SqlHistoryStore:
                     )
                 ).rowcount
         except SQLAlchemyError as exc:
-            raise HistoryUnavailableError(
-                f"history store unavailable: {type(exc).__name__}"
-            ) from exc
+            raise self._unavailable(exc) from exc
         return removed
 
     def ping(self) -> bool:

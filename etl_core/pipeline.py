@@ -60,7 +60,13 @@ from etl_core.model import (
 )
 from etl_core.plugins import PluginRegistry
 from etl_core.settings import Settings
-from etl_core.storage import ObjectStore, StorageError, UnsafeKeyError, check_key
+from etl_core.storage import (
+    ObjectStore,
+    StorageError,
+    UnsafeKeyError,
+    check_key,
+    no_space_path,
+)
 from etl_core.timeutil import batch_bounds, iso
 from etl_core.tracing import stage_span
 from etl_core.validate import schema_findings, score
@@ -124,6 +130,9 @@ class Outcome:
     windows: list[WindowOutcome] = field(default_factory=list)
     """The windows rebuilt while handling this input (none when the runner builds them at the
     end of a run)."""
+    no_space: str | None = None
+    """Set when the failure was a full disk or an exhausted quota: the path being written
+    (``""`` if unknown). Retriable for a worker; ``etl run`` stops on it."""
 
     @property
     def ok(self) -> bool:
@@ -220,12 +229,15 @@ class Pipeline:
                 return outcome
             if claim.status is ClaimStatus.IN_PROGRESS:
                 raise TransientError(f"{job.key}: another worker holds this input")
+            if claim.taken_over:
+                log.info("claim_taken_over", dedup_key_kind="file", reason="owner_gone")
             held.append(idempotency_key)
             self._run_claimed(job, outcome, pseudonym, sha256, idempotency_key, owner, held, log)
         except EtlError as exc:
-            self._fail(job, outcome, exc, owner, held, log)
+            self._fail(job, outcome, exc, owner, held, log, no_space=no_space_path(exc))
         except (StorageError, DedupUnavailableError) as exc:
-            self._fail(job, outcome, TransientError(str(exc)), owner, held, log)
+            error = TransientError(str(exc))
+            self._fail(job, outcome, error, owner, held, log, no_space=no_space_path(exc))
         if self.metrics is not None:
             self.metrics.observe_outcome(
                 record_type=outcome.record_type,
@@ -324,6 +336,8 @@ class Pipeline:
             return
         if content_claim.status is ClaimStatus.IN_PROGRESS:
             raise TransientError(f"{job.key}: another worker is processing the same record set")
+        if content_claim.taken_over:
+            log.info("claim_taken_over", dedup_key_kind="content", reason="owner_gone")
         held.append(content_key)
 
         with _timed(outcome, "process"):
@@ -491,18 +505,25 @@ class Pipeline:
         owner: str,
         held: list[str],
         log: Any,
+        *,
+        no_space: str | None = None,
     ) -> None:
         outcome.status = Status.FAILED
         outcome.error_type = error.error_type
         outcome.retriable = error.retriable
         outcome.message = str(error)
+        if no_space is not None:
+            outcome.error_type = "no_space"
+            outcome.retriable = True
+            outcome.no_space = no_space
         if isinstance(error, InputError) and not outcome.quarantine_key:
             self._quarantine_unreadable(job, outcome, error)
         for key in list(held):
-            # If the store is down the lease simply expires and the key becomes claimable.
+            # If the store is down (or its disk full) the claim stays: its lease expires, or a
+            # process on the same host sees its recorded holder is gone and takes it over.
             with contextlib.suppress(DedupUnavailableError):
-                self.dedup.fail(key, owner, error.error_type)
-        log.warning("failed", error_type=error.error_type, retriable=error.retriable)
+                self.dedup.fail(key, owner, outcome.error_type or error.error_type)
+        log.warning("failed", error_type=outcome.error_type, retriable=outcome.retriable)
         if isinstance(error, ProcessorError) and error.__cause__ is not None:
             # DEBUG only: a plugin's traceback and exception text may quote a health value.
             log.debug(
@@ -586,10 +607,13 @@ class Pipeline:
                 },
             )
             outcome.quarantine_key = key
-        except (StorageError, EtlError):
+        except (StorageError, EtlError) as exc:
             # The copy must exist before the failure is final: let the caller try again.
             outcome.retriable = True
             outcome.error_type = "storage_unavailable"
+            outcome.no_space = no_space_path(exc)
+            if outcome.no_space is not None:
+                outcome.error_type = "no_space"
 
 
 @contextmanager

@@ -5,11 +5,17 @@ SQLite files in its ``.etl-state/`` folder, so running twice over the same files
 the second time. Each file's records are merged into the person's history as it is read; the
 windows they changed are rebuilt once, after the last file (a window touched by ten files is
 built once, not ten times). Windows left pending by a run that died are rebuilt by the next.
+
+Each claim records this process (pid, host, boot id), so the next run takes over at once the
+claims of a run that was killed instead of waiting for their leases. A full disk (or quota)
+stops the run with :class:`NoSpaceError`: retrying cannot free space, and the files not yet
+completed are simply done by the run after space is freed.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -17,14 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl_core.compaction import compact, month_of
-from etl_core.dedup import open_dedup_store
+from etl_core.dedup import ProcessHolder, open_dedup_store
 from etl_core.history import SqlHistoryStore
 from etl_core.metrics import EtlMetrics
 from etl_core.model import UserContext
 from etl_core.pipeline import Job, Outcome, Pipeline, Status
 from etl_core.plugins import PluginRegistry
 from etl_core.settings import Settings
-from etl_core.storage import LocalObjectStore
+from etl_core.storage import LocalObjectStore, no_space_path
 from etl_core.window_stage import WindowOutcome
 
 STATE_DIR = ".etl-state"
@@ -32,6 +38,43 @@ STATE_DIR = ".etl-state"
 
 class InputPathError(ValueError):
     """A path given on the command line that does not exist or holds no input."""
+
+
+class NoSpaceError(Exception):
+    """The output's file system is full (or the quota used up): the run stopped. ``path`` is
+    what was being written (``""`` if unknown), ``done`` of ``total`` files were finished, and
+    the output folder then held ``out_bytes``."""
+
+    def __init__(self, path: str, out: Path, done: int, total: int) -> None:
+        self.path = path
+        self.out = out
+        self.done = done
+        self.total = total
+        self.out_bytes = folder_bytes(out)
+        where = f"writing {path}" if path else f"under {out}"
+        super().__init__(
+            f"no space left on the device {where}: stopped after {done} of {total} files, "
+            f"with {size_text(self.out_bytes)} in {out}; free space (or raise the quota) and "
+            "run again (finished files are not redone)"
+        )
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes of the files under ``folder`` (what a run has written there)."""
+    total = 0
+    for root, _, names in os.walk(folder):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def size_text(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +185,41 @@ def run_embedded(
     on_progress: Callable[[InputFile, Outcome], None] | None = None,
     metrics: EtlMetrics | None = None,
 ) -> RunReport:
-    store = LocalObjectStore(out)
-    dedup = open_dedup_store(settings, out / STATE_DIR / "dedup.sqlite")
-    history = open_history_store(settings, out / STATE_DIR / "history.sqlite")
+    """Run ``inputs`` into ``out``. Raises :class:`NoSpaceError` when the disk fills (the
+    claims of the file being worked on are released, or left to be taken over by the next
+    run, which finds this process gone)."""
     report = RunReport()
+    try:
+        return _run(inputs, out, report, registry, settings, user_id, user, on_progress, metrics)
+    except NoSpaceError:
+        raise
+    except Exception as exc:
+        path = no_space_path(exc)
+        if path is None:
+            raise
+        raise NoSpaceError(path, out, len(report.outcomes), len(inputs)) from exc
+
+
+def _run(
+    inputs: list[InputFile],
+    out: Path,
+    report: RunReport,
+    registry: PluginRegistry,
+    settings: Settings,
+    user_id: str,
+    user: UserContext,
+    on_progress: Callable[[InputFile, Outcome], None] | None,
+    metrics: EtlMetrics | None,
+) -> RunReport:
+    store = LocalObjectStore(out)
+    dedup = open_dedup_store(
+        settings, out / STATE_DIR / "dedup.sqlite", holder=ProcessHolder.current()
+    )
+    try:
+        history = open_history_store(settings, out / STATE_DIR / "history.sqlite")
+    except BaseException:
+        dedup.close()
+        raise
     started = time.perf_counter()
     try:
         dedup.cleanup()
@@ -173,6 +247,8 @@ def run_embedded(
                     user=user,
                 )
                 outcome = _run_with_retries(pipeline, job)
+            if outcome.no_space is not None:
+                raise NoSpaceError(outcome.no_space, out, len(report.outcomes), len(inputs))
             report.outcomes.append(outcome)
             if on_progress:
                 on_progress(item, outcome)
@@ -204,7 +280,8 @@ def _run_with_retries(pipeline: Pipeline, job: Job, budget_seconds: float = 60.0
     deadline = time.monotonic() + budget_seconds
     delay = 0.05
     outcome = pipeline.run(job)
-    while outcome.retriable and time.monotonic() < deadline:
+    # A full disk is not retried: waiting does not free space.
+    while outcome.retriable and outcome.no_space is None and time.monotonic() < deadline:
         time.sleep(delay)
         delay = min(delay * 2, 1.0)
         outcome = pipeline.run(job)

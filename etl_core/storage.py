@@ -9,7 +9,9 @@ so that a hostile file name can never write outside the output folder.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,50 @@ from etl_core.errors import EtlError
 
 class StorageError(Exception):
     """A storage operation failed for a reason worth retrying (I/O, network, an outage)."""
+
+
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+"""A full file system and an exhausted quota: freeing space is the only way on."""
+_SQLITE_FULL = 13
+
+
+class StorageFullError(StorageError):
+    """A write failed because the file system is full or the quota is used up. A
+    :class:`StorageError` (to a worker it is one more outage); ``etl run`` stops on it."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def no_space_path(exc: BaseException) -> str | None:
+    """If ``exc`` or an error behind it (``__cause__``, ``__context__``) says the disk is full
+    or over quota: the path being written (the nearest ``path`` or OS file name the chain
+    names, ``""`` when none does); else ``None``."""
+    full = False
+    path: str | None = None
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        full = full or _says_no_space(current)
+        named = getattr(current, "path", None)
+        if not isinstance(named, str) and isinstance(current, OSError):
+            named = current.filename if isinstance(current.filename, str) else None
+        if path is None and isinstance(named, str) and named:
+            path = named
+        current = current.__cause__ or current.__context__
+    if not full:
+        return None
+    return path or ""
+
+
+def _says_no_space(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in NO_SPACE_ERRNOS
+    if isinstance(exc, sqlite3.Error):
+        return getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL
+    return False
 
 
 class StorageRejectedError(EtlError):
@@ -116,6 +162,8 @@ class LocalObjectStore:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(temp_name)
         except OSError as exc:
+            if exc.errno in NO_SPACE_ERRNOS:
+                raise StorageFullError(f"cannot write {key}: {exc.strerror}", str(path)) from exc
             raise StorageError(f"cannot write {key}: {exc.strerror}") from exc
         return True
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from etl_core.plugins import load_plugins
 from etl_core.testing import run_etl, training_examples
@@ -150,3 +154,227 @@ def test_unknown_timezone_is_a_one_line_error(tmp_path: Path) -> None:
     source.write_bytes(temperature_file(temperature_records(2)))
     result = run_etl([source], tmp_path / "out", "--timezone", "Mars/Olympus", check=False)
     one_line_error(result, 2, "Mars/Olympus")
+
+
+# -- the summary, the error lines, the progress bar ------------------------------------------
+
+
+def summary_totals(stdout: str) -> list[str]:
+    """The figures of the summary's total row (table or block layout)."""
+    lines = stdout.splitlines()
+    for index, line in enumerate(lines):
+        words = line.replace("│", " ").split()
+        if words[:1] == ["total"] and len(words) > 1:
+            return words[1:]
+        if words == ["total"]:
+            block = " ".join(lines[index + 1 : index + 4])
+            return re.findall(r"(?<= )[\d.]+(?= |$)", " " + block + " ")
+    raise AssertionError(f"no total row in:\n{stdout}")
+
+
+@pytest.mark.parametrize("columns", [200, 100, 80, 50])
+def test_the_summary_fits_the_terminal_width(
+    samples_dir: Path, tmp_path: Path, columns: int
+) -> None:
+    result = run_etl([samples_dir], tmp_path / "out", env={"COLUMNS": str(columns)})
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= columns, result.stdout
+    # Every figure is there, whatever the layout: 26 files, 26 processed, 0 quarantined...
+    figures = summary_totals(result.stdout)
+    assert figures[:1] == ["26"]
+    assert figures[2:7] == ["26", "0", "0", "0", "0"]
+    assert "26 files" in result.stdout
+
+
+def test_each_bad_file_is_one_line_on_stderr_and_nothing_else(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    good = temperature_file(temperature_records(20))
+    (inputs / "BodyTemperatureRecord_good.avro").write_bytes(good)
+    (inputs / "notes.avro").write_text("these are my notes, not Avro")
+    (inputs / "BodyTemperatureRecord_truncated.avro").write_bytes(good[: len(good) // 2])
+    env = {k: v for k, v in os.environ.items() if k != "ETL_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "etl_core", "run", str(inputs), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env={**env, "ETL_PSEUDONYM_KEY": "test-pseudonym-key"},
+    )
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    assert all(line.startswith("etl: error: ") for line in lines), result.stderr
+    assert "notes.avro" in result.stderr
+    assert "BodyTemperatureRecord_truncated.avro" in result.stderr
+
+
+def test_the_quarantined_count_agrees_with_the_footer(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    # 300 readings ten minutes apart span three local days: over a limit of one.
+    (inputs / "BodyTemperatureRecord_long.avro").write_bytes(
+        temperature_file(temperature_records(300))
+    )
+    (inputs / "BodyTemperatureRecord_good.avro").write_bytes(
+        temperature_file(temperature_records(5, tag="g"))
+    )
+    (inputs / "notes.avro").write_text("these are my notes, not Avro")
+    result = run_etl(
+        [inputs],
+        tmp_path / "out",
+        env={"ETL_MAX_WINDOW_DAYS_PER_FILE": "1", "COLUMNS": "200"},
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    figures = summary_totals(result.stdout)
+    files, quarantined, failed = figures[0], figures[5], figures[6]
+    assert (files, quarantined, failed) == ("3", "1", "1")
+    footer = [line for line in result.stdout.splitlines() if line.startswith("quarantined:")]
+    assert len(footer) == 1, result.stdout
+    assert footer[0].startswith("quarantined: 1 (and 1 unreadable file kept) -> ")
+    kept = {p.name for p in (tmp_path / "out" / "quarantine").rglob("*.avro")}
+    assert kept == {"BodyTemperatureRecord_long.avro", "notes.avro"}
+
+
+class Screen:
+    """Just enough of a terminal to see what a person sees: text, carriage returns, line
+    feeds, erase-line and cursor-up; other escape sequences (colours, cursor) change nothing
+    visible here."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = [""]
+        self.row = 0
+        self.col = 0
+
+    def feed(self, text: str) -> None:
+        for token in re.findall(r"\x1b\[[0-9;?]*[A-Za-z]|\r|\n|[^\x1b\r\n]", text):
+            if token == "\r":
+                self.col = 0
+            elif token == "\n":
+                self.row += 1
+                if self.row == len(self.lines):
+                    self.lines.append("")
+            elif token.startswith("\x1b["):
+                if token.endswith("K"):
+                    self.lines[self.row] = ""
+                elif token.endswith("A"):
+                    self.row = max(0, self.row - int(token[2:-1] or 1))
+            else:
+                line = self.lines[self.row].ljust(self.col)
+                self.lines[self.row] = line[: self.col] + token + line[self.col + 1 :]
+                self.col += 1
+
+
+def run_in_terminal(args: list[str], env: dict[str, str]) -> str:
+    """``etl`` with stdin, stdout and stderr on a pseudo-terminal; everything it wrote."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "etl_core", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the other side closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    process.wait(timeout=120)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_no_log_line_is_printed_over_the_progress_bar(samples_dir: Path, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in sorted(samples_dir.glob("*.avro"))[:6]:
+        (inputs / path.name).symlink_to(path)
+    (inputs / "notes.avro").write_text("these are my notes, not Avro")
+    env = {
+        **os.environ,
+        "ETL_PSEUDONYM_KEY": "test-pseudonym-key",
+        # Every stage logs while the bar is shown.
+        "ETL_LOG_LEVEL": "INFO",
+        "COLUMNS": "120",
+        "TERM": "xterm",
+    }
+    output = run_in_terminal(["run", str(inputs), "--out", str(tmp_path / "out")], env)
+    assert "processing" in output  # the bar was drawn
+    screen = Screen()
+    screen.feed(output)
+    events = [line for line in screen.lines if re.search(r"\[(info|warning) *\]", line)]
+    assert events, output
+    for line in screen.lines:
+        if "processing" in line:
+            assert not re.search(r"\d{4}-\d\d-\d\dT|etl: error|\[info", line), line
+    errors = [line for line in screen.lines if line.startswith("etl: error:")]
+    assert len(errors) == 1 and "notes.avro" in errors[0]
+
+
+def test_compact_on_a_folder_without_output_says_so(tmp_path: Path) -> None:
+    env = {**os.environ, "ETL_PSEUDONYM_KEY": "test-pseudonym-key"}
+    typo = tmp_path / "typo"
+    missing = subprocess.run(
+        [sys.executable, "-m", "etl_core", "compact", "--out", str(typo)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    one_line_error(missing, 2, str(typo), "no such folder")
+    assert not typo.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = subprocess.run(
+        [sys.executable, "-m", "etl_core", "compact", "--out", str(empty)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    one_line_error(nothing, 2, str(empty), "no training examples")
+    assert list(empty.iterdir()) == []
+
+
+def test_compact_rebuilds_the_journals_of_a_run(tmp_path: Path) -> None:
+    source = tmp_path / "BodyTemperatureRecord_1.avro"
+    source.write_bytes(temperature_file(temperature_records(20)))
+    out = tmp_path / "out"
+    run_etl([source], out)
+    journals = sorted(out.glob("training/*/*/*/health_journal_*.jsonl"))
+    assert journals
+    before = [j.read_text() for j in journals]
+    for journal in journals:
+        journal.unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "etl_core", "compact", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ETL_PSEUDONYM_KEY": "test-pseudonym-key"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert [j.read_text() for j in journals] == before
+    assert len(result.stdout.splitlines()) == len(journals)
+
+
+def test_the_plugin_table_fits_the_terminal_and_cuts_no_name() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "etl_core", "plugins"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert max(map(len, result.stdout.splitlines())) <= 80
+    assert "…" not in result.stdout
+    # Folded names read whole once the table's cells are joined back.
+    joined = "".join(
+        cell.strip() for line in result.stdout.splitlines() for cell in line.split("│")
+    )
+    for record_type in installed_owners():
+        assert record_type in joined
