@@ -93,7 +93,7 @@ _DROPPED_METADATA = frozenset(
     {"processed_at", "correlation_id", "revision", "source_bucket", "source_key"}
 )
 _DIGITS = re.compile(r"\d+")
-_WINDOW_DIR = re.compile(r"^(?P<group>.+/examples/[0-9a-f]+)/r\d+\.jsonl$")
+_WINDOW_DIR = re.compile(r"^(?P<group>(?:.+/)?examples/[0-9a-f]+)/r\d+\.jsonl$")
 _MONTH = re.compile(r"/(?P<yyyy>\d{4})/(?P<mm>\d{2})/examples/")
 
 
@@ -122,36 +122,39 @@ class SourceExample:
     example: dict[str, Any]
 
 
-def example_keys(source: Source, training_prefix: str) -> list[str]:
-    """The current example keys of an output root: under ``<prefix><training_prefix>``, or, when
-    nothing is there, directly under ``prefix`` (the training folder itself was named)."""
+def example_keys(source: Source, training_prefix: str) -> tuple[str, list[str]]:
+    """The current example keys of an output root and the prefix they were found under:
+    ``<prefix><training_prefix>``, or, when nothing is there, ``prefix`` itself (the training
+    folder itself was named)."""
     for prefix in (f"{source.prefix}{training_prefix}", source.prefix):
         keys = current_example_keys(source.store.list(prefix))
         if keys:
-            return keys
-    return []
+            return prefix, keys
+    return source.prefix, []
 
 
 def read_examples(
     sources: Sequence[Source], training_prefix: str
 ) -> tuple[list[SourceExample], str, int]:
     """Every current example of every source, the sources' digest (SHA-256 over each example
-    object's key and bytes, in order) and the number of example objects read."""
+    object's key and bytes, in order) and the number of example objects read. Keys are
+    relative to the training root, so the same output gives the same rows wherever it is."""
     digest = hashlib.sha256()
     examples: list[SourceExample] = []
     objects = 0
     for source in sources:
-        keys = example_keys(source, training_prefix)
+        root, keys = example_keys(source, training_prefix)
         # S3 answers one GET at a time per connection; a few in flight hide the latency.
         with ThreadPoolExecutor(max_workers=8) as pool:
             bodies = list(pool.map(source.store.get, keys))
         for key, body in zip(keys, bodies, strict=True):
             objects += 1
-            digest.update(f"{source.label}\x1f{key}\x1f".encode())
+            relative = key.removeprefix(root)
+            digest.update(f"{relative}\x1f".encode())
             digest.update(hashlib.sha256(body).digest())
             for number, line in enumerate(body.splitlines()):
                 if line.strip():
-                    examples.append(SourceExample(key, number, json.loads(line)))
+                    examples.append(SourceExample(relative, number, json.loads(line)))
     return examples, digest.hexdigest(), objects
 
 
