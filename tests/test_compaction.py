@@ -136,7 +136,8 @@ def test_compact_s3_builds_journals_then_rewrites_nothing(
     store = s3_store(moto_server, worker_bucket)
     expected = expected_journals(outputs)
     months = len(expected)
-    assert months == 8, sorted(expected)
+    # September and October; four domains with the clinical plugins, one with core alone.
+    assert months in (2, 8), sorted(expected)
     assert f"{months} of {months} months rebuilt" in result.stdout
     s3_journals = [k for k in store.list(PREFIX) if "/health_journal_" in k]
     assert s3_journals == list(expected)
@@ -173,7 +174,8 @@ def test_a_change_in_one_month_rebuilds_only_that_month(
     before = {key: store.get(key) for key in store.list(PREFIX) if "/health_journal_" in key}
     # A worker rebuilds one window of one month: a new revision beside the old.
     current = current_example_keys(store.list(PREFIX))
-    old_key = next(k for k in current if "/sleep_wellness/2025/10/" in k)
+    old_key = next(k for k in current if "/2025/10/" in k)
+    month = old_key.split("/examples/")[0]
     window, revision = old_key.rsplit("/r", 1)
     new_key = f"{window}/r{int(revision.removesuffix('.jsonl')) + 1:08d}.jsonl"
     rebuilt_examples = [
@@ -185,9 +187,9 @@ def test_a_change_in_one_month_rebuilds_only_that_month(
     metrics = EtlMetrics()
     results = compact_changed(MeteredObjectStore(store, metrics), PREFIX)
     changed = [r.month for r in results if r.rebuilt]
-    assert changed == ["training/sleep_wellness/2025/10"]
+    assert changed == [month] and len(results) > 1
     assert put_count(metrics) == 2, "the month's journal, then its marker"
-    journal = journal_key("training/sleep_wellness/2025/10", "2025", "10")
+    journal = journal_key(month, "2025", "10")
     lines = journal_lines(store, journal)
     outputs = [line["output"] for line in lines]
     assert all(e["output"] in outputs for e in rebuilt_examples)
@@ -238,7 +240,7 @@ def test_an_example_written_during_a_compaction_reaches_the_next_journal(
 ) -> None:
     store = s3_store(moto_server, worker_bucket)
     examples_before = [k for k in store.list(PREFIX) if "/examples/" in k]
-    month = "training/metabolic_diabetes/2025/10"
+    month = next(k for k in examples_before if "/2025/10/" in k).split("/examples/")[0]
     template = journal_lines(store, next(k for k in examples_before if k.startswith(month)))[0]
     late = {**template, "output": "A late window's summary."}
     late_key = f"{month}/examples/{'ab' * 20}/r00000001.jsonl"
@@ -249,7 +251,7 @@ def test_an_example_written_during_a_compaction_reaches_the_next_journal(
     assert late["output"] not in [e["output"] for e in journal_lines(store, journal)]
 
     results = compact_changed(store, PREFIX)
-    assert [r.month for r in results if r.rebuilt] == [month]
+    assert [r.month for r in results if r.rebuilt] == [month] and len(results) > 1
     assert late["output"] in [e["output"] for e in journal_lines(store, journal)]
     examples_after = [k for k in store.list(PREFIX) if "/examples/" in k]
     assert set(examples_before) | {late_key} == set(examples_after), "no example is deleted"
@@ -297,16 +299,18 @@ def test_compact_local_folder_rebuilds_only_what_changed(
             target = out / path.relative_to(folder)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
+    expected = expected_journals(outputs)
+    months = len(expected)
     first = etl("compact", "--out", str(out))
     assert first.returncode == 0, first.stderr
-    assert "8 of 8 months rebuilt" in first.stdout
-    for key, data in expected_journals(outputs).items():
+    assert f"{months} of {months} months rebuilt" in first.stdout
+    for key, data in expected.items():
         assert (out / key).read_bytes() == data, key
     assert len(journal_examples(out)) == sum(len(training_examples(f)) for f in outputs)
     second = etl("compact", "--out", str(out))
-    assert "0 of 8 months rebuilt" in second.stdout
+    assert f"0 of {months} months rebuilt" in second.stdout
     forced = etl("compact", "--out", str(out), "--all")
-    assert "8 of 8 months rebuilt" in forced.stdout
+    assert f"{months} of {months} months rebuilt" in forced.stdout
 
 
 def test_compact_refuses_two_targets() -> None:

@@ -143,18 +143,19 @@ def test_every_format_and_split_loads_with_datasets(
 
 
 def test_one_call_mixes_months_domains_and_record_types(
-    built: Built, loaded: dict[tuple[str, str], Any]
+    outputs: dict[str, Path], loaded: dict[tuple[str, str], Any]
 ) -> None:
+    examples = all_examples(*outputs.values())
+    domains = {e["metadata"]["health_domain"] for e in examples}
+    record_types = {e["metadata"]["record_type"] for e in examples}
+    # With the four clinical plugins installed, four domains and six record types; with core
+    # alone, the fallback's one domain.
+    assert len(domains) in (1, 4) and len(record_types) == 6
     for data in loaded.values():
         rows = [row for split in SPLITS for row in data[split]]
         assert {row["month"] for row in rows} >= {"2025-06", "2025-09", "2025-10"}
-        assert {row["health_domain"] for row in rows} == {
-            "metabolic_diabetes",
-            "cardiovascular_fitness",
-            "sleep_wellness",
-            "physical_activity",
-        }
-        assert len({row["record_type"] for row in rows}) == 6
+        assert {row["health_domain"] for row in rows} == domains
+        assert {row["record_type"] for row in rows} == record_types
         assert all(isinstance(row["quality_score"], float) for row in rows)
         assert all(isinstance(json.loads(row["metadata_json"]), dict) for row in rows)
 
@@ -360,25 +361,37 @@ def test_the_card_header_is_what_the_hub_reads(built: Built) -> None:
 # -- filters ----------------------------------------------------------------------------------
 
 
-def test_filters_keep_only_what_was_asked(outputs: dict[str, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("by", ["domain", "record_type"])
+def test_filters_keep_only_what_was_asked(
+    outputs: dict[str, Path], tmp_path: Path, by: str
+) -> None:
+    examples = all_examples(*outputs.values())
+    domains = sorted({e["metadata"]["health_domain"] for e in examples})[:2]
+    record_types = ["BloodGlucoseRecord", "SleepSessionRecord"]
     options = DatasetOptions(
         file_formats=("jsonl",),
-        domains=frozenset({"metabolic_diabetes", "sleep_wellness"}),
+        domains=frozenset(domains if by == "domain" else ()),
+        record_types=frozenset(record_types if by == "record_type" else ()),
         kinds=frozenset({"question", "clinician_summary"}),
         min_quality=0.9,
     )
     result = build_dataset(local_sources(*outputs.values()), tmp_path, options)
     rows = [row for split in SPLITS for row in result.rows[split]]
-    examples = all_examples(*outputs.values())
     wanted = [
         e
         for e in examples
-        if e["metadata"]["health_domain"] in options.domains
+        if (not options.domains or e["metadata"]["health_domain"] in options.domains)
+        and (not options.record_types or e["metadata"]["record_type"] in options.record_types)
         and e["metadata"]["example_kind"] in options.kinds
         and e["metadata"]["quality_score"] >= 0.9
     ]
-    assert rows and {r["health_domain"] for r in rows} == set(options.domains)
-    assert {r["example_kind"] for r in rows} == set(options.kinds)
+    assert rows
+    if by == "domain":
+        assert {r["health_domain"] for r in rows} == set(domains)
+    else:
+        assert {r["record_type"] for r in rows} == set(record_types)
+    assert {r["example_kind"] for r in rows} == {e["metadata"]["example_kind"] for e in wanted}
+    assert {r["example_kind"] for r in rows} <= options.kinds
     assert min(r["quality_score"] for r in rows) >= 0.9
     assert result.filtered_out == len(examples) - len(wanted)
     assert len(rows) == len(wanted) - sum(result.duplicates_removed.values())
