@@ -112,7 +112,7 @@ class Source:
     store: ObjectStore
     prefix: str
     label: str
-    """For the card: ``s3://bucket/prefix`` or ``local folder <name>``."""
+    """For the card: ``s3://bucket/prefix``, or ``a local output folder`` (never a path)."""
 
 
 @dataclass(frozen=True)
@@ -153,8 +153,17 @@ def read_examples(
             digest.update(f"{relative}\x1f".encode())
             digest.update(hashlib.sha256(body).digest())
             for number, line in enumerate(body.splitlines()):
-                if line.strip():
-                    examples.append(SourceExample(relative, number, json.loads(line)))
+                if not line.strip():
+                    continue
+                try:
+                    example = json.loads(line)
+                except ValueError:
+                    example = None
+                if not isinstance(example, dict):
+                    raise DatasetError(
+                        f"{source.label}: {key}: line {number + 1} is not a JSON example"
+                    )
+                examples.append(SourceExample(relative, number, example))
     return examples, digest.hexdigest(), objects
 
 

@@ -75,7 +75,9 @@ def open_output_location(
     folder = Path(location)
     if not folder.is_dir():
         raise SettingsError(f"{location}: no such folder")
-    return LocalObjectStore(folder), "", f"local folder {folder.resolve().name}"
+    # Not the path: a folder name may carry a person's identifier, and the label goes into
+    # data set cards.
+    return LocalObjectStore(folder), "", "a local output folder"
 
 
 class MeteredObjectStore:
