@@ -562,7 +562,6 @@ def card_header(built: Built, file_format: str) -> dict[str, Any]:
     return {
         "pretty_name": "ETL Narrative Engine health narratives",
         "language": ["en"],
-        "license": "other",
         "task_categories": ["text-generation"],
         "tags": ["health", "wearables", "instruction-tuning", "phi"],
         "size_categories": [_size_category(sum(built.counts().values()))],
