@@ -162,6 +162,38 @@ def test_one_call_mixes_months_domains_and_record_types(
         assert all(isinstance(json.loads(row["metadata_json"]), dict) for row in rows)
 
 
+def test_files_of_separate_builds_load_together_without_the_card(
+    outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    """The schema does not depend on the data: files of two builds from different people and
+    months load in one plain ``load_dataset`` call, Parquet and JSONL alike, with no card."""
+    builds = []
+    for name in ("real", "person"):
+        build_dataset(local_sources(outputs[name]), tmp_path / name, DatasetOptions())
+        builds.append(tmp_path / name)
+    datasets.disable_progress_bars()
+    for file_format, builder in (("parquet", "parquet"), ("jsonl", "json")):
+        for fmt in FORMATS:
+            files = sorted(
+                str(path) for build in builds for path in (build / file_format / fmt).iterdir()
+            )
+            data = datasets.load_dataset(
+                builder, data_files=files, split="train", cache_dir=str(tmp_path / "cache")
+            )
+            expected = sum(
+                len(path.read_text(encoding="utf-8").splitlines())
+                for build in builds
+                for path in (build / "jsonl" / fmt).iterdir()
+            )
+            assert data.num_rows == expected
+            assert {row["month"] for row in data} >= {"2025-06", "2025-09"}
+            assert data.features["quality_score"].dtype == "float64"
+            assert data.features["record_count"].dtype == "int64"
+            # Without the card's features, pyarrow's JSON reader takes ISO days for timestamps.
+            day = "string" if file_format == "parquet" else "timestamp[s]"
+            assert data.features["window_first_day"].dtype == day
+
+
 def test_chat_rows_have_system_user_assistant_in_order(
     loaded: dict[tuple[str, str], Any],
 ) -> None:
