@@ -319,33 +319,15 @@ def plugins_command(context: click.Context, as_json: bool) -> None:
     Console().print(table)
 
 
-@main.command("compact")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("etl-output"))
-def compact_command(out: Path) -> None:
-    """Rebuild the monthly health_journal_<YYYY>_<MM>.jsonl files from the example objects."""
-    from etl_core.compaction import compact, months_under
-    from etl_core.runner import STATE_DIR, file_lock
-    from etl_core.storage import LocalObjectStore
-
-    settings = _settings()
-    if not out.is_dir():
-        _fail(f"{out}: no such folder, so nothing to compact (give the --out of a run)", EXIT_USAGE)
-    store = LocalObjectStore(out)
-    months = months_under(store, settings.training_data_prefix)
-    if not months:
-        _fail(f"{out}: no training examples to compact", EXIT_USAGE)
-    with file_lock(out / STATE_DIR / "compaction.lock"):
-        journals = compact(store, months)
-    for key, lines in journals.items():
-        click.echo(f"{key}: {lines} examples")
-
-
 def _add_command_modules() -> None:
     """Commands that live beside the code they drive."""
+    from etl_core.cli_data import compact_command, dataset_command
     from etl_core.cli_worker import consume, dlq, publish
     from etl_core.scaffold import new_plugin_command
 
     plugins_command.add_command(new_plugin_command, "new")
+    main.add_command(compact_command, "compact")
+    main.add_command(dataset_command, "dataset")
     for command in (consume, publish, dlq):
         main.add_command(command)
 

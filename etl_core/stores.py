@@ -11,7 +11,7 @@ from etl_core.dedup import open_dedup_store, postgresql_url
 from etl_core.history import SqlHistoryStore
 from etl_core.metrics import EtlMetrics
 from etl_core.settings import Settings, SettingsError
-from etl_core.storage import ObjectNotFoundError, ObjectStore
+from etl_core.storage import LocalObjectStore, ObjectNotFoundError, ObjectStore
 
 T = TypeVar("T")
 
@@ -20,6 +20,7 @@ __all__ = [
     "SourceStores",
     "open_dedup_store",
     "open_object_store",
+    "open_output_location",
     "open_worker_history_store",
 ]
 
@@ -55,6 +56,28 @@ def open_object_store(
 
     store = S3ObjectStore.from_settings(settings, bucket=bucket, pool_size=pool_size)
     return MeteredObjectStore(store, metrics) if metrics is not None else store
+
+
+def open_output_location(
+    location: str, settings: Settings, *, pool_size: int = 8
+) -> tuple[ObjectStore, str, str]:
+    """An output root, ``s3://bucket[/prefix]`` or a local folder, as (store, key prefix,
+    label for messages). S3 uses the ``ETL_S3_*`` settings for the endpoint and credentials;
+    a missing local folder is a :class:`SettingsError`."""
+    if location.startswith("s3://"):
+        bucket, _, prefix = location.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise SettingsError(f"{location}: name a bucket, as in s3://bucket/prefix")
+        prefix = prefix.strip("/")
+        prefix = f"{prefix}/" if prefix else ""
+        store = open_object_store(settings, bucket, pool_size=pool_size)
+        return store, prefix, f"s3://{bucket}/{prefix}"
+    folder = Path(location)
+    if not folder.is_dir():
+        raise SettingsError(f"{location}: no such folder")
+    # Not the path: a folder name may carry a person's identifier, and the label goes into
+    # data set cards.
+    return LocalObjectStore(folder), "", "a local output folder"
 
 
 class MeteredObjectStore:

@@ -702,7 +702,76 @@ def test_kustomization_lists_every_manifest_but_the_secret_template() -> None:
         "PodDisruptionBudget",
         "ScaledObject",
         "TriggerAuthentication",
+        "CronJob",
     }
+
+
+# -- journals: the compaction CronJob and compose service ----------------------------------------
+
+
+def compact_options() -> set[str]:
+    from etl_core.cli_data import compact_command
+
+    return {option for param in compact_command.params for option in param.opts}
+
+
+def test_k8s_cronjob_compacts_the_bucket_one_run_at_a_time() -> None:
+    from etl_core.compaction import DEFAULT_LEASE_SECONDS
+
+    cronjob = k8s_one("CronJob")
+    spec = cronjob["spec"]
+    assert len(str(spec["schedule"]).split()) == 5, "a five-field cron schedule"
+    assert spec["concurrencyPolicy"] == "Forbid"
+    job = spec["jobTemplate"]["spec"]
+    assert job["activeDeadlineSeconds"] < DEFAULT_LEASE_SECONDS, (
+        "a run must end before another may take over its lease"
+    )
+    pod = job["template"]["spec"]
+    assert pod["restartPolicy"] in ("Never", "OnFailure")
+    (container,) = pod["containers"]
+    command, subcommand, *options = container["args"]
+    assert (command, subcommand) == ("etl", "compact")
+    assert options == ["--s3"] and set(options) <= compact_options()
+
+    deployment = k8s_one("Deployment")
+    worker_pod = deployment["spec"]["template"]["spec"]
+    worker = worker_pod["containers"][0]
+    assert container["image"] == worker["image"]
+    assert container["envFrom"] == worker["envFrom"], "the worker's bucket and credentials"
+    uid = [a for k, a in dockerfile_stages()[-1] if k == "USER"][-1].split(":")[0]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert str(pod["securityContext"]["runAsUser"]) == uid
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert container["resources"]["limits"]["memory"]
+    if container["securityContext"].get("readOnlyRootFilesystem"):
+        assert "/tmp" in {mount["mountPath"] for mount in container["volumeMounts"]}
+    labels = job["template"]["metadata"]["labels"]
+    for selector in (
+        deployment["spec"]["selector"]["matchLabels"],
+        k8s_one("PodDisruptionBudget")["spec"]["selector"]["matchLabels"],
+        k8s_one("Service")["spec"]["selector"],
+    ):
+        assert not selector.items() <= labels.items(), "compaction pods are not worker pods"
+
+
+def test_compose_compactor_runs_etl_compact_with_the_worker_settings() -> None:
+    services = compose_services()
+    compactor = services["compactor"]
+    worker = services["worker"]
+    assert compactor["build"] == worker["build"] and compactor["image"] == worker["image"]
+    assert compactor["environment"] == worker["environment"]
+    script = " ".join(compactor["command"])
+    assert compactor["entrypoint"] == ["/bin/sh", "-c"]
+    match = re.search(r"\betl compact((?: --[\w-]+)*)", script)
+    assert match, script
+    assert match.group(1).split() == ["--s3"] and set(match.group(1).split()) <= compact_options()
+    assert re.search(r"sleep \"?\$\{COMPACT_INTERVAL_SECONDS:-\d+\}", script)
+    assert compactor["depends_on"] == {
+        "minio-init": {"condition": "service_completed_successfully"}
+    }
+    assert compactor["healthcheck"]["test"] == ["NONE"], "it serves no /health"
+    assert "ports" not in compactor
 
 
 # -- Prometheus and Grafana -------------------------------------------------------------------
