@@ -46,7 +46,7 @@ from etl_core.pipeline import Job, Pipeline, Status
 from etl_core.settings import Settings
 from etl_core.storage import ObjectNotFoundError, ObjectStore, StorageError, UnsafeKeyError
 from etl_core.timeutil import UnknownZoneError, load_zone
-from etl_core.topology import DEAD_LETTER_ROUTING_KEY, Topology
+from etl_core.topology import Topology
 from etl_core.tracing import extract, inject, stage_span, tracer
 
 CONNECTION_ERRORS = (
@@ -463,7 +463,8 @@ class Consumer:
             exchange, routing_key = "", self.topology.retry_queue_for(decision.attempts)
             body = _with_retry_count(body, decision.attempts)
         else:
-            exchange, routing_key = self.topology.dead_letter_exchange, DEAD_LETTER_ROUTING_KEY
+            exchange = self.topology.dead_letter_exchange
+            routing_key = self.topology.dead_letter_routing_key
         publisher.basic_publish(
             exchange=exchange,
             routing_key=routing_key,

@@ -25,7 +25,7 @@ class HealthServer:
         metrics: EtlMetrics,
         checks: Mapping[str, ReadinessCheck],
         *,
-        host: str = "0.0.0.0",
+        host: str = "127.0.0.1",
         port: int = 8004,
     ) -> None:
         self.metrics = metrics

@@ -141,7 +141,7 @@ def test_production_mode_without_pseudonym_key_refuses_to_start(tmp_path: Path) 
         text=True,
         env=env,
     )
-    one_line_error(result, 2, "ETL_PSEUDONYM_KEY")
+    one_line_error(result, 3, "ETL_PSEUDONYM_KEY")
     assert not (tmp_path / "out" / "training").exists()
 
 

@@ -35,7 +35,7 @@ from tests.services import (
     unique_name,
 )
 
-PSEUDONYM_KEY = "worker-test-key"
+PSEUDONYM_KEY = "worker-test-key-0123456789"
 
 
 def worker_settings(moto: MotoS3Server, bucket: str, state: Path, **overrides: Any) -> Settings:
