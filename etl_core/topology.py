@@ -338,7 +338,7 @@ def migrate(
         # The work queue's own consumers and `etl dlq replay` find the original key here.
         headers.setdefault("x-original-routing-key", method.routing_key)
         properties.headers = headers
-        properties.delivery_mode = pika.DeliveryMode.Persistent
+        properties.delivery_mode = pika.DeliveryMode.Persistent.value
         publisher.basic_publish("", topology.queue, body, properties, mandatory=True)
         reader.basic_ack(method.delivery_tag)
         moved += 1
