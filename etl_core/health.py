@@ -69,6 +69,11 @@ class HealthServer:
     def port(self) -> int:
         return int(self._httpd.server_address[1])
 
+    @property
+    def host(self) -> str:
+        """The address bound: loopback unless the caller chose another."""
+        return str(self._httpd.server_address[0])
+
     def readiness(self) -> dict[str, bool]:
         results = {}
         for name, check in self.checks.items():
