@@ -4,8 +4,6 @@ or SIGINT during that wait ends the worker cleanly."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +23,13 @@ from tests.services import (
     unique_name,
 )
 from tests.support.records import BASE_MS, DAY_MS, temperature_file, temperature_records
-from tests.worker_support import delete_topology, publish, settings_env, worker_settings
+from tests.worker_support import (
+    delete_topology,
+    publish,
+    start_logged_worker,
+    waiting_for_its_store,
+    worker_settings,
+)
 
 pytestmark = pytest.mark.services
 
@@ -60,25 +64,6 @@ def late_redis(
         client.close()
 
 
-def start_worker(settings: Settings, log: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    """``etl consume`` with its stderr in ``log``, which a test can read while it runs."""
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "etl_core", "consume", "--threads", "2"],
-        env=settings_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=handle,
-    )
-    handle.close()
-    return process, log
-
-
-def waiting_for_its_store(process: subprocess.Popen[bytes], log: Path) -> bool:
-    return wait_until(
-        lambda: process.poll() is not None or "dedup_store_unavailable" in log.read_text(), 60, 0.1
-    ) and (process.poll() is None)
-
-
 def test_a_worker_started_before_redis_waits_then_processes_everything(
     late_redis: tuple[Settings, TcpProxy], tmp_path: Path
 ) -> None:
@@ -93,7 +78,8 @@ def test_a_worker_started_before_redis_waits_then_processes_everything(
         for n in range(3)
     ]
     published = publish(settings, files)
-    process, log = start_worker(settings, tmp_path / "worker.log")
+    log = tmp_path / "worker.log"
+    process = start_logged_worker(settings, log)
     store = RedisDedupStore(REDIS_URL, key_prefix=settings.deduplication_key_prefix)
     try:
         assert waiting_for_its_store(process, log), log.read_text()[-3000:]
@@ -123,7 +109,8 @@ def test_a_signal_during_the_start_up_wait_exits_0_with_one_line(
     late_redis: tuple[Settings, TcpProxy], tmp_path: Path, signum: signal.Signals
 ) -> None:
     settings, _ = late_redis
-    process, log = start_worker(settings, tmp_path / "worker.log")
+    log = tmp_path / "worker.log"
+    process = start_logged_worker(settings, log)
     try:
         assert waiting_for_its_store(process, log), log.read_text()[-3000:]
         process.send_signal(signum)
