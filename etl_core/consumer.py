@@ -295,6 +295,8 @@ class Consumer:
         signal.signal(signal.SIGINT, on_signal)
 
     def run(self) -> None:
+        """Consume until :meth:`stop`. Raises :class:`~etl_core.topology.TopologyConflictError`
+        when the broker holds the topology with other arguments: no reconnection can cure it."""
         delay = 0.5
         try:
             while not self._stop.is_set():
@@ -307,7 +309,11 @@ class Consumer:
                         self.metrics.broker_disconnections.inc()
                         self.metrics.active_consumers.set(0)
                     self._log.warning(
-                        "broker_connection_lost", error_type=type(exc).__name__, retry_in=delay
+                        "broker_connection_lost",
+                        error_type=type(exc).__name__,
+                        # The broker's reason (e.g. 403 ACCESS_REFUSED), when it closed us.
+                        reply=getattr(exc, "reply_text", None),
+                        retry_in=delay,
                     )
                     self._stop.wait(delay)
                     delay = min(delay * 2, 15.0)

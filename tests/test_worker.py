@@ -35,6 +35,7 @@ from tests.services import (
 )
 from tests.support.records import BASE_MS, DAY_MS, temperature_file, temperature_records
 from tests.worker_support import (
+    PSEUDONYM_KEY,
     WorkerProcess,
     all_completed,
     delete_topology,
@@ -138,7 +139,7 @@ def stable(examples: list[dict[str, Any]]) -> list[str]:
 
 def training_examples_of_run(out: Path) -> list[dict[str, object]]:
     folder = real_samples()[0].parent
-    run_etl([folder], out, "--user-id", "user-1", env={"ETL_PSEUDONYM_KEY": "worker-test-key"})
+    run_etl([folder], out, "--user-id", "user-1", env={"ETL_PSEUDONYM_KEY": PSEUDONYM_KEY})
     return training_examples(out)
 
 
@@ -434,7 +435,7 @@ def examples_of_files(files: list[tuple[str, bytes]], out: Path) -> list[dict[st
     folder.mkdir(parents=True)
     for name, data in files:
         (folder / name).write_bytes(data)
-    run_etl([folder], out, "--user-id", "user-1", env={"ETL_PSEUDONYM_KEY": "worker-test-key"})
+    run_etl([folder], out, "--user-id", "user-1", env={"ETL_PSEUDONYM_KEY": PSEUDONYM_KEY})
     return training_examples(out)
 
 
