@@ -147,6 +147,7 @@ def publish(paths: tuple[Path, ...], user_id: str, priority: str, zone_name: str
     from etl_core.cli import EXIT_STARTUP, EXIT_USAGE, _fail, _settings
     from etl_core.publisher import publish_files
     from etl_core.runner import InputPathError, collect_inputs
+    from etl_core.storage import StorageError, StorageRejectedError
     from etl_core.stores import open_object_store
 
     settings = _settings()
@@ -170,6 +171,9 @@ def publish(paths: tuple[Path, ...], user_id: str, priority: str, zone_name: str
         return
     except pika.exceptions.AMQPError as exc:
         _fail(_broker_problem(exc), EXIT_BROKER)
+        return
+    except (StorageError, StorageRejectedError) as exc:
+        _fail(f"cannot upload to S3: {exc}", EXIT_BROKER)
         return
     for message in messages:
         click.echo(

@@ -291,3 +291,15 @@ def test_upstream_dead_letter_names_and_dlq_reading_a_given_queue(
         for name in (failed, other):
             channel.queue_delete(name)
         channel.exchange_delete(dlx)
+
+
+def test_publish_with_s3_down_is_one_line(settings: Settings, tmp_path: Path) -> None:
+    upload = tmp_path / "BodyTemperatureRecord_1.avro"
+    upload.write_bytes(temperature_file(temperature_records(2)))
+    down = settings.model_copy(update={"s3_endpoint_url": "http://127.0.0.1:1"})
+    result = etl(down, "publish", str(upload))
+    assert result.returncode == 4, result.stderr[-2000:]
+    lines = error_lines(result)
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"etl: error: cannot upload to S3: s3://{settings.s3_bucket_name}/")
+    assert lines[0].endswith("PutObject failed: EndpointConnectionError")
