@@ -281,6 +281,11 @@ def test_upstream_dead_letter_names_and_dlq_reading_a_given_queue(
         assert [(row["message_id"], row["error_type"]) for row in rows] == [
             (f"u{n}", "broker_expired") for n in range(3)
         ]
+        replayed = etl(configured, "dlq", "replay", "--queue", other, "--all")
+        assert replayed.returncode == 0, replayed.stderr
+        assert replayed.stdout.splitlines() == [f"replayed u{n} (broker_expired)" for n in range(3)]
+        assert depth(broker, other) == 0
+        assert depth(broker, configured.queue_name) == 3
         missing = etl(configured, "dlq", "list", "--queue", "etl_test_no_such_queue")
         assert missing.returncode == 2
         assert error_lines(missing) == [
