@@ -308,3 +308,20 @@ def test_publish_with_s3_down_is_one_line(settings: Settings, tmp_path: Path) ->
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"etl: error: cannot upload to S3: s3://{settings.s3_bucket_name}/")
     assert lines[0].endswith("PutObject failed: EndpointConnectionError")
+
+
+def test_an_upstream_topic_dead_letter_exchange_names_the_type_setting(
+    settings: Settings, broker: Any
+) -> None:
+    broker.channel().exchange_declare(
+        settings.dead_letter_exchange_name, exchange_type="topic", durable=True
+    )
+    consume = etl(settings, "consume", "--threads", "1")
+    assert consume.returncode == 3, consume.stderr[-2000:]
+    assert error_lines(consume) == [
+        f"etl: error: exchange '{settings.dead_letter_exchange_name}' on the broker differs in "
+        "type: the broker's topic, ours direct; set ETL_DEAD_LETTER_EXCHANGE_TYPE=topic, or name "
+        "another exchange"
+    ]
+    upstream = settings.model_copy(update={"dead_letter_exchange_type": "topic"})
+    assert etl(upstream, "topology", "check").returncode == 0
