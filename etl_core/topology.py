@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import pika
 import pika.exceptions
@@ -121,7 +121,7 @@ def _way_out(kind: str, name: str, argument: str, theirs: str, topology: Topolog
     )
 
 
-def conflict_or_raise(exc: pika.exceptions.ChannelClosedByBroker, topology: Topology) -> None:
+def conflict_or_raise(exc: pika.exceptions.ChannelClosedByBroker, topology: Topology) -> NoReturn:
     """Raise the :class:`TopologyConflictError` a 406 reply stands for, else ``exc``."""
     if exc.reply_code == PRECONDITION_FAILED:
         raise TopologyConflictError.from_reply(str(exc.reply_text), topology) from exc
