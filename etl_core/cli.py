@@ -49,7 +49,8 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"ETL_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+            f"ETL_{'_'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
         )
         _fail(f"invalid configuration: {problems}", EXIT_STARTUP)
         raise  # unreachable; keeps type checkers content
@@ -117,12 +118,19 @@ def run(
     configure_logging(settings.log_level, quiet_events=quiet)
     try:
         _, development_key = settings.effective_pseudonym_key()
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_STARTUP)
+        return
+    try:
         user = UserContext(
             timezone=load_zone(zone_name or settings.user_timezone),
             age_years=age if age is not None else settings.user_age,
         )
         inputs = collect_inputs(paths)
-    except (SettingsError, UnknownZoneError, InputPathError) as exc:
+    except UnknownZoneError as exc:
+        _fail(str(exc), EXIT_USAGE if zone_name else EXIT_STARTUP)  # --timezone or the setting
+        return
+    except InputPathError as exc:
         _fail(str(exc), EXIT_USAGE)
         return
     if development_key:
@@ -157,11 +165,15 @@ def run(
     if serve_metrics or (serve_metrics is None and settings.enable_metrics):
         try:
             health = HealthServer(
-                metrics, {"plugins": lambda: bool(registry.plugins)}, port=settings.metrics_port
+                metrics,
+                {"plugins": lambda: bool(registry.plugins)},
+                host=settings.metrics_host,
+                port=settings.metrics_port,
             ).start()
         except OSError as exc:
             _fail(
-                f"cannot serve metrics on port {settings.metrics_port}: {exc.strerror}",
+                f"cannot serve metrics on {settings.metrics_host}:{settings.metrics_port}: "
+                f"{exc.strerror}",
                 EXIT_STARTUP,
             )
     if progress is not None:
@@ -322,13 +334,13 @@ def plugins_command(context: click.Context, as_json: bool) -> None:
 def _add_command_modules() -> None:
     """Commands that live beside the code they drive."""
     from etl_core.cli_data import compact_command, dataset_command
-    from etl_core.cli_worker import consume, dlq, publish
+    from etl_core.cli_worker import consume, dlq, publish, topology
     from etl_core.scaffold import new_plugin_command
 
     plugins_command.add_command(new_plugin_command, "new")
     main.add_command(compact_command, "compact")
     main.add_command(dataset_command, "dataset")
-    for command in (consume, publish, dlq):
+    for command in (consume, publish, dlq, topology):
         main.add_command(command)
 
 

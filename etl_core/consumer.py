@@ -46,7 +46,7 @@ from etl_core.pipeline import Job, Pipeline, Status
 from etl_core.settings import Settings
 from etl_core.storage import ObjectNotFoundError, ObjectStore, StorageError, UnsafeKeyError
 from etl_core.timeutil import UnknownZoneError, load_zone
-from etl_core.topology import DEAD_LETTER_ROUTING_KEY, Topology
+from etl_core.topology import Topology
 from etl_core.tracing import extract, inject, stage_span, tracer
 
 CONNECTION_ERRORS = (
@@ -295,6 +295,8 @@ class Consumer:
         signal.signal(signal.SIGINT, on_signal)
 
     def run(self) -> None:
+        """Consume until :meth:`stop`. Raises :class:`~etl_core.topology.TopologyConflictError`
+        when the broker holds the topology with other arguments: no reconnection can cure it."""
         delay = 0.5
         try:
             while not self._stop.is_set():
@@ -307,7 +309,11 @@ class Consumer:
                         self.metrics.broker_disconnections.inc()
                         self.metrics.active_consumers.set(0)
                     self._log.warning(
-                        "broker_connection_lost", error_type=type(exc).__name__, retry_in=delay
+                        "broker_connection_lost",
+                        error_type=type(exc).__name__,
+                        # The broker's reason (e.g. 403 ACCESS_REFUSED), when it closed us.
+                        reply=getattr(exc, "reply_text", None),
+                        retry_in=delay,
                     )
                     self._stop.wait(delay)
                     delay = min(delay * 2, 15.0)
@@ -463,7 +469,8 @@ class Consumer:
             exchange, routing_key = "", self.topology.retry_queue_for(decision.attempts)
             body = _with_retry_count(body, decision.attempts)
         else:
-            exchange, routing_key = self.topology.dead_letter_exchange, DEAD_LETTER_ROUTING_KEY
+            exchange = self.topology.dead_letter_exchange
+            routing_key = self.topology.dead_letter_routing_key
         publisher.basic_publish(
             exchange=exchange,
             routing_key=routing_key,

@@ -464,7 +464,7 @@ def open_dedup_store(
     claims of gone processes on this host at once (see :class:`SqlDedupStore`).
 
     Raises :class:`~etl_core.settings.SettingsError` for a missing or mismatched URL and
-    :class:`DedupUnavailableError` when a SQL store cannot be reached at start-up.
+    :class:`DedupUnavailableError` when the store cannot be reached at start-up.
     """
     lease = settings.dedup_lease_seconds
     retention = settings.dedup_retention_days * 86_400
@@ -486,12 +486,18 @@ def open_dedup_store(
             raise SettingsError("ETL_DEDUPLICATION_URL must be a redis:// URL for the redis store")
         from etl_core.redis_dedup import RedisDedupStore
 
-        return RedisDedupStore(
+        store = RedisDedupStore(
             url,
             lease_seconds=lease,
             retention_seconds=retention,
             key_prefix=settings.deduplication_key_prefix,
         )
+        try:
+            store.require_reachable()
+        except DedupUnavailableError:
+            store.close()
+            raise
+        return store
     return SqlDedupStore(
         postgresql_url(url), lease_seconds=lease, retention_seconds=retention, holder=holder
     )

@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pika
+import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
 from etl_core.messages import ROUTING_PREFIX
 from etl_core.settings import Settings
-from etl_core.topology import Topology
+from etl_core.topology import NOT_FOUND, Topology, open_connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,38 +84,62 @@ def _drain(channel: BlockingChannel, queue: str) -> list[tuple[DeadLetter, Any, 
     ]
 
 
-def list_dead_letters(settings: Settings) -> list[DeadLetter]:
-    """Each dead-lettered message once, in queue order, with how many copies it has."""
+def list_dead_letters(settings: Settings, queue: str | None = None) -> list[DeadLetter]:
+    """Each dead-lettered message once, in queue order, with how many copies it has.
+
+    ``queue`` reads another dead-letter queue than ``ETL_FAILED_QUEUE_NAME`` (e.g. the upstream
+    platform's ``health_data_dlq``); it must exist, and nothing is declared for it."""
     topology = Topology.from_settings(settings)
-    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    connection = open_connection(settings.rabbitmq_url)
     try:
         channel = connection.channel()
-        topology.declare(channel)
-        return [letter for letter, _, _ in _drain(channel, topology.failed_queue)]
+        if queue is None:
+            topology.declare(channel)
+        else:
+            _require_queue(channel, queue)
+        return [letter for letter, _, _ in _drain(channel, queue or topology.failed_queue)]
     finally:
-        connection.close()
+        if connection.is_open:
+            connection.close()
+
+
+class NoSuchQueueError(Exception):
+    """A queue named on the command line does not exist on the broker."""
+
+
+def _require_queue(channel: BlockingChannel, queue: str) -> None:
+    try:
+        channel.queue_declare(queue, passive=True)
+    except pika.exceptions.ChannelClosedByBroker as exc:
+        if exc.reply_code == NOT_FOUND:
+            raise NoSuchQueueError(f"there is no queue '{queue}' on the broker") from exc
+        raise
 
 
 def replay(
     settings: Settings,
     message_ids: Iterable[str] | None,
     error_types: Iterable[str] | None = None,
+    queue: str | None = None,
 ) -> list[DeadLetter]:
     """Send dead letters back to the work exchange with a fresh retry count, once per message
     id: those named by ``message_ids`` (``None``: any) whose error type is one of
-    ``error_types`` (``None``: any). A message's copies are acknowledged in the dead-letter
-    queue only after the broker confirmed its replay."""
+    ``error_types`` (``None``: any), read from ``queue`` (``None``: ``ETL_FAILED_QUEUE_NAME``).
+    A message's copies are acknowledged in the dead-letter queue only after the broker
+    confirmed its replay."""
     wanted = None if message_ids is None else set(message_ids)
     types = None if error_types is None else set(error_types)
     topology = Topology.from_settings(settings)
-    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    connection = open_connection(settings.rabbitmq_url)
     replayed: list[DeadLetter] = []
     try:
         channel = connection.channel()
         topology.declare(channel)
+        if queue is not None:
+            _require_queue(channel, queue)
         publisher = connection.channel()
         publisher.confirm_delivery()
-        for letter, properties, body in _drain(channel, topology.failed_queue):
+        for letter, properties, body in _drain(channel, queue or topology.failed_queue):
             if wanted is not None and letter.message_id not in wanted:
                 continue
             if types is not None and letter.error_type not in types:
@@ -147,5 +172,6 @@ def replay(
                 channel.basic_ack(tag)
             replayed.append(letter)
     finally:
-        connection.close()
+        if connection.is_open:
+            connection.close()
     return replayed

@@ -25,7 +25,7 @@ class HealthServer:
         metrics: EtlMetrics,
         checks: Mapping[str, ReadinessCheck],
         *,
-        host: str = "0.0.0.0",
+        host: str = "127.0.0.1",
         port: int = 8004,
     ) -> None:
         self.metrics = metrics
@@ -68,6 +68,11 @@ class HealthServer:
     @property
     def port(self) -> int:
         return int(self._httpd.server_address[1])
+
+    @property
+    def host(self) -> str:
+        """The address bound: loopback unless the caller chose another."""
+        return str(self._httpd.server_address[0])
 
     def readiness(self) -> dict[str, bool]:
         results = {}

@@ -18,7 +18,7 @@ from etl_core.messages import UploadMessage
 from etl_core.pipeline import pseudonymise
 from etl_core.settings import Settings
 from etl_core.storage import ObjectStore
-from etl_core.topology import Topology
+from etl_core.topology import Topology, open_connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,7 @@ def publish_files(
 ) -> list[UploadMessage]:
     pseudonym_key, _ = settings.effective_pseudonym_key()
     topology = Topology.from_settings(settings)
-    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    connection = open_connection(settings.rabbitmq_url)
     published: list[UploadMessage] = []
     try:
         channel = connection.channel()

@@ -172,6 +172,14 @@ class RedisDedupStore:
         except RedisError:
             return False
 
+    def require_reachable(self) -> None:
+        """Raise :class:`DedupUnavailableError` unless Redis answers a PING: the constructor
+        connects lazily, and a worker must not consume before its store answers."""
+        try:
+            self._client.ping()
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+
     def close(self) -> None:
         self._client.close()
 

@@ -41,7 +41,7 @@ from botocore.exceptions import (
 )
 
 from etl_core.errors import FileTooLargeError
-from etl_core.settings import Settings
+from etl_core.settings import Settings, SettingsError, redact_url
 from etl_core.storage import (
     ObjectNotFoundError,
     StorageError,
@@ -115,13 +115,19 @@ class S3ObjectStore:
         # A session of its own: boto3's default session is not safe to create clients from
         # concurrently, and the client made here is then shared by all threads.
         session = boto3.session.Session()
-        self._client: Any = session.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret_key,
-            config=config,
-        )
+        try:
+            self._client: Any = session.client(
+                "s3",
+                endpoint_url=endpoint_url,
+                aws_access_key_id=access_key,
+                aws_secret_access_key=secret_key,
+                config=config,
+            )
+        except ValueError as exc:
+            # botocore's message quotes the endpoint whole, password included.
+            raise SettingsError(
+                f"ETL_S3_ENDPOINT_URL is not a usable endpoint: {redact_url(endpoint_url or '')}"
+            ) from exc
 
     @classmethod
     def from_settings(

@@ -5,11 +5,22 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT_PSEUDONYM_KEY = "etl-development-only-pseudonym-key"
+MIN_PSEUDONYM_KEY_LENGTH = 16
+"""Characters a production pseudonym key needs at least: a short key can be guessed, and with
+it every pseudonym reversed by trying candidate user ids."""
+URL_SETTINGS = (
+    "rabbitmq_url",
+    "s3_endpoint_url",
+    "deduplication_url",
+    "history_url",
+    "jaeger_otlp_endpoint",
+)
 
 
 class SettingsError(ValueError):
@@ -26,6 +37,11 @@ class Settings(BaseSettings):
     exchange_name: str = "health_data_exchange"
     queue_name: str = "health_data_processing"
     failed_queue_name: str = "failed_queue"
+    dead_letter_exchange: str | None = None
+    """Exchange of dead letters; ``None``: ``<exchange_name>.dlx``."""
+    dead_letter_exchange_type: Literal["direct", "topic"] = "direct"
+    dead_letter_routing_key: str = Field(default="failed", min_length=1)
+    """Routing key of dead letters, also the failed queue's binding key."""
     retry_delays_ms: Annotated[tuple[int, ...], NoDecode] = (30_000, 300_000, 900_000)
     """Fixed delays of the retry queues, shortest first (comma-separated milliseconds)."""
     delivery_limit: int = Field(default=5, ge=1)
@@ -84,6 +100,9 @@ class Settings(BaseSettings):
     # Observability
     enable_metrics: bool = False
     metrics_port: int = 8004
+    metrics_host: str = "127.0.0.1"
+    """Address the metrics server binds: loopback by default; ``0.0.0.0`` in a container whose
+    probes or scraper come from outside it."""
     enable_jaeger_tracing: bool = False
     jaeger_otlp_endpoint: str | None = None
     log_level: str = "INFO"
@@ -111,6 +130,15 @@ class Settings(BaseSettings):
             return tuple(int(part) for part in value.split(",") if part.strip())
         return value
 
+    @field_validator(*URL_SETTINGS)
+    @classmethod
+    def _parsable_url(cls, value: str | None) -> str | None:
+        if value:
+            url_problem = check_url(value)
+            if url_problem:
+                raise ValueError(url_problem)
+        return value
+
     @field_validator("training_data_prefix", "quarantine_prefix")
     @classmethod
     def _folder_prefix(cls, value: str) -> str:
@@ -124,10 +152,16 @@ class Settings(BaseSettings):
     def effective_pseudonym_key(self) -> tuple[bytes, bool]:
         """The HMAC key for user pseudonyms and whether it is the development default.
 
-        Raises :class:`SettingsError` outside development mode when no key is configured:
-        pseudonyms made with a published default key are not pseudonyms.
+        Raises :class:`SettingsError` outside development mode when no key is configured
+        (pseudonyms made with a published default key are not pseudonyms) or when the key is
+        shorter than :data:`MIN_PSEUDONYM_KEY_LENGTH`.
         """
         if self.pseudonym_key:
+            if not self.development_mode and len(self.pseudonym_key) < MIN_PSEUDONYM_KEY_LENGTH:
+                raise SettingsError(
+                    f"ETL_PSEUDONYM_KEY is {len(self.pseudonym_key)} characters long; outside "
+                    f"development mode it needs at least {MIN_PSEUDONYM_KEY_LENGTH}"
+                )
             return self.pseudonym_key.encode("utf-8"), False
         if not self.development_mode:
             raise SettingsError(
@@ -135,6 +169,48 @@ class Settings(BaseSettings):
                 "pseudonymise user ids with the development key"
             )
         return DEVELOPMENT_PSEUDONYM_KEY.encode("utf-8"), True
+
+    @property
+    def dead_letter_exchange_name(self) -> str:
+        return self.dead_letter_exchange or f"{self.exchange_name}.dlx"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``; the text as given when it does not even
+    split into parts (nothing in it is then taken for a password, so ``user:pass@`` is cut)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _cut_userinfo(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _cut_userinfo(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest.split("/", 1)[0]:
+        return url
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+def check_url(url: str) -> str | None:
+    """Why ``url`` cannot be used (its port is not a number or is out of range, or it does not
+    split into parts), with any password redacted; ``None`` when it parses."""
+    try:
+        urlsplit(url).port  # noqa: B018  (parsing the port is the check)
+    except ValueError as exc:
+        text = str(exc)
+        if "out of range" in text:
+            reason = "the port is out of range (0-65535)"
+        elif "Port" in text:
+            reason = "the port is not a number"
+        else:
+            reason = "not a valid URL"
+        return f"{reason} in {redact_url(url)}"
+    return None
 
 
 @lru_cache(maxsize=1)

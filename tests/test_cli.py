@@ -145,7 +145,7 @@ def test_production_mode_without_pseudonym_key_refuses_to_start(tmp_path: Path) 
         text=True,
         env=env,
     )
-    one_line_error(result, 2, "ETL_PSEUDONYM_KEY")
+    one_line_error(result, 3, "ETL_PSEUDONYM_KEY")
     assert not (tmp_path / "out" / "training").exists()
 
 
@@ -381,3 +381,120 @@ def test_the_plugin_table_fits_the_terminal_and_cuts_no_name() -> None:
     )
     for record_type in installed_owners():
         assert record_type in joined
+
+
+# -- configuration errors: one line, exit 3, whichever command ---------------------------------
+
+
+def etl_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``etl ARGS`` with no ETL_* variable of the test's environment, plus ``env``. The broker
+    and S3 named here do not exist: a configuration error must stop the command before it
+    reaches them."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ETL_")}
+    base |= {
+        "ETL_RABBITMQ_URL": "amqp://guest:guest@127.0.0.1:1/%2F",
+        "ETL_S3_ENDPOINT_URL": "http://127.0.0.1:1",
+        "ETL_STARTUP_WAIT_SECONDS": "0",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "etl_core", *args],
+        capture_output=True,
+        text=True,
+        env=base | env,
+        timeout=120,
+        check=False,
+    )
+
+
+def commands(tmp_path: Path) -> list[tuple[str, ...]]:
+    source = tmp_path / "BodyTemperatureRecord_1.avro"
+    source.write_bytes(temperature_file(temperature_records(2)))
+    return [
+        ("run", str(source), "--out", str(tmp_path / "out")),
+        ("publish", str(source)),
+        ("consume", "--threads", "1"),
+    ]
+
+
+PRODUCTION = {"ETL_DEVELOPMENT_MODE": "false"}
+KEY = {"ETL_PSEUDONYM_KEY": "a-key-of-twenty-chars"}
+
+
+def test_configuration_errors_exit_3_with_one_line_from_every_command(tmp_path: Path) -> None:
+    cases = [
+        ({**KEY, "ETL_QUALITY_THRESHOLD": "abc"}, "ETL_QUALITY_THRESHOLD"),
+        (PRODUCTION, "ETL_PSEUDONYM_KEY is not set"),
+        (
+            {**PRODUCTION, "ETL_PSEUDONYM_KEY": "short-key"},
+            "ETL_PSEUDONYM_KEY is 9 characters long; outside development mode it needs at least 16",
+        ),
+    ]
+    for command in commands(tmp_path):
+        for env, needle in cases:
+            result = etl_command(*command, env=env)
+            one_line_error(result, 3, needle)
+    assert not (tmp_path / "out" / "training").exists()
+
+
+def test_a_long_enough_key_in_production_mode_runs(tmp_path: Path) -> None:
+    run, *_ = commands(tmp_path)
+    result = etl_command(*run, env={**PRODUCTION, **KEY})
+    assert result.returncode == 0, result.stderr
+    assert len(training_examples(tmp_path / "out")) == 1
+
+
+def test_a_malformed_url_is_one_line_with_its_password_hidden(tmp_path: Path) -> None:
+    cases = [
+        (
+            "ETL_RABBITMQ_URL",
+            "amqp://etl:rabbit-pw-1@127.0.0.1:56x2/%2F",
+            "the port is not a number",
+        ),
+        ("ETL_S3_ENDPOINT_URL", "http://minio:s3-pw-2@127.0.0.1:9o00", "the port is not a number"),
+        (
+            "ETL_DEDUPLICATION_URL",
+            "postgresql://etl:pg-pw-3@127.0.0.1:99999/etl",
+            "the port is out of range (0-65535)",
+        ),
+        ("ETL_HISTORY_URL", "postgresql://etl:pg-pw-4@[::1/etl", "not a valid URL"),
+    ]
+    for command in commands(tmp_path):
+        for name, url, reason in cases:
+            result = etl_command(*command, env={**KEY, name: url})
+            password = url.split(":")[2].split("@")[0]
+            assert password not in result.stderr + result.stdout
+            one_line_error(result, 3, name, reason, "***@")
+
+
+def test_an_s3_endpoint_botocore_refuses_hides_its_password(tmp_path: Path) -> None:
+    _, publish, consume = commands(tmp_path)
+    for command in (publish, consume):
+        result = etl_command(
+            *command, env={**KEY, "ETL_S3_ENDPOINT_URL": "http://minio:s3-pw-5@bad_host:9000"}
+        )
+        assert "s3-pw-5" not in result.stderr + result.stdout
+        one_line_error(
+            result,
+            3,
+            "ETL_S3_ENDPOINT_URL is not a usable endpoint: http://minio:***@bad_host:9000",
+        )
+
+
+def test_the_metrics_server_binds_loopback_unless_told() -> None:
+    from etl_core.health import HealthServer
+    from etl_core.metrics import EtlMetrics
+    from etl_core.settings import Settings
+
+    metrics = EtlMetrics()
+    default = HealthServer(metrics, {}, port=0).start()
+    try:
+        assert default.host == "127.0.0.1"
+    finally:
+        default.stop()
+    assert Settings(_env_file=None).metrics_host == "127.0.0.1"  # type: ignore[call-arg]
+    everywhere = Settings(_env_file=None, metrics_host="0.0.0.0")  # type: ignore[call-arg]
+    server = HealthServer(metrics, {}, host=everywhere.metrics_host, port=0).start()
+    try:
+        assert server.host == "0.0.0.0"
+    finally:
+        server.stop()

@@ -347,6 +347,11 @@ def test_postgres_dedup_cut_off_for_a_while(
             settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), "u-p"
         )
         with workers(settings, tmp_path, 2, threads=2) as running:
+            # A worker still in its start-up wait when the cut begins would be cut off too,
+            # before it consumed: the cut must find every worker consuming.
+            assert wait_until(
+                lambda: all('"consuming"' in worker.output() for worker in running), 120, 0.1
+            ), "a worker did not start consuming"
             assert wait_until(lambda: completed_uploads(store) >= 10, 60, 0.02)
             cut_off_postgres(postgres_url, "etl_dedup_claims", 5.0)
             assert completed_uploads(store) < 95, "the stream ended before the cut"

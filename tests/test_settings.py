@@ -43,5 +43,10 @@ def test_pseudonym_key_rules() -> None:
     production = Settings(_env_file=None, pseudonym_key=None, development_mode=False)  # type: ignore[call-arg]
     with pytest.raises(SettingsError, match="ETL_PSEUDONYM_KEY"):
         production.effective_pseudonym_key()
-    keyed = Settings(_env_file=None, pseudonym_key="s3cret", development_mode=False)  # type: ignore[call-arg]
-    assert keyed.effective_pseudonym_key() == (b"s3cret", False)
+    keyed = Settings(_env_file=None, pseudonym_key="s3cret-0123456789", development_mode=False)  # type: ignore[call-arg]
+    assert keyed.effective_pseudonym_key() == (b"s3cret-0123456789", False)
+    short = Settings(_env_file=None, pseudonym_key="s3cret", development_mode=False)  # type: ignore[call-arg]
+    with pytest.raises(SettingsError, match=r"6 characters long.*at least 16"):
+        short.effective_pseudonym_key()
+    # A development run may use any key: it holds no real data.
+    assert Settings(_env_file=None, pseudonym_key="k").effective_pseudonym_key() == (b"k", False)  # type: ignore[call-arg]

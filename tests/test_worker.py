@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ from tests.services import (
 )
 from tests.support.records import BASE_MS, DAY_MS, temperature_file, temperature_records
 from tests.worker_support import (
+    PSEUDONYM_KEY,
     WorkerProcess,
     all_completed,
     delete_topology,
@@ -42,7 +44,9 @@ from tests.worker_support import (
     publish_raw,
     queue_depths,
     settings_env,
+    start_logged_worker,
     training_keys,
+    waiting_for_its_store,
     worker_settings,
     worker_thread,
 )
@@ -135,7 +139,7 @@ def stable(examples: list[dict[str, Any]]) -> list[str]:
 
 def training_examples_of_run(out: Path) -> list[dict[str, object]]:
     folder = real_samples()[0].parent
-    run_etl([folder], out, "--user-id", "user-1", env={"ETL_PSEUDONYM_KEY": "worker-test-key"})
+    run_etl([folder], out, "--user-id", "user-1", env={"ETL_PSEUDONYM_KEY": PSEUDONYM_KEY})
     return training_examples(out)
 
 
@@ -241,7 +245,7 @@ def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
 
 
 def test_a_worker_started_before_its_postgresql_dedup_store_waits_for_it(
-    settings: Settings, postgres_url: str
+    settings: Settings, postgres_url: str, tmp_path: Path
 ) -> None:
     proxy = TcpProxy(("127.0.0.1", 5432))  # not listening yet: PostgreSQL is "still starting"
     late = make_url(postgres_url).set(host="127.0.0.1", port=proxy.port)
@@ -253,21 +257,27 @@ def test_a_worker_started_before_its_postgresql_dedup_store_waits_for_it(
     )
     published = publish(configured, crafted_files(3, "late"))
     store = SqlDedupStore(postgresql_url(postgres_url))
+    process: subprocess.Popen[bytes] | None = None
     try:
-        with WorkerProcess(configured, threads=2) as worker:
-            time.sleep(2.0)
-            assert worker.process.poll() is None, "the worker gave up on its dedup store"
-            proxy.start()
-            assert wait_until(
-                lambda: all(store.state(key) == "completed" for key in published.idempotency_keys),
-                60,
-                0.2,
-            )
-            code, stderr = worker.terminate()
+        log = tmp_path / "worker.log"
+        process = start_logged_worker(configured, log)
+        # The store must be found down before it comes up, however slowly the worker starts.
+        assert waiting_for_its_store(process, log), log.read_text()[-3000:]
+        proxy.start()
+        assert wait_until(
+            lambda: all(store.state(key) == "completed" for key in published.idempotency_keys),
+            60,
+            0.2,
+        )
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+        stderr = log.read_text()
         assert code == 0, stderr
-        assert "dedup_store_unavailable" in stderr
         assert "Traceback" not in stderr
     finally:
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
         store.close()
         proxy.cut()
 
@@ -425,7 +435,7 @@ def examples_of_files(files: list[tuple[str, bytes]], out: Path) -> list[dict[st
     folder.mkdir(parents=True)
     for name, data in files:
         (folder / name).write_bytes(data)
-    run_etl([folder], out, "--user-id", "user-1", env={"ETL_PSEUDONYM_KEY": "worker-test-key"})
+    run_etl([folder], out, "--user-id", "user-1", env={"ETL_PSEUDONYM_KEY": PSEUDONYM_KEY})
     return training_examples(out)
 
 

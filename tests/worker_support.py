@@ -35,7 +35,7 @@ from tests.services import (
     unique_name,
 )
 
-PSEUDONYM_KEY = "worker-test-key"
+PSEUDONYM_KEY = "worker-test-key-0123456789"
 
 
 def worker_settings(moto: MotoS3Server, bucket: str, state: Path, **overrides: Any) -> Settings:
@@ -258,3 +258,23 @@ def training_keys(moto: MotoS3Server, bucket: str) -> dict[str, str]:
         for item in page.get("Contents", ()):
             keys[item["Key"]] = item["ETag"]
     return keys
+
+
+def start_logged_worker(settings: Settings, log: Path, threads: int = 2) -> subprocess.Popen[bytes]:
+    """``etl consume`` with its stderr in ``log``, which a test can read while it runs (a pipe
+    can only be read once the process ended)."""
+    with log.open("wb") as handle:
+        return subprocess.Popen(
+            [sys.executable, "-m", "etl_core", "consume", "--threads", str(threads)],
+            env=settings_env(settings),
+            stdout=subprocess.DEVNULL,
+            stderr=handle,
+        )
+
+
+def waiting_for_its_store(process: subprocess.Popen[bytes], log: Path) -> bool:
+    """Whether the worker logged that its dedup store is unreachable and is still waiting."""
+    wait_until(
+        lambda: process.poll() is not None or "dedup_store_unavailable" in log.read_text(), 60, 0.1
+    )
+    return process.poll() is None and "dedup_store_unavailable" in log.read_text()
