@@ -40,7 +40,12 @@ from etl_core.budget import ByteBudget
 from etl_core.errors import EtlError
 from etl_core.identifiers import redact_key
 from etl_core.logs import get_logger
-from etl_core.messages import InvalidMessageError, UploadMessage, parse_message
+from etl_core.messages import (
+    InvalidMessageError,
+    UploadMessage,
+    claimed_user_id,
+    parse_message,
+)
 from etl_core.metrics import EtlMetrics
 from etl_core.model import UserContext
 from etl_core.pipeline import Job, Pipeline, Status
@@ -177,7 +182,9 @@ class MessageHandler:
                     "invalid_message",
                     "invalid_message",
                     str(exc),
-                    redact=functools.partial(redact_key, user_id="", pseudonym=self._pseudonym),
+                    redact=functools.partial(
+                        redact_key, user_id=claimed_user_id(body), pseudonym=self._pseudonym
+                    ),
                 )
                 self._log_settled(decision, message_id, correlation_id)
                 return decision

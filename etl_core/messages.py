@@ -95,3 +95,14 @@ def parse_message(
             for error in exc.errors(include_input=False, include_url=False)
         )
         raise InvalidMessageError(f"invalid upload message: {problems}"[:1000]) from None
+
+
+def claimed_user_id(body: bytes) -> str:
+    """The ``user_id`` an unreadable message's body names, or ``""``: enough to keep it out of
+    the dead-letter copy's headers even when the rest of the message is unusable."""
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    user_id = document.get("user_id") if isinstance(document, dict) else None
+    return user_id if isinstance(user_id, str) else ""

@@ -581,6 +581,25 @@ def test_every_dead_lettered_or_quarantined_message_logs_one_line_with_its_ids(
             [b"{not json", b'{"bucket": "health-data"}', b"[1, 2]", b'{"user_id": 7}']
         )
     ]
+    # The library's message without its hash: unusable, but its headers name the user.
+    shaped = upstream_message(
+        "message_queue_library",
+        b"avro",
+        "StepsRecord",
+        user_id=EMAIL_USER,
+        bucket=settings.s3_bucket_name,
+        moment=UPLOADS_START,
+    )
+    hashless = {k: v for k, v in json.loads(shaped.body).items() if k != "content_hash"}
+    invalid.append(
+        UpstreamMessage(
+            shaped.key,
+            json.dumps(hashless).encode(),
+            shaped.routing_key,
+            shaped.properties,
+            shaped.idempotency_key,
+        )
+    )
     send(settings, invalid)
     quarantined = upload(
         settings, "upload_service", [("BloodGlucoseRecord", bad_glucose_file())], user_id="1"
@@ -590,7 +609,7 @@ def test_every_dead_lettered_or_quarantined_message_logs_one_line_with_its_ids(
         assert wait_until(
             lambda: (
                 all_completed(settings, [quarantined[0].idempotency_key])
-                and queue_depths(settings)[settings.failed_queue_name] == 4
+                and queue_depths(settings)[settings.failed_queue_name] == 5
             ),
             60,
             0.2,
@@ -600,10 +619,18 @@ def test_every_dead_lettered_or_quarantined_message_logs_one_line_with_its_ids(
         worker.close()
     settled = settled_lines(log_entries(worker.output()))
     by_id = {e["message_id"]: e for e in settled}
-    assert len(settled) == len(by_id) == 5, settled
+    assert len(settled) == len(by_id) == 6, settled
     for n in range(4):
         line = by_id[f"invalid-{n}"]
         assert (line["reason"], line["correlation_id"]) == ("invalid_message", f"corr-{n}")
+    line = by_id[shaped.message_id]
+    assert line["reason"] == "invalid_message"
+    assert line["correlation_id"] == shaped.properties.correlation_id
+    [hashless_letter] = [p for p, _ in dead_letters(settings) if p.message_id == shaped.message_id]
+    assert hashless_letter.headers["x-error-message"] == (
+        "invalid upload message: content_hash: Field required"
+    )
+    assert hashless_letter.headers["user_id"] == pseudonymise(EMAIL_USER, PSEUDONYM_KEY.encode())
     line = by_id[quarantined[0].message_id]
     assert line["reason"] == "below_quality_threshold"
     assert line["correlation_id"] == json.loads(quarantined[0].body)["correlation_id"]
