@@ -572,6 +572,8 @@ class Consumer:
             }
         headers["x-attempts"] = decision.attempts
         headers["x-error-type"] = decision.error_type or "unknown"
+        # The text names keys only as redacted (a short id such as "1" would make redacting
+        # free text mangle its numbers).
         headers["x-error-message"] = (decision.error_message or "")[:1000]
         inject(headers, decision.trace)  # the next attempt continues this message's trace
         if retry:

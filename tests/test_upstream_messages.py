@@ -15,6 +15,7 @@ import hashlib
 import io
 import itertools
 import json
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -345,6 +346,35 @@ def test_a_body_without_a_message_id_needs_the_amqp_property() -> None:
     document = json.loads(shaped.body) | {"content_hash": "0" * 64}
     with pytest.raises(InvalidMessageError, match="content_hash and file_hash differ"):
         parse_message(json.dumps(document).encode(), message_id="m")
+
+
+@pytest.mark.parametrize(
+    ("key", "user_id", "redacted"),
+    [
+        (
+            "raw/AvroStepsRecord/2026/11/29/1_20261129_152622_846178.avro",
+            "1",
+            "raw/AvroStepsRecord/2026/11/29/<1>_20261129_152622_846178.avro",
+        ),
+        ("raw/x/user-11/1.avro", "1", "raw/x/user-11/<1>.avro"),
+        ("pii/john.doe@example.com/x.avro", EMAIL_USER, f"pii/<{EMAIL_USER}>/x.avro"),
+        ("pii/john.doe%40example.com/x.avro", EMAIL_USER, f"pii/<{EMAIL_USER}>/x.avro"),
+        ("in/jane@example.org.avro", "1", "in/<jane@example.org>.avro"),
+        ("in/a_jane+x@mail.example.org_2.avro", "1", "in/<a_jane+x@mail.example.org>_2.avro"),
+        ("raw/StepsRecord/2026/u_abc_1700000000_ff.avro", "1", None),
+    ],
+)
+def test_keys_lose_the_user_id_and_any_email_wherever_they_stand(
+    key: str, user_id: str, redacted: str | None
+) -> None:
+    from etl_core.identifiers import redact_key
+
+    def pseudonym(found: str) -> str:
+        return "p" + hashlib.sha256(found.encode()).hexdigest()[:8]
+
+    # In the table, <x> stands for the pseudonym of x.
+    expected = re.sub(r"<([^>]+)>", lambda m: pseudonym(m.group(1)), redacted or key)
+    assert redact_key(key, user_id, pseudonym) == expected
 
 
 def handler_with(tmp_path: Path, **overrides: Any) -> tuple[MessageHandler, LocalObjectStore]:
