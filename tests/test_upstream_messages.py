@@ -487,7 +487,7 @@ def test_an_email_user_id_in_upstream_keys_reaches_no_output_header_or_log(
         completed = [m.idempotency_key for m in good_library + good_service + quarantined]
         assert wait_until(lambda: all_completed(settings, completed), 180, 0.2), worker.output()
         assert wait_until(
-            lambda: queue_depths(settings)[settings.failed_queue_name] == 4, 60, 0.2
+            lambda: queue_depths(settings)[settings.failed_queue_name] == 4, 180, 0.2
         ), worker.output()
         assert worker.stop() == 0
     finally:
@@ -574,7 +574,7 @@ def test_the_worker_reads_only_its_bucket_and_raw_prefix(
         worker = Worker(settings, log, threads=2)
         try:
             assert wait_until(
-                lambda: queue_depths(settings)[settings.failed_queue_name] == 4, 60, 0.2
+                lambda: queue_depths(settings)[settings.failed_queue_name] == 4, 180, 0.2
             ), worker.output()
             assert worker.stop() == 0
         finally:
@@ -641,7 +641,7 @@ def test_every_dead_lettered_or_quarantined_message_logs_one_line_with_its_ids(
                 all_completed(settings, [quarantined[0].idempotency_key])
                 and queue_depths(settings)[settings.failed_queue_name] == 5
             ),
-            60,
+            180,
             0.2,
         ), worker.output()
         assert worker.stop() == 0
