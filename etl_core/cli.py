@@ -156,7 +156,7 @@ def run(
 
     def advance(item: InputFile, outcome: Any) -> None:
         if not outcome.ok:
-            errors.append(outcome.message or f"{item.key}: {outcome.error_type}")
+            errors.append(outcome.message or f"{outcome.key}: {outcome.error_type}")
         if progress is not None:
             progress.advance(task)
 

@@ -38,13 +38,25 @@ from pika.spec import Basic, BasicProperties
 
 from etl_core.budget import ByteBudget
 from etl_core.errors import EtlError
+from etl_core.identifiers import redact_key
 from etl_core.logs import get_logger
-from etl_core.messages import InvalidMessageError, UploadMessage, parse_message
+from etl_core.messages import (
+    InvalidMessageError,
+    UploadMessage,
+    claimed_user_id,
+    parse_message,
+)
 from etl_core.metrics import EtlMetrics
 from etl_core.model import UserContext
 from etl_core.pipeline import Job, Pipeline, Status
 from etl_core.settings import Settings
-from etl_core.storage import ObjectNotFoundError, ObjectStore, StorageError, UnsafeKeyError
+from etl_core.storage import (
+    ObjectNotFoundError,
+    ObjectStore,
+    StorageError,
+    UnsafeKeyError,
+    check_key,
+)
 from etl_core.timeutil import UnknownZoneError, load_zone
 from etl_core.topology import Topology
 from etl_core.tracing import extract, inject, stage_span, tracer
@@ -77,6 +89,11 @@ class Decision:
     attempts: int = 1
     trace: Context | None = None
     """The message span's context: the ack span and any retry copy continue it."""
+    quarantine_reason: str | None = None
+    """Why an acknowledged message's file was quarantined (a code, not a value)."""
+    redact: Callable[[str], str] | None = None
+    """Pseudonymises the message's user id and any e-mail in a text: applied to every header
+    of a dead-letter copy, whose producer may have put the raw user id there."""
 
 
 StoreFactory = Callable[[str], ObjectStore]
@@ -126,7 +143,16 @@ class MessageHandler:
         )
         self._log = get_logger("etl.consumer")
 
-    def handle(self, body: bytes, headers: Mapping[str, Any] | None = None) -> Decision:
+    def handle(
+        self,
+        body: bytes,
+        headers: Mapping[str, Any] | None = None,
+        *,
+        message_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Decision:
+        """Decide what to do with one message. ``message_id`` and ``correlation_id`` are the
+        AMQP properties, used when the body carries none."""
         attributes = {
             "messaging.system": "rabbitmq",
             "messaging.operation": "process",
@@ -138,32 +164,45 @@ class MessageHandler:
             kind=SpanKind.CONSUMER,
             attributes=attributes,
         ) as span:
-            decision = self._decide(body, span)
+            decision = self._decide(body, span, message_id, correlation_id)
             if decision.error_type and decision.action is not Action.ACK and self.metrics:
                 self.metrics.errors.labels(decision.error_type, "consumer").inc()
             span.set_attribute("etl.action", str(decision.action))
             return replace(decision, trace=otel_context.get_current())
 
-    def _decide(self, body: bytes, span: Span) -> Decision:
+    def _decide(
+        self, body: bytes, span: Span, message_id: str | None, correlation_id: str | None
+    ) -> Decision:
         with stage_span("receive"):
             try:
-                message = parse_message(body)
+                message = parse_message(body, message_id=message_id, correlation_id=correlation_id)
             except InvalidMessageError as exc:
-                return Decision(Action.DEAD_LETTER, "invalid_message", "invalid_message", str(exc))
+                decision = Decision(
+                    Action.DEAD_LETTER,
+                    "invalid_message",
+                    "invalid_message",
+                    str(exc),
+                    redact=functools.partial(
+                        redact_key, user_id=claimed_user_id(body), pseudonym=self._pseudonym
+                    ),
+                )
+                self._log_settled(decision, message_id, correlation_id)
+                return decision
         span.set_attribute("messaging.message.id", message.message_id)
         span.set_attribute("messaging.message.conversation_id", message.correlation_id)
         span.set_attribute("etl.record_type", message.record_type)
         attempts = message.retry_count + 1
         log = self._log.bind(correlation_id=message.correlation_id, message_id=message.message_id)
+        shown = self._shown_key(message)
         try:
-            decision = self._handle(message, attempts)
+            decision = self._handle(message, attempts, shown)
         except Exception as exc:  # a bug in core must not kill the worker or lose the message
             log.error("unexpected_error", error_type=type(exc).__name__)
             decision = Decision(
                 Action.DEAD_LETTER,
                 "failed",
                 "internal_error",
-                f"unexpected {type(exc).__name__} while handling {message.key}",
+                f"unexpected {type(exc).__name__} while handling {shown}",
                 message.record_type,
                 attempts,
             )
@@ -176,27 +215,88 @@ class MessageHandler:
                 decision.record_type,
                 attempts,
             )
+        decision = replace(
+            decision,
+            redact=functools.partial(self.pipeline.redacted_key, user_id=message.user_id),
+        )
         log.info("decided", action=str(decision.action), status=decision.status)
+        self._log_settled(decision, message.message_id, message.correlation_id)
         return decision
 
-    def _handle(self, message: UploadMessage, attempts: int) -> Decision:
+    def _pseudonym(self, identifier: str) -> str:
+        return self.pipeline.pseudonym(identifier)
+
+    def _shown_key(self, message: UploadMessage) -> str:
+        """The message's key as logs and dead-letter headers may show it."""
+        try:
+            return self.pipeline.redacted_key(check_key(message.key), message.user_id)
+        except UnsafeKeyError:
+            return "(unsafe key)"
+
+    def _log_settled(
+        self, decision: Decision, message_id: str | None, correlation_id: str | None
+    ) -> None:
+        """One line for every message that ends dead-lettered or quarantined: its reason code
+        and ids, never the error text (it names the object key) nor any value."""
+        if decision.action is Action.DEAD_LETTER:
+            self._log.warning(
+                "message_dead_lettered",
+                reason=decision.error_type or "unknown",
+                message_id=message_id,
+                correlation_id=correlation_id,
+                record_type=decision.record_type,
+                attempts=decision.attempts,
+            )
+        elif decision.status == str(Status.QUARANTINED):
+            self._log.warning(
+                "message_quarantined",
+                reason=decision.quarantine_reason or "quarantined",
+                message_id=message_id,
+                correlation_id=correlation_id,
+                record_type=decision.record_type,
+            )
+
+    def _forbidden(self, message: UploadMessage) -> bool:
+        """Whether the message names an object outside the uploads' bucket and prefix: the
+        worker's own outputs, or anything else its credentials happen to reach."""
+        settings = self.settings
+        if message.bucket != settings.source_bucket:
+            return True
+        if not message.key.startswith(settings.raw_prefix):
+            return True
+        outputs = [p for p in (settings.training_data_prefix, settings.quarantine_prefix) if p]
+        return any(message.key.startswith(prefix) for prefix in outputs)
+
+    def _handle(self, message: UploadMessage, attempts: int, shown: str) -> Decision:
         fail = functools.partial(_failed, message, attempts)
+        try:
+            check_key(message.key)
+        except UnsafeKeyError:
+            return fail(Action.DEAD_LETTER, "invalid_message", "the object key is not a safe key")
+        if self._forbidden(message):
+            return fail(
+                Action.DEAD_LETTER,
+                "forbidden_location",
+                f"s3://{message.bucket}/{shown} is outside the uploads' location "
+                f"s3://{self.settings.source_bucket}/{self.settings.raw_prefix} "
+                "(ETL_RAW_BUCKET_NAME, ETL_RAW_PREFIX)",
+            )
         limit = self.settings.max_file_size_bytes
         if message.file_size_bytes > limit:
             return fail(
                 Action.DEAD_LETTER,
                 "file_too_large",
-                f"{message.key}: {message.file_size_bytes} bytes is over the limit of {limit}",
+                f"{shown}: {message.file_size_bytes} bytes is over the limit of {limit}",
             )
         try:
             zone = load_zone(message.timezone or self.settings.user_timezone)
         except UnknownZoneError as exc:
             return fail(Action.DEAD_LETTER, "invalid_message", str(exc))
         with self.budget.held(message.file_size_bytes):
-            return self._download_and_run(message, attempts, zone)
+            return self._download_and_run(message, attempts, zone, shown)
 
     def _download_and_run(
-        self, message: UploadMessage, attempts: int, zone: ZoneInfo | None
+        self, message: UploadMessage, attempts: int, zone: ZoneInfo | None, shown: str
     ) -> Decision:
         fail = functools.partial(_failed, message, attempts)
         limit = self.settings.max_file_size_bytes
@@ -209,21 +309,21 @@ class MessageHandler:
                     time.perf_counter() - started
                 )
         except ObjectNotFoundError:
-            return fail(Action.DEAD_LETTER, "missing_object", f"no object at {message.key}")
+            return fail(Action.DEAD_LETTER, "missing_object", f"no object at {shown}")
         except UnsafeKeyError:
             return fail(Action.DEAD_LETTER, "invalid_message", "the object key is not a safe key")
         except StorageError as exc:
-            return fail(Action.RETRY, "storage_unavailable", str(exc))
+            return fail(Action.RETRY, "storage_unavailable", _without(str(exc), message, shown))
         except EtlError as exc:
             action = Action.RETRY if exc.retriable else Action.DEAD_LETTER
-            return fail(action, exc.error_type, str(exc))
+            return fail(action, exc.error_type, _without(str(exc), message, shown))
         if len(data) > limit:
-            return fail(Action.DEAD_LETTER, "file_too_large", f"{message.key}: over the limit")
+            return fail(Action.DEAD_LETTER, "file_too_large", f"{shown}: over the limit")
         if hashlib.sha256(data).hexdigest() != message.content_hash:
             return fail(
                 Action.DEAD_LETTER,
                 "integrity_error",
-                f"{message.key}: sha256 of the object does not match content_hash",
+                f"{shown}: sha256 of the object does not match content_hash",
             )
         outcome = self.pipeline.run(
             Job(
@@ -243,7 +343,12 @@ class MessageHandler:
             )
         )
         if outcome.status is not Status.FAILED:
-            return Decision(Action.ACK, str(outcome.status), record_type=outcome.record_type)
+            return Decision(
+                Action.ACK,
+                str(outcome.status),
+                record_type=outcome.record_type,
+                quarantine_reason=outcome.quarantine_reason,
+            )
         action = Action.RETRY if outcome.retriable else Action.DEAD_LETTER
         return Decision(
             action,
@@ -392,7 +497,12 @@ class Consumer:
         if self._stop.is_set():
             decision = Decision(Action.REQUEUE, "not_started")
         else:
-            decision = self.handler.handle(body, properties.headers)
+            decision = self.handler.handle(
+                body,
+                properties.headers,
+                message_id=properties.message_id,
+                correlation_id=properties.correlation_id,
+            )
         finish = functools.partial(
             self._finish, session, channel, method, properties, body, decision
         )
@@ -461,8 +571,15 @@ class Consumer:
         retry: bool,
     ) -> None:
         headers: dict[str, Any] = dict(properties.headers or {})
+        if not retry and decision.redact is not None:
+            headers = {
+                name: value if name in _ROUTING_HEADERS else _redacted(value, decision.redact)
+                for name, value in headers.items()
+            }
         headers["x-attempts"] = decision.attempts
         headers["x-error-type"] = decision.error_type or "unknown"
+        # The text names keys only as redacted (a short id such as "1" would make redacting
+        # free text mangle its numbers).
         headers["x-error-message"] = (decision.error_message or "")[:1000]
         inject(headers, decision.trace)  # the next attempt continues this message's trace
         if retry:
@@ -490,6 +607,27 @@ def _failed(
     message: UploadMessage, attempts: int, action: Action, error_type: str, text: str
 ) -> Decision:
     return Decision(action, "failed", error_type, text, message.record_type, attempts)
+
+
+_ROUTING_HEADERS = frozenset({"x-original-routing-key", "x-death"})
+"""Headers that ``etl dlq replay`` and the broker route by; they name no person."""
+
+
+def _without(text: str, message: UploadMessage, shown: str) -> str:
+    """An error text from a store with the raw key replaced by the shown one."""
+    return text.replace(message.key, shown)
+
+
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, bytes):
+        return redact(value.decode("utf-8", "replace"))
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redacted(item, redact) for item in value]
+    if isinstance(value, dict):
+        return {name: _redacted(item, redact) for name, item in value.items()}
+    return value
 
 
 def _with_retry_count(body: bytes, retry_count: int) -> bytes:

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +45,7 @@ from etl_core.errors import (
     TransientError,
 )
 from etl_core.history import SqlHistoryStore
+from etl_core.identifiers import redact_key
 from etl_core.logs import get_logger
 from etl_core.metrics import EtlMetrics
 from etl_core.model import (
@@ -99,7 +100,8 @@ class Job:
     data: bytes
     bucket: str
     key: str
-    """The object key (or relative path) of the input; it keeps the original file name."""
+    """The object key (or relative path) of the input; it keeps the original file name. The
+    pipeline carries it on only as :meth:`Pipeline.redacted_key` leaves it."""
     user_id: str
     correlation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     idempotency_key: str | None = None
@@ -119,6 +121,9 @@ class Outcome:
     quality_score: float | None = None
     examples: list[str] = field(default_factory=list)
     quarantine_key: str | None = None
+    quarantine_reason: str | None = None
+    """Why the input was quarantined, as a code: ``below_quality_threshold`` or
+    ``too_many_days``."""
     error_type: str | None = None
     message: str = ""
     retriable: bool = False
@@ -202,6 +207,11 @@ class Pipeline:
     def pseudonym(self, user_id: str) -> str:
         return pseudonymise(user_id, self._pseudonym_key)
 
+    def redacted_key(self, key: str, user_id: str) -> str:
+        """``key`` as outputs, logs and messages may show it: the user's id, wherever it stands
+        apart in the key, and any e-mail-looking token pseudonymised."""
+        return redact_key(key, user_id, self.pseudonym)
+
     def rebuild_windows(
         self, user_id: str, user: UserContext, correlation_id: str
     ) -> list[WindowOutcome]:
@@ -212,6 +222,9 @@ class Pipeline:
 
     def run(self, job: Job) -> Outcome:
         pseudonym = pseudonymise(job.user_id, self._pseudonym_key)
+        # The bytes are in hand: from here on the key only names the input, so no example,
+        # quarantine path, log line or error message can carry an identifier it held.
+        job = replace(job, key=self.redacted_key(job.key, job.user_id))
         sha256 = hashlib.sha256(job.data).hexdigest()
         idempotency_key = job.idempotency_key or f"file:{pseudonym}:{sha256}"
         owner = new_owner_token()
@@ -304,6 +317,7 @@ class Pipeline:
             self._quarantine(job, outcome, record_type, report, pseudonym)
             self._complete(idempotency_key, owner, "quarantined", held, detail=record_type)
             outcome.status = Status.QUARANTINED
+            outcome.quarantine_reason = "below_quality_threshold"
             outcome.message = "; ".join(f.message for f in report.findings if f.severity != "info")
             log.info("quarantined", quality_score=report.quality_score)
             return
@@ -414,6 +428,7 @@ class Pipeline:
             blocked = score([*report.findings, blocking], len(clean.records), report.threshold)
             self._quarantine(job, outcome, clean.record_type, blocked, pseudonym)
             outcome.status = Status.QUARANTINED
+            outcome.quarantine_reason = "too_many_days"
             outcome.message = blocking.message
             log.info("quarantined", reason="too_many_days")
             return

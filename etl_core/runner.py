@@ -237,7 +237,7 @@ def _run(
             size = item.path.stat().st_size
             if size > settings.max_file_size_bytes:
                 # Refused before reading: the guard protects memory, not just the decoder.
-                outcome = _too_large(item, size, settings)
+                outcome = _too_large(pipeline.redacted_key(item.key, user_id), size, settings)
             else:
                 job = Job(
                     data=item.path.read_bytes(),
@@ -288,13 +288,13 @@ def _run_with_retries(pipeline: Pipeline, job: Job, budget_seconds: float = 60.0
     return outcome
 
 
-def _too_large(item: InputFile, size: int, settings: Settings) -> Outcome:
+def _too_large(key: str, size: int, settings: Settings) -> Outcome:
     return Outcome(
         Status.FAILED,
-        item.key,
+        key,
         error_type="file_too_large",
         message=(
-            f"{item.key}: {size} bytes is over the limit of {settings.max_file_size_bytes} bytes "
+            f"{key}: {size} bytes is over the limit of {settings.max_file_size_bytes} bytes "
             "(ETL_MAX_FILE_SIZE_MB)"
         ),
     )

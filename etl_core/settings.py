@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = None
     s3_bucket_name: str = "health-data"
     s3_region: str = "us-east-1"
+    raw_bucket_name: str | None = None
+    """The only bucket ``etl consume`` reads uploads from (default: ``ETL_S3_BUCKET_NAME``)."""
+    raw_prefix: str = "raw/"
+    """The only key prefix ``etl consume`` reads uploads under; a message naming any other
+    location is dead-lettered as ``forbidden_location``. Keys under the training and
+    quarantine prefixes are refused whatever this says."""
 
     # Deduplication
     deduplication_store: Literal["sqlite", "redis", "postgresql"] = "sqlite"
@@ -139,11 +145,16 @@ class Settings(BaseSettings):
                 raise ValueError(url_problem)
         return value
 
-    @field_validator("training_data_prefix", "quarantine_prefix")
+    @field_validator("training_data_prefix", "quarantine_prefix", "raw_prefix")
     @classmethod
     def _folder_prefix(cls, value: str) -> str:
         value = value.strip("/")
         return f"{value}/" if value else ""
+
+    @property
+    def source_bucket(self) -> str:
+        """The bucket uploads are read from."""
+        return self.raw_bucket_name or self.s3_bucket_name
 
     @property
     def max_file_size_bytes(self) -> int:

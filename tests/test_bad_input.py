@@ -674,7 +674,11 @@ def message_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Messag
     sources = LocalObjectStore(root / "sources")
     data = small_file("BloodGlucoseRecord")
     upload = prepare_upload(
-        data, "BloodGlucoseRecord_1.avro", user_id="user-7", bucket="uploads", pseudonym_key=b"k"
+        data,
+        "BloodGlucoseRecord_1.avro",
+        user_id="user-7",
+        bucket=configured.s3_bucket_name,
+        pseudonym_key=b"k",
     )
     sources.put(upload.message.key, data)
     try:

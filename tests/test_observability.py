@@ -253,7 +253,11 @@ def test_one_message_is_one_trace_with_every_stage_and_a_retry_continues_it(
     spans.clear()
     out_bucket = f"{s3_bucket}-traced"
     retrying = worker_config.model_copy(
-        update={"s3_bucket_name": out_bucket, "retry_delays_ms": (200, 400, 800)}
+        update={
+            "s3_bucket_name": out_bucket,
+            "raw_bucket_name": s3_bucket,
+            "retry_delays_ms": (200, 400, 800),
+        }
     )
     publish(worker_config, crafted(1, "retry"))
     with worker_thread(retrying) as consumer:

@@ -184,6 +184,7 @@ def test_s3_outage_goes_through_retry_and_then_succeeds(
     worker_config = settings.model_copy(
         update={
             "s3_bucket_name": output_bucket,
+            "raw_bucket_name": s3_bucket,  # the uploads stay where publish() put them
             "retry_delays_ms": (300, 600, 1200),
             "max_retries": 8,
         }
