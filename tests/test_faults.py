@@ -175,7 +175,7 @@ def test_twenty_sigkills_at_random_moments_of_a_stream_lose_and_duplicate_nothin
                 # leaving a third for the overshoot and the tail to the last worker.
                 room = completing - 15 - done
                 target = done + chooser.randint(1, max(1, 2 * room // (3 * (20 - len(kills)))))
-                assert wait_until(partial(reached, store, target), 60, 0.01), (
+                assert wait_until(partial(reached, store, target), 300, 0.01), (
                     f"no progress after kills at {kills}"
                 )
                 time.sleep(chooser.uniform(0.0, 0.05))
@@ -222,7 +222,7 @@ def test_broker_restart_during_a_stream(
             broker_restarted_once(stopped_for=3.0) as restart,
             workers(settings, tmp_path, 2, threads=2) as running,
         ):
-            assert wait_until(lambda: completed_uploads(store) >= 5, 60, 0.01)
+            assert wait_until(lambda: completed_uploads(store) >= 5, 300, 0.01)
             # rabbitmqctl takes a second or two to start, during which the workers go on; the
             # count that matters is the one once the broker is down.
             when_stopped: list[int] = []
@@ -265,7 +265,7 @@ def test_s3_unavailable_for_a_while(
     store = SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
     try:
         with workers(settings, tmp_path, 2, threads=2) as running:
-            assert wait_until(lambda: completed_uploads(store) >= 10, 60, 0.02)
+            assert wait_until(lambda: completed_uploads(store) >= 10, 300, 0.02)
             restartable_s3.stop()
             time.sleep(4.0)
             assert completed_uploads(store) < 95, "the stream ended before the outage"
@@ -309,7 +309,7 @@ def test_redis_dedup_paused_for_a_while(
             settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), user
         )
         with workers(settings, tmp_path, 2, threads=2) as running:
-            assert wait_until(lambda: completed(store, sent) >= 10, 60, 0.02)
+            assert wait_until(lambda: completed(store, sent) >= 10, 300, 0.02)
             # Longer than the store's 5 s socket timeout: the workers' calls fail, not just wait.
             pause_redis(client, 7.0)
             time.sleep(7.5)
@@ -350,9 +350,9 @@ def test_postgres_dedup_cut_off_for_a_while(
             # A worker still in its start-up wait when the cut begins would be cut off too,
             # before it consumed: the cut must find every worker consuming.
             assert wait_until(
-                lambda: all('"consuming"' in worker.output() for worker in running), 120, 0.1
+                lambda: all('"consuming"' in worker.output() for worker in running), 300, 0.1
             ), "a worker did not start consuming"
-            assert wait_until(lambda: completed_uploads(store) >= 10, 60, 0.02)
+            assert wait_until(lambda: completed_uploads(store) >= 10, 300, 0.02)
             cut_off_postgres(postgres_url, "etl_dedup_claims", 5.0)
             assert completed_uploads(store) < 95, "the stream ended before the cut"
             wait_settled(settings, store, sent, timeout=120)
@@ -382,7 +382,7 @@ def test_postgres_history_cut_off_for_a_while(
             settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), "u-h"
         )
         with workers(settings, tmp_path, 2, threads=2) as running:
-            assert wait_until(lambda: completed_uploads(store) >= 10, 60, 0.02)
+            assert wait_until(lambda: completed_uploads(store) >= 10, 300, 0.02)
             cut_off_postgres(postgres_url, "etl_history_records", 5.0)
             assert completed_uploads(store) < 95, "the stream ended before the cut"
             wait_settled(settings, store, sent, timeout=120)
