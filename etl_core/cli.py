@@ -287,6 +287,73 @@ def compact_command(out: Path) -> None:
         click.echo(f"{key}: {lines} examples")
 
 
+@main.command("review")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the report (default: OUT/review).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the report in a browser.")
+def review_command(out: Path, report_dir: Path | None, open_browser: bool) -> None:
+    """Write a static HTML report of OUT's examples beside the charts of their windows."""
+    from etl_core.review.report import write_report
+    from etl_core.runner import STATE_DIR, open_history_store
+    from etl_core.storage import LocalObjectStore
+
+    settings = _settings()
+    configure_logging(settings.log_level if "ETL_LOG_LEVEL" in os.environ else "WARNING")
+    if not out.is_dir():
+        _fail(f"{out}: no such output folder", EXIT_USAGE)
+    store = LocalObjectStore(out)
+    if not any(store.list(settings.training_data_prefix)):
+        _fail(
+            f"{out}: no training examples found (run `etl run PATH --out {out}` first)", EXIT_USAGE
+        )
+    try:
+        person = UserContext(
+            timezone=load_zone(settings.user_timezone), age_years=settings.user_age
+        )
+    except UnknownZoneError as exc:
+        _fail(str(exc), EXIT_USAGE)
+        return
+    registry = _registry(settings)
+    history_file = out / STATE_DIR / "history.sqlite"
+    history = (
+        open_history_store(settings, history_file)
+        if settings.history_url or history_file.exists()
+        else None
+    )
+    folder = report_dir or out / "review"
+    try:
+        report = write_report(
+            store,
+            folder,
+            registry=registry,
+            history=history,
+            person=person,
+            training_prefix=settings.training_data_prefix,
+            quarantine_prefix=settings.quarantine_prefix,
+        )
+    except OSError as exc:
+        _fail(f"cannot write the report to {folder}: {exc.strerror or exc}", EXIT_STARTUP)
+        return
+    finally:
+        if history is not None:
+            history.close()
+    click.echo(
+        f"review report: {report.examples} examples, {report.windows} windows, "
+        f"{report.charts} charts, {report.quarantined} quarantined -> {report.index.resolve()}"
+    )
+    for problem in report.problems:
+        click.echo(f"etl: warning: {problem}", err=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(report.index.resolve().as_uri())
+
+
 def _add_command_modules() -> None:
     """Commands that live beside the code they drive."""
     from etl_core.cli_worker import consume, dlq, publish
