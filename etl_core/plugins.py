@@ -289,7 +289,7 @@ class PluginRegistry:
 
     def own_hook(self, hook: str, plugin: str) -> HookCaller | None:
         """``plugin``'s own implementation of ``hook`` alone (called with keyword arguments,
-        returning a list of results, or one result for ``etl_process``), or ``None`` when it
+        returning a list of results, or one result for a first-result hook), or ``None`` when it
         does not implement the hook. For the contract suite, which calls a plugin's hooks on
         batches core would never show it."""
         return self._callers.get((hook, plugin))
