@@ -41,9 +41,11 @@ PROBE = """
     const series = {};
     marks.forEach(m => { const s = m.getAttribute('data-series');
                          series[s] = (series[s] || 0) + 1; });
-    const rows = f.querySelectorAll('table.chart-data tbody tr').length;
+    const cells = [...f.querySelectorAll('table.chart-data tbody tr')].map(
+      r => [...r.querySelectorAll('td')].map(c => c.textContent));
+    const rows = cells.length;
     return {title: f.getAttribute('data-title'), declared: +f.getAttribute('data-marks'),
-            marks: marks.length, series: series, rows: rows,
+            marks: marks.length, series: series, rows: rows, cells: cells,
             svgTitle: svg && svg.querySelector(':scope > title') ?
                       svg.querySelector(':scope > title').textContent : '',
             desc: svg && svg.querySelector(':scope > desc') ?
@@ -189,6 +191,15 @@ def check_report(out: Path, browser: Browser, shots: Path, label: str) -> dict[s
                 assert chart["marks"] == 5 and chart["rows"] == 5
             elif title == "Daily glucose traces":
                 assert series["trace"] == chart["rows"]
+            elif title == "Heart rate through the day":
+                episodes = sum(
+                    len(row[5].split(", ")) for row in chart["cells"] if row[5] != "none"
+                )
+                assert series["curve"] == chart["rows"]
+                assert sum(n for s, n in series.items() if s.startswith("episode:")) == episodes
+            elif title == "Nightly HRV (ln RMSSD)":
+                assert series["nightly"] == sum(1 for row in chart["cells"] if row[1] != "-")
+                assert series.get("mean7", 0) == sum(1 for row in chart["cells"] if row[2] != "-")
             elif title == "Records per local day":
                 assert series == {"records": chart["rows"]}
     assert seen["errors"] == []
