@@ -200,6 +200,14 @@ def check_report(out: Path, browser: Browser, shots: Path, label: str) -> dict[s
             elif title == "Nightly HRV (ln RMSSD)":
                 assert series["nightly"] == sum(1 for row in chart["cells"] if row[1] != "-")
                 assert series.get("mean7", 0) == sum(1 for row in chart["cells"] if row[2] != "-")
+            elif title == "Hypnogram":
+                assert chart["marks"] == sum(int(row[4]) for row in chart["cells"])
+                assert {row[2] for row in chart["cells"]} <= {"primary", "corroborating"}
+            elif title in ("Steps per day", "Active energy per day"):
+                # One bar per source and day; one counted source per day, never a sum.
+                assert chart["marks"] == chart["rows"]
+                counted = [row[0] for row in chart["cells"] if row[3] == "yes"]
+                assert series["counted"] == len(counted) == len(set(counted))
             elif title == "Records per local day":
                 assert series == {"records": chart["rows"]}
     assert seen["errors"] == []
