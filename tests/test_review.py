@@ -28,6 +28,7 @@ from etl_core.review.svg import Plot, chart_problem, count_marks
 from etl_core.settings import Settings
 from etl_core.testing import journal_examples, read_avro, real_samples, real_samples_dir
 from etl_core.windows import WindowRule, build_window
+from tests.services import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, MotoS3Server
 from tests.support.cdp import Browser, find_chromium
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,13 +66,15 @@ PROBE = """
 """
 
 
-def etl(*arguments: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+def etl(
+    *arguments: str | Path, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "etl_core", *map(str, arguments)],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "ETL_PSEUDONYM_KEY": "review-test-key"},
+        env={**os.environ, "ETL_PSEUDONYM_KEY": "review-test-key", **(env or {})},
     )
     if check:
         assert result.returncode == 0, result.stderr
@@ -266,6 +269,42 @@ def test_report_of_the_synthetic_samples_in_a_browser(
     assert "No file was quarantined" in browser.evaluate(
         "document.getElementById('quarantine').textContent"
     )
+
+
+def test_report_of_a_worker_output_on_s3_equals_the_local_one(
+    synthetic_report: Path, moto_server: MotoS3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    """``etl review s3://BUCKET/PREFIX`` reads the examples and quarantine from S3 and the
+    records from ``ETL_HISTORY_URL``: the pages are the same as the local folder's."""
+    client = moto_server.client()
+    local = sorted(
+        p
+        for p in synthetic_report.rglob("*")
+        if p.is_file() and p.relative_to(synthetic_report).parts[0] in ("training", "quarantine")
+    )
+    for path in local:
+        key = f"worker/{path.relative_to(synthetic_report).as_posix()}"
+        client.put_object(Bucket=s3_bucket, Key=key, Body=path.read_bytes())
+    etl("review", synthetic_report, "--report", tmp_path / "local")
+    history = synthetic_report / ".etl-state" / "history.sqlite"
+    env = {
+        "ETL_S3_ENDPOINT_URL": moto_server.endpoint_url,
+        "ETL_S3_ACCESS_KEY": S3_ACCESS_KEY,
+        "ETL_S3_SECRET_KEY": S3_SECRET_KEY,
+        "ETL_S3_REGION": S3_REGION,
+        "ETL_HISTORY_URL": f"sqlite:///{history}",
+    }
+    result = etl("review", f"s3://{s3_bucket}/worker", "--report", tmp_path / "s3", env=env)
+    examples = len(journal_examples(synthetic_report))
+    assert f"review report: {examples} examples" in result.stdout
+    pages = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local").rglob("*.html"))
+    assert len(pages) == examples + 1
+    for page in pages:
+        assert (tmp_path / "s3" / page).read_bytes() == (tmp_path / "local" / page).read_bytes()
+    empty = etl(
+        "review", f"s3://{s3_bucket}/nothing", "--report", tmp_path / "x", env=env, check=False
+    )
+    assert empty.returncode == 2 and "no training examples found" in empty.stderr
 
 
 def test_review_refuses_a_folder_without_output(tmp_path: Path) -> None:
