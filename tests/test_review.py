@@ -9,6 +9,7 @@ as well (``docs/review-agp.png`` is the AGP page of the real exports, made this 
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
@@ -22,8 +23,10 @@ from typing import Any
 import pytest
 
 from etl_core import Chart, UserContext
-from etl_core.plugins import PluginRegistry, generic_spec, load_plugins
+from etl_core.errors import ProcessorError
+from etl_core.plugins import ENTRY_POINT_GROUP, PluginRegistry, generic_spec, load_plugins
 from etl_core.review.generic import generic_charts
+from etl_core.review.report import ExampleEntry, WindowCharts, example_page
 from etl_core.review.svg import Plot, chart_problem, count_marks
 from etl_core.settings import Settings
 from etl_core.testing import journal_examples, read_avro, real_samples, real_samples_dir
@@ -400,3 +403,38 @@ def test_chart_problems_are_named() -> None:
     handler = good.svg.replace("<circle ", '<circle onclick="x()" ')
     assert "event handler" in str(chart_problem(Chart("x", handler, "x", 1)))
     assert "text alternative" in str(chart_problem(Chart("x", good.svg, " ", 1)))
+
+
+def test_a_plugin_whose_charts_break_the_contract_is_named_and_its_page_says_so() -> None:
+    entry_point = importlib.metadata.EntryPoint(
+        name="badcharts", value="tests.support.bad_charts_plugin", group=ENTRY_POINT_GROUP
+    )
+    loaded = load_plugins(entry_points=[entry_point])
+    records = [
+        {
+            "metadata": {"id": "t1"},
+            "timeEpochMillis": 1758400000000,
+            "zoneOffsetId": "-05:00",
+            "temperatureInCelsius": 38.5,
+        }
+    ]
+    window = build_window(
+        "BodyTemperatureRecord",
+        WindowRule.day(),
+        date(2025, 9, 20),
+        records,
+        time_fields=("timeEpochMillis",),
+    )
+    spec = loaded.specs["BodyTemperatureRecord"]
+    with pytest.raises(ProcessorError) as raised:
+        loaded.review_charts(window, {"mode": "raise"}, spec)
+    # One line naming the plugin and the hook; the reading it quoted is redacted.
+    assert str(raised.value).startswith(
+        "plugin 'badcharts' raised ValueError in etl_review_charts while drawing "
+        "BodyTemperatureRecord day:2025-09-20: reading # is odd"
+    )
+    with pytest.raises(ProcessorError, match="holds a script, an event handler or a link"):
+        loaded.review_charts(window, {}, spec)
+    entry = ExampleEntry({"output": "One reading.", "metadata": {"window": {"key": "k"}}}, "k", 0)
+    page = example_page(entry, WindowCharts(problem=str(raised.value)))
+    assert "plugin &#x27;badcharts&#x27; raised ValueError in etl_review_charts" in page
