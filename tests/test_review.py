@@ -30,6 +30,7 @@ from etl_core.review.report import ExampleEntry, WindowCharts, example_page
 from etl_core.review.svg import Plot, chart_problem, count_marks
 from etl_core.settings import Settings
 from etl_core.testing import journal_examples, read_avro, real_samples, real_samples_dir
+from etl_core.testing.person import write_synthetic_person
 from etl_core.windows import WindowRule, build_window
 from tests.services import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, MotoS3Server
 from tests.support.cdp import Browser, find_chromium
@@ -131,8 +132,11 @@ def keep(shot: Path) -> None:
         shutil.copy(shot, Path(wanted) / shot.name)
 
 
-def check_report(out: Path, browser: Browser, shots: Path, label: str) -> dict[str, Any]:
-    """Render the report, open every page and check it; returns what was seen."""
+def check_report(
+    out: Path, browser: Browser, shots: Path, label: str, *, every_page: bool = True
+) -> dict[str, Any]:
+    """Render the report, open every page (or, without ``every_page``, one page per window:
+    the others must exist) and check it; returns what was seen."""
     result = etl("review", out)
     examples = journal_examples(out)
     windows = {
@@ -158,6 +162,16 @@ def check_report(out: Path, browser: Browser, shots: Path, label: str) -> dict[s
     assert shown == [str(count), count]
     browser.screenshot(shots / f"{label}-index.png")
 
+    if not every_page:
+        windows_of = browser.evaluate(
+            "[...document.querySelectorAll('#examples tbody tr')].map(r =>"
+            " [r.querySelector('a').href, r.dataset.type + ' ' + r.querySelector('a').textContent])"
+        )
+        first: dict[str, str] = {}
+        for href, window in windows_of:
+            assert Path(href.removeprefix("file://")).is_file(), href
+            first.setdefault(window, href)
+        links = list(first.values())
     seen: dict[str, Any] = {
         "pages": 0,
         "charts": Counter(),
@@ -217,7 +231,8 @@ def check_report(out: Path, browser: Browser, shots: Path, label: str) -> dict[s
             elif title == "Records per local day":
                 assert series == {"records": chart["rows"]}
     assert seen["errors"] == []
-    assert seen["pages"] == len(examples) and seen["figures"] > len(examples)
+    assert seen["pages"] == (len(examples) if every_page else len(windows))
+    assert seen["figures"] > seen["pages"]
     return seen
 
 
@@ -308,6 +323,20 @@ def test_report_of_a_worker_output_on_s3_equals_the_local_one(
         "review", f"s3://{s3_bucket}/nothing", "--report", tmp_path / "x", env=env, check=False
     )
     assert empty.returncode == 2 and "no training examples found" in empty.stderr
+
+
+def test_report_of_a_synthetic_month_in_a_browser(
+    tmp_path_factory: pytest.TempPathFactory, browser: Browser, tmp_path: Path
+) -> None:
+    """A month of one synthetic person (rolling overlapping fetches, a CGM backfill, a sensor
+    change, partial days, two sleep devices): one page per window opened and checked."""
+    exports = tmp_path_factory.mktemp("month-in")
+    write_synthetic_person(exports, days=30)
+    out = tmp_path_factory.mktemp("month-out")
+    etl("run", exports, "--out", out)
+    seen = check_report(out, browser, screenshot_dir(tmp_path), "month", every_page=False)
+    if installed("glucose"):
+        assert seen["agp_full"] > 0
 
 
 def test_review_refuses_a_folder_without_output(tmp_path: Path) -> None:
