@@ -216,10 +216,12 @@ def _numeric(value: Any) -> Decimal | None:
 
 @dataclass
 class FigureIndex:
-    """Where each figure of a narrative can come from: insight paths and input lines."""
+    """Where each figure of a narrative can come from: insight paths, input lines and the
+    record type's declared reference values (thresholds and targets it may state)."""
 
     insights: list[tuple[str, Any]]
     input_lines: list[str]
+    references: list[tuple[str, float]] = field(default_factory=list)
 
     def insight_for(self, token: str, *, is_number: bool) -> int | None:
         """Index of the first insight holding the figure: equal numbers first, then strings
@@ -238,6 +240,13 @@ class FigureIndex:
     def input_line_for(self, token: str) -> int | None:
         for index, line in enumerate(self.input_lines):
             if _contains_token(line, token):
+                return index
+        return None
+
+    def reference_for(self, token: str) -> int | None:
+        value = figure_value(token)
+        for index, (_, held) in enumerate(self.references):
+            if value is not None and _numeric(held) == abs(value):
                 return index
         return None
 
@@ -279,6 +288,13 @@ def highlight(text: str, figures: FigureIndex, anchor: str = "ins") -> tuple[str
                 parts.append(
                     f'<a class="fig input" href="#in-{line}" title="input line {line + 1}">'
                     f"<mark>{escape(token)}</mark></a>"
+                )
+                linked += 1
+            elif (reference := figures.reference_for(token)) is not None:
+                name = figures.references[reference][0]
+                parts.append(
+                    f'<a class="fig ref" href="#ref-{reference}" title="reference value '
+                    f'{escape(name)}"><mark>{escape(token)}</mark></a>'
                 )
                 linked += 1
             else:
@@ -377,14 +393,19 @@ def chart_html(chart: Chart, index: int) -> str:
     )
 
 
-def example_page(entry: ExampleEntry, drawn: WindowCharts | None) -> str:
+def example_page(
+    entry: ExampleEntry,
+    drawn: WindowCharts | None,
+    references: Mapping[str, float] | None = None,
+) -> str:
     example, meta = entry.example, entry.metadata
     window = entry.window_meta
     insights = meta.get("clinical_insights")
     flat = list(flatten(insights if isinstance(insights, dict) else {}))
     input_text = str(example.get("input", ""))
     input_lines = input_text.splitlines()
-    figures = FigureIndex(flat, input_lines)
+    declared = sorted((references or {}).items())
+    figures = FigureIndex(flat, input_lines, declared)
     output_html, found, linked = highlight(str(example.get("output", "")), figures)
     rows = [
         ("person", meta.get("user", "")),
@@ -419,12 +440,23 @@ def example_page(entry: ExampleEntry, drawn: WindowCharts | None) -> str:
         f"<p>{escape(str(example.get('instruction', '')))}</p>"
         f'<h2>Narrative (output)</h2><p class="narrative" data-figures="{found}" '
         f'data-linked="{linked}">{output_html}</p><p class="muted">{linked} of {found} figures '
-        "linked to an insight or an input line (highlighted; follow a figure to its source).</p>"
+        "linked to an insight, an input line or a reference value (highlighted; follow a "
+        "figure to its source).</p>"
         '</section><section class="panel"><h2>Input</h2>'
         f'<pre class="input">{input_html}</pre></section>'
         f'<section class="panel"><h2>Insights</h2><table class="insights"><thead><tr><th>insight'
         f"</th><th>value</th></tr></thead><tbody>{insight_rows}</tbody></table></section>"
     )
+    if declared:
+        reference_rows = "".join(
+            f'<tr id="ref-{i}"><td><code>{escape(name)}</code></td><td>{_cell(value)}</td></tr>'
+            for i, (name, value) in enumerate(declared)
+        )
+        left += (
+            '<section class="panel"><h2>Reference values of the record type</h2>'
+            '<table class="references"><thead><tr><th>reference</th><th>value</th></tr></thead>'
+            f"<tbody>{reference_rows}</tbody></table></section>"
+        )
     if drawn is None:
         right = (
             '<section class="panel charts"><h2>Charts</h2><p class="muted">Per-upload '
@@ -578,7 +610,9 @@ def write_report(
                     where = f"{entry.metadata.get('record_type')} {entry.window_meta.get('key')}"
                     report.problems.append(f"{where}: {found.problem}")
             charts = drawn[entry.key]
-        (folder / entry.page).write_text(example_page(entry, charts), encoding="utf-8")
+        spec = registry.specs.get(str(entry.metadata.get("record_type", "")))
+        references = dict(spec.reference_values) if spec is not None else {}
+        (folder / entry.page).write_text(example_page(entry, charts, references), encoding="utf-8")
     report.windows = len(drawn)
     (folder / "index.html").write_text(
         index_page(entries, quarantine, report.problems), encoding="utf-8"
