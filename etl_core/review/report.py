@@ -525,7 +525,9 @@ def index_page(
         rows.append(
             f'<tr {attrs} data-quality="{_cell(quality)}"><td>{escape(data["person"])}</td>'
             f"<td>{escape(data['domain'])}</td><td>{escape(data['type'])}</td>"
-            f'<td><a href="{escape(entry.page)}">'
+            f'<td><a href="{escape(entry.page)}" aria-label="'
+            f"{escape(data['type'])} {escape(str(entry.window_meta.get('key', 'per upload')))} "
+            f'{escape(data["kind"])} {entry.index + 1}">'
             f"{escape(str(entry.window_meta.get('key', 'per upload')))}</a></td>"
             f"<td>{escape(data['kind'])}</td><td>{_cell(quality)}</td>"
             f"<td>{_cell(meta.get('record_count', ''))}</td></tr>"
