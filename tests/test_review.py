@@ -63,7 +63,9 @@ PROBE = """
   const narrative = document.querySelector('p.narrative');
   const links = [...document.querySelectorAll('a.fig')].map(a => a.getAttribute('href'));
   const dangling = links.filter(h => !document.getElementById(h.slice(1))).length;
-  return {charts: charts, problem: (document.querySelector('.charts .problem') || {}).textContent,
+  const records = document.querySelector('table.meta tr:nth-child(7) td:last-child');
+  return {charts: charts, records: records ? +records.textContent : -1,
+          problem: (document.querySelector('.charts .problem') || {}).textContent,
           figures: narrative ? +narrative.dataset.figures : -1,
           linked: narrative ? +narrative.dataset.linked : -1, dangling: dangling,
           window: document.querySelector('table.meta tr:nth-child(4) td:last-child').textContent};
@@ -237,6 +239,8 @@ def check_report(
                 seen["partial_days"] += len(partial)
             elif title == "Records per local day":
                 assert series == {"records": chart["rows"]}
+                # Every record of the window counts on one of its days.
+                assert sum(int(row[1]) for row in chart["cells"]) == page["records"] > 0
     assert seen["errors"] == []
     assert seen["pages"] == (len(examples) if every_page else len(windows))
     assert seen["figures"] > seen["pages"]

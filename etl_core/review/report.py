@@ -15,6 +15,7 @@ journals hold them (:func:`etl_core.compaction.current_example_keys`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -143,24 +144,27 @@ def rebuild_window(
     record_type: str,
     meta: Mapping[str, Any],
     person: UserContext,
-) -> Window:
-    """The window as ``etl_process_window`` saw it, from the records the history holds now."""
+) -> tuple[Window, tuple[str, ...]]:
+    """The window as ``etl_process_window`` saw it, from the records the history holds now,
+    and the time fields its records are read by."""
     rule = window_rule(registry, record_type, meta)
     first_day = date.fromisoformat(str(meta["first_day"]))
     ref = WindowRef(user, record_type, rule.key(first_day))
     records, observations, stored_fields = history.window_records(ref, rule)
     spec = registry.specs.get(record_type)
-    time_fields = tuple(spec.time_fields) if spec is not None else stored_fields
+    # A type nobody owns is read by the time fields its records were stored with.
+    time_fields = (tuple(spec.time_fields) if spec is not None else ()) or stored_fields
     zone = PersonZone(observations, person.timezone)
-    return build_window(
+    window = build_window(
         record_type,
         rule,
         first_day,
         records,
-        time_fields=time_fields or stored_fields,
+        time_fields=time_fields,
         user=UserContext(timezone=zone, age_years=person.age_years),
         distinct=True,
     )
+    return window, time_fields
 
 
 def draw_window(
@@ -174,14 +178,16 @@ def draw_window(
     if history is None:
         return WindowCharts(problem="no record history found: charts need the run's state folder")
     try:
-        window = rebuild_window(
+        window, time_fields = rebuild_window(
             history, registry, str(meta.get("user", "")), record_type, entry.window_meta, person
         )
     except (KeyError, ValueError) as exc:
         return WindowCharts(problem=f"window metadata unreadable: {type(exc).__name__}")
     if not window.records:
         return WindowCharts(problem="the history holds no records of this window any more")
-    spec = registry.specs.get(record_type) or generic_spec(record_type, None)
+    spec = registry.specs.get(record_type) or dataclasses.replace(
+        generic_spec(record_type, None), time_fields=time_fields
+    )
     insights = meta.get("clinical_insights")
     try:
         charts, drawn_by = registry.review_charts(
