@@ -43,11 +43,13 @@ SECTIONS: list[tuple[str, str, list[str] | None]] = [
             "PluginCounter",
             "ProcessedBatch",
             "Artifact",
+            "Chart",
         ],
     ),
     ("etl_core.timeutil", "", None),
     ("etl_core.figures", "", None),
     ("etl_core.schemas", "", None),
+    ("etl_core.review.svg", "", None),
     ("etl_core.spec_checks", "", ["HEALTH_CONNECT_LIMITS"]),
     ("etl_core.testing", "", None),
 ]
@@ -262,7 +264,8 @@ def render() -> str:
         "`python docs/gen_api.py`. -->",
         "",
         "Everything a plugin imports from etl-core: `etl_core` (the decorator and the types), "
-        "`etl_core.timeutil`, `etl_core.figures`, `etl_core.schemas` and, in tests, "
+        "`etl_core.timeutil`, `etl_core.figures`, `etl_core.schemas`, `etl_core.review.svg` "
+        "(charts for `etl review`) and, in tests, "
         "`etl_core.testing`. Anything else in etl-core may change without notice. "
         "`hooks.md` documents the hooks; `writing-plugins.md` walks through a new plugin.",
         "",

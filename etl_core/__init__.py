@@ -1,7 +1,8 @@
 """ETL Narrative Engine core: the plugin contract, the pipeline and its embedded runner.
 
 Plugins import only what this module exports (and :mod:`etl_core.timeutil`,
-:mod:`etl_core.figures`, :mod:`etl_core.schemas`, :mod:`etl_core.testing`).
+:mod:`etl_core.figures`, :mod:`etl_core.schemas`, :mod:`etl_core.review.svg`,
+:mod:`etl_core.testing`).
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -11,6 +12,7 @@ import pluggy
 from etl_core.model import (
     Artifact,
     Batch,
+    Chart,
     Dimension,
     ExampleKind,
     ExampleText,
@@ -45,7 +47,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-PLUGIN_API_VERSION = "1.1"
+PLUGIN_API_VERSION = "1.2"
 """The plugin contract's version, ``MAJOR.MINOR``. A plugin module declares the version it is
 written against as a string, ``ETL_PLUGIN_API = "1"`` or ``"1.0"``. Core refuses a plugin whose
 major differs (majors break the contract) and one written for a newer minor than this core
@@ -66,6 +68,7 @@ __all__ = [
     "WEDNESDAY",
     "Artifact",
     "Batch",
+    "Chart",
     "ClockSource",
     "Dimension",
     "ExampleKind",

@@ -45,6 +45,11 @@ def figures_in(text: str) -> list[str]:
     return _NUMBER.findall(text)
 
 
+def figure_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where each figure of :func:`figures_in` stands in ``text``: ``(start, end, token)``."""
+    return [(m.start(), m.end(), m.group(0)) for m in _NUMBER.finditer(text)]
+
+
 def figure_value(token: str) -> Decimal | None:
     """A figure as a normalised decimal (``"1,210"`` -> 1210, ``"95.0"`` -> 95)."""
     try:

@@ -775,13 +775,7 @@ class SqlHistoryStore:
     def snapshot(self, ref: WindowRef, rule: WindowRule) -> WindowSnapshot | None:
         """The window's version, published revision and every record that may touch it or its
         lookback, read in one transaction (``None`` when the window is unknown)."""
-        first = ref.first_day
-        local_low = rule.local_start(first) - timedelta(days=rule.lookback_days)
-        local_high = rule.local_end(first)
-        low_ms = _naive_ms(local_low) - MAX_OFFSET_MS
-        high_ms = _naive_ms(local_high) + MAX_OFFSET_MS
-        reach = self.bound_hours + 1
-        windows, records = windows_table, records_table
+        windows = windows_table
         with self._reading() as connection:
             state = connection.execute(
                 select(windows.c.version, windows.c.revision, windows.c.content_hash).where(
@@ -792,21 +786,7 @@ class SqlHistoryStore:
             ).one_or_none()
             if state is None:
                 return None
-            span = self._max_span(connection, ref.user, ref.record_type)
-            bodies = connection.execute(
-                select(records.c.body).where(
-                    records.c.user_key == ref.user,
-                    records.c.record_type == ref.record_type,
-                    records.c.start_ms >= low_ms - span,
-                    records.c.start_ms < high_ms,
-                    records.c.end_ms >= low_ms,
-                )
-            ).scalars()
-            stored = [json.loads(body) for body in bodies]
-            observations = self._observations_between(
-                connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
-            )
-            fields = self._time_fields(connection, ref.user, ref.record_type)
+            stored, observations, fields = self._window_records(connection, ref, rule)
         return WindowSnapshot(
             ref,
             int(state.version),
@@ -816,6 +796,44 @@ class SqlHistoryStore:
             observations,
             fields,
         )
+
+    def window_records(
+        self, ref: WindowRef, rule: WindowRule
+    ) -> tuple[list[Record], list[tuple[int, int]], tuple[str, ...]]:
+        """Read-only: every stored record of ``ref``'s person and type that may touch the
+        window of ``rule`` or its lookback (a superset: :func:`etl_core.windows.build_window`
+        keeps those that do), the person's offset observations around it and the time fields
+        the records were stored with. Unlike :meth:`snapshot` it needs no window state, so the
+        review report (``etl review``) can draw any window from the records as they are now."""
+        with self._reading() as connection:
+            return self._window_records(connection, ref, rule)
+
+    def _window_records(
+        self, connection: Connection, ref: WindowRef, rule: WindowRule
+    ) -> tuple[list[Record], list[tuple[int, int]], tuple[str, ...]]:
+        first = ref.first_day
+        local_low = rule.local_start(first) - timedelta(days=rule.lookback_days)
+        local_high = rule.local_end(first)
+        low_ms = _naive_ms(local_low) - MAX_OFFSET_MS
+        high_ms = _naive_ms(local_high) + MAX_OFFSET_MS
+        reach = self.bound_hours + 1
+        records = records_table
+        span = self._max_span(connection, ref.user, ref.record_type)
+        bodies = connection.execute(
+            select(records.c.body).where(
+                records.c.user_key == ref.user,
+                records.c.record_type == ref.record_type,
+                records.c.start_ms >= low_ms - span,
+                records.c.start_ms < high_ms,
+                records.c.end_ms >= low_ms,
+            )
+        ).scalars()
+        stored = [json.loads(body) for body in bodies]
+        observations = self._observations_between(
+            connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
+        )
+        fields = self._time_fields(connection, ref.user, ref.record_type)
+        return stored, observations, fields
 
     def mark_built(
         self, ref: WindowRef, version: int, content_hash: str, *, published: bool

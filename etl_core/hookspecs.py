@@ -20,13 +20,15 @@ with one line naming the plugin and the hook.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pluggy
 
 from etl_core.model import (
     Artifact,
     Batch,
+    Chart,
     Finding,
     PluginCounter,
     ProcessedBatch,
@@ -166,4 +168,30 @@ def etl_emit(processed: ProcessedBatch) -> Sequence[Artifact] | None:
     than a second one) and stay relative to the output root.
 
     :returns: the artifacts, or ``None`` when this plugin emits nothing for this batch.
+    """
+
+
+# -- Review: once per window shown by ``etl review`` ------------------------------------------
+
+
+@hookspec(firstresult=True)
+def etl_review_charts(
+    window: Window, insights: Mapping[str, Any], spec: RecordTypeSpec
+) -> Sequence[Chart] | None:
+    """Draw the charts of one window for the review report (plugin API 1.2, optional).
+
+    Called by ``etl review``, never by the pipeline, on the owner of ``window.record_type``
+    only, once per window that has examples; **first result**. ``window`` is rebuilt from the
+    record history exactly as :func:`etl_process_window` received it, so the charts show the
+    records the narrative was written from, not numbers estimated again. When the owner does
+    not implement the hook or returns ``None``, core draws its generic chart (records per local
+    day). Draw with :mod:`etl_core.review.svg` (pure functions, no dependency).
+
+    :param window: the window's records (and ``earlier``), as at its last build.
+    :param insights: the ``clinical_insights`` of the window's published example, to mark
+        what the processor found (a resting window, events) rather than finding it again.
+    :returns: :class:`~etl_core.model.Chart` objects, in the order to show them, or ``None``.
+        Core checks each one (:func:`etl_core.review.svg.chart_problem`): an ``<svg>`` with
+        no script or link, a title, a text alternative, and exactly ``marks`` elements of
+        class ``mark``.
     """

@@ -317,3 +317,28 @@ class Artifact:
     kind: str = "training_example"
     """``training_example`` for the built-in writer's examples; anything else for yours."""
     content_type: str = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """One chart of a window for the review report (``etl review``), from
+    ``etl_review_charts``.
+
+    Build it with :mod:`etl_core.review.svg`, which counts the marks it draws: core checks that
+    ``svg`` is one ``<svg>`` element holding exactly ``marks`` elements of class ``mark`` (the
+    data points, bars or segments a reader can count), and the report's browser test counts
+    them again after the page has loaded.
+    """
+
+    title: str
+    """Short, shown above the chart and as the SVG's ``<title>``."""
+    svg: str
+    """Inline SVG markup, self-contained (no script, no external reference)."""
+    text: str
+    """The text alternative: what the chart shows, in words, for screen readers and for
+    readers who cannot tell its colours apart (also the SVG's ``<desc>``)."""
+    marks: int
+    """How many data marks (``class="mark"`` elements) the SVG holds."""
+    table: tuple[tuple[str, ...], ...] = ()
+    """The data drawn, as rows of cells, the first row the header: shown under the chart as a
+    table (the accessible alternative of every figure in it)."""

@@ -44,6 +44,7 @@ from etl_core.logs import get_logger
 from etl_core.model import (
     Artifact,
     Batch,
+    Chart,
     Finding,
     PluginCounter,
     ProcessedBatch,
@@ -51,6 +52,8 @@ from etl_core.model import (
     RecordTypeSpec,
     ValidationReport,
 )
+from etl_core.review.generic import generic_charts
+from etl_core.review.svg import chart_problem
 from etl_core.spec_checks import spec_problems
 from etl_core.storage import UnsafeKeyError, check_key
 from etl_core.validate import (
@@ -252,13 +255,41 @@ class PluginRegistry:
             raise _plugin_broke(name, "etl_process_window", doing, problem)
         return result, owner.label
 
+    def review_charts(
+        self, window: Window, insights: Mapping[str, Any], spec: RecordTypeSpec
+    ) -> tuple[list[Chart], str]:
+        """The owner's charts of a window for ``etl review``, checked; core's generic chart when
+        nobody owns the type, the owner does not implement ``etl_review_charts`` or returns
+        ``None``. Returns the charts and who drew them."""
+        generic_label = f"etl-core generic {__version__}"
+        owner = self.owner_of(window.record_type)
+        caller = self._callers.get(("etl_review_charts", owner.name)) if owner else None
+        if owner is None or caller is None:
+            return list(generic_charts(window, spec.time_fields)), generic_label
+        doing = f"drawing {window.record_type} {window.key}"
+        try:
+            result = caller(window=window, insights=insights, spec=spec)
+        except Exception as exc:
+            raise _plugin_raised(owner.name, "etl_review_charts", exc, doing) from exc
+        if result is None:
+            return list(generic_charts(window, spec.time_fields)), generic_label
+        if isinstance(result, str | bytes | Mapping) or not isinstance(result, Iterable):
+            problem = f"returned a {type(result).__name__}, not a list of charts"
+            raise _plugin_broke(owner.name, "etl_review_charts", doing, problem)
+        charts = list(result)
+        for chart in charts:
+            wrong = chart_problem(chart)
+            if wrong:
+                raise _plugin_broke(owner.name, "etl_review_charts", doing, wrong)
+        return charts, owner.label
+
     def owner_of(self, record_type: str) -> PluginInfo | None:
         name = self.owners.get(record_type)
         return self.plugins[name] if name else None
 
     def own_hook(self, hook: str, plugin: str) -> HookCaller | None:
         """``plugin``'s own implementation of ``hook`` alone (called with keyword arguments,
-        returning a list of results, or one result for ``etl_process``), or ``None`` when it
+        returning a list of results, or one result for a first-result hook), or ``None`` when it
         does not implement the hook. For the contract suite, which calls a plugin's hooks on
         batches core would never show it."""
         return self._callers.get((hook, plugin))
@@ -549,7 +580,13 @@ def load_plugins(
     )
     # One caller per plugin and hook, so that a failure is attributed to its plugin.
     everyone = [manager.get_plugin(name) for name in infos]
-    for hook in ("etl_validate", "etl_process", "etl_process_window", "etl_emit"):
+    for hook in (
+        "etl_validate",
+        "etl_process",
+        "etl_process_window",
+        "etl_emit",
+        "etl_review_charts",
+    ):
         implementing = {impl.plugin_name for impl in getattr(manager.hook, hook).get_hookimpls()}
         for name in infos:
             if name in implementing and name != FALLBACK:

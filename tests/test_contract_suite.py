@@ -23,7 +23,7 @@ from etl_core import (
     Dimension, Finding, ProcessResult, RecordTypeSpec, Severity, ValueRange, hookimpl,
 )
 
-ETL_PLUGIN_API = "1"
+ETL_PLUGIN_API = {api!r}
 CALLS = []
 SPEC = RecordTypeSpec(
     name="BodyTemperatureRecord",
@@ -62,6 +62,22 @@ def etl_process(batch, spec, validation):
         insights["spread_celsius"] = round(statistics.stdev(values), 2)
     narrative = f"{{len(values)}} readings averaged {{mean}} °C." + {extra_sentence!r}
     return ProcessResult(narrative=narrative, insights=insights, summary="temperatures")
+
+{charts}
+"""
+
+CHARTS = """
+@hookimpl
+def etl_review_charts(window, insights, spec):
+    if window.record_type != SPEC.name:
+        return None
+    import dataclasses
+    from etl_core.review.svg import Plot
+    plot = Plot((0, len(window.records)), (30, 45))
+    for i, record in enumerate(window.records):
+        plot.point(i + 0.5, record["temperatureInCelsius"], "t", "a reading", "#000")
+    chart = plot.chart("Temperatures", "Each reading of the window.")
+    return [dataclasses.replace(chart, marks=chart.marks + EXTRA_MARKS)]
 """
 
 
@@ -135,6 +151,8 @@ class Variant:
     stateful: bool = False
     fragile: bool = False
     extra_sentence: str = ""
+    api: str = "1"
+    charts: str = ""
 
 
 VARIANTS = {
@@ -151,6 +169,8 @@ VARIANTS = {
     "badindex": Variant(validate=VALIDATORS["badindex"]),
     "fragile": Variant(fragile=True),
     "hollow": Variant(declines_empty=False),
+    "drawn": Variant(api="1.2", charts=CHARTS.replace("EXTRA_MARKS", "0")),
+    "miscounted": Variant(api="1.2", charts=CHARTS.replace("EXTRA_MARKS", "1")),
 }
 
 SUITE = """
@@ -198,6 +218,7 @@ CONTRACT_TESTS = {
     "test_processing_returns_insights_and_a_supported_narrative",
     "test_emit_produces_a_valid_training_example",
     "test_concurrent_processing_gives_identical_results",
+    "test_review_charts_are_well_formed",
 }
 
 
@@ -279,6 +300,7 @@ def test_a_correct_plugin_passes_every_contract_test(
 ) -> None:
     assert "TestGood" in failures
     assert failures["TestGood"] == {}
+    assert failures["TestDrawn"] == {}
 
 
 @pytest.mark.parametrize(
@@ -334,6 +356,15 @@ def test_a_correct_plugin_passes_every_contract_test(
             "TestFragile",
             {"test_small_batches_do_not_crash"},
             ["a batch of the first 1 record(s)", "'fragile' raised StatisticsError in etl_process"],
+        ),
+        (
+            "TestMiscounted",
+            {"test_review_charts_are_well_formed"},
+            [
+                "BodyTemperatureRecord window day:2025-09-20 of the valid sample",
+                "plugin 'miscounted' broke the plugin contract in etl_review_charts",
+                "says 6 marks, its svg holds 5",
+            ],
         ),
         (
             "TestHollow",

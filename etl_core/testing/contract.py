@@ -78,6 +78,7 @@ from etl_core.validate import (
     schema_findings,
     score,
 )
+from etl_core.windows import FALLBACK_RULES, build_window, window_days_of
 
 Sample = bytes | Sequence[Record]
 """Records as the exporter's decoder yields them, or a whole Avro object-container file."""
@@ -596,6 +597,42 @@ class PluginContract:
                 declared = {counter.name for counter in self.registry.counters}
                 problem = result_problem(result, declared)
                 assert problem is None, f"{where}: etl_process {problem}"
+
+    def test_review_charts_are_well_formed(self) -> None:
+        """``etl_review_charts`` (optional) draws a window of the valid sample into charts core
+        accepts (an ``<svg>`` without script or link, a title, a text alternative and exactly
+        the marks it declares), and answers ``None`` for a record type it does not own. The
+        window is one of the plugin's own rules, or a local day for a plugin without windows."""
+        draw = self.registry.own_hook("etl_review_charts", self.entry_point)
+        if draw is None:
+            return
+        for record_type in self.record_types:
+            records = list(self.validated(record_type).clean.records)
+            spec = self.spec(record_type)
+            plan = self.registry.window_plan.get(record_type)
+            rule = plan.rules[0] if plan is not None and plan.rules else FALLBACK_RULES[0]
+            days = window_days_of(rule, records[0], spec.time_fields, self.user.timezone)
+            assert days, f"{record_type}: the valid sample's first record has no time"
+            window = build_window(
+                record_type, rule, days[0], records, time_fields=spec.time_fields, user=self.user
+            )
+            where = f"{record_type} window {window.key} of the valid sample"
+            try:
+                charts, _ = self.registry.review_charts(window, {}, spec)
+            except ProcessorError as exc:
+                raise AssertionError(f"{where}: {exc}") from exc
+            assert charts, f"{where}: no chart drawn"
+            foreign = (
+                "SkinTemperatureRecord"
+                if record_type != "SkinTemperatureRecord"
+                else ("BodyFatRecord")
+            )
+            other = build_window(foreign, rule, days[0], [], time_fields=spec.time_fields)
+            answer = draw(window=other, insights={}, spec=spec)
+            assert answer is None, (
+                f"etl_review_charts answered for {foreign}, which the plugin does not own; "
+                "return None for other record types"
+            )
 
     def test_processing_returns_insights_and_a_supported_narrative(self) -> None:
         """The owner answers (not the fallback) with JSON-serialisable insights, a narrative

@@ -10,7 +10,10 @@ it, for every batch and window, so that no state is kept.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from etl_activity.charts import daily_chart
 from etl_activity.checks import cadence_findings, zero_length_findings
 from etl_activity.measures import MEASURES, STEPS
 from etl_activity.report import process_records
@@ -19,6 +22,7 @@ from etl_activity.specs import SPECS
 from etl_activity.window_report import WINDOW_RULES, process_window
 from etl_core import (
     Batch,
+    Chart,
     Finding,
     ProcessResult,
     RecordTypeSpec,
@@ -28,7 +32,7 @@ from etl_core import (
     hookimpl,
 )
 
-ETL_PLUGIN_API = "1.1"
+ETL_PLUGIN_API = "1.2"
 
 
 def configured_source_rule() -> SourceRule:
@@ -74,3 +78,15 @@ def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | 
     if measure is None:
         return None
     return process_window(measure, window, configured_source_rule())
+
+
+@hookimpl
+def etl_review_charts(
+    window: Window, insights: Mapping[str, Any], spec: RecordTypeSpec
+) -> Sequence[Chart] | None:
+    """Steps or active energy per local day by source, partial days marked, for ``etl review``."""
+    measure = MEASURES.get(window.record_type)
+    if measure is None:
+        return None
+    chart = daily_chart(window, measure, configured_source_rule())
+    return [chart] if chart is not None else None

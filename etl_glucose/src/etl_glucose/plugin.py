@@ -3,10 +3,12 @@ batches into insights and a narrative. The work lives in the pure modules beside
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from etl_core import (
     Batch,
+    Chart,
     Dimension,
     ExampleKind,
     Finding,
@@ -21,12 +23,13 @@ from etl_core import (
 from etl_core.schemas import load_avsc
 from etl_core.timeutil import readable_offset
 from etl_glucose.analysis import analyse
+from etl_glucose.charts import glucose_charts
 from etl_glucose.narrative import narrative, summary
 from etl_glucose.readings import series_from_records
 from etl_glucose.rules import DEFAULT_RULES, PLAUSIBLE_MG_DL, GlucoseRules
 from etl_glucose.window_process import DAY_RULE, REPORT_RULE, process_window
 
-ETL_PLUGIN_API = "1.1"
+ETL_PLUGIN_API = "1.2"
 
 RECORD_TYPE = "BloodGlucoseRecord"
 HEALTH_DOMAIN = "metabolic_diabetes"
@@ -135,6 +138,17 @@ def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | 
     if window.record_type != RECORD_TYPE:
         return None
     return process_window(window)
+
+
+@hookimpl
+def etl_review_charts(
+    window: Window, insights: Mapping[str, Any], spec: RecordTypeSpec
+) -> Sequence[Chart] | None:
+    """AGP, time in ranges and daily traces for ``etl review`` (core's generic chart when the
+    window holds no usable reading)."""
+    if window.record_type != RECORD_TYPE:
+        return None
+    return glucose_charts(window, insights) or None
 
 
 @hookimpl

@@ -5,10 +5,12 @@ Thin by design: the hooks route to pure functions in the sibling modules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from etl_core import (
     Batch,
+    Chart,
     Finding,
     ProcessResult,
     RecordTypeSpec,
@@ -17,6 +19,7 @@ from etl_core import (
     WindowRule,
     hookimpl,
 )
+from etl_heartrate.charts import heart_rate_chart, hrv_chart
 from etl_heartrate.hr_report import heart_rate_report
 from etl_heartrate.hrv import collect_measurements
 from etl_heartrate.hrv_report import hrv_report
@@ -27,7 +30,7 @@ from etl_heartrate.specs import HEART_RATE, HRV_RMSSD, heart_rate_spec, hrv_spec
 from etl_heartrate.validation import heart_rate_findings
 from etl_heartrate.window_report import process_window, window_rules
 
-ETL_PLUGIN_API = "1.1"
+ETL_PLUGIN_API = "1.2"
 
 
 @hookimpl
@@ -43,6 +46,21 @@ def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
 @hookimpl
 def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
     return process_window(window, DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES)
+
+
+@hookimpl
+def etl_review_charts(
+    window: Window, insights: Mapping[str, Any], spec: RecordTypeSpec
+) -> Sequence[Chart] | None:
+    """The heart-rate day curve, or the nightly HRV, for ``etl review`` (core's generic chart
+    when the window holds no usable sample)."""
+    if window.record_type == HEART_RATE:
+        chart = heart_rate_chart(window, insights, DEFAULT_HEART_RATE_RULES)
+    elif window.record_type == HRV_RMSSD:
+        chart = hrv_chart(window, insights, DEFAULT_HRV_RULES)
+    else:
+        return None
+    return [chart] if chart is not None else None
 
 
 @hookimpl

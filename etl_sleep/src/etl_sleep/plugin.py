@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from etl_core import (
     Batch,
+    Chart,
     Finding,
     ProcessResult,
     RecordTypeSpec,
@@ -17,13 +19,14 @@ from etl_core import (
 )
 from etl_core.schemas import load_avsc
 from etl_sleep.analysis import analyse
+from etl_sleep.charts import hypnogram_chart
 from etl_sleep.phrasing import INSTRUCTIONS, INSTRUCTIONS_BY_KIND
 from etl_sleep.settings import SleepSettings, settings_from
 from etl_sleep.validation import sleep_findings
 from etl_sleep.window_insights import REFERENCE_VALUES
 from etl_sleep.windows_process import RULES, process_window
 
-ETL_PLUGIN_API = "1.1"
+ETL_PLUGIN_API = "1.2"
 RECORD_TYPE = "SleepSessionRecord"
 HEALTH_DOMAIN = "sleep_wellness"
 
@@ -98,3 +101,14 @@ def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | 
     if window.record_type != RECORD_TYPE:
         return None
     return process_window(window, spec, current_settings())
+
+
+@hookimpl
+def etl_review_charts(
+    window: Window, insights: Mapping[str, Any], spec: RecordTypeSpec
+) -> Sequence[Chart] | None:
+    """A hypnogram per session of the window, for ``etl review``."""
+    if window.record_type != RECORD_TYPE:
+        return None
+    chart = hypnogram_chart(window, insights)
+    return [chart] if chart is not None else None
