@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from pydantic import ValidationError
@@ -39,7 +40,7 @@ EXIT_STARTUP = 3
 EXIT_NO_SPACE = 4
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"etl: error: {message}", err=True)
     sys.exit(code)
 
@@ -54,6 +55,23 @@ def _settings() -> Settings:
         )
         _fail(f"invalid configuration: {problems}", EXIT_STARTUP)
         raise  # unreachable; keeps type checkers content
+
+
+def _serve_health(
+    settings: Settings, metrics: EtlMetrics, checks: dict[str, Callable[[], bool]]
+) -> HealthServer:
+    """The metrics and health endpoints on ETL_METRICS_HOST:ETL_METRICS_PORT, or one line and
+    the start-up exit code when the address cannot be bound."""
+    try:
+        return HealthServer(
+            metrics, checks, host=settings.metrics_host, port=settings.metrics_port
+        ).start()
+    except OSError as exc:
+        _fail(
+            f"cannot serve metrics on {settings.metrics_host}:{settings.metrics_port}: "
+            f"{exc.strerror}",
+            EXIT_STARTUP,
+        )
 
 
 def _registry(settings: Settings) -> PluginRegistry:
@@ -163,19 +181,7 @@ def run(
     metrics = EtlMetrics(record_types=registry.specs, plugin_counters=registry.counters)
     health = None
     if serve_metrics or (serve_metrics is None and settings.enable_metrics):
-        try:
-            health = HealthServer(
-                metrics,
-                {"plugins": lambda: bool(registry.plugins)},
-                host=settings.metrics_host,
-                port=settings.metrics_port,
-            ).start()
-        except OSError as exc:
-            _fail(
-                f"cannot serve metrics on {settings.metrics_host}:{settings.metrics_port}: "
-                f"{exc.strerror}",
-                EXIT_STARTUP,
-            )
+        health = _serve_health(settings, metrics, {"plugins": lambda: bool(registry.plugins)})
     if progress is not None:
         progress.start()
         task = progress.add_task("processing", total=len(inputs))

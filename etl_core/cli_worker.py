@@ -30,10 +30,9 @@ T = TypeVar("T")
 @click.option("--threads", type=click.IntRange(1, 64), help="Worker threads (ETL_WORKER_THREADS).")
 def consume(threads: int | None) -> None:
     """Take upload messages from RabbitMQ and run each file through the pipeline."""
-    from etl_core.cli import EXIT_STARTUP, _fail, _registry, _settings
+    from etl_core.cli import EXIT_STARTUP, _fail, _registry, _serve_health, _settings
     from etl_core.consumer import Consumer, MessageHandler
     from etl_core.dedup import DedupUnavailableError
-    from etl_core.health import HealthServer
     from etl_core.history import HistoryUnavailableError
     from etl_core.metrics import EtlMetrics
     from etl_core.pipeline import Pipeline
@@ -84,26 +83,17 @@ def consume(threads: int | None) -> None:
         )
         handler = MessageHandler(pipeline, sources.get, settings, metrics)
         consumer = Consumer(handler, settings, thread_count, metrics)
-        try:
-            health = HealthServer(
-                metrics,
-                {
-                    "broker": consumer.connected.is_set,
-                    "s3": lambda: bool(getattr(output, "ping", lambda: True)()),
-                    "dedup_store": dedup.ping,
-                    "history_store": history.ping,
-                    "plugins": lambda: bool(registry.plugins),
-                },
-                host=settings.metrics_host,
-                port=settings.metrics_port,
-            ).start()
-        except OSError as exc:
-            _fail(
-                f"cannot serve metrics on {settings.metrics_host}:{settings.metrics_port}: "
-                f"{exc.strerror}",
-                EXIT_STARTUP,
-            )
-            return
+        health = _serve_health(
+            settings,
+            metrics,
+            {
+                "broker": consumer.connected.is_set,
+                "s3": lambda: bool(getattr(output, "ping", lambda: True)()),
+                "dedup_store": dedup.ping,
+                "history_store": history.ping,
+                "plugins": lambda: bool(registry.plugins),
+            },
+        )
         consumer.install_signal_handlers()
     except StartupInterrupted as stop:
         click.echo(f"etl: {stop.signal_name} during start-up: stopped before consuming", err=True)
