@@ -325,6 +325,40 @@ def test_redis_dedup_paused_for_a_while(
         client.close()
 
 
+def stream_through_a_postgres_cut(
+    settings: Settings,
+    store: SqlDedupStore,
+    user_id: str,
+    postgres_url: str,
+    table: str,
+    moto: MotoS3Server,
+    bucket: str,
+    folder: Path,
+) -> None:
+    """Two workers on a stream; once every worker consumes and ten messages are done,
+    ``table`` is locked and its waiting sessions cut for 5 s. The stream must then settle with
+    retries on the way and every message and window exactly once."""
+    try:
+        sent = publish_stream(
+            settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), user_id
+        )
+        with workers(settings, folder, 2, threads=2) as running:
+            # A worker still in its start-up wait when the cut begins would be cut off too,
+            # before it consumed: the cut must find every worker consuming.
+            assert wait_until(
+                lambda: all('"consuming"' in worker.output() for worker in running), 300, 0.1
+            ), "a worker did not start consuming"
+            assert wait_until(lambda: completed_uploads(store) >= 10, 300, 0.02)
+            cut_off_postgres(postgres_url, table, 5.0)
+            assert completed_uploads(store) < 95, "the stream ended before the cut"
+            wait_settled(settings, store, sent, timeout=120)
+            stop_cleanly(running)
+            assert decisions_of(running)["retry"] > 0, "the fault went unnoticed"
+        check(settings, store, sent, moto, bucket)
+    finally:
+        store.close()
+
+
 def test_postgres_dedup_cut_off_for_a_while(
     broker: None,
     moto_server: MotoS3Server,
@@ -342,25 +376,9 @@ def test_postgres_dedup_cut_off_for_a_while(
     )
     topology_cleanup.append(settings)
     store = SqlDedupStore(postgresql_url(postgres_url))
-    try:
-        sent = publish_stream(
-            settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), "u-p"
-        )
-        with workers(settings, tmp_path, 2, threads=2) as running:
-            # A worker still in its start-up wait when the cut begins would be cut off too,
-            # before it consumed: the cut must find every worker consuming.
-            assert wait_until(
-                lambda: all('"consuming"' in worker.output() for worker in running), 300, 0.1
-            ), "a worker did not start consuming"
-            assert wait_until(lambda: completed_uploads(store) >= 10, 300, 0.02)
-            cut_off_postgres(postgres_url, "etl_dedup_claims", 5.0)
-            assert completed_uploads(store) < 95, "the stream ended before the cut"
-            wait_settled(settings, store, sent, timeout=120)
-            stop_cleanly(running)
-            assert decisions_of(running)["retry"] > 0, "the fault went unnoticed"
-        check(settings, store, sent, moto_server, s3_bucket)
-    finally:
-        store.close()
+    stream_through_a_postgres_cut(
+        settings, store, "u-p", postgres_url, "etl_dedup_claims", moto_server, s3_bucket, tmp_path
+    )
 
 
 def test_postgres_history_cut_off_for_a_while(
@@ -377,20 +395,16 @@ def test_postgres_history_cut_off_for_a_while(
     settings = fault_settings(moto_server, s3_bucket, tmp_path, history_url=postgres_url)
     topology_cleanup.append(settings)
     store = SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
-    try:
-        sent = publish_stream(
-            settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), "u-h"
-        )
-        with workers(settings, tmp_path, 2, threads=2) as running:
-            assert wait_until(lambda: completed_uploads(store) >= 10, 300, 0.02)
-            cut_off_postgres(postgres_url, "etl_history_records", 5.0)
-            assert completed_uploads(store) < 95, "the stream ended before the cut"
-            wait_settled(settings, store, sent, timeout=120)
-            stop_cleanly(running)
-            assert decisions_of(running)["retry"] > 0, "the fault went unnoticed"
-        check(settings, store, sent, moto_server, s3_bucket)
-    finally:
-        store.close()
+    stream_through_a_postgres_cut(
+        settings,
+        store,
+        "u-h",
+        postgres_url,
+        "etl_history_records",
+        moto_server,
+        s3_bucket,
+        tmp_path,
+    )
 
 
 # -- several workers on one queue -------------------------------------------------------------
