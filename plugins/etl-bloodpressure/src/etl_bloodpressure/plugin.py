@@ -35,7 +35,7 @@ from etl_bloodpressure.readings import (
 )
 from etl_bloodpressure.windows import WINDOW_RULES, window_result
 
-ETL_PLUGIN_API = "1"
+ETL_PLUGIN_API = "1.1"
 
 RECORD_TYPE = "BloodPressureRecord"
 HEALTH_DOMAIN = "vital_signs"
