@@ -23,6 +23,7 @@ def test_sample_export_becomes_a_note_and_a_summary_per_day_and_for_the_week(
     windows = sorted({e["metadata"]["window"]["key"] for e in examples})
     days = [f"day:2025-10-{day:02d}" for day in range(6, 13)]
     assert windows == [*days, "week:2025-10-06"]
+    assert len(examples) == 16  # a clinician summary and a note per window
     for example in examples:
         metadata = example["metadata"]
         assert metadata["processor"] == "bloodpressure 0.1.0"

@@ -1,7 +1,7 @@
 """Hook implementations of the ``bloodpressure`` plugin: it declares BloodPressureRecord,
 adds the checks specific to blood pressure, turns each local day and ISO week of a person's
-readings into training examples (``etl_windows``, ``etl_process_window``) and a single upload
-into insights and a narrative (``etl_process``).
+readings into training examples (``etl_windows``, ``etl_process_window``) and one upload into
+insights and a narrative (``etl_process``, used only by a pipeline without a record history).
 The work lives in the pure modules beside this one."""
 
 from __future__ import annotations
