@@ -96,6 +96,8 @@ if {processes_windows}:
             return None
         mean = round(sum(values) / len(values), 1)
         insights = {{"readings": len(values), "mean_celsius": mean}}
+        if {fragile_window}:
+            insights["spread_celsius"] = round(statistics.stdev(values), 2)
         if {remembers_previous}:
             # The mistake: "the previous window" is whichever was processed last.
             insights["previous_mean_celsius"] = PREVIOUS.get("mean", mean)
@@ -194,6 +196,7 @@ class Variant:
     processes_windows: bool = True
     remembers_previous: bool = False
     counts_once: bool = False
+    fragile_window: bool = False
     logs_values: bool = False
     window_extra: str = ""
 
@@ -220,6 +223,7 @@ VARIANTS = {
     "ungrounded": Variant(window_extra=" Fever starts at 38 °C."),
     "remembering": Variant(remembers_previous=True),
     "counting": Variant(counts_once=True),
+    "lonely": Variant(fragile_window=True),
     "unprocessed": Variant(processes_windows=False),
     "undeclared": Variant(declares_windows=False),
     "unphrased": Variant(note_phrasings="{}"),
@@ -276,6 +280,7 @@ CONTRACT_TESTS = {
     "test_window_rules_are_well_formed",
     "test_windows_give_grounded_examples",
     "test_window_examples_have_phrasings_for_their_kind",
+    "test_small_windows_do_not_crash",
     "test_window_results_do_not_depend_on_record_order",
     "test_window_results_do_not_depend_on_which_file_brought_a_record",
     "test_window_messages_never_quote_record_values",
@@ -426,7 +431,9 @@ apart (the listed phrases are the planted rule's)."""
         ),
         (
             "TestUngrounded",
-            {"test_windows_give_grounded_examples"},
+            # Small windows are checked as core checks them too: a one-reading day is where
+            # a narrative's rarely taken branch states a figure its input lacks.
+            {"test_windows_give_grounded_examples", "test_small_windows_do_not_crash"},
             ["window day:2025-09-20", "states 1 figure(s) its input does not hold"],
         ),
         (
@@ -441,6 +448,14 @@ apart (the listed phrases are the planted rule's)."""
                 "test_window_results_do_not_depend_on_which_file_brought_a_record",
             },
             ["keep", "state between calls"],
+        ),
+        (
+            "TestLonely",
+            {"test_small_windows_do_not_crash"},
+            [
+                "window day:2025-09-20 of the first 1 record(s)",
+                "'lonely' raised StatisticsError in etl_process_window",
+            ],
         ),
         (
             "TestUnprocessed",

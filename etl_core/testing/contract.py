@@ -879,6 +879,26 @@ class PluginContract:
                     )
                     assert instructions_for(spec, example.kind) == list(own)
 
+    def test_small_windows_do_not_crash(self) -> None:
+        """Windows made of only the first 1, 2 and 10 valid records (a day with a single
+        reading, a week with two) process without raising, and what the owner returns passes
+        the checks core makes at run time, grounding included (a one-reading window takes
+        branches of a narrative the full sample never reaches)."""
+        for record_type in self.windowed_types():
+            spec = self.spec(record_type)
+            records = self.window_sample(record_type)
+            for size in self.small_batch_sizes:
+                if size > len(records):
+                    continue
+                for window in self.windows_of(record_type, records[:size]):
+                    where = f"{record_type}, window {window.key} of the first {size} record(s)"
+                    try:
+                        result, processor = self.registry.process_window(window, spec)
+                        if result is not None:
+                            check_grounded(result, spec, processor)
+                    except ProcessorError as exc:
+                        raise AssertionError(f"{where}: {exc}") from exc
+
     def test_window_results_do_not_depend_on_record_order(self) -> None:
         """The valid sample's records in shuffled order, their windows processed in another
         order, give the same results: ``etl_process_window`` is a pure function of the window
