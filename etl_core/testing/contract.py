@@ -269,6 +269,11 @@ def _differing(expected: Mapping[str, str], got: Mapping[str, str]) -> list[str]
     return sorted(key for key in expected.keys() | got.keys() if expected.get(key) != got.get(key))
 
 
+def _start_seconds(record: Record, time_fields: Sequence[str], user: UserContext) -> float:
+    span = record_span(record, time_fields, user.timezone)
+    return span[0].timestamp() if span is not None else 0.0
+
+
 def _answered(record_type: str, results: Mapping[str, str]) -> None:
     """No windows at all is test_window_rules_are_well_formed's to report."""
     assert not results or any(form != "None" for form in results.values()), (
@@ -932,10 +937,12 @@ class PluginContract:
             records = self.window_sample(record_type)
             if len(records) < 2:
                 continue
-            ordered = sorted(
-                records,
-                key=lambda r: (record_span(r, spec.time_fields, self.user.timezone) or (0,))[0],
-            )
+            # Rolling exports: the first file holds the earlier two thirds, the second the later.
+            starts = [
+                (_start_seconds(record, spec.time_fields, self.user), index, record)
+                for index, record in enumerate(records)
+            ]
+            ordered = [record for _, _, record in sorted(starts, key=lambda item: item[:2])]
             third = max(1, len(ordered) // 3)
             first_file, second_file = ordered[: len(ordered) - third], ordered[third:]
             self.window_results(self.windows_of(record_type, first_file))
