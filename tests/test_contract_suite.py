@@ -104,6 +104,9 @@ if {processes_windows}:
             PREVIOUS["mean"] = mean
         if {logs_values}:
             logging.getLogger(__name__).info("window highest %s", max(values))
+        if {logs_spread} and len(values) > 1:
+            insights["spread_celsius"] = round(statistics.stdev(values), 2)
+            logging.getLogger(__name__).info("window spread %s", insights["spread_celsius"])
         summary = "; ".join(f"{{key}} {{value}}" for key, value in insights.items())
         return ProcessResult(
             narrative=f"{{len(values)}} readings averaged {{mean}} °C.",
@@ -197,6 +200,7 @@ class Variant:
     remembers_previous: bool = False
     counts_once: bool = False
     fragile_window: bool = False
+    logs_spread: bool = False
     logs_values: bool = False
     window_extra: str = ""
 
@@ -224,6 +228,7 @@ VARIANTS = {
     "remembering": Variant(remembers_previous=True),
     "counting": Variant(counts_once=True),
     "lonely": Variant(fragile_window=True),
+    "spreading": Variant(logs_spread=True),
     "unprocessed": Variant(processes_windows=False),
     "undeclared": Variant(declares_windows=False),
     "unphrased": Variant(note_phrasings="{}"),
@@ -283,7 +288,7 @@ CONTRACT_TESTS = {
     "test_small_windows_do_not_crash",
     "test_window_results_do_not_depend_on_record_order",
     "test_window_results_do_not_depend_on_which_file_brought_a_record",
-    "test_window_messages_never_quote_record_values",
+    "test_window_messages_never_quote_health_values",
 }
 
 
@@ -474,8 +479,13 @@ apart (the listed phrases are the planted rule's)."""
         ),
         (
             "TestLogging",
-            {"test_window_messages_never_quote_record_values"},
+            {"test_window_messages_never_quote_health_values"},
             ["window day:2025-09-20: a log line quotes ['36.6']"],
+        ),
+        (
+            "TestSpreading",
+            {"test_window_messages_never_quote_health_values"},
+            ["window day:2025-09-20: a log line quotes ['0.07']"],
         ),
     ],
 )

@@ -41,7 +41,7 @@ from etl_core.builtin.generic_checks import iter_path
 from etl_core.builtin.training_jsonl import instructions_for
 from etl_core.decode import SchemaGovernor, decode_records, detect_record_type, read_header
 from etl_core.errors import ProcessorError
-from etl_core.figures import unsupported_figures
+from etl_core.figures import figure_value, figures_in, supported_values, unsupported_figures
 from etl_core.model import (
     Artifact,
     Batch,
@@ -956,10 +956,11 @@ class PluginContract:
                 "its records, so etl_process_window must not keep state between calls"
             )
 
-    def test_window_messages_never_quote_record_values(self) -> None:
-        """Processing and validating the valid sample's windows logs nothing (stdlib logging
-        or structlog) and finds nothing whose message quotes a value of the window's records:
-        log lines and findings say what happened and how many, never which reading."""
+    def test_window_messages_never_quote_health_values(self) -> None:
+        """No log line (stdlib logging or structlog) and no finding of processing and
+        validating the valid sample's windows quotes a value of the window's records or a
+        value computed from them (a decimal of the result's insights, such as a mean): log
+        lines and findings say what happened and how many, never which reading."""
         for record_type in self.windowed_types():
             spec = self.spec(record_type)
             for window in self.windows_of(record_type, self.window_sample(record_type)):
@@ -978,7 +979,7 @@ class PluginContract:
                 root.setLevel(logging.DEBUG)
                 try:
                     with capture_logs() as events:
-                        self.process_window(window)
+                        result, _ = self.process_window(window)
                         findings = self.own_findings(batch, spec, f"for window {window.key}")
                 finally:
                     root.removeHandler(collected)
@@ -990,9 +991,21 @@ class PluginContract:
                 lines = [*collected.lines, *(json.dumps(e, default=str) for e in events)]
                 texts = [("a log line", line) for line in lines]
                 texts += [(f"finding {f.code!r}", f.message) for f in well_formed]
+                computed = (
+                    {v for v in supported_values(result.insights) if v != v.to_integral_value()}
+                    - allowed
+                    if result is not None
+                    else set()
+                )
                 for what, text in texts:
                     quoted = quoted_values(text, records, allowed)
+                    quoted += [
+                        token
+                        for token in figures_in(text)
+                        if token not in quoted and figure_value(token) in computed
+                    ]
                     assert not quoted, (
                         f"{record_type} window {window.key}: {what} quotes {quoted} from the "
-                        f"records ({text!r}); say how many and which rule, never which value"
+                        f"records or their insights ({text!r}); say how many and which rule, "
+                        "never which value"
                     )
