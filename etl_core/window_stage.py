@@ -208,7 +208,7 @@ class WindowBuilder:
             self._withdraw(snapshot, spec, outcome)
             return
         outcome.processor = processor
-        _check_grounded(result, spec, processor)
+        check_grounded(result, spec, processor)
         fingerprint = record_set_fingerprint(window)
         batch = Batch(
             record_type=ref.record_type,
@@ -288,10 +288,12 @@ def _timed(outcome: WindowOutcome, stage: str) -> Iterator[None]:
         outcome.timings[stage] = outcome.timings.get(stage, 0.0) + time.perf_counter() - started
 
 
-def _check_grounded(result: ProcessResult, spec: RecordTypeSpec, processor: str) -> None:
-    """Every figure an example's output states is in its input or a declared reference value,
-    and every figure of the input is an insight; otherwise the plugin has a bug. The message
-    counts figures and never quotes them (they are health values)."""
+def check_grounded(result: ProcessResult, spec: RecordTypeSpec, processor: str) -> None:
+    """Raise :class:`~etl_core.errors.ProcessorError` unless every figure each example's output
+    states is in its input (``result.summary``) or a declared reference value, and every
+    figure of the input is an insight: the check core makes on every window result before
+    publishing it (the contract suite makes the same one). The message counts figures and
+    never quotes them (they are health values)."""
     plugin = processor.rsplit(" ", 1)[0]
     texts = list(result.examples) or [ExampleText(ExampleKind.SUMMARY, result.narrative)]
     for text in texts:

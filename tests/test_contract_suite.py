@@ -17,14 +17,18 @@ import pytest
 from tests.support.install import install_into
 
 PLUGIN = """
+import logging
 import statistics
 
 from etl_core import (
-    Dimension, Finding, ProcessResult, RecordTypeSpec, Severity, ValueRange, hookimpl,
+    Dimension, ExampleKind, ExampleText, Finding, ProcessResult, RecordTypeSpec, Severity,
+    ValueRange, WindowRule, hookimpl,
 )
 
 ETL_PLUGIN_API = {api!r}
 CALLS = []
+PREVIOUS = {{}}
+SEEN = set()
 SPEC = RecordTypeSpec(
     name="BodyTemperatureRecord",
     health_domain="vital_signs",
@@ -33,6 +37,7 @@ SPEC = RecordTypeSpec(
     ranges={ranges},
     time_fields={time_fields!r},
     instructions=("Summarise my temperatures.",),
+    instructions_by_kind={note_phrasings},
 )
 
 
@@ -64,6 +69,8 @@ def etl_process(batch, spec, validation):
     return ProcessResult(narrative=narrative, insights=insights, summary="temperatures")
 
 {charts}
+
+{window_hooks}
 """
 
 CHARTS = """
@@ -78,6 +85,56 @@ def etl_review_charts(window, insights, spec):
         plot.point(i + 0.5, record["temperatureInCelsius"], "t", "a reading", "#000")
     chart = plot.chart("Temperatures", "Each reading of the window.")
     return [dataclasses.replace(chart, marks=chart.marks + EXTRA_MARKS)]
+"""
+
+WINDOWS = """
+if {declares_windows}:
+    @hookimpl
+    def etl_windows(spec):
+        if spec.name != SPEC.name:
+            return None
+        return [WindowRule.day()]
+
+
+if {processes_windows}:
+    @hookimpl
+    def etl_process_window(window, spec):
+        if window.record_type != SPEC.name:
+            return None
+        records = window.records
+        if {counts_once}:
+            # The mistake: "each record is counted once" across calls, by its id.
+            records = [r for r in records if r["metadata"]["id"] not in SEEN]
+            SEEN.update(r["metadata"]["id"] for r in records)
+        values = [r["temperatureInCelsius"] for r in records]
+        if not values:
+            return None
+        mean = round(sum(values) / len(values), 1)
+        insights = {{"readings": len(values), "mean_celsius": mean}}
+        if {fragile_window}:
+            insights["spread_celsius"] = round(statistics.stdev(values), 2)
+        if {remembers_previous}:
+            # The mistake: "the previous window" is whichever was processed last.
+            insights["previous_mean_celsius"] = PREVIOUS.get("mean", mean)
+            PREVIOUS["mean"] = mean
+        if {logs_values}:
+            logging.getLogger(__name__).info("window highest %s", max(values))
+        if {logs_spread} and len(values) > 1:
+            insights["spread_celsius"] = round(statistics.stdev(values), 2)
+            logging.getLogger(__name__).info("window spread %s", insights["spread_celsius"])
+        summary = "; ".join(f"{{key}} {{value}}" for key, value in insights.items())
+        return ProcessResult(
+            narrative=f"{{len(values)}} readings averaged {{mean}} °C.",
+            insights=insights,
+            summary=summary,
+            examples=[
+                ExampleText(
+                    ExampleKind.SUMMARY,
+                    f"{{len(values)}} readings averaged {{mean}} °C." + {window_extra!r},
+                ),
+                ExampleText(ExampleKind.NOTE, f"Your temperature averaged {{mean}} °C."),
+            ],
+        )
 """
 
 
@@ -137,6 +194,7 @@ VALIDATORS = {
 RANGE = '{"temperatureInCelsius": ValueRange(30.0, 45.0, "°C")}'
 NARROW = '{"temperatureInCelsius": ValueRange(36.6, 45.0, "°C")}'
 TIME = ("timeEpochMillis",)
+NOTE_PHRASINGS = '{ExampleKind.NOTE: ("Tell me about my temperatures.",)}'
 
 
 @dataclass(frozen=True)
@@ -153,6 +211,20 @@ class Variant:
     extra_sentence: str = ""
     api: str = "1"
     charts: str = ""
+    note_phrasings: str = NOTE_PHRASINGS
+    declares_windows: bool = True
+    processes_windows: bool = True
+    remembers_previous: bool = False
+    counts_once: bool = False
+    fragile_window: bool = False
+    logs_spread: bool = False
+    logs_values: bool = False
+    window_extra: str = ""
+
+    def source(self) -> str:
+        fields = dataclasses.asdict(self)
+        fields["window_hooks"] = WINDOWS.format(**fields)
+        return PLUGIN.format(**fields)
 
 
 VARIANTS = {
@@ -171,6 +243,15 @@ VARIANTS = {
     "hollow": Variant(declines_empty=False),
     "drawn": Variant(api="1.2", charts=CHARTS.replace("EXTRA_MARKS", "0")),
     "miscounted": Variant(api="1.2", charts=CHARTS.replace("EXTRA_MARKS", "1")),
+    "ungrounded": Variant(window_extra=" Fever starts at 38 °C."),
+    "remembering": Variant(remembers_previous=True),
+    "counting": Variant(counts_once=True),
+    "lonely": Variant(fragile_window=True),
+    "spreading": Variant(logs_spread=True),
+    "unprocessed": Variant(processes_windows=False),
+    "undeclared": Variant(declares_windows=False),
+    "unphrased": Variant(note_phrasings="{}"),
+    "logging": Variant(logs_values=True),
 }
 
 SUITE = """
@@ -179,7 +260,8 @@ from etl_core.testing import PluginContract, make_metadata
 RECORDS = [
     {{
         "metadata": make_metadata(f"t-{{i}}"),
-        "timeEpochMillis": 1_758_400_000_000 + i * 600_000,
+        # Six hours apart: the readings span two local days, so two day windows.
+        "timeEpochMillis": 1_758_400_000_000 + i * 21_600_000,
         "zoneOffsetId": "-05:00",
         "temperatureInCelsius": 36.5 + i / 10,
     }}
@@ -219,6 +301,14 @@ CONTRACT_TESTS = {
     "test_emit_produces_a_valid_training_example",
     "test_concurrent_processing_gives_identical_results",
     "test_review_charts_are_well_formed",
+    "test_window_hooks_come_together",
+    "test_window_rules_are_well_formed",
+    "test_windows_give_grounded_examples",
+    "test_window_examples_have_phrasings_for_their_kind",
+    "test_small_windows_do_not_crash",
+    "test_window_results_do_not_depend_on_record_order",
+    "test_window_results_do_not_depend_on_which_file_brought_a_record",
+    "test_window_messages_never_quote_health_values",
 }
 
 
@@ -232,9 +322,7 @@ def failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, st
     for name, variant in VARIANTS.items():
         package = root / f"etl-contract-{name}" / f"etl_contract_{name}"
         package.mkdir(parents=True)
-        (package / "__init__.py").write_text(
-            PLUGIN.format(**dataclasses.asdict(variant)), encoding="utf-8"
-        )
+        (package / "__init__.py").write_text(variant.source(), encoding="utf-8")
         (package.parent / "pyproject.toml").write_text(
             textwrap.dedent(f"""
                 [build-system]
@@ -303,6 +391,11 @@ def test_a_correct_plugin_passes_every_contract_test(
     assert failures["TestDrawn"] == {}
 
 
+WITHOUT_PHRASES = {"test_invalid_samples_produce_findings", "test_window_rules_are_well_formed"}
+"""Rules a variant breaks as a consequence of its planted mistake: their message is checked
+apart (the listed phrases are the planted rule's)."""
+
+
 @pytest.mark.parametrize(
     ("variant", "broken_rules", "says"),
     [
@@ -334,7 +427,7 @@ def test_a_correct_plugin_passes_every_contract_test(
         ),
         (
             "TestWrongtime",
-            {"test_declared_fields_are_in_the_records"},
+            {"test_declared_fields_are_in_the_records", "test_window_rules_are_well_formed"},
             ["time field 'time' holds no epoch-millisecond integer in 5 of 5 records"],
         ),
         (
@@ -371,6 +464,59 @@ def test_a_correct_plugin_passes_every_contract_test(
             {"test_small_batches_do_not_crash"},
             ["an empty batch", "etl_process raised ZeroDivisionError"],
         ),
+        (
+            "TestUngrounded",
+            # Small windows are checked as core checks them too: a one-reading day is where
+            # a narrative's rarely taken branch states a figure its input lacks.
+            {"test_windows_give_grounded_examples", "test_small_windows_do_not_crash"},
+            ["window day:2025-09-20", "states 1 figure(s) its input does not hold"],
+        ),
+        (
+            "TestRemembering",
+            {"test_window_results_do_not_depend_on_record_order"},
+            ["give other results for ['BodyTemperatureRecord day:2025-09-2", "must not keep state"],
+        ),
+        (
+            "TestCounting",
+            {
+                "test_window_results_do_not_depend_on_record_order",
+                "test_window_results_do_not_depend_on_which_file_brought_a_record",
+            },
+            ["keep", "state between calls"],
+        ),
+        (
+            "TestLonely",
+            {"test_small_windows_do_not_crash"},
+            [
+                "window day:2025-09-20 of the first 1 record(s)",
+                "'lonely' raised StatisticsError in etl_process_window",
+            ],
+        ),
+        (
+            "TestUnprocessed",
+            {"test_window_hooks_come_together"},
+            ["does not implement etl_process_window"],
+        ),
+        (
+            "TestUndeclared",
+            {"test_window_hooks_come_together"},
+            ["etl_windows declares no windows", "core never calls it"],
+        ),
+        (
+            "TestUnphrased",
+            {"test_window_examples_have_phrasings_for_their_kind"},
+            ["a personal_note example", "instructions_by_kind[ExampleKind.NOTE]"],
+        ),
+        (
+            "TestLogging",
+            {"test_window_messages_never_quote_health_values"},
+            ["window day:2025-09-20: a log line quotes ['36.6']"],
+        ),
+        (
+            "TestSpreading",
+            {"test_window_messages_never_quote_health_values"},
+            ["window day:2025-09-20: a log line quotes ['0.07']"],
+        ),
     ],
 )
 def test_a_plugin_with_one_planted_mistake_fails_that_rule_with_a_clear_message(
@@ -378,10 +524,16 @@ def test_a_plugin_with_one_planted_mistake_fails_that_rule_with_a_clear_message(
 ) -> None:
     assert broken_rules <= CONTRACT_TESTS
     assert set(failures[variant]) == broken_rules
-    for rule in broken_rules:
-        if rule != "test_invalid_samples_produce_findings":
-            for phrase in says:
-                assert phrase in failures[variant][rule], failures[variant][rule]
+    for rule in broken_rules - WITHOUT_PHRASES:
+        for phrase in says:
+            assert phrase in failures[variant][rule], failures[variant][rule]
+
+
+def test_records_without_a_time_belong_to_no_window(
+    failures: dict[str, dict[str, str]],
+) -> None:
+    message = failures["TestWrongtime"]["test_window_rules_are_well_formed"]
+    assert "5 of 5 valid records have no time in ['time'], so they belong to no window" in message
 
 
 def test_an_error_finding_core_cannot_apply_fails_validation_naming_plugin_and_hook(

@@ -16,6 +16,7 @@ import pytest
 
 from etl_core import __version__
 from etl_core.scaffold import ScaffoldError, core_requirement, plugin_names, render_plugin
+from etl_core.testing import training_examples
 
 REPO = Path(__file__).resolve().parents[1]
 CANONICAL = REPO / "etl_core" / "plugin_template"
@@ -210,7 +211,11 @@ def test_rendered_plugin_installs_beside_etl_core_and_runs(tmp_path: Path) -> No
 
     run(python, "-m", "etl_blood_oxygen.samples", str(tmp_path / "data"))
     run(etl_command, "run", str(tmp_path / "data"), "--out", str(tmp_path / "out"))
-    [example_file] = (tmp_path / "out" / "training" / "vital_signs").rglob("examples/*.json")
-    example = json.loads(example_file.read_text(encoding="utf-8"))
-    assert example["metadata"]["processor"] == "blood_oxygen 0.1.0"
-    assert example["output"].startswith("24 OxygenSaturationRecord readings averaged")
+    # One local day of readings: its window's two examples, a clinician summary and a note.
+    summary, note = training_examples(tmp_path / "out", "vital_signs")
+    for example in (summary, note):
+        assert example["metadata"]["processor"] == "blood_oxygen 0.1.0"
+        assert example["metadata"]["window"]["key"] == "day:2025-10-09"
+    assert summary["metadata"]["example_kind"] == "clinician_summary"
+    assert summary["output"].startswith("On 2025-10-09, 24 OxygenSaturationRecord readings")
+    assert note["metadata"]["example_kind"] == "personal_note"

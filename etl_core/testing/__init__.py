@@ -33,7 +33,7 @@ from etl_core.testing.fixtures import (
     write_health_connect,
 )
 from etl_core.testing.person import SyntheticExport, synthetic_person, write_synthetic_person
-from etl_core.testing.windows import records_of, windows_from_exports
+from etl_core.testing.windows import records_of, windows_from_exports, windows_of_records
 from etl_core.validate import allowed_in_messages, finding_problem, quoted_values
 from etl_core.window_stage import record_set_fingerprint
 
@@ -69,6 +69,7 @@ __all__ = [
     "training_examples",
     "validate_sample",
     "windows_from_exports",
+    "windows_of_records",
     "write_avro",
     "write_health_connect",
     "write_plugin_avro",

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import logging
+import random
 import threading
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,11 +35,13 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, ClassVar, cast
 
+from structlog.testing import capture_logs
+
 from etl_core.builtin.generic_checks import iter_path
 from etl_core.builtin.training_jsonl import instructions_for
 from etl_core.decode import SchemaGovernor, decode_records, detect_record_type, read_header
 from etl_core.errors import ProcessorError
-from etl_core.figures import unsupported_figures
+from etl_core.figures import figure_value, figures_in, supported_values, unsupported_figures
 from etl_core.model import (
     Artifact,
     Batch,
@@ -70,6 +74,7 @@ from etl_core.testing.fixtures import (
     real_samples,
     write_avro,
 )
+from etl_core.testing.windows import windows_of_records
 from etl_core.timeutil import batch_bounds
 from etl_core.validate import (
     allowed_in_messages,
@@ -78,7 +83,16 @@ from etl_core.validate import (
     schema_findings,
     score,
 )
-from etl_core.windows import FALLBACK_RULES, build_window, window_days_of
+from etl_core.window_stage import check_grounded
+from etl_core.windows import (
+    FALLBACK_RULES,
+    MAX_WINDOW_DAYS,
+    Window,
+    WindowRule,
+    build_window,
+    record_span,
+    window_days_of,
+)
 
 Sample = bytes | Sequence[Record]
 """Records as the exporter's decoder yields them, or a whole Avro object-container file."""
@@ -241,6 +255,53 @@ def _epoch_ms(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _result_form(result: ProcessResult | None) -> str:
+    """A window result as comparable text: everything an example is made of."""
+    if result is None:
+        return "None"
+    material = {
+        "narrative": result.narrative,
+        "summary": result.summary,
+        "insights": result.insights,
+        "events": dict(result.events),
+        "counters": dict(result.counters),
+        "methods": dict(result.methods),
+        "examples": [[str(e.kind), e.output, e.question] for e in result.examples],
+        "start": result.data_start.isoformat() if result.data_start else None,
+        "end": result.data_end.isoformat() if result.data_end else None,
+    }
+    return json.dumps(material, sort_keys=True, default=str)
+
+
+def _differing(expected: Mapping[str, str], got: Mapping[str, str]) -> list[str]:
+    return sorted(key for key in expected.keys() | got.keys() if expected.get(key) != got.get(key))
+
+
+def _start_seconds(record: Record, time_fields: Sequence[str], user: UserContext) -> float:
+    span = record_span(record, time_fields, user.timezone)
+    return span[0].timestamp() if span is not None else 0.0
+
+
+def _answered(record_type: str, results: Mapping[str, str]) -> None:
+    """No windows at all is test_window_rules_are_well_formed's to report."""
+    assert not results or any(form != "None" for form in results.values()), (
+        f"{record_type}: etl_process_window returned None for all {len(results)} windows of the "
+        "valid sample; if it answered them before (test_windows_give_grounded_examples), it "
+        "keeps state between calls (e.g. the records it has already seen)"
+    )
+
+
+class _Collected(logging.Handler):
+    """Every stdlib log line emitted while it is attached, as text."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 class PluginContract:
     """Subclass this (as ``TestContract``) in a plugin's tests and set the attributes below.
     Every ``test_*`` method is one rule of the contract; a failure says what to change."""
@@ -255,6 +316,9 @@ class PluginContract:
     """How many threads process the same batch at once in the concurrency test."""
     small_batch_sizes: ClassVar[Sequence[int]] = (1, 2, 10)
     """Batch sizes (the first records of the valid sample) that must process without a crash."""
+    window_shuffles: ClassVar[int] = 3
+    """How many shuffled orders of the valid sample's records (and of its windows) must give
+    the same window results as the records in their own order."""
 
     def valid_sample(self, record_type: str) -> Sample:
         """A clean sample of ``record_type`` that the plugin interprets: records as the
@@ -339,6 +403,51 @@ class PluginContract:
 
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
             return list(pool.map(run, range(self.threads)))
+
+    def window_rules(self, record_type: str) -> tuple[WindowRule, ...]:
+        """The rules the plugin declared for ``record_type`` through ``etl_windows``, as core
+        holds them (sorted by name)."""
+        plan = self.registry.window_plan.get(record_type)
+        return plan.rules if plan is not None else ()
+
+    def windowed_types(self) -> list[str]:
+        """The record types whose examples are windows: the plugin declares rules for them
+        and implements ``etl_process_window`` (the window tests run for these)."""
+        if self.registry.own_hook("etl_process_window", self.entry_point) is None:
+            return []
+        return [rt for rt in self.record_types if self.window_rules(rt)]
+
+    def windows_of(self, record_type: str, records: Sequence[Record]) -> list[Window]:
+        """Every window of every declared rule that ``records`` touch, built the way core
+        builds them from a person's history (newest version of each record, ordered by start,
+        lookback in ``earlier``), rule by rule in date order."""
+        spec = self.spec(record_type)
+        return [
+            window
+            for rule in self.window_rules(record_type)
+            for window in windows_of_records(spec, rule, records, user=self.user)
+        ]
+
+    def window_sample(self, record_type: str) -> list[Record]:
+        """The valid sample's records that core keeps in the history (those validation
+        passes): what the windows are built from."""
+        return list(self.validated(record_type).clean.records)
+
+    def process_window(self, window: Window) -> tuple[ProcessResult | None, str]:
+        """Core's window step: the owner's result for ``window`` (``None``: no example) and
+        the processor's label; a plugin error fails with the window named."""
+        try:
+            return self.registry.process_window(window, self.spec(window.record_type))
+        except ProcessorError as exc:
+            raise AssertionError(f"{window.record_type} window {window.key}: {exc}") from exc
+
+    def window_results(self, windows: Sequence[Window]) -> dict[str, str]:
+        """Each window's result in comparable form, by rule and window key, processed in the
+        order given."""
+        return {
+            f"{window.record_type} {window.key}": _result_form(self.process_window(window)[0])
+            for window in windows
+        }
 
     # -- the contract -------------------------------------------------------------------------
 
@@ -707,3 +816,240 @@ class PluginContract:
                 f"{record_type}: {differing} of {self.threads} concurrent runs differ from a "
                 "sequential run; hooks must not keep mutable state"
             )
+
+    # -- windows ------------------------------------------------------------------------------
+
+    def test_window_hooks_come_together(self) -> None:
+        """A plugin whose examples are windows declares them (``etl_windows``) and processes
+        them (``etl_process_window``): rules without the hook leave the record type with no
+        example at all, the hook without rules is never called."""
+        processes = self.registry.own_hook("etl_process_window", self.entry_point) is not None
+        declared = [rt for rt in self.record_types if self.window_rules(rt)]
+        assert processes or not declared, (
+            f"etl_windows declares windows for {', '.join(declared)} but the plugin does not "
+            "implement etl_process_window: core would build those windows and get no example "
+            "for any of them; implement etl_process_window, or return None from etl_windows "
+            "to keep processing each upload with etl_process"
+        )
+        assert declared or not processes, (
+            "the plugin implements etl_process_window but etl_windows declares no windows for "
+            f"{', '.join(self.record_types)}, so core never calls it; return the record "
+            "type's WindowRules from etl_windows (e.g. [WindowRule.day()])"
+        )
+
+    def test_window_rules_are_well_formed(self) -> None:
+        """Each windowed record type's rules have distinct names, a length and a lookback of
+        1-366 days (whole ISO weeks when a rule ends on a weekday), time fields to place
+        records in them, and the valid sample makes at least one window of each rule."""
+        for record_type in self.windowed_types():
+            rules = self.window_rules(record_type)
+            names = [rule.name for rule in rules]
+            assert len(set(names)) == len(names), f"{record_type}: window rules named twice"
+            for rule in rules:
+                assert isinstance(rule, WindowRule), f"{record_type}: {rule!r} is no WindowRule"
+                assert 1 <= rule.days <= MAX_WINDOW_DAYS, f"{record_type}: {rule.name} days"
+                assert 0 <= rule.lookback_days <= MAX_WINDOW_DAYS, (
+                    f"{record_type}: rule {rule.name!r} looks back {rule.lookback_days} days"
+                )
+            spec = self.spec(record_type)
+            assert spec.time_fields, (
+                f"{record_type}: windows need the record's time; declare time_fields"
+            )
+            records = self.window_sample(record_type)
+            placed = sum(
+                record_span(r, spec.time_fields, self.user.timezone) is not None for r in records
+            )
+            assert placed == len(records), (
+                f"{record_type}: {len(records) - placed} of {len(records)} valid records have no "
+                f"time in {list(spec.time_fields)}, so they belong to no window"
+            )
+            made = {window.rule.name for window in self.windows_of(record_type, records)}
+            missing = sorted(set(names) - made)
+            assert not missing, (
+                f"{record_type}: the valid sample makes no window of rule(s) {missing}"
+            )
+
+    def test_windows_give_grounded_examples(self) -> None:
+        """The owner answers for the valid sample's windows (not all of them ``None``), and
+        every result passes the check core makes before publishing one: each figure an
+        example states is in its input (``summary``) or a declared reference value, and each
+        figure of the input is an insight."""
+        for record_type in self.windowed_types():
+            spec = self.spec(record_type)
+            windows = self.windows_of(record_type, self.window_sample(record_type))
+            if not windows:
+                continue  # test_window_rules_are_well_formed says why
+            answered = 0
+            for window in windows:
+                result, processor = self.process_window(window)
+                if result is None:
+                    continue
+                answered += 1
+                assert processor == self.registry.plugins[self.entry_point].label
+                assert result.summary.strip(), f"{record_type} {window.key}: empty summary"
+                try:
+                    check_grounded(result, spec, processor)
+                except ProcessorError as exc:
+                    raise AssertionError(
+                        f"{record_type} window {window.key}: {exc}; state only figures the "
+                        "input holds (or declare thresholds in RecordTypeSpec.reference_values)"
+                    ) from exc
+            assert answered, (
+                f"{record_type}: etl_process_window returned None for all {len(windows)} "
+                "windows of the valid sample"
+            )
+
+    def test_window_examples_have_phrasings_for_their_kind(self) -> None:
+        """Every example kind a window result holds has its own instruction phrasings in
+        ``RecordTypeSpec.instructions_by_kind`` (a summary may use ``instructions``), and a
+        ``QUESTION`` example carries its question: core picks an example's instruction from
+        its kind's phrasings, so a note would otherwise be asked for as a clinician summary."""
+        for record_type in self.windowed_types():
+            spec = self.spec(record_type)
+            for window in self.windows_of(record_type, self.window_sample(record_type)):
+                result, _ = self.process_window(window)
+                if result is None:
+                    continue
+                for example in result.examples:
+                    where = f"{record_type} window {window.key}: a {example.kind} example"
+                    assert isinstance(example.kind, ExampleKind), f"{where}: kind is no ExampleKind"
+                    assert example.output.strip(), f"{where} has no output"
+                    if example.kind is ExampleKind.QUESTION:
+                        assert example.question and example.question.strip(), (
+                            f"{where} has no question (ExampleText.question is its instruction)"
+                        )
+                        continue
+                    own = spec.instructions_by_kind.get(example.kind, ())
+                    if example.kind is ExampleKind.SUMMARY:
+                        own = own or spec.instructions
+                    assert own, (
+                        f"{where}, but the spec declares no phrasings for it; add "
+                        f"instructions_by_kind[ExampleKind.{example.kind.name}]"
+                    )
+                    assert instructions_for(spec, example.kind) == list(own)
+
+    def test_small_windows_do_not_crash(self) -> None:
+        """Windows made of only the first 1, 2 and 10 valid records (a day with a single
+        reading, a week with two) process without raising, and what the owner returns passes
+        the checks core makes at run time, grounding included (a one-reading window takes
+        branches of a narrative the full sample never reaches)."""
+        for record_type in self.windowed_types():
+            spec = self.spec(record_type)
+            records = self.window_sample(record_type)
+            for size in self.small_batch_sizes:
+                if size > len(records):
+                    continue
+                for window in self.windows_of(record_type, records[:size]):
+                    where = f"{record_type}, window {window.key} of the first {size} record(s)"
+                    try:
+                        result, processor = self.registry.process_window(window, spec)
+                        if result is not None:
+                            check_grounded(result, spec, processor)
+                    except ProcessorError as exc:
+                        raise AssertionError(f"{where}: {exc}") from exc
+
+    def test_window_results_do_not_depend_on_record_order(self) -> None:
+        """The valid sample's records in shuffled order, their windows processed in another
+        order, give the same results: ``etl_process_window`` is a pure function of the window
+        (no state kept between calls, no "previous window" remembered; use the rule's
+        ``lookback_days`` and ``window.earlier`` instead)."""
+        for record_type in self.windowed_types():
+            records = self.window_sample(record_type)
+            expected = self.window_results(self.windows_of(record_type, records))
+            _answered(record_type, expected)
+            for seed in range(self.window_shuffles):
+                shuffler = random.Random(seed)
+                shuffled = list(records)
+                shuffler.shuffle(shuffled)
+                windows = self.windows_of(record_type, shuffled)
+                shuffler.shuffle(windows)
+                got = self.window_results(windows)
+                differing = _differing(expected, got)
+                assert not differing, (
+                    f"{record_type}: shuffled records processed in another window order give "
+                    f"other results for {differing}; etl_process_window must not keep state "
+                    "between calls"
+                )
+
+    def test_window_results_do_not_depend_on_which_file_brought_a_record(self) -> None:
+        """The valid sample split into two overlapping files (the overlap in both, as rolling
+        exports overlap) gives, once both are in, the same window results as the sample alone,
+        even after the first file's windows were processed on their own (core rebuilds a
+        window when a later file adds records to it)."""
+        for record_type in self.windowed_types():
+            spec = self.spec(record_type)
+            records = self.window_sample(record_type)
+            if len(records) < 2:
+                continue
+            # Rolling exports: the first file holds the earlier two thirds, the second the later.
+            starts = [
+                (_start_seconds(record, spec.time_fields, self.user), index, record)
+                for index, record in enumerate(records)
+            ]
+            ordered = [record for _, _, record in sorted(starts, key=lambda item: item[:2])]
+            third = max(1, len(ordered) // 3)
+            first_file, second_file = ordered[: len(ordered) - third], ordered[third:]
+            self.window_results(self.windows_of(record_type, first_file))
+            both = self.window_results(self.windows_of(record_type, [*first_file, *second_file]))
+            alone = self.window_results(self.windows_of(record_type, records))
+            _answered(record_type, alone)
+            differing = _differing(alone, both)
+            assert not differing, (
+                f"{record_type}: two overlapping files holding the valid sample give other "
+                f"results than the sample for {differing}; a window's result depends only on "
+                "its records, so etl_process_window must not keep state between calls"
+            )
+
+    def test_window_messages_never_quote_health_values(self) -> None:
+        """No log line (stdlib logging or structlog) and no finding of processing and
+        validating the valid sample's windows quotes a value of the window's records or a
+        value computed from them (a decimal of the result's insights, such as a mean): log
+        lines and findings say what happened and how many, never which reading."""
+        for record_type in self.windowed_types():
+            spec = self.spec(record_type)
+            for window in self.windows_of(record_type, self.window_sample(record_type)):
+                records = [*window.records, *window.earlier]
+                batch = Batch(
+                    record_type=record_type,
+                    records=window.records,
+                    source=SourceRef("history", window.key, 0, "0" * 64),
+                    correlation_id="contract-window",
+                    user=window.user,
+                )
+                collected = _Collected()
+                root = logging.getLogger()
+                level = root.level
+                root.addHandler(collected)
+                root.setLevel(logging.DEBUG)
+                try:
+                    with capture_logs() as events:
+                        result, _ = self.process_window(window)
+                        findings = self.own_findings(batch, spec, f"for window {window.key}")
+                finally:
+                    root.removeHandler(collected)
+                    root.setLevel(level)
+                well_formed = [
+                    f for f in findings if finding_problem(f, len(window.records)) is None
+                ]
+                allowed = allowed_in_messages(well_formed, len(window.records), spec)
+                lines = [*collected.lines, *(json.dumps(e, default=str) for e in events)]
+                texts = [("a log line", line) for line in lines]
+                texts += [(f"finding {f.code!r}", f.message) for f in well_formed]
+                computed = (
+                    {v for v in supported_values(result.insights) if v != v.to_integral_value()}
+                    - allowed
+                    if result is not None
+                    else set()
+                )
+                for what, text in texts:
+                    quoted = quoted_values(text, records, allowed)
+                    quoted += [
+                        token
+                        for token in figures_in(text)
+                        if token not in quoted and figure_value(token) in computed
+                    ]
+                    assert not quoted, (
+                        f"{record_type} window {window.key}: {what} quotes {quoted} from the "
+                        f"records or their insights ({text!r}); say how many and which rule, "
+                        "never which value"
+                    )

@@ -46,8 +46,20 @@ def windows_from_exports(
 ) -> list[Window]:
     """Every window of ``rule`` that the exports' records of ``spec.name`` touch, each built
     from all of them (newest version of each record), in date order."""
+    return windows_of_records(spec, rule, records_of(spec.name, exports), user=user)
+
+
+def windows_of_records(
+    spec: RecordTypeSpec,
+    rule: WindowRule,
+    records: Iterable[Record],
+    *,
+    user: UserContext | None = None,
+) -> list[Window]:
+    """Every window of ``rule`` that ``records`` of ``spec.name`` touch (several versions of a
+    record allowed: the newest counts), each built from all of them, in date order."""
     person = user or UserContext()
-    records = newest_versions(records_of(spec.name, exports))
+    records = newest_versions(records)
     # Index records by the window days they touch, so that each window is built from its own
     # candidates rather than from every record (a year of CGM is 105k readings).
     by_day: dict[date, list[Record]] = defaultdict(list)

@@ -1,5 +1,7 @@
 """Hook implementations of the ``bloodpressure`` plugin: it declares BloodPressureRecord,
-adds the checks specific to blood pressure, and turns batches into insights and a narrative.
+adds the checks specific to blood pressure, turns each local day and ISO week of a person's
+readings into training examples (``etl_windows``, ``etl_process_window``) and one upload into
+insights and a narrative (``etl_process``, used only by a pipeline without a record history).
 The work lives in the pure modules beside this one."""
 
 from __future__ import annotations
@@ -9,12 +11,15 @@ from collections.abc import Sequence
 from etl_core import (
     Batch,
     Dimension,
+    ExampleKind,
     Finding,
     ProcessResult,
     RecordTypeSpec,
     Severity,
     ValidationReport,
     ValueRange,
+    Window,
+    WindowRule,
     hookimpl,
 )
 from etl_core.schemas import load_avsc
@@ -28,8 +33,9 @@ from etl_bloodpressure.readings import (
     readings_from_records,
     usable_offset,
 )
+from etl_bloodpressure.windows import WINDOW_RULES, window_result
 
-ETL_PLUGIN_API = "1"
+ETL_PLUGIN_API = "1.1"
 
 RECORD_TYPE = "BloodPressureRecord"
 HEALTH_DOMAIN = "vital_signs"
@@ -43,6 +49,14 @@ INSTRUCTIONS = (
     "Describe these home blood pressure readings using the 2017 ACC/AHA categories.",
     "What do these blood pressure measurements show?",
 )
+INSTRUCTIONS_BY_KIND: dict[str, Sequence[str]] = {
+    ExampleKind.SUMMARY: INSTRUCTIONS,
+    ExampleKind.NOTE: (
+        "Explain these blood pressure readings to me in plain words.",
+        "What do my home blood pressure readings say? Keep it simple.",
+        "Write me a short note about my blood pressure over this period.",
+    ),
+}
 
 
 def blood_pressure_spec() -> RecordTypeSpec:
@@ -54,12 +68,27 @@ def blood_pressure_spec() -> RecordTypeSpec:
         ranges={SYSTOLIC: SYSTOLIC_RANGE, DIASTOLIC: DIASTOLIC_RANGE},
         time_fields=("timeEpochMillis",),
         instructions=INSTRUCTIONS,
+        instructions_by_kind=INSTRUCTIONS_BY_KIND,
     )
 
 
 @hookimpl
 def etl_record_types() -> Sequence[RecordTypeSpec]:
     return [blood_pressure_spec()]
+
+
+@hookimpl
+def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
+    if spec.name != RECORD_TYPE:
+        return None
+    return list(WINDOW_RULES)
+
+
+@hookimpl
+def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
+    if window.record_type != RECORD_TYPE:
+        return None
+    return window_result(window)
 
 
 @hookimpl
