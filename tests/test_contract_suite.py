@@ -456,7 +456,8 @@ apart (the listed phrases are the planted rule's)."""
             [
                 "BodyTemperatureRecord window day:2025-09-20 of the valid sample",
                 "plugin 'miscounted' broke the plugin contract in etl_review_charts",
-                "says 6 marks, its svg holds 5",
+                # The sample's first local day holds two of its readings (six hours apart).
+                "says 3 marks, its svg holds 2",
             ],
         ),
         (
