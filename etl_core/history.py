@@ -716,7 +716,10 @@ class SqlHistoryStore:
         table = windows_table
         # One order for every transaction: no deadlock between two persons' merges.
         for record_type, key in sorted(own):
-            rule = plan[record_type].rule(key.partition(":")[0])
+            # A type this process has no plugin for (its windows moved with the person's clock)
+            # is planned as the merge that stored it planned it.
+            type_plan = plan.get(record_type) or self._stored_plan(connection, user, record_type)
+            rule = type_plan.rule(key.partition(":")[0])
             assert rule is not None
             first = date.fromisoformat(key.partition(":")[2])
             last_day = (first + timedelta(days=rule.days - 1)).isoformat()

@@ -26,11 +26,18 @@ from etl_core.history import (
 from etl_core.model import UserContext
 from etl_core.testing import read_avro, synthetic_person
 from etl_core.timeutil import PersonZone, infer_offset_minutes
-from etl_core.windows import WindowRule, build_window, newest_versions, window_days_of
+from etl_core.windows import (
+    FALLBACK_RULES,
+    WindowRule,
+    build_window,
+    newest_versions,
+    window_days_of,
+)
 
 CDT = timezone(timedelta(hours=-5))
 INSTANT = ("timeEpochMillis",)
 SPAN = ("startTimeEpochMillis", "endTimeEpochMillis")
+FALLBACK = TypePlan(FALLBACK_RULES, INSTANT)
 PLAN: WindowPlan = {
     "BloodGlucoseRecord": TypePlan(
         (WindowRule.day(), WindowRule.iso_week(lookback_days=7)), INSTANT
@@ -180,6 +187,28 @@ def test_records_without_an_offset_move_to_local_time_once_the_person_s_offset_i
     )
     assert [r["metadata"]["id"] for r in window.records] == ["g"]
     assert window.clock.value == "inferred from the person's other records"
+
+
+def test_a_clock_move_bumps_windows_of_a_type_this_process_has_no_plugin_for(
+    store: SqlHistoryStore,
+) -> None:
+    # Glucose stored without an owner (core's fallback rules); then another file's offsets
+    # move those readings' local day, in a merge whose plan knows heart rate only (a process,
+    # or a rerun, that has not met a glucose file yet).
+    reading = glucose("g", datetime(2025, 9, 21, 2, 0, tzinfo=UTC), 98)
+    store.merge("u1", "BloodGlucoseRecord", [reading], {"BloodGlucoseRecord": FALLBACK})
+    beat = {
+        "metadata": {"id": "hr", "lastModifiedTimeEpochMillis": 1},
+        "startTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 0, tzinfo=CDT)),
+        "endTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 10, tzinfo=CDT)),
+        "startZoneOffsetId": "-05:00",
+        "endZoneOffsetId": "-05:00",
+        "samples": [],
+    }
+    moved = store.merge(
+        "u1", "HeartRateRecord", [beat], {"HeartRateRecord": PLAN["HeartRateRecord"]}
+    )
+    assert ("BloodGlucoseRecord", "day:2025-09-20") in keys(moved.windows)
 
 
 def test_publication_is_a_compare_and_set_on_the_built_version(store: SqlHistoryStore) -> None:

@@ -270,12 +270,16 @@ def settled_lines(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def bad_glucose_file() -> bytes:
-    """A real glucose export's first records with impossible levels: quarantined."""
+    """A real glucose export's first records with impossible levels, dated 1970: quarantined
+    by core's own checks (the dates) whether or not the glucose plugin (the levels) is
+    installed."""
     reader = fastavro.reader(io.BytesIO(real_samples("BloodGlucoseRecord")[0].read_bytes()))
     records = [record for _, record in zip(range(20), reader, strict=False)]
+    first = records[0]["timeEpochMillis"]
     for n, record in enumerate(records):
         record["levelInMilligramsPerDeciliter"] = 5000.0
         record["metadata"]["id"] = f"impossible-{n}"
+        record["timeEpochMillis"] = record["timeEpochMillis"] - first + 3_600_000
     out = io.BytesIO()
     fastavro.writer(out, reader.writer_schema, records)
     return out.getvalue()
