@@ -5,9 +5,10 @@
 - Per file: the 26 real exports through ``Pipeline.run`` without a history (each upload
   processed on its own) and with one (records merged, windows rebuilt once at the end), per
   file, against fastavro decoding the same bytes.
-- A year of one person's daily CGM exports (``synthetic_person``: 365 overlapping files, about
-  105k distinct readings) through ``etl run`` as a whole process, against a whole process that
-  only decodes the same files with fastavro.
+- A year of one person's daily overlapping exports (``synthetic_person``: 365 files of each
+  record type) through ``etl run`` as a whole process, each record type alone (its plugin's
+  cost) and all together, against a whole process that only decodes the same files with
+  fastavro.
 """
 
 from __future__ import annotations
@@ -91,30 +92,24 @@ def whole_process(command: list[str], env: dict[str, str]) -> tuple[float, float
     return time.perf_counter() - started, child_cpu() - cpu_before
 
 
-def year_of_cgm(days: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        paths = [
-            p
-            for p in write_synthetic_person(root / "all", days)
-            if p.name.startswith("BloodGlucoseRecord_")
-        ]
-        env = {**os.environ, "ETL_PSEUDONYM_KEY": "bench"}
-        floor_wall, floor_cpu = whole_process(
-            [sys.executable, "-c", DECODE_ONLY, *map(str, paths)], env
-        )
-        run_wall, run_cpu = whole_process(
-            [sys.executable, "-m", "etl_core", "run", *map(str, paths), "--out", str(root / "out")],
-            env,
-        )
-        readings = sum(1 for p in paths for _ in fastavro.reader(io.BytesIO(p.read_bytes())))
-        examples = sum(
-            len(p.read_text().splitlines())
-            for p in (root / "out" / "training").rglob("health_journal_*.jsonl")
-        )
+def year_through_etl_run(paths: list[Path], scratch: Path) -> dict[str, Any]:
+    """``etl run`` over ``paths`` as a whole process, against a whole process that only decodes
+    them with fastavro."""
+    env = {**os.environ, "ETL_PSEUDONYM_KEY": "bench"}
+    out = scratch / "out"
+    floor_wall, floor_cpu = whole_process(
+        [sys.executable, "-c", DECODE_ONLY, *map(str, paths)], env
+    )
+    run_wall, run_cpu = whole_process(
+        [sys.executable, "-m", "etl_core", "run", *map(str, paths), "--out", str(out)], env
+    )
+    records = sum(1 for p in paths for _ in fastavro.reader(io.BytesIO(p.read_bytes())))
+    examples = sum(
+        len(p.read_text().splitlines()) for p in (out / "training").rglob("health_journal_*.jsonl")
+    )
     return {
         "files": len(paths),
-        "readings_in_files": readings,
+        "records_in_files": records,
         "examples": examples,
         "etl_run_wall_seconds": run_wall,
         "etl_run_cpu_seconds": run_cpu,
@@ -122,6 +117,22 @@ def year_of_cgm(days: int) -> dict[str, Any]:
         "decode_floor_cpu_seconds": floor_cpu,
         "cpu_ratio": run_cpu / floor_cpu,
     }
+
+
+def year_of_exports(days: int) -> dict[str, dict[str, Any]]:
+    """A synthetic person's ``days`` of daily overlapping exports through ``etl run``: each
+    record type's files alone (what its plugin costs), then all of them together."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        paths = write_synthetic_person(root / "exports", days)
+        by_type: dict[str, list[Path]] = {}
+        for path in paths:
+            by_type.setdefault(path.name.split("_", 1)[0], []).append(path)
+        results = {}
+        for record_type, typed in sorted(by_type.items()):
+            results[record_type] = year_through_etl_run(typed, root / record_type)
+        results["all record types"] = year_through_etl_run(paths, root / "all")
+    return results
 
 
 def main() -> int:
@@ -140,25 +151,27 @@ def main() -> int:
     without = min(per_file(files, registry, history=False) for _ in range(args.repeat))
     with_history = min(per_file(files, registry, history=True) for _ in range(args.repeat))
     decode = min(decode_seconds(files) for _ in range(args.repeat))
-    year = year_of_cgm(args.days)
+    year = year_of_exports(args.days)
     results = {
         "real_files": len(files),
         "per_file_ms_without_history": 1000 * without / len(files),
         "per_file_ms_with_history": 1000 * with_history / len(files),
         "per_file_ms_decode_floor": 1000 * decode / len(files),
-        "year_of_cgm": year,
+        "days": args.days,
+        "year": year,
     }
     print(
         f"26 real files, per file: without history {results['per_file_ms_without_history']:.2f} "
         f"ms, with history {results['per_file_ms_with_history']:.2f} ms, fastavro decode "
         f"{results['per_file_ms_decode_floor']:.2f} ms"
     )
-    print(
-        f"{year['files']} daily CGM files ({year['readings_in_files']:,} readings, "
-        f"{year['examples']} examples): etl run {year['etl_run_wall_seconds']:.1f} s wall, "
-        f"{year['etl_run_cpu_seconds']:.1f} s CPU; decode-only process "
-        f"{year['decode_floor_cpu_seconds']:.2f} s CPU; ratio {year['cpu_ratio']:.1f}x"
-    )
+    for record_type, row in year.items():
+        print(
+            f"{args.days} days, {record_type}: {row['files']} files ({row['records_in_files']:,} "
+            f"records, {row['examples']} examples): etl run {row['etl_run_wall_seconds']:.1f} s "
+            f"wall, {row['etl_run_cpu_seconds']:.1f} s CPU; decode-only process "
+            f"{row['decode_floor_cpu_seconds']:.2f} s CPU; ratio {row['cpu_ratio']:.1f}x"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
