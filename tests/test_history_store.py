@@ -90,6 +90,19 @@ def steps(rid: str, day: date, count: int, modified: int = 1) -> dict:
     }
 
 
+def evening_heart_rate() -> dict:
+    """Ten minutes of heart rate at 20:00 on 2025-09-20, recorded with its -05:00 offset: the
+    observation that places the person's offset-less records."""
+    return {
+        "metadata": {"id": "hr", "lastModifiedTimeEpochMillis": 1},
+        "startTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 0, tzinfo=CDT)),
+        "endTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 10, tzinfo=CDT)),
+        "startZoneOffsetId": "-05:00",
+        "endZoneOffsetId": "-05:00",
+        "samples": [],
+    }
+
+
 def keys(refs: Sequence[WindowRef]) -> set[tuple[str, str]]:
     return {(ref.record_type, ref.key) for ref in refs}
 
@@ -159,14 +172,7 @@ def test_records_without_an_offset_move_to_local_time_once_the_person_s_offset_i
     reading = glucose("g", datetime(2025, 9, 21, 2, 0, tzinfo=UTC), 98)
     first = store.merge("u1", "BloodGlucoseRecord", [reading], PLAN)
     assert ("BloodGlucoseRecord", "day:2025-09-21") in keys(first.windows)
-    beat = {
-        "metadata": {"id": "hr", "lastModifiedTimeEpochMillis": 1},
-        "startTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 0, tzinfo=CDT)),
-        "endTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 10, tzinfo=CDT)),
-        "startZoneOffsetId": "-05:00",
-        "endZoneOffsetId": "-05:00",
-        "samples": [],
-    }
+    beat = evening_heart_rate()
     second = store.merge("u1", "HeartRateRecord", [beat], PLAN)
     assert {
         ("BloodGlucoseRecord", "day:2025-09-21"),
@@ -197,14 +203,7 @@ def test_a_clock_move_bumps_windows_of_a_type_this_process_has_no_plugin_for(
     # or a rerun, that has not met a glucose file yet).
     reading = glucose("g", datetime(2025, 9, 21, 2, 0, tzinfo=UTC), 98)
     store.merge("u1", "BloodGlucoseRecord", [reading], {"BloodGlucoseRecord": FALLBACK})
-    beat = {
-        "metadata": {"id": "hr", "lastModifiedTimeEpochMillis": 1},
-        "startTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 0, tzinfo=CDT)),
-        "endTimeEpochMillis": _ms(datetime(2025, 9, 20, 20, 10, tzinfo=CDT)),
-        "startZoneOffsetId": "-05:00",
-        "endZoneOffsetId": "-05:00",
-        "samples": [],
-    }
+    beat = evening_heart_rate()
     moved = store.merge(
         "u1", "HeartRateRecord", [beat], {"HeartRateRecord": PLAN["HeartRateRecord"]}
     )
