@@ -20,8 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from etl_core.dedup import DedupStore, SqlDedupStore, new_owner_token
-from etl_core.redis_dedup import RedisDedupStore
+from etl_core.stores.dedup import DedupStore, new_owner_token
+from etl_core.stores.dedup.redis import RedisDedupStore
+from etl_core.stores.dedup.sql import SqlDedupStore
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS = "redis://127.0.0.1:6379/0"
@@ -117,7 +118,7 @@ def bench_store(name: str, store: DedupStore, n: int, threads: int) -> None:
 def bench_s3(n: int) -> None:
     from moto.server import ThreadedMotoServer
 
-    from etl_core.s3storage import S3ObjectStore
+    from etl_core.stores.objects.s3 import S3ObjectStore
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

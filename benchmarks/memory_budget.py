@@ -1,7 +1,7 @@
 """Peak memory of a 4-thread worker on large uploads, with and without the byte budget.
 
 Eight glucose files of 100,000 readings (about 6.4 MB each) go through ``Pipeline.run`` on four
-threads, each run holding its file's bytes of a :class:`~etl_core.budget.ByteBudget` as the
+threads, each run holding its file's bytes of a :class:`~etl_core.engine.budget.ByteBudget` as the
 worker does. Each budget runs in a fresh process, so its peak RSS is its own; the floor is the
 same process before any file is decoded.
 
@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from pipeline_bench import SETTINGS, glucose_file
 from report import memory_table
 
-from etl_core.budget import ByteBudget
-from etl_core.dedup import SqlDedupStore
-from etl_core.logs import configure_logging
-from etl_core.pipeline import Job, Pipeline
-from etl_core.plugins import load_plugins
-from etl_core.storage import LocalObjectStore
+from etl_core.engine.budget import ByteBudget
+from etl_core.engine.pipeline import Job, Pipeline
+from etl_core.engine.registry import load_plugins
+from etl_core.observability.logs import configure_logging
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.objects.base import LocalObjectStore
 
 FILES = 8
 READINGS = 100_000

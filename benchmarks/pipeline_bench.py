@@ -26,12 +26,13 @@ from typing import Any
 
 import fastavro
 
-from etl_core.dedup import SqlDedupStore, new_owner_token
-from etl_core.logs import configure_logging
-from etl_core.pipeline import Job, Pipeline
-from etl_core.plugins import load_plugins
+from etl_core.engine.pipeline import Job, Pipeline
+from etl_core.engine.registry import load_plugins
+from etl_core.observability.logs import configure_logging
 from etl_core.settings import Settings
-from etl_core.storage import LocalObjectStore
+from etl_core.stores.dedup import new_owner_token
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.objects.base import LocalObjectStore
 from etl_core.testing import make_metadata, real_samples, write_health_connect
 
 SETTINGS = Settings(_env_file=None, pseudonym_key="bench")  # type: ignore[call-arg]

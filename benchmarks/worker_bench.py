@@ -34,16 +34,22 @@ from typing import Any
 import boto3
 import pika
 
-from etl_core.consumer import Action, Consumer, Decision, MessageHandler, wait_until
-from etl_core.dedup import SqlDedupStore
-from etl_core.logs import configure_logging
-from etl_core.pipeline import Pipeline
-from etl_core.plugins import load_plugins
-from etl_core.publisher import prepare_upload, publish_message
+from etl_core.engine.pipeline import Pipeline
+from etl_core.engine.registry import load_plugins
+from etl_core.observability.logs import configure_logging
 from etl_core.settings import Settings
-from etl_core.stores import SourceStores, open_object_store
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.factory import SourceStores, open_object_store
 from etl_core.testing import real_samples
-from etl_core.topology import Topology
+from etl_core.transports.rabbitmq.consumer import (
+    Action,
+    Consumer,
+    Decision,
+    MessageHandler,
+    wait_until,
+)
+from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
+from etl_core.transports.rabbitmq.topology import Topology
 
 
 def free_port() -> int:

@@ -46,11 +46,11 @@ SECTIONS: list[tuple[str, str, list[str] | None]] = [
             "Chart",
         ],
     ),
-    ("etl_core.timeutil", "", None),
-    ("etl_core.figures", "", None),
-    ("etl_core.schemas", "", None),
+    ("etl_core.contract.timeutil", "", None),
+    ("etl_core.contract.figures", "", None),
+    ("etl_core.contract.schemas", "", None),
     ("etl_core.review.svg", "", None),
-    ("etl_core.spec_checks", "", ["HEALTH_CONNECT_LIMITS"]),
+    ("etl_core.engine.spec_checks", "", ["HEALTH_CONNECT_LIMITS"]),
     ("etl_core.testing", "", None),
 ]
 
@@ -264,7 +264,8 @@ def render() -> str:
         "`python docs/gen_api.py`. -->",
         "",
         "Everything a plugin imports from etl-core: `etl_core` (the decorator and the types), "
-        "`etl_core.timeutil`, `etl_core.figures`, `etl_core.schemas`, `etl_core.review.svg` "
+        "`etl_core.contract.timeutil`, `etl_core.contract.figures`, `etl_core.contract.schemas`, "
+        "`etl_core.review.svg` "
         "(charts for `etl review`) and, in tests, "
         "`etl_core.testing`. Anything else in etl-core may change without notice. "
         "`hooks.md` documents the hooks; `writing-plugins.md` walks through a new plugin.",
@@ -279,7 +280,7 @@ def render() -> str:
         constant_docs: dict[str, str] = {}
         sources = [module_name, *sorted(m for m in sys.modules if m.startswith(module_name + "."))]
         if module_name == "etl_core":
-            sources = ["etl_core", "etl_core.model"]
+            sources = ["etl_core", "etl_core.contract.model"]
         for source in sources:
             constant_docs.update(attribute_docs(module_tree(sys.modules[source])))
         for name in names if names is not None else public_names(module):

@@ -1,7 +1,7 @@
 """ETL Narrative Engine core: the plugin contract, the pipeline and its embedded runner.
 
-Plugins import only what this module exports (and :mod:`etl_core.timeutil`,
-:mod:`etl_core.figures`, :mod:`etl_core.schemas`, :mod:`etl_core.review.svg`,
+Plugins import only what this module exports (and :mod:`etl_core.contract.timeutil`,
+:mod:`etl_core.contract.figures`, :mod:`etl_core.contract.schemas`, :mod:`etl_core.review.svg`,
 :mod:`etl_core.testing`).
 """
 
@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import pluggy
 
-from etl_core.model import (
+from etl_core.contract.model import (
     Artifact,
     Batch,
     Chart,
@@ -28,8 +28,8 @@ from etl_core.model import (
     ValidationReport,
     ValueRange,
 )
-from etl_core.timeutil import ClockSource
-from etl_core.windows import (
+from etl_core.contract.timeutil import ClockSource
+from etl_core.contract.windows import (
     FRIDAY,
     MONDAY,
     SATURDAY,
@@ -40,7 +40,7 @@ from etl_core.windows import (
     Window,
     WindowRule,
 )
-from etl_core.wording import choose
+from etl_core.contract.wording import choose
 
 try:
     __version__ = version("etl-core")
@@ -52,10 +52,10 @@ PLUGIN_API_VERSION = "1.2"
 written against as a string, ``ETL_PLUGIN_API = "1"`` or ``"1.0"``. Core refuses a plugin whose
 major differs (majors break the contract) and one written for a newer minor than this core
 offers (minors only add optional things, so an older minor always runs); see
-:func:`etl_core.plugins.api_problem`."""
+:func:`etl_core.engine.registry.api_problem`."""
 
 hookimpl = pluggy.HookimplMarker("etl_core")
-"""Decorator for plugin hook implementations (see :mod:`etl_core.hookspecs`)."""
+"""Decorator for plugin hook implementations (see :mod:`etl_core.contract.hookspecs`)."""
 
 __all__ = [
     "FRIDAY",

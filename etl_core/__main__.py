@@ -1,3 +1,3 @@
-from etl_core.cli import main
+from etl_core.cli.app import main
 
 main()

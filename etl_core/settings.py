@@ -70,7 +70,9 @@ class Settings(BaseSettings):
     quarantine prefixes are refused whatever this says."""
 
     # Deduplication
-    deduplication_store: Literal["sqlite", "redis", "postgresql"] = "sqlite"
+    deduplication_store: str = "sqlite"
+    """A store registered in the ``etl_core.dedup_stores`` entry-point group: core registers
+    ``sqlite``, ``postgresql``, ``redis`` and ``memory`` (one process, forgets on exit)."""
     deduplication_db_path: Path | None = None
     """SQLite file; the embedded runner defaults to ``<out>/.etl-state/dedup.sqlite``."""
     deduplication_url: str | None = None
@@ -127,6 +129,18 @@ class Settings(BaseSettings):
     def _split_names(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @field_validator("deduplication_store")
+    @classmethod
+    def _registered_dedup_store(cls, value: str) -> str:
+        from etl_core.engine.backends import DEDUP_STORES, registered_backends
+
+        known = registered_backends(DEDUP_STORES)
+        if value not in known:
+            raise ValueError(
+                f"not a registered dedup store (registered: {', '.join(sorted(known))})"
+            )
         return value
 
     @field_validator("retry_delays_ms", mode="before")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from etl_core.dedup import SqlDedupStore
-from etl_core.pipeline import Pipeline
-from etl_core.plugins import ENTRY_POINT_GROUP, PluginRegistry, load_plugins
+from etl_core.engine.pipeline import Pipeline
+from etl_core.engine.registry import ENTRY_POINT_GROUP, PluginRegistry, load_plugins
 from etl_core.settings import Settings
-from etl_core.storage import LocalObjectStore
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.objects.base import LocalObjectStore
 from etl_core.testing import real_samples_dir
 
 

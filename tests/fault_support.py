@@ -25,14 +25,10 @@ from typing import Any, Literal, cast
 import pika
 
 from etl_core.builtin.training_jsonl import stable_form
-from etl_core.consumer import wait_until
-from etl_core.dedup import DedupStore
-from etl_core.dlq import list_dead_letters
-from etl_core.messages import UploadMessage
-from etl_core.pipeline import pseudonymise
-from etl_core.publisher import prepare_upload, publish_message
+from etl_core.engine.pipeline import pseudonymise
 from etl_core.settings import Settings
-from etl_core.stores import open_object_store
+from etl_core.stores.dedup import DedupStore
+from etl_core.stores.factory import open_object_store
 from etl_core.testing import (
     health_connect_schema,
     read_avro,
@@ -40,7 +36,11 @@ from etl_core.testing import (
     training_examples,
     write_avro,
 )
-from etl_core.topology import Topology
+from etl_core.transports.rabbitmq.consumer import wait_until
+from etl_core.transports.rabbitmq.dlq import list_dead_letters
+from etl_core.transports.rabbitmq.messages import UploadMessage
+from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
+from etl_core.transports.rabbitmq.topology import Topology
 from tests.services import MotoS3Server, SerialisedConditionalWrites
 from tests.worker_support import examples_in, queue_depths, settings_env
 
@@ -304,7 +304,7 @@ def assert_exactly_once(
     ``repeated_dead_letters`` admits a second copy of a dead letter where the worker loses its
     connection (a kill, a broker restart) between the broker confirming the copy and the ack of
     the original: the redelivered original fails again. ``etl dlq`` lists and replays such
-    copies once (see etl_core.dlq); the example invariants stay strict.
+    copies once (see etl_core.transports.rabbitmq.dlq); the example invariants stay strict.
     """
     extra = 0
     for item in sent:

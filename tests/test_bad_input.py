@@ -34,17 +34,17 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from etl_core.consumer import Action, Decision, MessageHandler
-from etl_core.decode import BYTES_PER_RECORD_FLOOR, DEFAULT_MAX_DECODED_BYTES, decode_records
-from etl_core.dedup import SqlDedupStore
-from etl_core.errors import DecodeError
-from etl_core.figures import unsupported_figures
-from etl_core.pipeline import Job, Outcome, Pipeline, Status
-from etl_core.plugins import PluginRegistry, load_plugins
-from etl_core.publisher import prepare_upload
+from etl_core.contract.errors import DecodeError
+from etl_core.contract.figures import unsupported_figures
+from etl_core.engine.decode import BYTES_PER_RECORD_FLOOR, DEFAULT_MAX_DECODED_BYTES, decode_records
+from etl_core.engine.pipeline import Job, Outcome, Pipeline, Status
+from etl_core.engine.registry import PluginRegistry, load_plugins
 from etl_core.settings import Settings
-from etl_core.storage import LocalObjectStore
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.objects.base import LocalObjectStore
 from etl_core.testing import health_connect_schema, read_avro, write_avro
+from etl_core.transports.rabbitmq.consumer import Action, Decision, MessageHandler
+from etl_core.transports.rabbitmq.publisher import prepare_upload
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "health-connect"
 RECORD_TYPES = (

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from etl_core.budget import ByteBudget
-from etl_core.consumer import wait_until
+from etl_core.engine.budget import ByteBudget
+from etl_core.transports.rabbitmq.consumer import wait_until
 
 
 class Observer:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from etl_core.plugins import load_plugins
+from etl_core.engine.registry import load_plugins
 from etl_core.testing import run_etl, training_examples
 from tests.support.records import temperature_file, temperature_records
 from tests.support.windows import expected_windows, fingerprint
@@ -481,8 +481,8 @@ def test_an_s3_endpoint_botocore_refuses_hides_its_password(tmp_path: Path) -> N
 
 
 def test_the_metrics_server_binds_loopback_unless_told() -> None:
-    from etl_core.health import HealthServer
-    from etl_core.metrics import EtlMetrics
+    from etl_core.observability.health import HealthServer
+    from etl_core.observability.metrics import EtlMetrics
     from etl_core.settings import Settings
 
     metrics = EtlMetrics()

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from etl_core.compaction import (
+from etl_core.observability.metrics import EtlMetrics
+from etl_core.outputs.compaction import (
     CompactionBusyError,
     compact_changed,
     compaction_lease,
@@ -24,10 +25,9 @@ from etl_core.compaction import (
     journal_key,
     marker_key,
 )
-from etl_core.metrics import EtlMetrics
-from etl_core.s3storage import S3ObjectStore
-from etl_core.storage import ObjectStore
-from etl_core.stores import MeteredObjectStore
+from etl_core.stores.factory import MeteredObjectStore
+from etl_core.stores.objects.base import ObjectStore
+from etl_core.stores.objects.s3 import S3ObjectStore
 from etl_core.testing import journal_examples, real_samples, run_etl, training_examples
 from tests.services import S3_ACCESS_KEY, S3_SECRET_KEY, MotoS3Server
 

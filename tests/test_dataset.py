@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from etl_core.dataset import (
+from etl_core.outputs.dataset import (
     COMMON_COLUMNS,
     FILE_FORMATS,
     FORMATS,
@@ -32,7 +32,7 @@ from etl_core.dataset import (
     select_and_split,
     split_of,
 )
-from etl_core.storage import LocalObjectStore
+from etl_core.stores.objects.base import LocalObjectStore
 from etl_core.testing import real_samples, run_etl, training_examples, write_synthetic_person
 
 datasets = pytest.importorskip("datasets")

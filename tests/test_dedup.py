@@ -3,7 +3,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from etl_core.dedup import ClaimStatus, SqlDedupStore, new_owner_token
+from etl_core.stores.dedup import ClaimStatus, new_owner_token
+from etl_core.stores.dedup.sql import SqlDedupStore
 
 
 class FakeClock:

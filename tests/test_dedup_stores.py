@@ -12,17 +12,16 @@ from typing import Any
 import pytest
 import redis
 
-from etl_core.dedup import (
+from etl_core.settings import Settings, SettingsError
+from etl_core.stores.dedup import (
     ClaimStatus,
     DedupStore,
     DedupUnavailableError,
-    SqlDedupStore,
     new_owner_token,
     open_dedup_store,
-    postgresql_url,
 )
-from etl_core.redis_dedup import RedisDedupStore
-from etl_core.settings import Settings, SettingsError
+from etl_core.stores.dedup.redis import RedisDedupStore
+from etl_core.stores.dedup.sql import SqlDedupStore, postgresql_url
 from tests.services import RedisService
 
 pytestmark = pytest.mark.services

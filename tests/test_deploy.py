@@ -547,7 +547,7 @@ def test_tracing_endpoint_matches_the_exporter() -> None:
     the endpoint is the full traces URL on Jaeger's OTLP/HTTP port."""
     tracing = ROOT / "etl_core" / "tracing.py"
     if not tracing.exists():
-        pytest.skip("etl_core/tracing.py does not exist yet")
+        pytest.skip("etl_core/observability/tracing.py does not exist yet")
     if "otlp.proto.http" not in tracing.read_text(encoding="utf-8"):
         pytest.skip("the exporter is not the OTLP/HTTP one this check knows")
     endpoints = [compose_worker_environment()["ETL_JAEGER_OTLP_ENDPOINT"]]
@@ -596,7 +596,7 @@ def test_metrics_port_and_paths_agree_everywhere() -> None:
 def test_the_health_server_serves_the_paths_deploy_uses() -> None:
     health = ROOT / "etl_core" / "health.py"
     if not health.exists():
-        pytest.skip("etl_core/health.py does not exist yet")
+        pytest.skip("etl_core/observability/health.py does not exist yet")
     source = health.read_text(encoding="utf-8")
     for path in ('"/metrics"', '"/health"', '"/ready"'):
         assert path in source
@@ -710,13 +710,13 @@ def test_kustomization_lists_every_manifest_but_the_secret_template() -> None:
 
 
 def compact_options() -> set[str]:
-    from etl_core.cli_data import compact_command
+    from etl_core.cli.data import compact_command
 
     return {option for param in compact_command.params for option in param.opts}
 
 
 def test_k8s_cronjob_compacts_the_bucket_one_run_at_a_time() -> None:
-    from etl_core.compaction import DEFAULT_LEASE_SECONDS
+    from etl_core.outputs.compaction import DEFAULT_LEASE_SECONDS
 
     cronjob = k8s_one("CronJob")
     spec = cronjob["spec"]
@@ -871,10 +871,10 @@ def test_dashboard_shows_throughput_latency_quality_errors_queue_and_dead_letter
 def defined_metrics() -> dict[str, frozenset[str]]:
     """Every sample name the engine's metrics expose, with its label names."""
     try:
-        module = importlib.import_module("etl_core.metrics")
+        module = importlib.import_module("etl_core.observability.metrics")
     except ModuleNotFoundError as exc:
-        if exc.name == "etl_core.metrics":
-            pytest.skip("etl_core/metrics.py does not exist yet")
+        if exc.name == "etl_core.observability.metrics":
+            pytest.skip("etl_core/observability/metrics.py does not exist yet")
         raise
     from prometheus_client import CollectorRegistry
     from prometheus_client.metrics import MetricWrapperBase
@@ -900,7 +900,7 @@ def defined_metrics() -> dict[str, frozenset[str]]:
 
 
 def label_values(module_attribute: str) -> set[str] | None:
-    module = importlib.import_module("etl_core.metrics")
+    module = importlib.import_module("etl_core.observability.metrics")
     value = getattr(module, module_attribute, None)
     if isinstance(value, dict):
         return set(value.values())
@@ -916,7 +916,7 @@ def promql_problems(expression: str, where: str) -> Iterable[str]:
     for match in PROMQL_METRIC.finditer(expression):
         name, matchers = match.group(1), match.group(2) or ""
         if name not in samples:
-            yield f"{where}: {name} is not a metric of etl_core/metrics.py"
+            yield f"{where}: {name} is not a metric of etl_core/observability/metrics.py"
             continue
         for label, operator, value in PROMQL_MATCHER.findall(matchers):
             if label not in samples[name]:
@@ -1078,9 +1078,9 @@ def scrape_config_for(metrics_port: int, folder: Path) -> Path:
 def test_prometheus_scrapes_a_running_worker_with_the_deployed_config(
     moto_server: Any, s3_bucket: str, samples_dir: Path, tmp_path: Path
 ) -> None:
-    from etl_core.consumer import wait_until
+    from etl_core.contract.windows import record_key, version_rank
     from etl_core.testing import read_avro
-    from etl_core.windows import record_key, version_rank
+    from etl_core.transports.rabbitmq.consumer import wait_until
     from tests.services import rabbitmq_available
     from tests.worker_support import (
         WorkerProcess,

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from etl_core.dedup import DedupStore, SqlDedupStore
-from etl_core.pipeline import Job, Outcome, Pipeline, Status
-from etl_core.plugins import PluginRegistry, load_plugins
-from etl_core.redis_dedup import RedisDedupStore
-from etl_core.s3storage import S3ObjectStore
+from etl_core.engine.pipeline import Job, Outcome, Pipeline, Status
+from etl_core.engine.registry import PluginRegistry, load_plugins
 from etl_core.settings import Settings
-from etl_core.storage import LocalObjectStore
+from etl_core.stores.dedup import DedupStore
+from etl_core.stores.dedup.redis import RedisDedupStore
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.objects.base import LocalObjectStore
+from etl_core.stores.objects.s3 import S3ObjectStore
 from etl_core.testing import real_samples
 from tests.services import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, MotoS3Server
 

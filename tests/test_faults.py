@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from etl_core.consumer import wait_until
-from etl_core.dedup import DedupStore, SqlDedupStore, claims_table, postgresql_url
-from etl_core.dlq import replay
-from etl_core.pipeline import pseudonymise
-from etl_core.redis_dedup import DEFAULT_KEY_PREFIX, RedisDedupStore
+from etl_core.engine.pipeline import pseudonymise
 from etl_core.settings import Settings
+from etl_core.stores.dedup import DedupStore
+from etl_core.stores.dedup.redis import DEFAULT_KEY_PREFIX, RedisDedupStore
+from etl_core.stores.dedup.sql import SqlDedupStore, claims_table, postgresql_url
+from etl_core.transports.rabbitmq.consumer import wait_until
+from etl_core.transports.rabbitmq.dlq import replay
 from tests.fault_support import (
     RestartableMotoServer,
     Sent,

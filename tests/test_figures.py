@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from etl_core.figures import figures_in, redact_figures, unsupported_figures
+from etl_core.contract.figures import figures_in, redact_figures, unsupported_figures
 
 
 def test_figures_match_rounded_insights() -> None:

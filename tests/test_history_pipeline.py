@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from etl_core.builtin.training_jsonl import stable_form
-from etl_core.model import UserContext
-from etl_core.plugins import load_plugins
-from etl_core.runner import InputFile, run_embedded
+from etl_core.contract.model import UserContext
+from etl_core.contract.windows import WindowRule, build_window, newest_versions
+from etl_core.engine.registry import load_plugins
+from etl_core.engine.window_stage import record_set_fingerprint
 from etl_core.settings import Settings
 from etl_core.testing import (
     read_avro,
@@ -30,8 +31,7 @@ from etl_core.testing import (
     write_avro,
 )
 from etl_core.testing.person import BACKFILL_DAY, DEFAULT_START, ZONE
-from etl_core.window_stage import record_set_fingerprint
-from etl_core.windows import WindowRule, build_window, newest_versions
+from etl_core.transports.embedded import InputFile, run_embedded
 from tests.support.records import BASE_MS, temperature_records
 from tests.support.temperature_plugin import SCHEMA
 

@@ -1,4 +1,5 @@
-"""The record history store (``etl_core.history``) on SQLite and PostgreSQL: merging versions,
+"""The record history store (``etl_core.stores.history``) on SQLite and PostgreSQL: merging
+versions,
 which windows a change touches, the person's inferred clock, compare-and-set publication, and
 no lost update under concurrent merges and rebuilds."""
 
@@ -15,7 +16,16 @@ from typing import Any
 
 import pytest
 
-from etl_core.history import (
+from etl_core.contract.model import UserContext
+from etl_core.contract.timeutil import PersonZone, infer_offset_minutes
+from etl_core.contract.windows import (
+    FALLBACK_RULES,
+    WindowRule,
+    build_window,
+    newest_versions,
+    window_days_of,
+)
+from etl_core.stores.history import (
     MAX_KEY_LENGTH,
     PendingWindow,
     SqlHistoryStore,
@@ -23,16 +33,7 @@ from etl_core.history import (
     WindowPlan,
     WindowRef,
 )
-from etl_core.model import UserContext
 from etl_core.testing import read_avro, synthetic_person
-from etl_core.timeutil import PersonZone, infer_offset_minutes
-from etl_core.windows import (
-    FALLBACK_RULES,
-    WindowRule,
-    build_window,
-    newest_versions,
-    window_days_of,
-)
 
 CDT = timezone(timedelta(hours=-5))
 INSTANT = ("timeEpochMillis",)

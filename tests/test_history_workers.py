@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from etl_core.builtin.training_jsonl import stable_form
-from etl_core.consumer import wait_until
 from etl_core.settings import Settings
 from etl_core.testing import run_etl, synthetic_person, training_examples
+from etl_core.transports.rabbitmq.consumer import wait_until
 from tests.services import MotoS3Server, rabbitmq_available, unavailable
 from tests.worker_support import (
     PSEUDONYM_KEY,
@@ -89,7 +89,7 @@ def test_four_worker_processes_on_postgresql_lose_no_update(
     published = publish(shared, _shuffled())
     workers = [WorkerProcess(shared, threads=2) for _ in range(4)]
     try:
-        from etl_core.dedup import SqlDedupStore
+        from etl_core.stores.dedup.sql import SqlDedupStore
 
         dedup = SqlDedupStore(postgres_url)
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from etl_core import hookspecs
+from etl_core.contract import hookspecs
 
 REPO = Path(__file__).resolve().parents[1]
 HOOKS_DOC = REPO / "docs" / "hooks.md"

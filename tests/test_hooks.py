@@ -1,4 +1,5 @@
-"""Each hook of ``etl_core.hookspecs`` called through pluggy's hook relay, as core calls it,
+"""Each hook of ``etl_core.contract.hookspecs`` called through pluggy's hook relay, as core calls
+it,
 with core's built-in plugins and the test temperature plugin registered: who answers and how
 results combine (collected, or first result)."""
 
@@ -8,10 +9,10 @@ import json
 from datetime import UTC, datetime
 
 from etl_core import Severity
-from etl_core.model import ProcessedBatch
-from etl_core.plugins import PluginRegistry
+from etl_core.contract.model import ProcessedBatch
+from etl_core.engine.registry import PluginRegistry
+from etl_core.engine.validate import score
 from etl_core.testing import build_batch
-from etl_core.validate import score
 from tests.support.records import temperature_records
 from tests.support.temperature_plugin import SPEC
 

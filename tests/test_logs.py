@@ -11,11 +11,11 @@ import threading
 import time
 from pathlib import Path
 
-from etl_core.consumer import wait_until
+from etl_core.transports.rabbitmq.consumer import wait_until
 
 LOGGING_FOREVER = """
 import threading
-from etl_core.logs import configure_logging, get_logger
+from etl_core.observability.logs import configure_logging, get_logger
 
 configure_logging("INFO", json_lines=True)
 log = get_logger("etl.test")

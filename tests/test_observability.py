@@ -19,15 +19,15 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client.parser import text_string_to_metric_families
 
-from etl_core.consumer import wait_until
-from etl_core.health import HealthServer
-from etl_core.metrics import EtlMetrics
-from etl_core.model import PluginCounter, UserContext
-from etl_core.plugins import load_plugins
-from etl_core.runner import collect_inputs, run_embedded
+from etl_core.contract.model import PluginCounter, UserContext
+from etl_core.contract.windows import record_key, version_rank
+from etl_core.engine.registry import load_plugins
+from etl_core.observability.health import HealthServer
+from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings
 from etl_core.testing import read_avro, real_samples, training_examples
-from etl_core.windows import record_key, version_rank
+from etl_core.transports.embedded import collect_inputs, run_embedded
+from etl_core.transports.rabbitmq.consumer import wait_until
 from tests.conftest import temperature_entry_point
 from tests.services import MotoS3Server, TcpProxy, rabbitmq_available, unavailable
 from tests.support.records import temperature_file, temperature_records

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from etl_core.pipeline import Job, Pipeline, Status
-from etl_core.plugins import ENTRY_POINT_GROUP, load_plugins
+from etl_core.engine.pipeline import Job, Pipeline, Status
+from etl_core.engine.registry import ENTRY_POINT_GROUP, load_plugins
 from etl_core.testing import write_avro
 from tests.conftest import temperature_entry_point
 from tests.support.records import temperature_file, temperature_records

@@ -23,15 +23,15 @@ from typing import Any
 import pytest
 
 from etl_core import Chart, UserContext
-from etl_core.errors import ProcessorError
-from etl_core.plugins import ENTRY_POINT_GROUP, PluginRegistry, generic_spec, load_plugins
+from etl_core.contract.errors import ProcessorError
+from etl_core.contract.windows import WindowRule, build_window
+from etl_core.engine.registry import ENTRY_POINT_GROUP, PluginRegistry, generic_spec, load_plugins
 from etl_core.review.generic import generic_charts
 from etl_core.review.report import ExampleEntry, WindowCharts, example_page
 from etl_core.review.svg import Plot, chart_problem, count_marks
 from etl_core.settings import Settings
 from etl_core.testing import journal_examples, read_avro, real_samples, real_samples_dir
 from etl_core.testing.person import write_synthetic_person
-from etl_core.windows import WindowRule, build_window
 from tests.services import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, MotoS3Server
 from tests.support.cdp import Browser, find_chromium
 

@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from etl_core.consumer import wait_until
-from etl_core.dedup import ClaimStatus, ProcessHolder, SqlDedupStore, new_owner_token
-from etl_core.history import HistoryUnavailableError
-from etl_core.storage import StorageError, StorageFullError, no_space_path
+from etl_core.stores.dedup import ClaimStatus, ProcessHolder, new_owner_token
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.history import HistoryUnavailableError
+from etl_core.stores.objects.base import StorageError, StorageFullError, no_space_path
 from etl_core.testing import (
     journal_examples,
     real_samples,
@@ -34,6 +34,7 @@ from etl_core.testing import (
     training_examples,
     write_synthetic_person,
 )
+from etl_core.transports.rabbitmq.consumer import wait_until
 
 KEY = "test-pseudonym-key"
 ROUNDS = 20
@@ -48,7 +49,8 @@ def claim_in_child(db: Path, key: str, *, hold: bool = False) -> subprocess.Pope
     code = textwrap.dedent(
         f"""
         import sys
-        from etl_core.dedup import ProcessHolder, SqlDedupStore, new_owner_token
+        from etl_core.stores.dedup.sql import SqlDedupStore
+        from etl_core.stores.dedup import ProcessHolder, new_owner_token
         store = SqlDedupStore.sqlite_file(
             __import__("pathlib").Path({str(db)!r}), holder=ProcessHolder.current()
         )

@@ -11,8 +11,8 @@ from typing import Any
 
 import structlog
 
-from etl_core.pipeline import Job, Pipeline, Status
-from etl_core.plugins import ENTRY_POINT_GROUP, PluginRegistry, load_plugins
+from etl_core.engine.pipeline import Job, Pipeline, Status
+from etl_core.engine.registry import ENTRY_POINT_GROUP, PluginRegistry, load_plugins
 from etl_core.testing import export_sample, read_avro
 from tests.conftest import temperature_entry_point
 from tests.support.contract_breakers import RECORD_TYPE, respiratory_file

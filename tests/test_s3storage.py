@@ -9,15 +9,15 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from etl_core.errors import FileTooLargeError
-from etl_core.s3storage import POOL_HEADROOM, S3ObjectStore
+from etl_core.contract.errors import FileTooLargeError
 from etl_core.settings import Settings
-from etl_core.storage import (
+from etl_core.stores.objects.base import (
     ObjectNotFoundError,
     StorageError,
     StorageRejectedError,
     UnsafeKeyError,
 )
+from etl_core.stores.objects.s3 import POOL_HEADROOM, S3ObjectStore
 from tests.services import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, MotoS3Server
 
 pytestmark = pytest.mark.services

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from etl_core import __version__
-from etl_core.scaffold import ScaffoldError, core_requirement, plugin_names, render_plugin
+from etl_core.cli.scaffold import ScaffoldError, core_requirement, plugin_names, render_plugin
 from etl_core.testing import training_examples
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,5 +1,6 @@
 """What a RecordTypeSpec may declare, and what a plugin's findings must look like
-(:mod:`etl_core.spec_checks`, :func:`etl_core.validate.finding_problem` and the value-quote
+(:mod:`etl_core.engine.spec_checks`, :func:`etl_core.engine.validate.finding_problem` and the
+value-quote
 check), on the exporter's real schemas."""
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from dataclasses import replace
 import pytest
 
 from etl_core import Dimension, Finding, RecordTypeSpec, Severity, ValueRange
-from etl_core.spec_checks import HEALTH_CONNECT_LIMITS, field_types, spec_problems
-from etl_core.testing import HEALTH_CONNECT_TYPES, health_connect_schema, synthetic_records
-from etl_core.validate import (
+from etl_core.engine.spec_checks import HEALTH_CONNECT_LIMITS, field_types, spec_problems
+from etl_core.engine.validate import (
     allowed_in_messages,
     finding_problem,
     quoted_values,
     with_no_valid_records,
 )
+from etl_core.testing import HEALTH_CONNECT_TYPES, health_connect_schema, synthetic_records
 
 
 def heart_rate_spec(**changes: object) -> RecordTypeSpec:

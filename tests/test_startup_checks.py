@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from etl_core import PLUGIN_API_VERSION
-from etl_core.plugins import api_problem
+from etl_core.engine.registry import api_problem
 from tests.support.install import install_into
 from tests.support.records import temperature_records
 from tests.support.temperature_plugin import SCHEMA

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from etl_core.storage import LocalObjectStore, ObjectNotFoundError, UnsafeKeyError
+from etl_core.stores.objects.base import LocalObjectStore, ObjectNotFoundError, UnsafeKeyError
 
 
 @pytest.mark.parametrize(

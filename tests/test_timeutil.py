@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from etl_core.timeutil import (
+from etl_core.contract.timeutil import (
     UnknownZoneError,
     batch_bounds,
     describe_zone_use,
@@ -92,7 +92,7 @@ def test_batch_bounds_uses_each_records_offset() -> None:
 
 
 def test_readable_offset_passes_good_ids_and_drops_unreadable_ones() -> None:
-    from etl_core.timeutil import readable_offset
+    from etl_core.contract.timeutil import readable_offset
 
     assert readable_offset("-05:00") == "-05:00"
     assert readable_offset("Z") == "Z"

@@ -15,10 +15,10 @@ import pika
 import pika.exceptions
 import pytest
 
-from etl_core.consumer import wait_until
-from etl_core.dlq import list_dead_letters
 from etl_core.settings import Settings
-from etl_core.topology import Topology
+from etl_core.transports.rabbitmq.consumer import wait_until
+from etl_core.transports.rabbitmq.dlq import list_dead_letters
+from etl_core.transports.rabbitmq.topology import Topology
 from tests.services import MotoS3Server, rabbitmq_connection, unique_name
 from tests.support.records import temperature_file, temperature_records
 from tests.worker_support import (

@@ -29,16 +29,16 @@ import pika
 import pytest
 
 from etl_core.builtin.training_jsonl import stable_form
-from etl_core.consumer import Action, MessageHandler, wait_until
-from etl_core.dedup import SqlDedupStore
-from etl_core.messages import InvalidMessageError, parse_message
-from etl_core.pipeline import Pipeline, pseudonymise
-from etl_core.plugins import load_plugins
+from etl_core.engine.pipeline import Pipeline, pseudonymise
+from etl_core.engine.registry import load_plugins
 from etl_core.settings import Settings
-from etl_core.storage import LocalObjectStore
-from etl_core.stores import open_object_store
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.factory import open_object_store
+from etl_core.stores.objects.base import LocalObjectStore
 from etl_core.testing import real_samples, run_etl, training_examples
-from etl_core.topology import Topology
+from etl_core.transports.rabbitmq.consumer import Action, MessageHandler, wait_until
+from etl_core.transports.rabbitmq.messages import InvalidMessageError, parse_message
+from etl_core.transports.rabbitmq.topology import Topology
 from tests.fault_support import Worker
 from tests.services import MotoS3Server, rabbitmq_available, unavailable
 from tests.worker_support import (
@@ -371,7 +371,7 @@ def test_a_body_without_a_message_id_needs_the_amqp_property() -> None:
 def test_keys_lose_the_user_id_and_any_email_wherever_they_stand(
     key: str, user_id: str, redacted: str | None
 ) -> None:
-    from etl_core.identifiers import redact_key
+    from etl_core.engine.identifiers import redact_key
 
     def pseudonym(found: str) -> str:
         return "p" + hashlib.sha256(found.encode()).hexdigest()[:8]

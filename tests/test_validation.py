@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from etl_core.builtin.generic_checks import generic_findings
-from etl_core.model import RecordTypeSpec, Severity, ValueRange
+from etl_core.contract.model import RecordTypeSpec, Severity, ValueRange
+from etl_core.engine.validate import score
 from etl_core.testing import build_batch
-from etl_core.validate import score
 from tests.support.records import BASE_MS, temperature_records
 from tests.support.temperature_plugin import SPEC
 

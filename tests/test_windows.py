@@ -1,4 +1,4 @@
-"""Calendar windows (``etl_core.windows``): which windows a local time span touches, window
+"""Calendar windows (``etl_core.contract.windows``): which windows a local time span touches, window
 membership in local time, and the two window hooks called through pluggy's relay."""
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from etl_core import (
     WindowRule,
     choose,
     hookimpl,
-    hookspecs,
 )
-from etl_core.testing import synthetic_person, windows_from_exports
-from etl_core.windows import (
+from etl_core.contract import hookspecs
+from etl_core.contract.windows import (
     SUNDAY,
     ClockSource,
     build_window,
@@ -35,7 +34,8 @@ from etl_core.windows import (
     window_days_of,
     windows_of_span,
 )
-from etl_core.wording import mask_digits
+from etl_core.contract.wording import mask_digits
+from etl_core.testing import synthetic_person, windows_from_exports
 
 CDT = timezone(timedelta(hours=-5))
 
@@ -284,7 +284,7 @@ def test_the_window_clock_names_the_weakest_source_its_records_needed() -> None:
 
 
 def test_an_output_figure_must_be_in_the_input_or_a_reference_value() -> None:
-    from etl_core.figures import ungrounded_figures
+    from etl_core.contract.figures import ungrounded_figures
 
     text = "Mean glucose was 104.2 mg/dL, with 96% of readings between 70 and 180."
     assert ungrounded_figures(text, "mean: 104.2 mg/dL\ntime in range: 96%") == ["70", "180"]

@@ -18,14 +18,14 @@ from prometheus_client import generate_latest
 from sqlalchemy.engine import make_url
 
 from etl_core.builtin.training_jsonl import stable_form
-from etl_core.consumer import wait_until
-from etl_core.dedup import SqlDedupStore, postgresql_url
-from etl_core.dlq import list_dead_letters, replay
-from etl_core.metrics import EtlMetrics
-from etl_core.redis_dedup import RedisDedupStore
+from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings
-from etl_core.stores import open_object_store
+from etl_core.stores.dedup.redis import RedisDedupStore
+from etl_core.stores.dedup.sql import SqlDedupStore, postgresql_url
+from etl_core.stores.factory import open_object_store
 from etl_core.testing import real_samples, run_etl, training_examples
+from etl_core.transports.rabbitmq.consumer import wait_until
+from etl_core.transports.rabbitmq.dlq import list_dead_letters, replay
 from tests.services import (
     MotoS3Server,
     RedisService,

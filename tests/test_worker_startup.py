@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from etl_core.consumer import wait_until
-from etl_core.redis_dedup import RedisDedupStore
 from etl_core.settings import Settings
+from etl_core.stores.dedup.redis import RedisDedupStore
+from etl_core.transports.rabbitmq.consumer import wait_until
 from tests.services import (
     REDIS_URL,
     MotoS3Server,

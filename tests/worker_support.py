@@ -16,16 +16,17 @@ from typing import Any
 
 import pika
 
-from etl_core.consumer import Consumer, MessageHandler, wait_until
-from etl_core.dedup import DedupStore, SqlDedupStore
-from etl_core.messages import UploadMessage
-from etl_core.metrics import EtlMetrics
-from etl_core.pipeline import Pipeline
-from etl_core.plugins import load_plugins
-from etl_core.publisher import prepare_upload, publish_message
+from etl_core.engine.pipeline import Pipeline
+from etl_core.engine.registry import load_plugins
+from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings
-from etl_core.stores import SourceStores, open_object_store, open_worker_history_store
-from etl_core.topology import Topology
+from etl_core.stores.dedup import DedupStore
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.factory import SourceStores, open_object_store, open_worker_history_store
+from etl_core.transports.rabbitmq.consumer import Consumer, MessageHandler, wait_until
+from etl_core.transports.rabbitmq.messages import UploadMessage
+from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
+from etl_core.transports.rabbitmq.topology import Topology
 from tests.services import (
     RABBITMQ_URL,
     S3_ACCESS_KEY,
@@ -237,7 +238,7 @@ class WorkerProcess:
 def examples_in(moto: MotoS3Server, bucket: str) -> list[dict[str, Any]]:
     """The current training examples in the bucket: the latest revision of every window and
     every per-upload example (as a journal holds them)."""
-    from etl_core.compaction import current_example_keys
+    from etl_core.outputs.compaction import current_example_keys
 
     client = moto.client()
     keys = []

@@ -17,9 +17,9 @@ import pytest
 from etl_activity import plugin
 from etl_activity.specs import SPECS
 from etl_core import ExampleKind, ProcessResult, UserContext, Window
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.engine.window_stage import record_set_fingerprint
 from etl_core.testing import SyntheticExport, training_examples, windows_from_exports
-from etl_core.window_stage import record_set_fingerprint
 
 DOMAIN = "physical_activity"
 PERSON_ZONE = timezone(timedelta(hours=-5))

@@ -25,7 +25,7 @@ from etl_activity.measures import ACTIVE_ENERGY, STEPS, Measure
 from etl_activity.report import process_records
 from etl_activity.source_rule import SourceRule
 from etl_core import UserContext
-from etl_core.figures import unsupported_figures
+from etl_core.contract.figures import unsupported_figures
 
 FIRST_DAY = datetime(2025, 9, 1)
 

@@ -17,7 +17,8 @@ from activity_window_reference import newest_per_id, reference_days
 from etl_activity import plugin
 from etl_activity.specs import SPECS
 from etl_core import Severity, UserContext, ValidationReport, WindowRule
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.windows import ClockSource, build_window
 from etl_core.testing import (
     allowed_in_messages,
     build_batch,
@@ -26,7 +27,6 @@ from etl_core.testing import (
     training_examples,
     write_avro,
 )
-from etl_core.windows import ClockSource, build_window
 
 PASSED = ValidationReport(findings=[], scores={}, quality_score=1.0, threshold=0.5)
 

@@ -27,7 +27,7 @@ from etl_activity.report import process_records
 from etl_activity.source_rule import SourceRule
 from etl_activity.specs import SPECS
 from etl_core import ExampleKind, UserContext
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
 from etl_core.testing import read_avro, real_samples, run_etl
 
 STEPS_FILES = real_samples("StepsRecord")

@@ -25,8 +25,8 @@ from etl_activity.source_rule import Criterion, SourceRule
 from etl_activity.weekly import day_states, range_position, week_change
 from etl_activity.window_insights import day_window_insights, week_window_insights
 from etl_core import UserContext, WindowRule
+from etl_core.contract.windows import build_window
 from etl_core.testing import make_metadata
-from etl_core.windows import build_window
 
 MONDAY = date(2025, 3, 10)
 WEEK = [MONDAY + timedelta(days=i) for i in range(7)]

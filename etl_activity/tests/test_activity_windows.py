@@ -21,7 +21,8 @@ from etl_activity import plugin
 from etl_activity.measures import MEASURES
 from etl_activity.specs import SPECS
 from etl_core import ExampleKind, ProcessResult, RecordTypeSpec, UserContext, Window, WindowRule
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.wording import mask_digits
 from etl_core.testing import (
     SyntheticExport,
     real_samples,
@@ -29,7 +30,6 @@ from etl_core.testing import (
     synthetic_person,
     windows_from_exports,
 )
-from etl_core.wording import mask_digits
 
 AGES = (45, 67, None)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -14,7 +14,7 @@ from datetime import tzinfo
 from typing import Any
 
 from etl_core import hookimpl
-from etl_core.model import (
+from etl_core.contract.model import (
     Batch,
     ExampleKind,
     ExampleText,
@@ -23,8 +23,8 @@ from etl_core.model import (
     RecordTypeSpec,
     ValidationReport,
 )
-from etl_core.timeutil import batch_bounds, describe_zone_use, iso, offset_field_for
-from etl_core.windows import Window
+from etl_core.contract.timeutil import batch_bounds, describe_zone_use, iso, offset_field_for
+from etl_core.contract.windows import Window
 
 GENERIC_DOMAIN = "unclassified"
 """The health domain of record types no plugin owns."""

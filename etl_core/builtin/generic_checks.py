@@ -1,6 +1,6 @@
 """Core's generic validation, registered as a plugin through ``etl_validate``.
 
-Driven entirely by the owner's :class:`~etl_core.model.RecordTypeSpec`: required fields,
+Driven entirely by the owner's :class:`~etl_core.RecordTypeSpec`: required fields,
 physiological ranges and time fields. Findings quote counts and limits, never values.
 """
 
@@ -12,7 +12,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from etl_core import hookimpl
-from etl_core.model import Batch, Dimension, Finding, Record, RecordTypeSpec, Severity, ValueRange
+from etl_core.contract.model import (
+    Batch,
+    Dimension,
+    Finding,
+    Record,
+    RecordTypeSpec,
+    Severity,
+    ValueRange,
+)
 
 # Health Connect did not exist before 2000; anything later than a day past now is a clock error.
 EARLIEST_PLAUSIBLE_MS = 946_684_800_000

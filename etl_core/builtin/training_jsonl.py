@@ -6,7 +6,7 @@ by the local month a window starts in (the data's first month for per-upload res
 - a window's examples: ``<window id>/r<revision>.jsonl``, one line per example, where the
   window id hashes (pseudonymous user, record type, window key) and the revision is the
   window's version the result was built from. A rebuilt window writes a higher revision;
-  the monthly journal keeps only the highest (:mod:`etl_core.compaction`), so it never holds
+  the monthly journal keeps only the highest (:mod:`etl_core.outputs.compaction`), so it never holds
   two revisions of one window, while earlier revisions stay for audit. An empty revision
   withdraws a window whose owner no longer describes it.
 - a per-upload result: ``<example id>.json``, one example, named by a hash of (pseudonymous
@@ -25,9 +25,15 @@ from datetime import date
 from typing import Any
 
 from etl_core import hookimpl
-from etl_core.model import Artifact, ExampleKind, ExampleText, ProcessedBatch, RecordTypeSpec
-from etl_core.timeutil import iso
-from etl_core.wording import choose
+from etl_core.contract.model import (
+    Artifact,
+    ExampleKind,
+    ExampleText,
+    ProcessedBatch,
+    RecordTypeSpec,
+)
+from etl_core.contract.timeutil import iso
+from etl_core.contract.wording import choose
 
 VOLATILE_METADATA = ("processed_at", "correlation_id", "revision")
 """Metadata fields that say when and how an example was built, not what it says: two builds of

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from etl_core.model import Chart
+from etl_core.contract.model import Chart
+from etl_core.contract.timeutil import offset_field_for
+from etl_core.contract.windows import Window
 from etl_core.review.svg import PALETTE, Plot, fmt, nice_ticks
-from etl_core.timeutil import offset_field_for
-from etl_core.windows import Window
 
 
 def records_per_day(window: Window, time_fields: Sequence[str]) -> dict[date, int]:

@@ -10,7 +10,7 @@ generic chart. Everything is inline (CSS, a few lines of script for the index's 
 so the folder opens from disk with no network.
 
 The examples are the current ones: the highest revision of each window, as the monthly
-journals hold them (:func:`etl_core.compaction.current_example_keys`).
+journals hold them (:func:`etl_core.outputs.compaction.current_example_keys`).
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from etl_core.compaction import current_example_keys
-from etl_core.errors import EtlError
-from etl_core.figures import figure_spans, figure_value
-from etl_core.history import SqlHistoryStore, WindowRef
-from etl_core.model import Chart, UserContext
-from etl_core.plugins import PluginRegistry, generic_spec
-from etl_core.storage import ObjectStore
-from etl_core.timeutil import PersonZone
-from etl_core.windows import FALLBACK_RULES, Window, WindowRule, build_window
+from etl_core.contract.errors import EtlError
+from etl_core.contract.figures import figure_spans, figure_value
+from etl_core.contract.model import Chart, UserContext
+from etl_core.contract.timeutil import PersonZone
+from etl_core.contract.windows import FALLBACK_RULES, Window, WindowRule, build_window
+from etl_core.engine.registry import PluginRegistry, generic_spec
+from etl_core.outputs.compaction import current_example_keys
+from etl_core.stores.history import SqlHistoryStore, WindowRef
+from etl_core.stores.objects.base import ObjectStore
 
 _DATE_OR_TIME = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])|(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
 

@@ -11,7 +11,7 @@ label, a pattern or a line style, so nothing is told by colour alone.
 A chart is built on a :class:`Plot`: scales from data to pixels, axes, reference bands (not
 counted) and **marks** (the points, bars and segments a reader can count), each an element of
 class ``mark`` with a ``data-series`` attribute and its own ``<title>`` (shown on hover).
-:meth:`Plot.chart` returns the :class:`~etl_core.model.Chart` with the number of marks drawn.
+:meth:`Plot.chart` returns the :class:`~etl_core.Chart` with the number of marks drawn.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from etl_core.model import Chart
+from etl_core.contract.model import Chart
 
 PALETTE = {
     "ink": "#1f2933",
@@ -62,7 +62,7 @@ def count_marks(svg: str) -> int:
 
 
 def chart_problem(chart: object) -> str | None:
-    """Why ``chart`` is not a usable :class:`~etl_core.model.Chart` (``None`` when it is)."""
+    """Why ``chart`` is not a usable :class:`~etl_core.Chart` (``None`` when it is)."""
     if not isinstance(chart, Chart):
         return f"returned a {type(chart).__name__} among its charts, not an etl_core.Chart"
     if not isinstance(chart.title, str) or not chart.title.strip():

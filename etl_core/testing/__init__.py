@@ -5,6 +5,8 @@ Everything here is public API for plugin authors; it is not imported by the pipe
 """
 
 from etl_core.builtin.training_jsonl import stable_form
+from etl_core.engine.validate import allowed_in_messages, finding_problem, quoted_values
+from etl_core.engine.window_stage import record_set_fingerprint
 from etl_core.testing.contract import (
     PluginContract,
     Sample,
@@ -34,8 +36,6 @@ from etl_core.testing.fixtures import (
 )
 from etl_core.testing.person import SyntheticExport, synthetic_person, write_synthetic_person
 from etl_core.testing.windows import records_of, windows_from_exports, windows_of_records
-from etl_core.validate import allowed_in_messages, finding_problem, quoted_values
-from etl_core.window_stage import record_set_fingerprint
 
 __all__ = [
     "HEALTH_CONNECT_TYPES",

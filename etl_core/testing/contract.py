@@ -39,10 +39,14 @@ from structlog.testing import capture_logs
 
 from etl_core.builtin.generic_checks import iter_path
 from etl_core.builtin.training_jsonl import instructions_for
-from etl_core.decode import SchemaGovernor, decode_records, detect_record_type, read_header
-from etl_core.errors import ProcessorError
-from etl_core.figures import figure_value, figures_in, supported_values, unsupported_figures
-from etl_core.model import (
+from etl_core.contract.errors import ProcessorError
+from etl_core.contract.figures import (
+    figure_value,
+    figures_in,
+    supported_values,
+    unsupported_figures,
+)
+from etl_core.contract.model import (
     Artifact,
     Batch,
     ExampleKind,
@@ -56,35 +60,8 @@ from etl_core.model import (
     UserContext,
     ValidationReport,
 )
-from etl_core.pipeline import content_fingerprint, pseudonymise
-from etl_core.plugins import (
-    ENTRY_POINT_GROUP,
-    PluginRegistry,
-    api_problem,
-    generic_spec,
-    load_plugins,
-    result_problem,
-)
-from etl_core.spec_checks import spec_problems
-from etl_core.storage import check_key
-from etl_core.testing.fixtures import (
-    HEALTH_CONNECT_TYPES,
-    export_records,
-    health_connect_schema,
-    real_samples,
-    write_avro,
-)
-from etl_core.testing.windows import windows_of_records
-from etl_core.timeutil import batch_bounds
-from etl_core.validate import (
-    allowed_in_messages,
-    finding_problem,
-    quoted_values,
-    schema_findings,
-    score,
-)
-from etl_core.window_stage import check_grounded
-from etl_core.windows import (
+from etl_core.contract.timeutil import batch_bounds
+from etl_core.contract.windows import (
     FALLBACK_RULES,
     MAX_WINDOW_DAYS,
     Window,
@@ -93,6 +70,34 @@ from etl_core.windows import (
     record_span,
     window_days_of,
 )
+from etl_core.engine.decode import SchemaGovernor, decode_records, detect_record_type, read_header
+from etl_core.engine.pipeline import content_fingerprint, pseudonymise
+from etl_core.engine.registry import (
+    ENTRY_POINT_GROUP,
+    PluginRegistry,
+    api_problem,
+    generic_spec,
+    load_plugins,
+    result_problem,
+)
+from etl_core.engine.spec_checks import spec_problems
+from etl_core.engine.validate import (
+    allowed_in_messages,
+    finding_problem,
+    quoted_values,
+    schema_findings,
+    score,
+)
+from etl_core.engine.window_stage import check_grounded
+from etl_core.stores.objects.base import check_key
+from etl_core.testing.fixtures import (
+    HEALTH_CONNECT_TYPES,
+    export_records,
+    health_connect_schema,
+    real_samples,
+    write_avro,
+)
+from etl_core.testing.windows import windows_of_records
 
 Sample = bytes | Sequence[Record]
 """Records as the exporter's decoder yields them, or a whole Avro object-container file."""
@@ -746,7 +751,7 @@ class PluginContract:
     def test_processing_returns_insights_and_a_supported_narrative(self) -> None:
         """The owner answers (not the fallback) with JSON-serialisable insights, a narrative
         and a summary; every figure of the narrative is a value in the insights
-        (:func:`etl_core.figures.unsupported_figures`), and counters were declared."""
+        (:func:`etl_core.contract.figures.unsupported_figures`), and counters were declared."""
         for record_type in self.record_types:
             result, processor = self.process(self.validated(record_type))
             assert not result.generic, (

@@ -49,7 +49,7 @@ def training_examples(out: Path, domain: str | None = None) -> list[dict[str, An
     """Every current training example under ``out`` (the latest revision of each window, every
     per-upload example), optionally of one health domain, sorted by record type, window and
     kind (per-upload examples by ``metadata.source_key``)."""
-    from etl_core.compaction import current_example_keys
+    from etl_core.outputs.compaction import current_example_keys
 
     keys = [p.relative_to(out).as_posix() for p in out.glob(EXAMPLE_GLOB) if p.is_file()]
     examples = []

@@ -13,7 +13,7 @@ from typing import Any
 
 import fastavro
 
-from etl_core.model import Batch, Record, SourceRef, UserContext
+from etl_core.contract.model import Batch, Record, SourceRef, UserContext
 
 _SAMPLES_RELATIVE = Path("shared") / "samples" / "health-connect"
 

@@ -8,10 +8,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
-from etl_core.model import Record, RecordTypeSpec, UserContext
-from etl_core.testing.fixtures import read_avro
-from etl_core.testing.person import SyntheticExport
-from etl_core.windows import (
+from etl_core.contract.model import Record, RecordTypeSpec, UserContext
+from etl_core.contract.windows import (
     Window,
     WindowRule,
     build_window,
@@ -19,6 +17,8 @@ from etl_core.windows import (
     record_span,
     window_days_of,
 )
+from etl_core.testing.fixtures import read_avro
+from etl_core.testing.person import SyntheticExport
 
 
 def records_of(record_type: str, exports: Iterable[Path | bytes | SyntheticExport]) -> list[Record]:

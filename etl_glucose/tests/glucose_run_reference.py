@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from etl_core import ExampleKind, ProcessResult, UserContext, Window
+from etl_core.contract.timeutil import HOUR_MS, PersonZone, parse_offset
+from etl_core.engine.window_stage import record_set_fingerprint
 from etl_core.testing import SyntheticExport, read_avro, training_examples, windows_from_exports
-from etl_core.timeutil import HOUR_MS, PersonZone, parse_offset
-from etl_core.window_stage import record_set_fingerprint
 from etl_glucose.plugin import etl_process_window, etl_windows, glucose_spec
 
 SPEC = glucose_spec()

@@ -10,7 +10,7 @@ from glucose_builders import FIVE_MIN_MS, START_MS, glucose_record, trace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
 from etl_glucose.analysis import analyse
 from etl_glucose.narrative import narrative, summary
 from etl_glucose.plugin import reference_values

@@ -11,7 +11,7 @@ from glucose_builders import NO_FINDINGS, START_MS, glucose_batch, glucose_recor
 from glucose_run_reference import assert_journals_match_hooks, hook_results
 
 from etl_core import Severity, UserContext
-from etl_core.plugins import load_plugins
+from etl_core.engine.registry import load_plugins
 from etl_core.testing import read_avro, real_samples, run_etl, validate_sample, write_avro
 from etl_glucose import plugin
 from etl_glucose.rules import PLAUSIBLE_MG_DL

@@ -27,7 +27,7 @@ from glucose_run_reference import SPEC, assert_journals_match_hooks, hook_result
 
 from etl_core import ExampleKind
 from etl_core.builtin.training_jsonl import stable_form
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
 from etl_core.testing import read_avro, real_samples, run_etl, training_examples
 
 FILES = real_samples("BloodGlucoseRecord")

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etl_core import UserContext, WindowRule
-from etl_core.figures import ungrounded_figures, unsupported_figures
-from etl_core.timeutil import HOUR_MS, PersonZone
-from etl_core.windows import ClockSource, build_window
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.timeutil import HOUR_MS, PersonZone
+from etl_core.contract.windows import ClockSource, build_window
 from etl_glucose.agp import hourly_profile, percentile
 from etl_glucose.plugin import etl_process_window, glucose_spec
 from etl_glucose.window_process import DAY_RULE, REPORT_RULE

@@ -12,7 +12,7 @@ import glucose_window_reference as ref
 import pytest
 
 from etl_core import ExampleKind, ProcessResult, UserContext, Window
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
 from etl_core.testing import real_samples, windows_from_exports
 from etl_glucose.plugin import etl_process_window, etl_windows, glucose_spec
 

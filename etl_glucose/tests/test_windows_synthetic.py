@@ -14,10 +14,10 @@ import glucose_window_reference as ref
 import pytest
 
 from etl_core import ExampleKind, ProcessResult, UserContext, Window
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.windows import build_window
+from etl_core.contract.wording import mask_digits
 from etl_core.testing import SyntheticExport, records_of, synthetic_person, windows_from_exports
-from etl_core.windows import build_window
-from etl_core.wording import mask_digits
 from etl_glucose.plugin import etl_process_window, etl_windows, glucose_spec
 
 ZONE = timezone(timedelta(hours=-5))

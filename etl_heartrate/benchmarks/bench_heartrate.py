@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from etl_core import UserContext, ValidationReport
-from etl_core.schemas import load_avsc
+from etl_core.contract.schemas import load_avsc
 from etl_core.testing import build_batch, make_metadata, run_etl, write_avro
 from etl_heartrate import plugin
 

@@ -14,7 +14,8 @@ fastavro reading the same files once, measured in the same run. Times are wall c
 traverse them all are a large share of the processing time, which a long-running worker
 holding a history could avoid the same way.
 
-Windows are built with ``etl_core.windows.build_window``, core's own assembly, given for each
+Windows are built with ``etl_core.contract.windows.build_window``, core's own assembly, given for
+each
 window the records that can touch it or its lookback (an index by window day, as the history
 store will keep). ``etl_core.testing.windows_from_exports`` gives the same windows but runs
 ``newest_versions`` over every record for every window, which takes hours on a year; the
@@ -35,8 +36,8 @@ from datetime import timedelta
 import fastavro
 
 from etl_core import RecordTypeSpec, Window, WindowRule
+from etl_core.contract.windows import build_window, newest_versions, record_span, windows_of_span
 from etl_core.testing import SyntheticExport, records_of, synthetic_person, windows_from_exports
-from etl_core.windows import build_window, newest_versions, record_span, windows_of_span
 from etl_heartrate import plugin
 
 RECORD_TYPES = ("HeartRateRecord", "HeartRateVariabilityRmssdRecord")

@@ -13,8 +13,8 @@ from heartrate_window_support import Processed
 
 from etl_core import ExampleKind
 from etl_core.builtin.training_jsonl import stable_form
+from etl_core.engine.window_stage import record_set_fingerprint
 from etl_core.testing import training_examples
-from etl_core.window_stage import record_set_fingerprint
 from etl_heartrate.specs import HEALTH_DOMAIN
 
 Example = dict[str, Any]

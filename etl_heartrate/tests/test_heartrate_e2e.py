@@ -35,8 +35,8 @@ from heartrate_window_support import HR, HRV, Processed, specs
 
 from etl_core import ExampleKind
 from etl_core.builtin.training_jsonl import stable_form
-from etl_core.figures import ungrounded_figures, unsupported_figures
-from etl_core.schemas import load_avsc
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.schemas import load_avsc
 from etl_core.testing import SyntheticExport, real_samples, run_etl, write_avro
 
 HR_FILES = real_samples(HR)

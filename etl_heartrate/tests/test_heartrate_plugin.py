@@ -22,7 +22,7 @@ from heartrate_builders import (
 )
 
 from etl_core import Severity, UserContext
-from etl_core.figures import unsupported_figures
+from etl_core.contract.figures import unsupported_figures
 from etl_core.testing import build_batch, read_avro, real_samples
 from etl_heartrate import plugin
 from etl_heartrate.specs import HEALTH_DOMAIN

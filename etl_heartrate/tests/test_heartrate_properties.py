@@ -13,7 +13,7 @@ from heartrate_reference import reference_resting, reference_runs, reference_sam
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl_core.figures import unsupported_figures
+from etl_core.contract.figures import unsupported_figures
 from etl_heartrate.heart_rate import daily_summaries, sustained_runs
 from etl_heartrate.hrv import baseline, collect_measurements, nightly, rmssd_statistics
 from etl_heartrate.rules import (

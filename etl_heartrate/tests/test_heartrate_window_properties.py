@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etl_core import UserContext
-from etl_core.timeutil import readable_offset
-from etl_core.windows import build_window
+from etl_core.contract.timeutil import readable_offset
+from etl_core.contract.windows import build_window
 from etl_heartrate import plugin
 from etl_heartrate.hr_window import resting_trend
 from etl_heartrate.hrv import NightSummary, RmssdMeasurement

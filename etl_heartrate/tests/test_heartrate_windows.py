@@ -16,10 +16,10 @@ from heartrate_window_reference import HeartRateReference, HrvReference, newest_
 from heartrate_window_support import HR, HRV, Processed, specs
 
 from etl_core import ExampleKind, UserContext, WindowRule
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.windows import ClockSource, build_window
+from etl_core.contract.wording import mask_digits
 from etl_core.testing import records_of
-from etl_core.windows import ClockSource, build_window
-from etl_core.wording import mask_digits
 from etl_heartrate import plugin
 
 MINUTE = 60_000

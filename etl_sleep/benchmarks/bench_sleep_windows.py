@@ -20,13 +20,13 @@ from typing import TypeVar
 import fastavro
 
 from etl_core import Window, WindowRule
+from etl_core.contract.windows import newest_versions
 from etl_core.testing import (
     SyntheticExport,
     records_of,
     synthetic_person,
     windows_from_exports,
 )
-from etl_core.windows import newest_versions
 from etl_sleep import plugin
 from etl_sleep.windows_process import RULES
 

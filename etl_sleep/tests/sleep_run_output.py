@@ -12,9 +12,9 @@ from typing import Any
 
 from etl_core import ExampleKind, ProcessResult, RecordTypeSpec, Window
 from etl_core.builtin.training_jsonl import stable_form
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.engine.window_stage import record_set_fingerprint
 from etl_core.testing import training_examples
-from etl_core.window_stage import record_set_fingerprint
 
 DOMAIN = "sleep_wellness"
 Example = dict[str, Any]

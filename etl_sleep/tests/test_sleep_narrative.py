@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sleep_builders import session
 
 from etl_core import UserContext
-from etl_core.figures import unsupported_figures
+from etl_core.contract.figures import unsupported_figures
 from etl_sleep.analysis import analyse
 from etl_sleep.source_rule import parse_source_rule
 from etl_sleep.stages import ALL_STAGES

@@ -9,7 +9,7 @@ import pytest
 from sleep_builders import contiguous, session
 
 from etl_core import UserContext
-from etl_core.figures import unsupported_figures
+from etl_core.contract.figures import unsupported_figures
 from etl_sleep.analysis import SleepAnalysis, analyse
 from etl_sleep.metrics import session_metrics
 from etl_sleep.nights import group_overlapping, parse_min_night_minutes, sleep_periods

@@ -118,8 +118,8 @@ def test_real_files_decode_into_batches_the_plugin_processes() -> None:
 
 
 def test_windows_are_declared_through_the_plugin_manager() -> None:
+    from etl_core.contract.windows import SUNDAY
     from etl_core.testing import plugin_registry
-    from etl_core.windows import SUNDAY
 
     registry = plugin_registry("sleep")
     spec = registry.specs["SleepSessionRecord"]

@@ -26,7 +26,7 @@ from sleep_run_output import (
 from sleep_window_reference import expected_night, expected_week, night_of, periods_of
 
 from etl_core import RecordTypeSpec, UserContext, Window
-from etl_core.figures import unsupported_figures
+from etl_core.contract.figures import unsupported_figures
 from etl_core.testing import read_avro, real_samples, run_etl, windows_from_exports
 from etl_sleep import plugin
 from etl_sleep.analysis import analyse

@@ -8,7 +8,7 @@ from typing import Any
 from sleep_builders import contiguous, session
 
 from etl_core import UserContext
-from etl_core.figures import unsupported_figures
+from etl_core.contract.figures import unsupported_figures
 from etl_sleep.analysis import SleepAnalysis, analyse
 from etl_sleep.source_rule import parse_source_rule
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 import pytest
 
 from etl_core import ExampleKind, ProcessResult, RecordTypeSpec, Window
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.wording import mask_digits
 from etl_core.testing import real_samples, windows_from_exports
-from etl_core.wording import mask_digits
 from etl_sleep import night_text, plugin, week_text
 from etl_sleep.windows_process import NIGHT_RULE, WEEK_RULE
 

@@ -11,9 +11,9 @@ from typing import Any
 from sleep_window_reference import newest_sessions
 
 from etl_core import ProcessResult, RecordTypeSpec, UserContext
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.windows import ClockSource, WindowRule
 from etl_core.testing import SyntheticExport, windows_from_exports, write_health_connect
-from etl_core.windows import ClockSource, WindowRule
 from etl_sleep import plugin
 from etl_sleep.windows_process import NIGHT_RULE, WEEK_RULE
 

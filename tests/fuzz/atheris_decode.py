@@ -4,7 +4,7 @@
 header and size check, record-type detection, schema governance against the installed
 plugins' reader schemas, bounded decoding, and validation through the plugin registry
 (core's generic checks and every installed ``etl_validate``), then scoring. An input may be
-refused with an :class:`~etl_core.errors.EtlError` (that is the contract); any other
+refused with an :class:`~etl_core.contract.errors.EtlError` (that is the contract); any other
 exception, a hang or runaway memory is a bug, and libFuzzer saves the input that caused it.
 
 atheris is not a dependency of etl-core: ``pip install atheris`` (wheels for CPython on Linux
@@ -30,12 +30,12 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from etl_core.decode import SchemaGovernor, decode_records, detect_record_type, read_header
-from etl_core.errors import EtlError
-from etl_core.model import Batch, Dimension, Finding, Severity, SourceRef
-from etl_core.plugins import PluginRegistry, load_plugins
+from etl_core.contract.errors import EtlError
+from etl_core.contract.model import Batch, Dimension, Finding, Severity, SourceRef
+from etl_core.engine.decode import SchemaGovernor, decode_records, detect_record_type, read_header
+from etl_core.engine.registry import PluginRegistry, load_plugins
+from etl_core.engine.validate import score
 from etl_core.testing import read_avro, write_avro
-from etl_core.validate import score
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "health-connect"
 MAX_BYTES = 1024 * 1024

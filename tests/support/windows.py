@@ -9,12 +9,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from etl_core.model import UserContext
-from etl_core.plugins import PluginRegistry, generic_spec
+from etl_core.contract.model import UserContext
+from etl_core.contract.timeutil import HOUR_MS, PersonZone, parse_offset
+from etl_core.contract.windows import (
+    FALLBACK_RULES,
+    Window,
+    build_window,
+    newest_versions,
+    window_days_of,
+)
+from etl_core.engine.registry import PluginRegistry, generic_spec
+from etl_core.engine.window_stage import record_set_fingerprint
 from etl_core.testing import read_avro
-from etl_core.timeutil import HOUR_MS, PersonZone, parse_offset
-from etl_core.window_stage import record_set_fingerprint
-from etl_core.windows import FALLBACK_RULES, Window, build_window, newest_versions, window_days_of
 
 OFFSET_FIELDS = {
     "timeEpochMillis": "zoneOffsetId",

@@ -1,7 +1,7 @@
 """Local-day totals of interval records (steps, active energy), one source per day.
 
 - An interval is read in the zone of its start offset (the core rule in
-  :mod:`etl_core.timeutil`) and cut at each local midnight; each piece carries the share of
+  :mod:`etl_core.contract.timeutil`) and cut at each local midnight; each piece carries the share of
   the record's amount proportional to its duration.
 - Pieces from one source that overlap in time are not added: on every stretch of time covered
   by several of them, the one with the highest rate counts (a duplicate record therefore
@@ -23,7 +23,7 @@ from itertools import pairwise
 from typing import Any
 
 from etl_activity.source_rule import Candidate, Criterion, SourceRule
-from etl_core.timeutil import readable_offset, resolve_tz, split_by_local_day
+from etl_core.contract.timeutil import readable_offset, resolve_tz, split_by_local_day
 
 UNKNOWN_SOURCE = "unknown"
 

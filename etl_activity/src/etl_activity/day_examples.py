@@ -16,7 +16,7 @@ from etl_activity.wording import (
     weekday_date,
 )
 from etl_core import ExampleKind, ExampleText
-from etl_core.windows import ClockSource
+from etl_core.contract.windows import ClockSource
 
 _CLOCK_PHRASES = {
     ClockSource.INFERRED: "taken from the person's other devices' records",

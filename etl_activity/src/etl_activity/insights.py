@@ -31,7 +31,7 @@ from etl_activity.metrics import (
 from etl_activity.source_rule import SourceRule
 from etl_activity.sources import app_name
 from etl_core import UserContext
-from etl_core.timeutil import describe_zone_use, iso
+from etl_core.contract.timeutil import describe_zone_use, iso
 
 _HOUR_MS = 3_600_000
 

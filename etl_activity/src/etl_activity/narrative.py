@@ -1,5 +1,5 @@
 """Clinician-readable text built only from the rounded insights, so every figure it states
-is an insight value (checked by :func:`etl_core.figures.unsupported_figures`)."""
+is an insight value (checked by :func:`etl_core.contract.figures.unsupported_figures`)."""
 
 from __future__ import annotations
 

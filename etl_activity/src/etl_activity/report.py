@@ -12,7 +12,7 @@ from etl_activity.measures import STEPS, Measure
 from etl_activity.narrative import activity_narrative
 from etl_activity.source_rule import SourceRule
 from etl_core import ProcessResult, UserContext
-from etl_core.timeutil import readable_offset
+from etl_core.contract.timeutil import readable_offset
 
 
 def _summary(measure: Measure, insights: Mapping[str, Any], record_type: str) -> str:

@@ -7,7 +7,7 @@ from etl_activity.metrics import AGE_60_AND_OVER_RANGE, BAND_AGE_YEARS, UNDER_60
 from etl_activity.phrasing import ENERGY_INSTRUCTIONS, STEPS_INSTRUCTIONS
 from etl_activity.weekly import MIN_COMPLETE_DAYS
 from etl_core import RecordTypeSpec, ValueRange
-from etl_core.schemas import load_avsc
+from etl_core.contract.schemas import load_avsc
 
 HEALTH_DOMAIN = "physical_activity"
 _COMMON_REQUIRED = (

@@ -21,7 +21,7 @@ from etl_activity.window_insights import (
 )
 from etl_activity.window_summary import day_summary, week_summary
 from etl_core import ProcessResult, Window, WindowRule
-from etl_core.timeutil import readable_offset, resolve_tz
+from etl_core.contract.timeutil import readable_offset, resolve_tz
 
 WINDOW_RULES = (
     WindowRule.day(DAY_RULE_NAME),

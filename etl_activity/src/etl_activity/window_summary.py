@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from etl_activity.measures import STEPS, Measure
-from etl_core.windows import ClockSource
+from etl_core.contract.windows import ClockSource
 
 LABELS = {"steps": "daily steps", "kcal": "daily active energy"}
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from etl_core.timeutil import describe_zone_use, iso, parse_offset, to_local
+from etl_core.contract.timeutil import describe_zone_use, iso, parse_offset, to_local
 from etl_glucose import metrics
 from etl_glucose.events import Direction, Episode, EventRule, find_episodes
 from etl_glucose.localtime import minutes_of_day

@@ -1,11 +1,12 @@
-"""Local clock times of readings, by the shared zone-offset rule of :mod:`etl_core.timeutil`."""
+"""Local clock times of readings, by the shared zone-offset rule of
+:mod:`etl_core.contract.timeutil`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from etl_core.timeutil import resolve_tz
+from etl_core.contract.timeutil import resolve_tz
 
 _DAY_S = 86_400
 

@@ -20,8 +20,8 @@ from etl_core import (
     WindowRule,
     hookimpl,
 )
-from etl_core.schemas import load_avsc
-from etl_core.timeutil import readable_offset
+from etl_core.contract.schemas import load_avsc
+from etl_core.contract.timeutil import readable_offset
 from etl_glucose.analysis import analyse
 from etl_glucose.charts import glucose_charts
 from etl_glucose.narrative import narrative, summary

@@ -13,7 +13,7 @@ from itertools import pairwise
 from typing import Any
 
 from etl_core import Record
-from etl_core.timeutil import readable_offset
+from etl_core.contract.timeutil import readable_offset
 
 UNKNOWN = "UNKNOWN"
 

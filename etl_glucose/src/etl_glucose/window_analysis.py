@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from etl_core import Window
-from etl_core.timeutil import ClockSource, PersonZone, iso
+from etl_core.contract.timeutil import ClockSource, PersonZone, iso
 from etl_glucose import metrics
 from etl_glucose.agp import hourly_profile
 from etl_glucose.analysis import BandCounts, display

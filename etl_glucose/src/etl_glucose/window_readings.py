@@ -2,7 +2,8 @@
 
 A reading's local time is its own zone offset when it has a real one, else the person's zone
 (``window.user.timezone``: the offset core inferred from their other records, or the
-configured zone), else UTC: the shared rule of :mod:`etl_core.timeutil`. The real CGM exports
+configured zone), else UTC: the shared rule of :mod:`etl_core.contract.timeutil`. The real CGM
+exports
 carry ``zoneOffsetId: "Z"``, so their clock always comes from the person's zone.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from etl_core import Record
-from etl_core.timeutil import readable_offset, to_local
+from etl_core.contract.timeutil import readable_offset, to_local
 from etl_glucose.rules import PLAUSIBLE_MG_DL
 
 

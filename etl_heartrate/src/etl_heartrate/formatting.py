@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from etl_core.timeutil import iso
+from etl_core.contract.timeutil import iso
 
 KNOWN_APPS = {
     "com.sec.android.app.shealth": "Samsung Health",

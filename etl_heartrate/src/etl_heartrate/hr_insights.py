@@ -10,7 +10,7 @@ import math
 from datetime import tzinfo
 from typing import Any
 
-from etl_core.timeutil import describe_zone_use
+from etl_core.contract.timeutil import describe_zone_use
 from etl_heartrate.formatting import local_iso, round1, whole_or_round1
 from etl_heartrate.heart_rate import (
     DaySummary,

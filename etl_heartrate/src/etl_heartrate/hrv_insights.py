@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
-from etl_core.timeutil import describe_zone_use
+from etl_core.contract.timeutil import describe_zone_use
 from etl_heartrate.formatting import local_iso, round1, round2
 from etl_heartrate.hrv import RmssdSeries, baseline, nightly, rmssd_statistics
 from etl_heartrate.rules import HOUR_MS, HrvRules

@@ -1,4 +1,5 @@
-"""Local days for many instants at once, following core's zone rule (``etl_core.timeutil``)."""
+"""Local days for many instants at once, following core's zone rule
+(``etl_core.contract.timeutil``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date, tzinfo
 from typing import Any
 
-from etl_core.timeutil import UnknownZoneError, parse_offset, resolve_tz, split_by_local_day
+from etl_core.contract.timeutil import (
+    UnknownZoneError,
+    parse_offset,
+    resolve_tz,
+    split_by_local_day,
+)
 
 
 def record_offset_id(record: Mapping[str, Any], *fields: str) -> str | None:
@@ -36,7 +42,8 @@ def record_zone(offset_id: str | None, user_zone: tzinfo | None) -> tzinfo:
 def local_days(times_ms: Sequence[int], zone: tzinfo) -> list[date]:
     """The local date of each instant in ``zone``.
 
-    Midnights come from :func:`etl_core.timeutil.split_by_local_day`, once per call, so that a
+    Midnights come from :func:`etl_core.contract.timeutil.split_by_local_day`, once per call, so
+    that a
     record of thousands of samples costs one bisection per sample rather than one datetime.
     """
     if not times_ms:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from etl_core import ExampleKind, RecordTypeSpec, ValueRange
-from etl_core.schemas import load_avsc
+from etl_core.contract.schemas import load_avsc
 from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES
 
 HEALTH_DOMAIN = "cardiovascular_fitness"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from etl_core import ExampleText, ProcessResult, Window, WindowRule
-from etl_core.windows import SUNDAY
+from etl_core.contract.windows import SUNDAY
 from etl_heartrate.formatting import local_datetime
 from etl_heartrate.hr_day_text import day_examples, day_summary
 from etl_heartrate.hr_week_text import week_examples, week_summary

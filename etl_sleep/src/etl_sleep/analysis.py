@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from etl_core import UserContext
-from etl_core.timeutil import to_local
+from etl_core.contract.timeutil import to_local
 from etl_sleep.insights import build_insights
 from etl_sleep.metrics import SessionMetrics, session_metrics
 from etl_sleep.narrative import write_narrative, write_summary

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from etl_core import Chart, Window
+from etl_core.contract.timeutil import readable_offset, to_local
 from etl_core.review.svg import Plot
-from etl_core.timeutil import readable_offset, to_local
 from etl_sleep.stages import clean_stages
 
 LEVELS = {

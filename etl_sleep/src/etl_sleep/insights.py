@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from etl_core.timeutil import describe_zone_use, iso, to_local
+from etl_core.contract.timeutil import describe_zone_use, iso, to_local
 from etl_sleep.metrics import AWAKENING_MIN_MS, SessionMetrics
 from etl_sleep.nights import MIN_NIGHT_ENV, SleepPeriod
 from etl_sleep.regularity import (

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from etl_core.timeutil import readable_offset
+from etl_core.contract.timeutil import readable_offset
 from etl_sleep.stages import (
     ARCHITECTURE_STAGES,
     SLEEP_STAGES,

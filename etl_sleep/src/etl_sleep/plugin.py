@@ -17,7 +17,7 @@ from etl_core import (
     WindowRule,
     hookimpl,
 )
-from etl_core.schemas import load_avsc
+from etl_core.contract.schemas import load_avsc
 from etl_sleep.analysis import analyse
 from etl_sleep.charts import hypnogram_chart
 from etl_sleep.phrasing import INSTRUCTIONS, INSTRUCTIONS_BY_KIND

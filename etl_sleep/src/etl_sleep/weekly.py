@@ -23,7 +23,7 @@ from datetime import date, datetime
 from itertools import pairwise
 
 from etl_core import Window
-from etl_core.timeutil import readable_offset, resolve_tz
+from etl_core.contract.timeutil import readable_offset, resolve_tz
 from etl_sleep.metrics import SessionMetrics
 from etl_sleep.periods import WindowSleep
 from etl_sleep.regularity import circular_mean_minute, signed_clock_difference

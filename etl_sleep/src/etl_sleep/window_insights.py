@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from etl_core import Window
-from etl_core.timeutil import describe_zone_use
+from etl_core.contract.timeutil import describe_zone_use
 from etl_sleep.insights import source_name
 from etl_sleep.metrics import SessionMetrics
 from etl_sleep.nights import MIN_NIGHT_ENV, SleepPeriod

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from etl_core import ExampleKind, ProcessResult, RecordTypeSpec, Window, WindowRule
-from etl_core.model import Record
-from etl_core.windows import SUNDAY, clock_of, record_span
+from etl_core.contract.model import Record
+from etl_core.contract.windows import SUNDAY, clock_of, record_span
 from etl_sleep.night_text import night_examples
 from etl_sleep.periods import NIGHT_START_HOUR, WindowSleep, window_sleep
 from etl_sleep.settings import SleepSettings

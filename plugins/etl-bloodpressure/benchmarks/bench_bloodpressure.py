@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+from etl_core.engine.validate import score
 from etl_core.testing import build_batch
-from etl_core.validate import score
 
 from etl_bloodpressure import plugin
 from etl_bloodpressure.samples import FIRST_DAY, record

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bp_reference import plain_insights, reference_category
-from etl_core.figures import unsupported_figures
+from etl_core.contract.figures import unsupported_figures
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

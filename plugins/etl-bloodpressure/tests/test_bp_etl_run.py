@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from etl_core.figures import ungrounded_figures, unsupported_figures
-from etl_core.schemas import load_avsc
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.schemas import load_avsc
 from etl_core.testing import run_etl, training_examples, write_avro
 
 from etl_bloodpressure.readings import SYSTOLIC

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from etl_core import Severity, UserContext
+from etl_core.engine.validate import score
 from etl_core.testing import build_batch
-from etl_core.validate import score
 
 from etl_bloodpressure import plugin
 from etl_bloodpressure.samples import export_file, week_of_readings, write_sample

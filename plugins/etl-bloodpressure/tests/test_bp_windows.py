@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from etl_core import ClockSource, ExampleKind, UserContext, WindowRule
-from etl_core.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import ungrounded_figures, unsupported_figures
 from etl_core.testing import windows_from_exports
 
 from etl_bloodpressure.plugin import blood_pressure_spec, etl_process_window

@@ -1,6 +1,7 @@
 """etl-bloodpressure: an example third-party plugin of the ETL Narrative Engine.
 
 It owns Health Connect ``BloodPressureRecord`` exports and is written only against etl-core's
-public API (``etl_core``, ``etl_core.timeutil``, ``etl_core.figures``, ``etl_core.schemas``,
+public API (``etl_core``, ``etl_core.contract.timeutil``, ``etl_core.contract.figures``,
+``etl_core.contract.schemas``,
 ``etl_core.testing``).
 """

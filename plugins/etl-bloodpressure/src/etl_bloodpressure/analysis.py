@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 from statistics import fmean
 from typing import Any
 
-from etl_core.timeutil import describe_zone_use, iso
+from etl_core.contract.timeutil import describe_zone_use, iso
 
 from etl_bloodpressure.categories import CATEGORIES, CRISIS, DEFINITIONS, classify, severity
 from etl_bloodpressure.readings import Reading

@@ -22,7 +22,7 @@ from etl_core import (
     WindowRule,
     hookimpl,
 )
-from etl_core.schemas import load_avsc
+from etl_core.contract.schemas import load_avsc
 
 from etl_bloodpressure.analysis import analyse
 from etl_bloodpressure.narrative import narrative, summary

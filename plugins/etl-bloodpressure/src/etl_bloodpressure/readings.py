@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from etl_core import Record
-from etl_core.timeutil import UnknownZoneError, parse_offset, to_local
+from etl_core.contract.timeutil import UnknownZoneError, parse_offset, to_local
 
 SYSTOLIC = "systolicInMillimetersOfMercury"
 DIASTOLIC = "diastolicInMillimetersOfMercury"

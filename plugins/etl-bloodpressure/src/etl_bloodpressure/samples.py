@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from etl_core.schemas import load_avsc
+from etl_core.contract.schemas import load_avsc
 from etl_core.testing import make_metadata, write_avro
 
 ZONE = timezone(timedelta(hours=-4))

@@ -1,0 +1,2 @@
+"""The engine: plugin registry and the pipeline's stages (decode, validate, process, windows,
+emit)."""

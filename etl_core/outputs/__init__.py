@@ -1,0 +1,1 @@
+"""Outputs: compaction of the training set and dataset export."""

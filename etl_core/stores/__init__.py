@@ -1,0 +1,1 @@
+"""Stores: object stores, deduplication stores and the record history."""

@@ -1,0 +1,952 @@
+"""The record history: every distinct record a person's exports brought, and the windows built
+from them.
+
+Health Connect exports are rolling snapshots that overlap, so a file is not a unit of meaning;
+a person's calendar window is. After validation each file's valid records are merged here, per
+(pseudonymous user, record type), keyed by ``metadata.id``: a newer
+``lastModifiedTimeEpochMillis`` replaces the older version, an identical record changes
+nothing. Every window whose records a merge changed gets a higher **version** and is marked
+pending; the window stage then rebuilds it from a consistent snapshot (its version and its
+records read in one transaction) and publishes the result as revision ``version`` with a
+compare-and-set on ``built_version``. Whatever the interleaving of workers, the highest version
+built is built from the records as they were at that version, and every merge that bumps a
+window leaves it pending until some builder has read at least that version: no lost update.
+
+Whole records are stored (compact JSON), not values a plugin declared: a plugin upgrade, a new
+window rule or a review chart can rebuild any window exactly from what arrived, and a record is
+a few hundred bytes (a year of five-minute CGM readings is about 40 MB per person).
+
+Local time needs an offset. Records carrying one add ``(hour, offset)`` observations to the
+person's timeline; a record without one is read at the offset of the person's nearest
+observation (:func:`etl_core.contract.timeutil.infer_offset_minutes`). A merge that adds
+observations
+therefore also bumps the windows of offset-less records (of any type) whose inferred offset it
+changes, which keeps the result independent of the order in which files arrive.
+
+SQLite (``etl run``: one file under the output's state folder; writers serialise on ``BEGIN
+IMMEDIATE``) or PostgreSQL (workers: merges of one person serialise on a transaction-scoped
+advisory lock; snapshots read at REPEATABLE READ).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from etl_core.contract.errors import TransientError
+from etl_core.contract.model import Record
+from etl_core.contract.timeutil import (
+    HOUR_MS,
+    INFERENCE_BOUND_HOURS,
+    PersonZone,
+    offset_field_for,
+    parse_offset,
+)
+from etl_core.contract.windows import (
+    FALLBACK_RULES,
+    TypePlan,
+    WindowPlan,
+    WindowRule,
+    newest_versions,
+    record_key,
+    version_rank,
+)
+
+MAX_KEY_LENGTH = 255
+"""Longest record key the store indexes (``metadata.id``); longer ids are refused."""
+MAX_OFFSET_MS = 14 * HOUR_MS
+"""UTC offsets lie within +-14 h: the margin between a local window and the instants it holds."""
+_DAY_MS = 86_400_000
+
+
+class HistoryUnavailableError(TransientError):
+    """The history store cannot be reached or is busy; the same input may succeed later.
+    ``path`` is the database file of a SQLite store (where a full disk would be), else
+    ``None``."""
+
+    error_type = "history_unavailable"
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class WindowRef:
+    """One window of one person's record type: ``key`` is ``<rule>:<first local day>``."""
+
+    user: str
+    record_type: str
+    key: str
+
+    @property
+    def rule_name(self) -> str:
+        return self.key.partition(":")[0]
+
+    @property
+    def first_day(self) -> date:
+        return date.fromisoformat(self.key.partition(":")[2])
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    added: int
+    replaced: int
+    """Records held in an older version (modified earlier)."""
+    refetched: int
+    """Records held with the same modification time, now seen by a later fetch."""
+    unchanged: int
+    windows: tuple[WindowRef, ...]
+    """Windows whose version this merge raised (they are pending until rebuilt)."""
+
+    @property
+    def changed(self) -> bool:
+        """Whether the input brought anything the history did not hold: a record, a newer
+        version, or a later fetch of a held version (which can tell that a day that was still
+        running at the earlier fetch has ended)."""
+        return bool(self.added or self.replaced or self.refetched)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWindow:
+    ref: WindowRef
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSnapshot:
+    """A window's state at one version: everything its rebuild needs, read in one transaction."""
+
+    ref: WindowRef
+    version: int
+    revision: int
+    """The version whose result is published (0: none yet)."""
+    content_hash: str | None
+    """Hash of the published result, to skip publishing an identical one."""
+    records: list[Record]
+    """Every stored record that may touch the window or its lookback (a superset)."""
+    observations: list[tuple[int, int]]
+    """The person's ``(hour, offset minutes)`` observations around the window."""
+    time_fields: tuple[str, ...]
+    """The time fields the type's records were stored with."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    key: str
+    rank: tuple[int, int]
+    """(last modified, fetched): see :func:`etl_core.contract.windows.version_rank`."""
+    start_ms: int | None
+    end_ms: int | None
+    start_offset: int | None
+    end_offset: int | None
+    body: str
+
+
+_metadata = MetaData()
+records_table = Table(
+    "etl_history_records",
+    _metadata,
+    Column("user_key", String(64), primary_key=True),
+    Column("record_type", String(100), primary_key=True),
+    Column("record_key", String(MAX_KEY_LENGTH), primary_key=True),
+    Column("last_modified", BigInteger, nullable=False),
+    Column("fetched", BigInteger, nullable=False),
+    Column("start_ms", BigInteger),
+    Column("end_ms", BigInteger),
+    Column("start_offset", Integer),
+    Column("end_offset", Integer),
+    Column("body", Text, nullable=False),
+    Column("stored_at", Float, nullable=False),
+)
+_records_by_time = Index(
+    "ix_etl_history_records_time",
+    records_table.c.user_key,
+    records_table.c.record_type,
+    records_table.c.start_ms,
+)
+_records_without_offset = Index(
+    "ix_etl_history_records_offsetless",
+    records_table.c.user_key,
+    records_table.c.start_ms,
+    postgresql_where=records_table.c.start_offset.is_(None),
+    sqlite_where=records_table.c.start_offset.is_(None),
+)
+offsets_table = Table(
+    "etl_history_offsets",
+    _metadata,
+    Column("user_key", String(64), primary_key=True),
+    Column("hour", BigInteger, primary_key=True),
+    Column("offset_minutes", Integer, primary_key=True),
+)
+types_table = Table(
+    "etl_history_types",
+    _metadata,
+    Column("user_key", String(64), primary_key=True),
+    Column("record_type", String(100), primary_key=True),
+    Column("max_span_ms", BigInteger, nullable=False),
+    Column("time_fields", String(200), nullable=False),
+)
+windows_table = Table(
+    "etl_history_windows",
+    _metadata,
+    Column("user_key", String(64), primary_key=True),
+    Column("record_type", String(100), primary_key=True),
+    Column("window_key", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("built_version", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("content_hash", String(64)),
+    Column("pending", Boolean, nullable=False),
+    Column("failed_version", Integer),
+    Column("last_day", String(10), nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+_pending_windows = Index(
+    "ix_etl_history_windows_pending",
+    windows_table.c.pending,
+    windows_table.c.user_key,
+)
+
+
+def _offset_minutes(value: object) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        offset = parse_offset(value)
+    except ValueError:
+        return None
+    if offset is None:
+        return None
+    delta = offset.utcoffset(None)
+    return None if delta is None else int(delta.total_seconds() // 60)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _row(record: Record, time_fields: Sequence[str]) -> _Row:
+    start = end = None
+    start_offset = end_offset = None
+    if time_fields:
+        start = _int(record.get(time_fields[0]))
+        end = _int(record.get(time_fields[-1]))
+        if start is not None and (end is None or end < start):
+            end = start
+        start_offset = _offset_minutes(record.get(offset_field_for(time_fields[0])))
+        end_offset = _offset_minutes(record.get(offset_field_for(time_fields[-1])))
+    key = record_key(record)
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValueError(f"record id longer than {MAX_KEY_LENGTH} characters")
+    body = json.dumps(record, separators=(",", ":"), default=str, allow_nan=True)
+    return _Row(key, version_rank(record), start, end, start_offset, end_offset, body)
+
+
+def _local(epoch_ms: int, own_offset: int | None, zone: PersonZone) -> datetime:
+    """Naive local wall clock of an instant: its own offset, else the person's."""
+    shift = timedelta(minutes=own_offset) if own_offset is not None else zone.offset_at(epoch_ms)
+    return datetime(1970, 1, 1) + timedelta(milliseconds=epoch_ms) + shift
+
+
+def _own_windows(rule: WindowRule, row: _Row, zone: PersonZone) -> set[date]:
+    if row.start_ms is None or row.end_ms is None:
+        return set()
+    start = _local(row.start_ms, row.start_offset, zone)
+    end = _local(row.end_ms, row.end_offset, zone)
+    first = rule.window_day(start)
+    return set(rule.first_days_overlapping(first, max(first, rule.window_day(end))))
+
+
+def _dependent_windows(rule: WindowRule, row: _Row, zone: PersonZone) -> set[date]:
+    """Windows whose lookback (not the window itself) holds the record."""
+    if not rule.lookback_days or row.start_ms is None or row.end_ms is None:
+        return set()
+    first = rule.window_day(_local(row.start_ms, row.start_offset, zone))
+    last = rule.window_day(_local(row.end_ms, row.end_offset, zone))
+    found: set[date] = set()
+    for day in rule.first_days_overlapping(
+        first + timedelta(days=1), last + timedelta(days=rule.lookback_days + rule.days)
+    ):
+        lookback_start = day - timedelta(days=rule.lookback_days)
+        if lookback_start <= last and first < day:
+            found.add(day)
+    return found
+
+
+def _edges_moved(
+    rule: WindowRule,
+    first_day: date,
+    before: PersonZone,
+    after: PersonZone,
+    checked: dict[tuple[str, str], bool],
+) -> bool:
+    """Whether the offsets at a window's edges (its lookback's start, its start and its end)
+    differ between two clocks of the person."""
+    key = (rule.name, first_day.isoformat())
+    if key not in checked:
+        edges = (
+            rule.local_start(first_day) - timedelta(days=rule.lookback_days),
+            rule.local_start(first_day),
+            rule.local_end(first_day),
+        )
+        checked[key] = any(
+            before.utcoffset(edge.replace(tzinfo=before))
+            != after.utcoffset(edge.replace(tzinfo=after))
+            for edge in edges
+        )
+    return checked[key]
+
+
+def _observations(rows: Iterable[_Row]) -> set[tuple[int, int]]:
+    seen: set[tuple[int, int]] = set()
+    for row in rows:
+        if row.start_ms is not None and row.start_offset is not None:
+            seen.add((row.start_ms // HOUR_MS, row.start_offset))
+        if row.end_ms is not None and row.end_offset is not None:
+            seen.add((row.end_ms // HOUR_MS, row.end_offset))
+    return seen
+
+
+def _stored_row(item: Any) -> _Row:
+    """A stored record's rank and position, without its body."""
+    return _Row(item[0], (item[1], item[2]), item[3], item[4], item[5], item[6], "")
+
+
+def _user_lock_key(user: str) -> int:
+    return int.from_bytes(hashlib.sha256(user.encode()).digest()[:8], "big", signed=True)
+
+
+class SqlHistoryStore:
+    """The history on SQLite or PostgreSQL, through SQLAlchemy. Thread-safe."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        retention_days: float | None = None,
+        bound_hours: int = INFERENCE_BOUND_HOURS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.retention_days = retention_days
+        self.bound_hours = bound_hours
+        self._clock = clock
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        self.engine: Engine = create_engine(url, **kwargs)
+        self._insert = sqlite.insert if self.is_sqlite else postgresql.insert
+        self._record_upsert = self._upsert_statement()
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        try:
+            with self.engine.begin() as connection:
+                for table in (records_table, offsets_table, types_table, windows_table):
+                    connection.execute(CreateTable(table, if_not_exists=True))
+                for index in (_records_by_time, _records_without_offset, _pending_windows):
+                    connection.execute(CreateIndex(index, if_not_exists=True))
+        except SQLAlchemyError as exc:
+            raise self._unavailable(exc) from exc
+
+    def _upsert_statement(self) -> Any:
+        """Insert a record version, or replace the held one if this one ranks higher."""
+        table = records_table
+        statement = self._insert(table)
+        excluded = statement.excluded
+        return statement.on_conflict_do_update(
+            index_elements=[table.c.user_key, table.c.record_type, table.c.record_key],
+            set_={
+                "last_modified": excluded.last_modified,
+                "fetched": excluded.fetched,
+                "start_ms": excluded.start_ms,
+                "end_ms": excluded.end_ms,
+                "start_offset": excluded.start_offset,
+                "end_offset": excluded.end_offset,
+                "body": excluded.body,
+                "stored_at": excluded.stored_at,
+            },
+            where=or_(
+                excluded.last_modified > table.c.last_modified,
+                and_(
+                    excluded.last_modified == table.c.last_modified,
+                    excluded.fetched > table.c.fetched,
+                ),
+            ),
+        )
+
+    def _unavailable(self, exc: SQLAlchemyError) -> HistoryUnavailableError:
+        path = self.engine.url.database if self.is_sqlite else None
+        return HistoryUnavailableError(f"history store unavailable: {type(exc).__name__}", path)
+
+    @classmethod
+    def sqlite_file(cls, path: Path, **kwargs: Any) -> SqlHistoryStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(f"sqlite:///{path}", **kwargs)
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self, user: str, *, lock: bool = True) -> Iterator[Connection]:
+        """A write transaction; with ``lock``, holding the person's merge lock (SQLite: the
+        database's write lock in any case)."""
+        try:
+            with self.engine.connect() as connection:
+                connection = connection.execution_options(etl_write=True)
+                with connection.begin():
+                    if lock and not self.is_sqlite:
+                        connection.execute(
+                            text("select pg_advisory_xact_lock(:key)"),
+                            {"key": _user_lock_key(user)},
+                        )
+                    yield connection
+        except SQLAlchemyError as exc:
+            raise self._unavailable(exc) from exc
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A read transaction on one snapshot."""
+        try:
+            with self.engine.connect() as connection:
+                if not self.is_sqlite:
+                    connection = connection.execution_options(isolation_level="REPEATABLE READ")
+                with connection.begin():
+                    yield connection
+        except SQLAlchemyError as exc:
+            raise self._unavailable(exc) from exc
+
+    # -- merge --------------------------------------------------------------------------------
+
+    def merge(
+        self,
+        user: str,
+        record_type: str,
+        records: Sequence[Record],
+        plan: WindowPlan,
+        fallback: tzinfo | None = None,
+    ) -> MergeResult:
+        """Merge one file's valid records; bump the windows the change touches."""
+        type_plan = plan.get(record_type, TypePlan())
+        rows = [_row(record, type_plan.time_fields) for record in newest_versions(records)]
+        if not rows:
+            return MergeResult(0, 0, 0, 0, ())
+        with self._writing(user) as connection:
+            held = self._held(connection, user, record_type, rows)
+            changed = [r for r in rows if r.key not in held or r.rank > held[r.key].rank]
+            if not changed:
+                return MergeResult(0, 0, 0, len(rows), ())
+            replaced = [held[r.key] for r in changed if r.key in held]
+            arriving = _observations(changed)
+            instants = [
+                ms
+                for row in (*changed, *replaced)
+                for ms in (row.start_ms, row.end_ms)
+                if ms is not None
+            ]
+            reach = (self.bound_hours + 1) * 2
+            low_hour = min(instants, default=0) // HOUR_MS - reach
+            high_hour = max(instants, default=0) // HOUR_MS + reach
+            before = self._observations_between(connection, user, low_hour, high_hour)
+            added_observations = sorted(arriving - set(before))
+            zone_before = PersonZone(before, fallback, self.bound_hours)
+            zone_after = PersonZone([*before, *added_observations], fallback, self.bound_hours)
+            if added_observations:
+                connection.execute(
+                    self._insert(offsets_table).on_conflict_do_nothing(),
+                    [
+                        {"user_key": user, "hour": hour, "offset_minutes": minutes}
+                        for hour, minutes in added_observations
+                    ],
+                )
+            self._upsert_records(connection, user, record_type, changed, type_plan.time_fields)
+            own: set[tuple[str, str]] = set()
+            dependent: set[tuple[str, str]] = set()
+            for row, zone in [
+                *((r, zone_after) for r in changed),
+                *((r, zone_before) for r in replaced),
+            ]:
+                for rule in type_plan.rules:
+                    own.update((record_type, rule.key(d)) for d in _own_windows(rule, row, zone))
+                    dependent.update(
+                        (record_type, rule.key(d)) for d in _dependent_windows(rule, row, zone)
+                    )
+            if added_observations:
+                moved_own, moved_dependent = self._reread_clocks(
+                    connection, user, plan, added_observations, zone_before, zone_after
+                )
+                own |= moved_own
+                dependent |= moved_dependent
+            bumped = self._bump(connection, user, own, dependent - own, plan)
+        refs = tuple(sorted(WindowRef(user, t, k) for t, k in bumped))
+        added = sum(1 for row in changed if row.key not in held)
+        newer = sum(1 for row in changed if row.key in held and row.rank[0] > held[row.key].rank[0])
+        refetched = len(changed) - added - newer
+        return MergeResult(added, newer, refetched, len(rows) - len(changed), refs)
+
+    def _held(
+        self, connection: Connection, user: str, record_type: str, rows: Sequence[_Row]
+    ) -> dict[str, _Row]:
+        """The stored versions of ``rows``' records: one range query over the file's time span
+        (a daily export's records are mostly there), then the few ids not found by id."""
+        table = records_table
+        columns = (
+            table.c.record_key,
+            table.c.last_modified,
+            table.c.fetched,
+            table.c.start_ms,
+            table.c.end_ms,
+            table.c.start_offset,
+            table.c.end_offset,
+        )
+        wanted = {row.key for row in rows}
+        held: dict[str, _Row] = {}
+        starts = [row.start_ms for row in rows if row.start_ms is not None]
+        if starts:
+            span = self._max_span(connection, user, record_type)
+            found = connection.execute(
+                select(*columns).where(
+                    table.c.user_key == user,
+                    table.c.record_type == record_type,
+                    table.c.start_ms >= min(starts) - span - _DAY_MS,
+                    table.c.start_ms <= max(starts) + _DAY_MS,
+                )
+            )
+            for item in found:
+                if item.record_key in wanted:
+                    held[item.record_key] = _stored_row(item)
+        missing = sorted(wanted - held.keys())
+        for chunk_start in range(0, len(missing), 500):
+            chunk = missing[chunk_start : chunk_start + 500]
+            found = connection.execute(
+                select(*columns).where(
+                    table.c.user_key == user,
+                    table.c.record_type == record_type,
+                    table.c.record_key.in_(chunk),
+                )
+            )
+            for item in found:
+                held[item.record_key] = _stored_row(item)
+        return held
+
+    def _stored_plan(self, connection: Connection, user: str, record_type: str) -> TypePlan:
+        """The plan of a type this process has no plugin for: core's fallback rules (a type
+        another process's plugin owns has no owner anywhere in a consistent deployment) over
+        the time fields the type's records were stored with."""
+        return TypePlan(FALLBACK_RULES, self._time_fields(connection, user, record_type))
+
+    def _time_fields(self, connection: Connection, user: str, record_type: str) -> tuple[str, ...]:
+        stored = connection.execute(
+            select(types_table.c.time_fields).where(
+                types_table.c.user_key == user, types_table.c.record_type == record_type
+            )
+        ).scalar()
+        return tuple(name for name in str(stored or "").split(",") if name)
+
+    def _max_span(self, connection: Connection, user: str, record_type: str) -> int:
+        span = connection.execute(
+            select(types_table.c.max_span_ms).where(
+                types_table.c.user_key == user, types_table.c.record_type == record_type
+            )
+        ).scalar()
+        return int(span or 0)
+
+    def _observations_between(
+        self, connection: Connection, user: str, low_hour: int, high_hour: int
+    ) -> list[tuple[int, int]]:
+        table = offsets_table
+        found = connection.execute(
+            select(table.c.hour, table.c.offset_minutes).where(
+                table.c.user_key == user, table.c.hour >= low_hour, table.c.hour <= high_hour
+            )
+        )
+        return sorted((int(hour), int(minutes)) for hour, minutes in found)
+
+    def _upsert_records(
+        self,
+        connection: Connection,
+        user: str,
+        record_type: str,
+        rows: Sequence[_Row],
+        time_fields: Sequence[str],
+    ) -> None:
+        now = self._clock()
+        # One statement, many parameter sets: compiled once and cached, executed as the
+        # driver's executemany (a VALUES list of thousands of rows costs more to compile than
+        # to run).
+        connection.execute(
+            self._record_upsert,
+            [
+                {
+                    "user_key": user,
+                    "record_type": record_type,
+                    "record_key": row.key,
+                    "last_modified": row.rank[0],
+                    "fetched": row.rank[1],
+                    "start_ms": row.start_ms,
+                    "end_ms": row.end_ms,
+                    "start_offset": row.start_offset,
+                    "end_offset": row.end_offset,
+                    "body": row.body,
+                    "stored_at": now,
+                }
+                for row in rows
+            ],
+        )
+        spans = [
+            r.end_ms - r.start_ms for r in rows if r.start_ms is not None and r.end_ms is not None
+        ]
+        statement = self._insert(types_table).values(
+            user_key=user,
+            record_type=record_type,
+            max_span_ms=max(spans, default=0),
+            time_fields=",".join(time_fields),
+        )
+        greater = func.max if self.is_sqlite else func.greatest
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[types_table.c.user_key, types_table.c.record_type],
+                set_={
+                    "max_span_ms": greater(
+                        types_table.c.max_span_ms, statement.excluded.max_span_ms
+                    ),
+                    "time_fields": statement.excluded.time_fields,
+                },
+            )
+        )
+
+    def _reread_clocks(
+        self,
+        connection: Connection,
+        user: str,
+        plan: WindowPlan,
+        added: Sequence[tuple[int, int]],
+        zone_before: PersonZone,
+        zone_after: PersonZone,
+    ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """Windows (own, dependent) that new observations change: those of stored records
+        without an offset whose inferred offset moves (their local times move), and those whose
+        own edges move (a window's length in hours depends on the offsets at its start and
+        end, e.g. the readings a day could hold)."""
+        own: set[tuple[str, str]] = set()
+        dependent: set[tuple[str, str]] = set()
+        table = records_table
+        reach_ms = (self.bound_hours + 1) * HOUR_MS
+        low = added[0][0] * HOUR_MS - reach_ms
+        high = (added[-1][0] + 1) * HOUR_MS + reach_ms
+        found = connection.execute(
+            select(
+                table.c.record_type,
+                table.c.record_key,
+                table.c.start_ms,
+                table.c.end_ms,
+                table.c.start_offset,
+                table.c.end_offset,
+            ).where(
+                table.c.user_key == user,
+                table.c.start_offset.is_(None),
+                table.c.start_ms >= low - _DAY_MS,
+                table.c.start_ms <= high,
+            )
+        )
+        edges_checked: dict[tuple[str, str], bool] = {}
+        for record_type, key, start, end, start_offset, end_offset in found:
+            type_plan = plan.get(record_type) or self._stored_plan(connection, user, record_type)
+            if not type_plan.rules or start is None:
+                continue
+            instants = (start, end if end is not None else start)
+            moved = any(zone_before.offset_at(ms) != zone_after.offset_at(ms) for ms in instants)
+            row = _Row(key, (0, 0), start, instants[1], start_offset, end_offset, "")
+            for rule in type_plan.rules:
+                for zone in (zone_before, zone_after):
+                    for day in _own_windows(rule, row, zone):
+                        if moved or _edges_moved(rule, day, zone_before, zone_after, edges_checked):
+                            own.add((record_type, rule.key(day)))
+                    if moved:
+                        dependent.update(
+                            (record_type, rule.key(d)) for d in _dependent_windows(rule, row, zone)
+                        )
+        return own, dependent
+
+    def _bump(
+        self,
+        connection: Connection,
+        user: str,
+        own: set[tuple[str, str]],
+        dependent: set[tuple[str, str]],
+        plan: WindowPlan,
+    ) -> set[tuple[str, str]]:
+        """Raise the version of every window the merge touched: windows holding a changed record
+        are created if new; windows only looking back at one are bumped only if they exist
+        (a window with no record of its own has nothing to describe)."""
+        now = self._clock()
+        table = windows_table
+        # One order for every transaction: no deadlock between two persons' merges.
+        for record_type, key in sorted(own):
+            # A type this process has no plugin for (its windows moved with the person's clock)
+            # is planned as the merge that stored it planned it.
+            type_plan = plan.get(record_type) or self._stored_plan(connection, user, record_type)
+            rule = type_plan.rule(key.partition(":")[0])
+            assert rule is not None
+            first = date.fromisoformat(key.partition(":")[2])
+            last_day = (first + timedelta(days=rule.days - 1)).isoformat()
+            statement = self._insert(table).values(
+                user_key=user,
+                record_type=record_type,
+                window_key=key,
+                version=1,
+                built_version=0,
+                revision=0,
+                content_hash=None,
+                pending=True,
+                last_day=last_day,
+                updated_at=now,
+            )
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[table.c.user_key, table.c.record_type, table.c.window_key],
+                    set_={"version": table.c.version + 1, "pending": True, "updated_at": now},
+                )
+            )
+        bumped = set(own)
+        for record_type, key in sorted(dependent):
+            result = connection.execute(
+                update(table)
+                .where(
+                    table.c.user_key == user,
+                    table.c.record_type == record_type,
+                    table.c.window_key == key,
+                )
+                .values(version=table.c.version + 1, pending=True, updated_at=now)
+            )
+            if result.rowcount:
+                bumped.add((record_type, key))
+        return bumped
+
+    # -- rebuild ------------------------------------------------------------------------------
+
+    def pending(self, user: str | None = None, limit: int = 10_000) -> list[PendingWindow]:
+        """Windows whose records changed since they were last built, oldest first by key."""
+        table = windows_table
+        query = select(table.c.user_key, table.c.record_type, table.c.window_key, table.c.version)
+        # A window whose build failed waits for its records to change (or a rebuild request)
+        # rather than failing again on every file of the person.
+        query = query.where(
+            table.c.pending.is_(True),
+            or_(table.c.failed_version.is_(None), table.c.failed_version < table.c.version),
+        )
+        if user is not None:
+            query = query.where(table.c.user_key == user)
+        query = query.order_by(table.c.user_key, table.c.record_type, table.c.window_key)
+        with self._reading() as connection:
+            rows = connection.execute(query.limit(limit)).all()
+        return [PendingWindow(WindowRef(u, t, k), int(v)) for u, t, k, v in rows]
+
+    def snapshot(self, ref: WindowRef, rule: WindowRule) -> WindowSnapshot | None:
+        """The window's version, published revision and every record that may touch it or its
+        lookback, read in one transaction (``None`` when the window is unknown)."""
+        windows = windows_table
+        with self._reading() as connection:
+            state = connection.execute(
+                select(windows.c.version, windows.c.revision, windows.c.content_hash).where(
+                    windows.c.user_key == ref.user,
+                    windows.c.record_type == ref.record_type,
+                    windows.c.window_key == ref.key,
+                )
+            ).one_or_none()
+            if state is None:
+                return None
+            stored, observations, fields = self._window_records(connection, ref, rule)
+        return WindowSnapshot(
+            ref,
+            int(state.version),
+            int(state.revision),
+            state.content_hash,
+            stored,
+            observations,
+            fields,
+        )
+
+    def window_records(
+        self, ref: WindowRef, rule: WindowRule
+    ) -> tuple[list[Record], list[tuple[int, int]], tuple[str, ...]]:
+        """Read-only: every stored record of ``ref``'s person and type that may touch the
+        window of ``rule`` or its lookback (a superset:
+        :func:`etl_core.contract.windows.build_window`
+        keeps those that do), the person's offset observations around it and the time fields
+        the records were stored with. Unlike :meth:`snapshot` it needs no window state, so the
+        review report (``etl review``) can draw any window from the records as they are now."""
+        with self._reading() as connection:
+            return self._window_records(connection, ref, rule)
+
+    def _window_records(
+        self, connection: Connection, ref: WindowRef, rule: WindowRule
+    ) -> tuple[list[Record], list[tuple[int, int]], tuple[str, ...]]:
+        first = ref.first_day
+        local_low = rule.local_start(first) - timedelta(days=rule.lookback_days)
+        local_high = rule.local_end(first)
+        low_ms = _naive_ms(local_low) - MAX_OFFSET_MS
+        high_ms = _naive_ms(local_high) + MAX_OFFSET_MS
+        reach = self.bound_hours + 1
+        records = records_table
+        span = self._max_span(connection, ref.user, ref.record_type)
+        bodies = connection.execute(
+            select(records.c.body).where(
+                records.c.user_key == ref.user,
+                records.c.record_type == ref.record_type,
+                records.c.start_ms >= low_ms - span,
+                records.c.start_ms < high_ms,
+                records.c.end_ms >= low_ms,
+            )
+        ).scalars()
+        stored = [json.loads(body) for body in bodies]
+        observations = self._observations_between(
+            connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
+        )
+        fields = self._time_fields(connection, ref.user, ref.record_type)
+        return stored, observations, fields
+
+    def mark_built(
+        self, ref: WindowRef, version: int, content_hash: str, *, published: bool
+    ) -> bool:
+        """Record that ``version`` was built (and, with ``published``, written as revision
+        ``version``). Compare-and-set: ``False`` when a newer version was built meanwhile."""
+        table = windows_table
+        values: dict[str, Any] = {
+            "built_version": version,
+            "pending": table.c.version > version,
+            "failed_version": None,
+            "content_hash": content_hash,
+            "updated_at": self._clock(),
+        }
+        if published:
+            values["revision"] = version
+        with self._writing(ref.user, lock=False) as connection:
+            result = connection.execute(
+                update(table)
+                .where(
+                    table.c.user_key == ref.user,
+                    table.c.record_type == ref.record_type,
+                    table.c.window_key == ref.key,
+                    table.c.built_version < version,
+                )
+                .values(**values)
+            )
+            return bool(result.rowcount)
+
+    def mark_failed(self, ref: WindowRef, version: int) -> None:
+        """Record that building ``version`` failed: not tried again until the window's records
+        change or :meth:`retry_failed` is called."""
+        table = windows_table
+        with self._writing(ref.user, lock=False) as connection:
+            connection.execute(
+                update(table)
+                .where(
+                    table.c.user_key == ref.user,
+                    table.c.record_type == ref.record_type,
+                    table.c.window_key == ref.key,
+                )
+                .values(failed_version=version, updated_at=self._clock())
+            )
+
+    def retry_failed(self, user: str | None = None) -> int:
+        """Make windows whose build failed pending again (after a plugin was fixed)."""
+        table = windows_table
+        statement = update(table).where(table.c.failed_version.is_not(None))
+        if user is not None:
+            statement = statement.where(table.c.user_key == user)
+        with self._writing(user or "", lock=False) as connection:
+            result = connection.execute(statement.values(failed_version=None, pending=True))
+            return int(result.rowcount)
+
+    # -- housekeeping -------------------------------------------------------------------------
+
+    def cleanup(self) -> int:
+        """Forget records and windows older than the retention period; returns how many rows."""
+        if not self.retention_days:
+            return 0
+        cutoff_ms = int((self._clock() - self.retention_days * 86_400) * 1000)
+        cutoff_day = datetime.fromtimestamp(cutoff_ms / 1000, UTC).date().isoformat()
+        removed = 0
+        try:
+            with self.engine.begin() as connection:
+                removed += connection.execute(
+                    delete(records_table).where(records_table.c.end_ms < cutoff_ms)
+                ).rowcount
+                removed += connection.execute(
+                    delete(offsets_table).where(offsets_table.c.hour < cutoff_ms // HOUR_MS)
+                ).rowcount
+                removed += connection.execute(
+                    delete(windows_table).where(
+                        windows_table.c.last_day < cutoff_day, windows_table.c.pending.is_(False)
+                    )
+                ).rowcount
+        except SQLAlchemyError as exc:
+            raise self._unavailable(exc) from exc
+        return removed
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(select(1))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _naive_ms(moment: datetime) -> int:
+    """Milliseconds of a naive wall-clock time read as if it were UTC."""
+    return int(moment.replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own BEGIN handling is switched off so that writers can take the write lock
+    # up front (BEGIN IMMEDIATE): two merges never both read, then both write.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get("etl_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

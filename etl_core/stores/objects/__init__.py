@@ -1,0 +1,1 @@
+"""Object stores: where exports are read from and outputs written to."""

@@ -1,0 +1,1 @@
+"""Transports: how work reaches the engine (embedded directory runner, RabbitMQ)."""

@@ -1,0 +1,1 @@
+"""The RabbitMQ transport: consumer, topology, publisher and dead-letter tools."""
