@@ -1,51 +1,58 @@
 """ETL Narrative Engine core: the plugin contract, the pipeline and its embedded runner.
 
-Plugins import only what this module exports (and :mod:`etl_core.contract.timeutil`,
-:mod:`etl_core.contract.figures`, :mod:`etl_core.contract.schemas`, :mod:`etl_core.review.svg`,
-:mod:`etl_core.testing`).
+Plugins import only what this module exports, the public helpers of :mod:`etl_core.contract`
+(:mod:`~etl_core.contract.timeutil`, :mod:`~etl_core.contract.figures`,
+:mod:`~etl_core.contract.schemas`, :mod:`~etl_core.contract.windows`,
+:mod:`~etl_core.contract.wording`), :mod:`etl_core.review.svg` and, in tests,
+:mod:`etl_core.testing`.
+
+Names are resolved on first use (PEP 562), so ``import etl_core`` loads no model, no pipeline
+and no database or broker client: a command line that only prints its version stays fast.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-import pluggy
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from etl_core.contract.model import (
-    Artifact,
-    Batch,
-    Chart,
-    Dimension,
-    ExampleKind,
-    ExampleText,
-    Finding,
-    PluginCounter,
-    ProcessedBatch,
-    ProcessResult,
-    Record,
-    RecordTypeSpec,
-    Severity,
-    SourceRef,
-    UserContext,
-    ValidationReport,
-    ValueRange,
-)
-from etl_core.contract.timeutil import ClockSource
-from etl_core.contract.windows import (
-    FRIDAY,
-    MONDAY,
-    SATURDAY,
-    SUNDAY,
-    THURSDAY,
-    TUESDAY,
-    WEDNESDAY,
-    Window,
-    WindowRule,
-)
-from etl_core.contract.wording import choose
+if TYPE_CHECKING:
+    import pluggy
 
-try:
-    __version__ = version("etl-core")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+    from etl_core.contract.model import (
+        Artifact,
+        Batch,
+        Chart,
+        Dimension,
+        ExampleKind,
+        ExampleText,
+        Finding,
+        PluginCounter,
+        ProcessedBatch,
+        ProcessResult,
+        Record,
+        RecordTypeSpec,
+        Severity,
+        SourceRef,
+        UserContext,
+        ValidationReport,
+        ValueRange,
+    )
+    from etl_core.contract.timeutil import ClockSource
+    from etl_core.contract.windows import (
+        FRIDAY,
+        MONDAY,
+        SATURDAY,
+        SUNDAY,
+        THURSDAY,
+        TUESDAY,
+        WEDNESDAY,
+        Window,
+        WindowRule,
+    )
+    from etl_core.contract.wording import choose
+
+    hookimpl: pluggy.HookimplMarker
+    __version__: str
 
 PLUGIN_API_VERSION = "1.2"
 """The plugin contract's version, ``MAJOR.MINOR``. A plugin module declares the version it is
@@ -54,8 +61,73 @@ major differs (majors break the contract) and one written for a newer minor than
 offers (minors only add optional things, so an older minor always runs); see
 :func:`etl_core.engine.registry.api_problem`."""
 
-hookimpl = pluggy.HookimplMarker("etl_core")
-"""Decorator for plugin hook implementations (see :mod:`etl_core.contract.hookspecs`)."""
+_HOME = {
+    **dict.fromkeys(
+        (
+            "Artifact",
+            "Batch",
+            "Chart",
+            "Dimension",
+            "ExampleKind",
+            "ExampleText",
+            "Finding",
+            "PluginCounter",
+            "ProcessedBatch",
+            "ProcessResult",
+            "Record",
+            "RecordTypeSpec",
+            "Severity",
+            "SourceRef",
+            "UserContext",
+            "ValidationReport",
+            "ValueRange",
+        ),
+        "etl_core.contract.model",
+    ),
+    "ClockSource": "etl_core.contract.timeutil",
+    **dict.fromkeys(
+        (
+            "FRIDAY",
+            "MONDAY",
+            "SATURDAY",
+            "SUNDAY",
+            "THURSDAY",
+            "TUESDAY",
+            "WEDNESDAY",
+            "Window",
+            "WindowRule",
+        ),
+        "etl_core.contract.windows",
+    ),
+    "choose": "etl_core.contract.wording",
+}
+"""Where each exported name is defined."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name]), name)
+    elif name == "hookimpl":
+        import pluggy
+
+        value = pluggy.HookimplMarker("etl_core")
+        """Decorator for plugin hook implementations (see :mod:`etl_core.contract.hookspecs`)."""
+    elif name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("etl-core")
+        except PackageNotFoundError:  # a source tree that is not installed
+            value = "0.0.0"
+    else:
+        raise AttributeError(f"module 'etl_core' has no attribute {name!r}")
+    globals()[name] = value  # resolved once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "FRIDAY",

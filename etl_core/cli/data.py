@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from etl_core.cli.common import EXIT_FAILED_FILES, EXIT_USAGE, fail, load_settings
 from etl_core.contract.model import ExampleKind
 
 
@@ -35,7 +36,6 @@ from etl_core.contract.model import ExampleKind
 def compact_command(out: Path, use_s3: bool, location: str | None, force: bool) -> None:
     """Rebuild the monthly health_journal_<YYYY>_<MM>.jsonl of every month whose examples
     changed since the last compaction (a marker per month holds the digest of its listing)."""
-    from etl_core.cli.app import EXIT_FAILED_FILES, EXIT_USAGE, _fail, _settings
     from etl_core.outputs.compaction import (
         CompactionBusyError,
         compact_changed,
@@ -52,9 +52,9 @@ def compact_command(out: Path, use_s3: bool, location: str | None, force: bool) 
     )
     from etl_core.transports.embedded import STATE_DIR, file_lock
 
-    settings = _settings()
+    settings = load_settings()
     if use_s3 and location:
-        _fail("give --s3 or --from, not both", EXIT_USAGE)
+        fail("give --s3 or --from, not both", EXIT_USAGE)
     if use_s3:
         location = f"s3://{settings.s3_bucket_name}"
     lock: contextlib.AbstractContextManager[None]
@@ -62,14 +62,14 @@ def compact_command(out: Path, use_s3: bool, location: str | None, force: bool) 
     try:
         if location is None:
             if not out.is_dir():
-                _fail(
+                fail(
                     f"{out}: no such folder, so nothing to compact (give the --out of a run)",
                     EXIT_USAGE,
                 )
             store, root = LocalObjectStore(out), ""
             if not months_under(store, settings.training_data_prefix):
                 # Checked before the lock: it would create the state folder in any folder.
-                _fail(f"{out}: no training examples to compact", EXIT_USAGE)
+                fail(f"{out}: no training examples to compact", EXIT_USAGE)
             lock = file_lock(out / STATE_DIR / "compaction.lock")
         else:
             store, root, _ = open_output_location(location, settings)
@@ -77,10 +77,10 @@ def compact_command(out: Path, use_s3: bool, location: str | None, force: bool) 
         with lock:
             results = compact_changed(store, f"{root}{settings.training_data_prefix}", force=force)
     except SettingsError as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
         return
     except (CompactionBusyError, StorageError, StorageRejectedError) as exc:
-        _fail(str(exc), EXIT_FAILED_FILES)
+        fail(str(exc), EXIT_FAILED_FILES)
         return
     rebuilt = [r for r in results if r.rebuilt]
     for result in results:
@@ -150,7 +150,6 @@ def dataset_command(
     """Build a fine-tuning data set from the current examples of SOURCES (output folders of
     etl run, or s3://BUCKET[/PREFIX] roots the workers write to)."""
     from etl_core import __version__
-    from etl_core.cli.app import EXIT_FAILED_FILES, EXIT_USAGE, _fail, _settings
     from etl_core.outputs.dataset import (
         FILE_FORMATS,
         FORMATS,
@@ -164,7 +163,7 @@ def dataset_command(
     from etl_core.stores.factory import open_output_location
     from etl_core.stores.objects.base import StorageError, StorageRejectedError
 
-    settings = _settings()
+    settings = load_settings()
     try:
         options = DatasetOptions(
             formats=tuple(f for f in FORMATS if f in formats) or FORMATS,
@@ -181,7 +180,7 @@ def dataset_command(
             store, prefix, label = open_output_location(location, settings)
             opened.append(Source(store, prefix, label))
     except (DatasetError, SettingsError) as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
         return
     try:
         built = build_dataset(
@@ -192,10 +191,10 @@ def dataset_command(
             engine_version=__version__,
         )
     except (DatasetError, StorageError, StorageRejectedError) as exc:
-        _fail(str(exc), EXIT_FAILED_FILES)
+        fail(str(exc), EXIT_FAILED_FILES)
         return
     except OSError as exc:
-        _fail(f"cannot write the data set to {out}: {exc.strerror}", EXIT_FAILED_FILES)
+        fail(f"cannot write the data set to {out}: {exc.strerror}", EXIT_FAILED_FILES)
         return
     counts = built.counts()
     click.echo(

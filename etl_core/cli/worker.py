@@ -14,6 +14,14 @@ from typing import Any, NoReturn, TypeVar
 import click
 import pika.exceptions
 
+from etl_core.cli.common import (
+    EXIT_STARTUP,
+    EXIT_USAGE,
+    fail,
+    load_registry,
+    load_settings,
+    serve_health,
+)
 from etl_core.contract.errors import InputError
 from etl_core.observability.logs import configure_logging, get_logger
 from etl_core.settings import SettingsError
@@ -30,7 +38,6 @@ T = TypeVar("T")
 @click.option("--threads", type=click.IntRange(1, 64), help="Worker threads (ETL_WORKER_THREADS).")
 def consume(threads: int | None) -> None:
     """Take upload messages from RabbitMQ and run each file through the pipeline."""
-    from etl_core.cli.app import EXIT_STARTUP, _fail, _registry, _serve_health, _settings
     from etl_core.engine.pipeline import Pipeline
     from etl_core.observability.metrics import EtlMetrics
     from etl_core.observability.tracing import setup_tracing
@@ -44,7 +51,7 @@ def consume(threads: int | None) -> None:
     from etl_core.stores.history import HistoryUnavailableError
     from etl_core.transports.rabbitmq.consumer import Consumer, MessageHandler
 
-    settings = _settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
     # Until the consumer's own handlers take over, SIGTERM/SIGINT (an orchestrator giving up
     # on a worker whose stores are not up yet) end the start-up cleanly instead of killing it.
@@ -54,8 +61,8 @@ def consume(threads: int | None) -> None:
             settings.effective_pseudonym_key()
             setup_tracing(settings)
         except SettingsError as exc:
-            _fail(str(exc), EXIT_STARTUP)
-        registry = _registry(settings)  # plugins load before any worker thread exists
+            fail(str(exc), EXIT_STARTUP)
+        registry = load_registry(settings)  # plugins load before any worker thread exists
         thread_count = threads or settings.worker_threads
         metrics = EtlMetrics(record_types=registry.specs, plugin_counters=registry.counters)
         try:
@@ -72,7 +79,7 @@ def consume(threads: int | None) -> None:
                 settings.startup_wait_seconds,
             )
         except (SettingsError, DedupUnavailableError, HistoryUnavailableError) as exc:
-            _fail(str(exc), EXIT_STARTUP)
+            fail(str(exc), EXIT_STARTUP)
             return
         pipeline = Pipeline(registry, output, dedup, settings, metrics=metrics, history=history)
         sources = SourceStores(
@@ -83,7 +90,7 @@ def consume(threads: int | None) -> None:
         )
         handler = MessageHandler(pipeline, sources.get, settings, metrics)
         consumer = Consumer(handler, settings, thread_count, metrics)
-        health = _serve_health(
+        health = serve_health(
             settings,
             metrics,
             {
@@ -102,7 +109,7 @@ def consume(threads: int | None) -> None:
     try:
         consumer.run()
     except TopologyConflictError as exc:
-        _fail(str(exc), EXIT_STARTUP)
+        fail(str(exc), EXIT_STARTUP)
     finally:
         health.stop()
         dedup.close()
@@ -134,13 +141,12 @@ def _stop_startup_on_signals() -> None:
 @click.option("--timezone", "zone_name", help="IANA zone to announce with each upload.")
 def publish(paths: tuple[Path, ...], user_id: str, priority: str, zone_name: str | None) -> None:
     """Upload each file to S3 under raw/ and publish its upload message (with confirms)."""
-    from etl_core.cli.app import EXIT_STARTUP, EXIT_USAGE, _fail, _settings
     from etl_core.stores.factory import open_object_store
     from etl_core.stores.objects.base import StorageError, StorageRejectedError
     from etl_core.transports.embedded import InputPathError, collect_inputs
     from etl_core.transports.rabbitmq.publisher import publish_files
 
-    settings = _settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
     try:
         files = [item.path for item in collect_inputs(paths)]
@@ -154,16 +160,16 @@ def publish(paths: tuple[Path, ...], user_id: str, priority: str, zone_name: str
             timezone=zone_name,
         )
     except (InputPathError, InputError) as exc:
-        _fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
         return
     except (SettingsError, TopologyConflictError) as exc:
-        _fail(str(exc), EXIT_STARTUP)
+        fail(str(exc), EXIT_STARTUP)
         return
     except pika.exceptions.AMQPError as exc:
-        _fail(_broker_problem(exc), EXIT_BROKER)
+        fail(_broker_problem(exc), EXIT_BROKER)
         return
     except (StorageError, StorageRejectedError) as exc:
-        _fail(f"cannot upload to S3: {exc}", EXIT_BROKER)
+        fail(f"cannot upload to S3: {exc}", EXIT_BROKER)
         return
     for message in messages:
         click.echo(
@@ -190,10 +196,9 @@ QUEUE_OPTION = click.option(
 @QUEUE_OPTION
 def dlq_list(as_json: bool, queue: str | None) -> None:
     """Show every dead-lettered message once, with its reason and its number of copies."""
-    from etl_core.cli.app import _settings
     from etl_core.transports.rabbitmq.dlq import list_dead_letters
 
-    settings = _settings()
+    settings = load_settings()
     letters = _broker_call(lambda: list_dead_letters(settings, queue))
     if as_json:
         rows = [
@@ -235,14 +240,13 @@ def dlq_replay(
     queue: str | None,
 ) -> None:
     """Send dead letters back to the work exchange: by message id, by --error-type, or --all."""
-    from etl_core.cli.app import EXIT_USAGE, _fail, _settings
     from etl_core.transports.rabbitmq.dlq import replay
 
     if not (replay_all or message_ids or error_types):
-        _fail("name message ids to replay, or pass --error-type or --all", EXIT_USAGE)
+        fail("name message ids to replay, or pass --error-type or --all", EXIT_USAGE)
     if replay_all and (message_ids or error_types):
-        _fail("--all replays everything; drop it to choose by id or --error-type", EXIT_USAGE)
-    settings = _settings()
+        fail("--all replays everything; drop it to choose by id or --error-type", EXIT_USAGE)
+    settings = load_settings()
     replayed = _broker_call(
         lambda: replay(settings, message_ids or None, error_types or None, queue)
     )
@@ -306,10 +310,9 @@ def topology() -> None:
 @topology.command("show")
 def topology_show() -> None:
     """Print every exchange and queue this engine declares, with its arguments and bindings."""
-    from etl_core.cli.app import _settings
     from etl_core.transports.rabbitmq.topology import Topology
 
-    for item in Topology.from_settings(_settings()).declarations():
+    for item in Topology.from_settings(load_settings()).declarations():
         click.echo(item.describe())
 
 
@@ -318,10 +321,9 @@ def topology_check() -> None:
     """Compare each exchange and queue with the broker, creating nothing: ok, missing (a
     worker would create it) or conflict (with the argument that differs). Exit 3 on a
     conflict."""
-    from etl_core.cli.app import _settings
     from etl_core.transports.rabbitmq.topology import Topology, open_connection
 
-    settings = _settings()
+    settings = load_settings()
     declared = Topology.from_settings(settings)
 
     def check() -> list[Any]:
@@ -364,10 +366,9 @@ def topology_check() -> None:
 def topology_migrate(source: str, delete_source: bool) -> None:
     """Declare this engine's topology and move every message of QUEUE into its work queue,
     each acknowledged in QUEUE only after the broker confirmed its copy."""
-    from etl_core.cli.app import _settings
     from etl_core.transports.rabbitmq.topology import Topology, migrate, open_connection
 
-    settings = _settings()
+    settings = load_settings()
     declared = Topology.from_settings(settings)
 
     def move() -> int:

@@ -1,0 +1,119 @@
+"""The package tree as an architecture: no import cycles between etl_core's modules, and the
+light core stays light (``import etl_core`` and ``etl --version`` load no database, broker or
+cloud client)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import etl_core
+
+PACKAGE = Path(etl_core.__file__).parent
+HEAVY = ("sqlalchemy", "pika", "boto3", "botocore", "redis", "psycopg", "pyarrow")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top_level_imports(tree: ast.Module) -> Iterator[str]:
+    """Modules imported when the module is imported: module-level statements, not those under
+    ``if TYPE_CHECKING:`` or inside functions (those are deliberate lazy imports)."""
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for child in ast.walk(node) if isinstance(node, ast.If | ast.Try) else [node]:
+            if isinstance(child, ast.Import):
+                yield from (alias.name for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                yield child.module
+                yield from (f"{child.module}.{alias.name}" for alias in child.names)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    modules = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(), str(path))
+        graph[name] = {target for target in _top_level_imports(tree) if target in modules}
+        graph[name].discard(name)
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle among the modules of ``graph`` (a package importing its own
+    submodules is not a cycle: Python finishes the package first), or ``None``."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if node.startswith(target + "."):
+                continue  # a module importing its parent package's __init__
+            if state.get(target) == 1:
+                return [*stack[stack.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_import_graph_has_no_cycles() -> None:
+    graph = _import_graph()
+    assert len(graph) > 60, "the walk found etl_core's modules"
+    assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def _imported_by(*command: str) -> tuple[set[str], str]:
+    """Top-level package names a fresh interpreter imports while running ``command``."""
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
+        timeout=120,
+        check=True,
+    )
+    names = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names, result.stdout
+
+
+def test_importing_etl_core_loads_no_heavy_dependency() -> None:
+    names, _ = _imported_by(sys.executable, "-c", "import etl_core")
+    assert "etl_core" in names
+    assert not names & set(HEAVY), sorted(names & set(HEAVY))
+
+
+def test_etl_version_loads_no_heavy_dependency_nor_the_pipeline() -> None:
+    names, out = _imported_by(sys.executable, "-m", "etl_core", "--version")
+    assert out.strip() == f"etl, version {etl_core.__version__}"
+    assert not names & {*HEAVY, "pydantic", "structlog", "rich"}, sorted(names)
+
+
+def test_the_dedup_interface_and_the_backend_registry_load_no_store_driver() -> None:
+    names, _ = _imported_by(
+        sys.executable, "-c", "import etl_core.stores.dedup, etl_core.engine.backends"
+    )
+    assert not names & set(HEAVY), sorted(names & set(HEAVY))
