@@ -282,7 +282,7 @@ def render() -> str:
         if module_name == "etl_core":
             sources = ["etl_core", "etl_core.contract.model"]
         for source in sources:
-            constant_docs.update(attribute_docs(module_tree(sys.modules[source])))
+            constant_docs.update(attribute_docs(module_tree(importlib.import_module(source))))
         for name in names if names is not None else public_names(module):
             value = getattr(module, name)
             if inspect.isclass(value):

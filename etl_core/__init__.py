@@ -15,9 +15,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import pluggy
+import pluggy
 
+if TYPE_CHECKING:
     from etl_core.contract.model import (
         Artifact,
         Batch,
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     )
     from etl_core.contract.wording import choose
 
-    hookimpl: pluggy.HookimplMarker
     __version__: str
 
 PLUGIN_API_VERSION = "1.2"
@@ -60,6 +59,9 @@ written against as a string, ``ETL_PLUGIN_API = "1"`` or ``"1.0"``. Core refuses
 major differs (majors break the contract) and one written for a newer minor than this core
 offers (minors only add optional things, so an older minor always runs); see
 :func:`etl_core.engine.registry.api_problem`."""
+
+hookimpl = pluggy.HookimplMarker("etl_core")
+"""Decorator for plugin hook implementations (see :mod:`etl_core.contract.hookspecs`)."""
 
 _HOME = {
     **dict.fromkeys(
@@ -107,11 +109,6 @@ _HOME = {
 def __getattr__(name: str) -> Any:
     if name in _HOME:
         value = getattr(importlib.import_module(_HOME[name]), name)
-    elif name == "hookimpl":
-        import pluggy
-
-        value = pluggy.HookimplMarker("etl_core")
-        """Decorator for plugin hook implementations (see :mod:`etl_core.contract.hookspecs`)."""
     elif name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 

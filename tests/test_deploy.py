@@ -310,6 +310,11 @@ def test_core_extras_of_the_image_exist() -> None:
     for extra in filter(None, extras.split(",")):
         if extra not in declared:
             pytest.skip(f"etl-core does not declare the extra {extra!r} yet")
+    # The image runs `etl consume`: its broker, S3, Redis and PostgreSQL clients are extras.
+    assert "worker" in extras.split(","), extras
+    worker = " ".join(project["project"]["optional-dependencies"]["worker"])
+    for backend in ("rabbitmq", "s3", "redis", "postgresql"):
+        assert backend in worker, worker
 
 
 def dockerignore_rules() -> list[tuple[bool, re.Pattern[str]]]:

@@ -26,8 +26,20 @@ COMMANDS = {
 """Command name -> ``module:attribute`` of its click command."""
 
 
+EXTRA_OF_PACKAGE = {
+    "pika": "rabbitmq",
+    "boto3": "s3",
+    "botocore": "s3",
+    "redis": "redis",
+    "psycopg": "postgresql",
+    "pyarrow": "dataset",
+}
+"""Optional dependency -> the etl-core extra that installs it."""
+
+
 class LazyGroup(click.Group):
-    """A group whose commands are imported by name when first needed."""
+    """A group whose commands are imported by name when first needed. A command that needs an
+    optional dependency which is not installed ends in one line naming the extra."""
 
     def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +57,23 @@ class LazyGroup(click.Group):
         if not isinstance(command, click.Command):
             raise TypeError(f"{target} is not a click command")
         return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:
+            package = (exc.name or "").partition(".")[0]
+            extra = EXTRA_OF_PACKAGE.get(package)
+            if extra is None:
+                raise
+            from etl_core.cli.common import EXIT_STARTUP, fail
+
+            command = " ".join(ctx.protected_args[:1]) or "this command"
+            fail(
+                f"etl {command} needs {package}, which is not installed: "
+                f"pip install 'etl-core[{extra}]'",
+                EXIT_STARTUP,
+            )
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
