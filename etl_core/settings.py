@@ -10,6 +10,9 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Defined with the other errors; importable from here as it always was.
+from etl_core.contract.errors import SettingsError as SettingsError
+
 DEVELOPMENT_PSEUDONYM_KEY = "etl-development-only-pseudonym-key"
 MIN_PSEUDONYM_KEY_LENGTH = 16
 """Characters a production pseudonym key needs at least: a short key can be guessed, and with
@@ -21,10 +24,6 @@ URL_SETTINGS = (
     "history_url",
     "jaeger_otlp_endpoint",
 )
-
-
-class SettingsError(ValueError):
-    """A configuration that cannot be run with."""
 
 
 class Settings(BaseSettings):

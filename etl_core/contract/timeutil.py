@@ -23,6 +23,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from etl_core.contract.errors import RequestError
+
 
 class ClockSource(enum.StrEnum):
     """Where a window's local times came from, strongest first. A window's clock is the
@@ -58,8 +60,10 @@ _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})(?::?(\d{2}))?$")
 _DAY_MS = 86_400_000
 
 
-class UnknownZoneError(ValueError):
+class UnknownZoneError(RequestError, ValueError):
     """A time-zone name or offset id that cannot be understood."""
+
+    error_type = "unknown_zone"
 
 
 @lru_cache(maxsize=256)

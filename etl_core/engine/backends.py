@@ -34,9 +34,13 @@ __all__ = [
 class UnknownBackendError(SettingsError):
     """A setting names a backend no installed distribution registers."""
 
+    error_type = "unknown_backend"
+
 
 class MissingExtraError(SettingsError):
     """A registered backend's module cannot be imported: its extra is not installed."""
+
+    error_type = "missing_extra"
 
 
 def registered_backends(group: str) -> dict[str, EntryPoint]:

@@ -68,7 +68,6 @@ from etl_core.stores.dedup import (
 from etl_core.stores.history import SqlHistoryStore
 from etl_core.stores.objects.base import (
     ObjectStore,
-    StorageError,
     UnsafeKeyError,
     check_key,
     no_space_path,
@@ -247,10 +246,8 @@ class Pipeline:
             held.append(idempotency_key)
             self._run_claimed(job, outcome, pseudonym, sha256, idempotency_key, owner, held, log)
         except EtlError as exc:
+            # Storage and dedup outages are EtlErrors too (retriable, error_type "transient").
             self._fail(job, outcome, exc, owner, held, log, no_space=no_space_path(exc))
-        except (StorageError, DedupUnavailableError) as exc:
-            error = TransientError(str(exc))
-            self._fail(job, outcome, error, owner, held, log, no_space=no_space_path(exc))
         if self.metrics is not None:
             self.metrics.observe_outcome(
                 record_type=outcome.record_type,
@@ -622,7 +619,7 @@ class Pipeline:
                 },
             )
             outcome.quarantine_key = key
-        except (StorageError, EtlError) as exc:
+        except EtlError as exc:
             # The copy must exist before the failure is final: let the caller try again.
             outcome.retriable = True
             outcome.error_type = "storage_unavailable"

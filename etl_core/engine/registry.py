@@ -40,7 +40,7 @@ from etl_core.builtin import fallback, generic_checks
 from etl_core.builtin.fallback import GENERIC_DOMAIN
 from etl_core.builtin.training_jsonl import TrainingJsonlWriter
 from etl_core.contract import hookspecs
-from etl_core.contract.errors import ProcessorError
+from etl_core.contract.errors import ConfigurationError, ProcessorError
 from etl_core.contract.figures import redact_figures
 from etl_core.contract.model import (
     Artifact,
@@ -88,8 +88,10 @@ __all__ = [
 ]
 
 
-class PluginLoadError(Exception):
+class PluginLoadError(ConfigurationError):
     """Start-up cannot continue with the installed plugins; the message says which and why."""
+
+    error_type = "plugin_load_error"
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from etl_core.contract.errors import EtlError
+from etl_core.contract.errors import TransientError
 from etl_core.stores.objects.base import ObjectNotFoundError, ObjectStore
 
 MARKER_NAME = "compaction.json"
@@ -102,8 +102,8 @@ def compact(store: ObjectStore, months: Iterable[str]) -> dict[str, int]:
 # -- incremental compaction --------------------------------------------------------------------
 
 
-class CompactionBusyError(EtlError):
-    """Another compaction holds the lease."""
+class CompactionBusyError(TransientError):
+    """Another compaction holds the lease; try again once it is done (or has expired)."""
 
     error_type = "compaction_busy"
 

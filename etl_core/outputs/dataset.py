@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from etl_core.contract.errors import RequestError
 from etl_core.outputs.compaction import current_example_keys
 from etl_core.stores.objects.base import ObjectStore
 
@@ -98,9 +99,11 @@ _WINDOW_DIR = re.compile(r"^(?P<group>(?:.+/)?examples/[0-9a-f]+)/r\d+\.jsonl$")
 _MONTH = re.compile(r"/(?P<yyyy>\d{4})/(?P<mm>\d{2})/examples/")
 
 
-class DatasetError(Exception):
+class DatasetError(RequestError):
     """A data set cannot be built as asked (no examples, bad ratios, a missing library);
     the message is one line for the user."""
+
+    error_type = "dataset_error"
 
 
 # -- sources -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from etl_core.contract.errors import EtlError, RequestError
 from etl_core.contract.model import UserContext
 from etl_core.engine.pipeline import Job, Outcome, Pipeline, Status
 from etl_core.engine.registry import PluginRegistry
@@ -36,14 +37,18 @@ from etl_core.stores.objects.base import LocalObjectStore, no_space_path
 STATE_DIR = ".etl-state"
 
 
-class InputPathError(ValueError):
+class InputPathError(RequestError, ValueError):
     """A path given on the command line that does not exist or holds no input."""
 
+    error_type = "input_path"
 
-class NoSpaceError(Exception):
+
+class NoSpaceError(EtlError):
     """The output's file system is full (or the quota used up): the run stopped. ``path`` is
     what was being written (``""`` if unknown), ``done`` of ``total`` files were finished, and
-    the output folder then held ``out_bytes``."""
+    the output folder then held ``out_bytes``. Not retriable: waiting does not free space."""
+
+    error_type = "no_space"
 
     def __init__(self, path: str, out: Path, done: int, total: int) -> None:
         self.path = path

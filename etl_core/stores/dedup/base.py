@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from etl_core.contract.errors import TransientError
+
 if TYPE_CHECKING:
     from etl_core.settings import Settings
 
@@ -40,9 +42,10 @@ __all__ = [
 ]
 
 
-class DedupUnavailableError(Exception):
+class DedupUnavailableError(TransientError):
     """The dedup store cannot be reached; the work should be retried later. ``path`` is the
-    database file of a SQLite store (where a full disk would be), else ``None``."""
+    database file of a SQLite store (where a full disk would be), else ``None``. Keeps the
+    ``error_type`` ``transient`` a file failed by a dedup outage always had."""
 
     def __init__(self, message: str, path: str | None = None) -> None:
         super().__init__(message)

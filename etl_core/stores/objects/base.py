@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from etl_core.contract.errors import EtlError
+from etl_core.contract.errors import EtlError, RequestError, TransientError
 
 
-class StorageError(Exception):
-    """A storage operation failed for a reason worth retrying (I/O, network, an outage)."""
+class StorageError(TransientError):
+    """A storage operation failed for a reason worth retrying (I/O, network, an outage).
+    Keeps the ``error_type`` ``transient`` a file failed by a storage outage always had."""
 
 
 NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -32,6 +33,8 @@ _SQLITE_FULL = 13
 class StorageFullError(StorageError):
     """A write failed because the file system is full or the quota is used up. A
     :class:`StorageError` (to a worker it is one more outage); ``etl run`` stops on it."""
+
+    error_type = "storage_full"
 
     def __init__(self, message: str, path: str) -> None:
         super().__init__(message)
@@ -70,19 +73,23 @@ def _says_no_space(exc: BaseException) -> bool:
 
 class StorageRejectedError(EtlError):
     """The storage refused the operation for a reason retrying cannot fix: access denied,
-    bad credentials, an invalid request. Deliberately not a :class:`StorageError`, so that
-    callers treating storage errors as retriable do not retry it; as an :class:`EtlError` the
-    pipeline reports it as a non-retriable failure."""
+    bad credentials, an invalid request. Deliberately not a :class:`StorageError` (nor any
+    :class:`~etl_core.contract.errors.TransientError`): ``retriable`` is false, so the
+    pipeline reports it as a non-retriable failure and nobody retries it."""
 
     error_type = "storage_rejected"
 
 
-class UnsafeKeyError(ValueError):
+class UnsafeKeyError(RequestError, ValueError):
     """A key that is absolute, empty or climbs out of the root."""
 
+    error_type = "unsafe_key"
 
-class ObjectNotFoundError(KeyError):
+
+class ObjectNotFoundError(RequestError, KeyError):
     """No object at that key."""
+
+    error_type = "missing_object"
 
 
 def check_key(key: str) -> str:

@@ -312,11 +312,12 @@ class MessageHandler:
             return fail(Action.DEAD_LETTER, "missing_object", f"no object at {shown}")
         except UnsafeKeyError:
             return fail(Action.DEAD_LETTER, "invalid_message", "the object key is not a safe key")
-        except StorageError as exc:
-            return fail(Action.RETRY, "storage_unavailable", _without(str(exc), message, shown))
         except EtlError as exc:
             action = Action.RETRY if exc.retriable else Action.DEAD_LETTER
-            return fail(action, exc.error_type, _without(str(exc), message, shown))
+            # The label only: an outage of the source storage is reported as
+            # "storage_unavailable", apart from the pipeline's "transient" outcomes.
+            label = "storage_unavailable" if isinstance(exc, StorageError) else exc.error_type
+            return fail(action, label, _without(str(exc), message, shown))
         if len(data) > limit:
             return fail(Action.DEAD_LETTER, "file_too_large", f"{shown}: over the limit")
         if hashlib.sha256(data).hexdigest() != message.content_hash:

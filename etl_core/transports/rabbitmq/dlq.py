@@ -18,6 +18,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
+from etl_core.contract.errors import RequestError
 from etl_core.settings import Settings
 from etl_core.transports.rabbitmq.messages import ROUTING_PREFIX
 from etl_core.transports.rabbitmq.topology import NOT_FOUND, Topology, open_connection
@@ -103,8 +104,10 @@ def list_dead_letters(settings: Settings, queue: str | None = None) -> list[Dead
             connection.close()
 
 
-class NoSuchQueueError(Exception):
+class NoSuchQueueError(RequestError):
     """A queue named on the command line does not exist on the broker."""
+
+    error_type = "no_such_queue"
 
 
 def _require_queue(channel: BlockingChannel, queue: str) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from etl_core.contract.errors import InputError
+
 ROUTING_PREFIX = "health.processing"
 
 _AVRO_SCHEMA_NAME = re.compile(r"^Avro([A-Z][A-Za-z0-9]{0,80}Record)$")
@@ -67,9 +69,11 @@ class UploadMessage(BaseModel):
         return f"{ROUTING_PREFIX}.{self.record_type}.{self.priority}"
 
 
-class InvalidMessageError(ValueError):
+class InvalidMessageError(InputError, ValueError):
     """A message body that is not a valid upload message. The text names fields and problems,
     never their values (they may be health data or user ids)."""
+
+    error_type = "invalid_message"
 
 
 def parse_message(

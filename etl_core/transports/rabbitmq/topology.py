@@ -30,6 +30,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
+from etl_core.contract.errors import ConfigurationError
 from etl_core.settings import Settings
 from etl_core.transports.rabbitmq.messages import ROUTING_PREFIX
 
@@ -55,9 +56,11 @@ def _broker_value(text: str) -> str:
     return quoted.group(1) if quoted else text
 
 
-class TopologyConflictError(Exception):
+class TopologyConflictError(ConfigurationError):
     """The broker holds a queue or exchange of ours with other arguments (``406
     PRECONDITION_FAILED``): a configuration error that reconnecting cannot cure."""
+
+    error_type = "topology_conflict"
 
     def __init__(
         self,
