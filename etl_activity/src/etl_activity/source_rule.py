@@ -142,8 +142,14 @@ class ActivitySettings(BaseSettings):
     """``ETL_ACTIVITY_*`` from the environment, which core instantiates (so validates) once at
     start-up; an empty value counts as unset (the default)."""
 
+    # The same sources as core's settings: the environment, then a .env file.
     model_config = SettingsConfigDict(
-        env_prefix="ETL_ACTIVITY_", env_ignore_empty=True, frozen=True, extra="ignore"
+        env_prefix="ETL_ACTIVITY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
     )
 
     source_rule: str = COVERAGE_FIRST

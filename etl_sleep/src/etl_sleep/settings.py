@@ -28,8 +28,14 @@ class SleepSettings:
 class SleepConfig(BaseSettings):
     """``ETL_SLEEP_*`` from the environment; an empty value counts as unset (the default)."""
 
+    # The same sources as core's settings: the environment, then a .env file.
     model_config = SettingsConfigDict(
-        env_prefix="ETL_SLEEP_", env_ignore_empty=True, frozen=True, extra="ignore"
+        env_prefix="ETL_SLEEP_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
     )
 
     source_priority: str = ""
