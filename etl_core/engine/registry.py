@@ -487,11 +487,13 @@ def settings_variable(settings_class: type[BaseSettings], loc: Sequence[int | st
     upper-cased as the environment spells it."""
     name = str(loc[0]) if loc else "?"
     field_info = settings_class.model_fields.get(name)
-    alias = field_info.validation_alias or field_info.alias if field_info is not None else None
+    alias = (field_info.validation_alias or field_info.alias) if field_info is not None else None
     if isinstance(alias, str):
-        variable = alias.upper()
+        variable = alias
     else:
-        variable = f"{settings_class.model_config.get('env_prefix') or ''}{name}".upper()
+        variable = f"{settings_class.model_config.get('env_prefix') or ''}{name}"
+    if not settings_class.model_config.get("case_sensitive"):
+        variable = variable.upper()
     rest = ".".join(str(part) for part in loc[1:])
     return f"{variable} ({rest})" if rest else variable
 
@@ -546,10 +548,11 @@ def _configure_plugins(
     any other hook runs: the one place a plugin's configuration is read."""
     declaring = {impl.plugin_name: impl for impl in manager.hook.etl_settings.get_hookimpls()}
     receiving = {impl.plugin_name: impl for impl in manager.hook.etl_configure.get_hookimpls()}
-    for name in sorted(receiving.keys() - declaring.keys()):
+    undeclared = sorted(receiving.keys() - declaring.keys())
+    if undeclared:
         raise PluginLoadError(
-            f"plugin {name!r} implements etl_configure but declares no settings through "
-            "etl_settings; see docs/hooks.md"
+            f"plugin {undeclared[0]!r} implements etl_configure but declares no settings "
+            "through etl_settings; see docs/hooks.md"
         )
     configured: dict[str, BaseSettings] = {}
     for name in names:
