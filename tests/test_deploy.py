@@ -27,6 +27,7 @@ import yaml
 
 from etl_core.settings import Settings
 from tests.services import unavailable
+from tests.support.plugin_settings import plugin_setting_names, validate_plugin_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -42,7 +43,9 @@ GRAFANA = DEPLOY / "grafana"
 DASHBOARD = GRAFANA / "dashboards" / "etl.json"
 METRICS_PORT = 8004
 
-SETTING_NAMES = {f"ETL_{name.upper()}" for name in Settings.model_fields}
+CORE_SETTING_NAMES = {f"ETL_{name.upper()}" for name in Settings.model_fields}
+PLUGIN_SETTING_NAMES = plugin_setting_names()
+SETTING_NAMES = CORE_SETTING_NAMES | PLUGIN_SETTING_NAMES
 ETL_NAME = re.compile(r"\bETL_[A-Z0-9_]+\b")
 INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
 PROMQL_METRIC = re.compile(r"\b(etl_[a-z0-9_]+)\b(?:\{([^}]*)\})?")
@@ -185,8 +188,14 @@ def seconds(duration: str | int) -> int:
 def settings_from(values: dict[str, str]) -> Settings:
     unknown = set(values) - SETTING_NAMES
     assert not unknown, f"not settings: {sorted(unknown)}"
-    # Strings, as the environment would give them: pydantic converts and validates them.
-    fields: dict[str, Any] = {name.removeprefix("ETL_").lower(): v for name, v in values.items()}
+    # Strings, as the environment would give them: pydantic converts and validates them, core's
+    # with core's Settings, a plugin's with the class its etl_settings declares.
+    validate_plugin_settings({k: v for k, v in values.items() if k in PLUGIN_SETTING_NAMES})
+    fields: dict[str, Any] = {
+        name.removeprefix("ETL_").lower(): v
+        for name, v in values.items()
+        if name in CORE_SETTING_NAMES
+    }
     return Settings(_env_file=None, **fields)  # type: ignore[call-arg]
 
 
@@ -211,6 +220,26 @@ def test_every_etl_name_in_deploy_is_a_setting() -> None:
         for name in set(ETL_NAME.findall(path.read_text(encoding="utf-8"))):
             if name not in SETTING_NAMES:
                 problems.append(f"{path.relative_to(ROOT)}: {name}")
+    assert problems == []
+
+
+def test_every_plugin_setting_is_deployed_with_its_default() -> None:
+    """Each installed plugin's settings are in the compose worker's environment, env.template
+    and the ConfigMap, with the same value, which is valid for the plugin."""
+    compose_env = compose_worker_environment()
+    template = env_template()
+    config = k8s_one("ConfigMap")["data"]
+    problems = []
+    for name in sorted(PLUGIN_SETTING_NAMES):
+        if name not in template:
+            problems.append(f"env.template: {name} missing")
+        deployed = {
+            "docker-compose.yml": compose_env.get(name),
+            "k8s ConfigMap": config.get(name),
+        }
+        for where, value in deployed.items():
+            if value != template.get(name):
+                problems.append(f"{where}: {name}={value!r}, env.template {template.get(name)!r}")
     assert problems == []
 
 

@@ -5,15 +5,18 @@ results combine (collected, or first result)."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from datetime import UTC, datetime
 
 from etl_core import Severity
 from etl_core.contract.model import ProcessedBatch
-from etl_core.engine.registry import PluginRegistry
+from etl_core.engine.registry import ENTRY_POINT_GROUP, PluginRegistry, load_plugins
 from etl_core.engine.validate import score
 from etl_core.testing import build_batch
+from tests.conftest import temperature_entry_point
 from tests.support.records import temperature_records
+from tests.support.settings_plugins import THERMOMETER, ThermometerSettings
 from tests.support.temperature_plugin import SPEC
 
 
@@ -82,3 +85,27 @@ def test_etl_emit_collects_artifacts_of_every_plugin(
     [example] = artifacts  # core's training writer; the temperature plugin emits nothing
     assert example.key.startswith("training/vital_signs/2025/09/examples/")
     assert json.loads(example.data)["output"] == result.narrative
+
+
+def thermometer_entry_point() -> importlib.metadata.EntryPoint:
+    return importlib.metadata.EntryPoint(
+        "thermometer", "tests.support.settings_plugins:THERMOMETER", ENTRY_POINT_GROUP
+    )
+
+
+def test_etl_settings_collects_each_plugins_settings_class() -> None:
+    thermometer = thermometer_entry_point()
+    registry = load_plugins(entry_points=[temperature_entry_point(), thermometer])
+    # All collected: one class per plugin that has settings (core's built-ins have none).
+    assert registry.manager.hook.etl_settings() == [ThermometerSettings]
+    assert isinstance(registry.settings["thermometer"], ThermometerSettings)
+
+
+def test_etl_configure_hands_a_plugin_its_settings() -> None:
+    thermometer = thermometer_entry_point()
+    registry = load_plugins(entry_points=[thermometer])
+    assert THERMOMETER.received[-1] is registry.settings["thermometer"]
+    # Core calls each plugin's own implementation; through the relay it is called the same way.
+    chosen = ThermometerSettings(unit="fahrenheit", decimals=2)
+    assert registry.manager.hook.etl_configure(settings=chosen) == []
+    assert THERMOMETER.received[-1] is chosen

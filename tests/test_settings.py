@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 from etl_core.settings import Settings, SettingsError
+from tests.support.plugin_settings import (
+    plugin_setting_names,
+    plugin_settings,
+    validate_plugin_settings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,8 +23,31 @@ def setting_names() -> set[str]:
 
 
 def test_env_example_lists_exactly_the_settings() -> None:
+    """Core's settings and every installed plugin's (``etl_settings``)."""
     listed = set(re.findall(r"^(ETL_[A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
-    assert listed == setting_names()
+    assert listed == setting_names() | plugin_setting_names()
+
+
+def test_plugin_settings_are_checked_here() -> None:
+    """The drift tests see the plugins' settings (so the two above mean something for them)."""
+    assert {"ETL_SLEEP_MIN_NIGHT_MINUTES", "ETL_ACTIVITY_SOURCE_RULE"} <= plugin_setting_names()
+    assert not plugin_setting_names() & setting_names(), "a plugin reuses a core setting's name"
+
+
+def test_each_plugins_readme_documents_its_settings() -> None:
+    missing = []
+    for name, (settings_class, _) in sorted(plugin_settings().items()):
+        module = sys.modules[settings_class.__module__].__file__
+        assert module is not None
+        project = next(p for p in Path(module).parents if (p / "pyproject.toml").exists())
+        if f"`{name}`" not in (project / "README.md").read_text(encoding="utf-8"):
+            missing.append(f"{project.name}/README.md: {name}")
+    assert missing == []
+
+
+def test_the_env_example_values_are_valid_plugin_settings() -> None:
+    values = dict(re.findall(r"^(ETL_[A-Z0-9_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
+    validate_plugin_settings({k: v for k, v in values.items() if k in plugin_setting_names()})
 
 
 def test_readme_documents_every_setting() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from etl_activity import plugin
+from etl_activity.source_rule import ActivitySettings
 from etl_activity.specs import SPECS
 from etl_core import ExampleKind, ProcessResult, UserContext, Window
 from etl_core.contract.figures import ungrounded_figures, unsupported_figures
@@ -101,13 +102,18 @@ def expected_results(
     with pytest.MonkeyPatch.context() as patch:
         for name, value in (env or {}).items():
             patch.setenv(name, value)
-        for spec in SPECS.values():
-            for rule in plugin.etl_windows(spec) or ():
-                user = UserContext(age_years=age, timezone=PERSON_ZONE)
-                for window in windows_from_exports(spec, rule, exports, user=user):
-                    result = plugin.etl_process_window(window, spec)
-                    if result is not None:
-                        expected[(spec.name, window.key)] = Expected(window, result)
+        # Read once, as core does at start-up; the defaults again afterwards.
+        plugin.etl_configure(ActivitySettings())
+        try:
+            for spec in SPECS.values():
+                for rule in plugin.etl_windows(spec) or ():
+                    user = UserContext(age_years=age, timezone=PERSON_ZONE)
+                    for window in windows_from_exports(spec, rule, exports, user=user):
+                        result = plugin.etl_process_window(window, spec)
+                        if result is not None:
+                            expected[(spec.name, window.key)] = Expected(window, result)
+        finally:
+            plugin.etl_configure(ActivitySettings.model_construct())
     return expected
 
 

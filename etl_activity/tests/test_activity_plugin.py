@@ -15,6 +15,7 @@ from activity_window_checks import assert_window_matches_reference
 from activity_window_reference import newest_per_id, reference_days
 
 from etl_activity import plugin
+from etl_activity.source_rule import ActivitySettings
 from etl_activity.specs import SPECS
 from etl_core import Severity, UserContext, ValidationReport, WindowRule
 from etl_core.contract.figures import ungrounded_figures, unsupported_figures
@@ -110,6 +111,7 @@ def test_process_reads_the_source_rule_from_the_environment(
     assert result is not None and result.insights["days"][0]["steps"] == 3933
     monkeypatch.setenv("ETL_ACTIVITY_SOURCE_RULE", "priority-first")
     monkeypatch.setenv("ETL_ACTIVITY_SOURCE_PRIORITY", RING)
+    plugin.etl_configure(ActivitySettings())  # as core does at start-up
     result = plugin.etl_process(batch, SPECS["StepsRecord"], PASSED)
     assert result is not None and result.insights["days"][0]["steps"] == 2517
     assert result.insights["source_rule"]["priority"] == [RING]
@@ -266,13 +268,15 @@ def test_windows_read_the_source_rule_from_the_environment_too(
     assert result is not None and result.insights["steps"] == 3933
     monkeypatch.setenv("ETL_ACTIVITY_SOURCE_RULE", "priority-first")
     monkeypatch.setenv("ETL_ACTIVITY_SOURCE_PRIORITY", RING)
+    plugin.etl_configure(ActivitySettings())  # as core does at start-up
     result = plugin.etl_process_window(window, spec)
     assert result is not None and result.insights["steps"] == 2517
     assert result.insights["source_rule"]["priority"] == [RING]
     assert "Samsung Health (3,933 steps)" in result.examples[0].output
     monkeypatch.setenv("ETL_ACTIVITY_SOURCE_RULE", "sum")
+    # Refused when the settings are read, at start-up, no longer by each window.
     with pytest.raises(ValueError, match="ETL_ACTIVITY_SOURCE_RULE"):
-        plugin.etl_process_window(window, spec)
+        plugin.etl_configure(ActivitySettings())
 
 
 def test_windows_of_other_types_and_rules_are_declined() -> None:
@@ -326,3 +330,19 @@ def test_a_window_read_in_a_zone_not_carried_by_the_records_says_so() -> None:
     result = plugin.etl_process_window(with_offsets, spec)
     assert result is not None
     assert all("-05:00" not in example.output for example in result.examples)
+
+
+def test_an_unknown_source_rule_stops_start_up_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from etl_core.engine.registry import PluginLoadError, load_plugins
+    from etl_core.testing import installed_entry_point
+
+    monkeypatch.setenv("ETL_ACTIVITY_SOURCE_RULE", "sum")
+    with pytest.raises(PluginLoadError, match=r"'activity' .* ETL_ACTIVITY_SOURCE_RULE"):
+        load_plugins(entry_points=[installed_entry_point("activity")])
+    monkeypatch.setenv("ETL_ACTIVITY_SOURCE_RULE", " Priority-First ")
+    monkeypatch.setenv("ETL_ACTIVITY_SOURCE_PRIORITY", RING)
+    load_plugins(entry_points=[installed_entry_point("activity")])
+    assert plugin.configured_source_rule().priority_first
+    assert plugin.configured_source_rule().priority == (RING,)

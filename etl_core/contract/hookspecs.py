@@ -7,7 +7,9 @@ JSONL writer) is registered through these same hooks.
 
 Hooks are grouped by the pipeline phase that calls them. Plugins are pure: they get values and
 return values; core does every read, write, dedup claim and acknowledgement. Every hook may be
-called from several worker threads at once, so implementations must not keep mutable state.
+called from several worker threads at once, so implementations must not keep mutable state; the
+one thing a plugin keeps is its validated settings, handed over once by :func:`etl_configure`
+before any worker thread exists.
 
 Plugin API version: a plugin module sets ``ETL_PLUGIN_API = "1"`` (a string ``"MAJOR"`` or
 ``"MAJOR.MINOR"``, see :data:`etl_core.PLUGIN_API_VERSION`); core refuses another major, and a
@@ -24,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pluggy
+from pydantic_settings import BaseSettings
 
 from etl_core.contract.model import (
     Artifact,
@@ -42,6 +45,40 @@ hookspec = pluggy.HookspecMarker("etl_core")
 
 
 # -- Discovery: called once at start-up, before any worker thread exists ---------------------
+
+
+@hookspec
+def etl_settings() -> type[BaseSettings] | None:
+    """Declare the settings this plugin reads (plugin API 1.3, optional).
+
+    Called once per plugin at start-up, before :func:`etl_record_types`; all results are
+    collected, each answer belonging to the plugin that gave it. Return a
+    :class:`pydantic_settings.BaseSettings` subclass, the class itself, not an instance, whose
+    ``model_config`` sets an ``env_prefix`` of the plugin's own (``ETL_SLEEP_``): core
+    instantiates it once, so the environment (and a ``.env`` file, if the class names one) is
+    read and validated before any message is consumed. An invalid value stops start-up with one
+    line naming the plugin and the variable, instead of failing every file later. Core then
+    hands the instance to :func:`etl_configure`.
+
+    :returns: the settings class, or ``None`` when the plugin has no settings.
+    """
+
+
+@hookspec
+def etl_configure(settings: BaseSettings) -> None:
+    """Receive this plugin's validated settings (plugin API 1.3, optional).
+
+    Called once per plugin whose :func:`etl_settings` returned a class, right after core
+    instantiated it, at start-up, before :func:`etl_record_types` and before any worker thread
+    exists; all collected (every result is ignored). ``settings`` is that plugin's own instance,
+    never another plugin's. Keep it (a module-level reference is fine: it is set before any
+    hook runs on a worker thread and only read afterwards) and derive what the other hooks need
+    from it; never read ``os.environ`` in a hook. A plugin implementing this hook without
+    :func:`etl_settings` is refused at start-up. An exception here stops start-up with one line
+    naming the plugin.
+
+    :param settings: an instance of the class this plugin's :func:`etl_settings` returned.
+    """
 
 
 @hookspec

@@ -6,7 +6,14 @@ import, declares no usable plugin-API version (see :func:`api_problem`), impleme
 does not exist, declares a record type another plugin owns, or declares a spec that cannot work
 (:mod:`etl_core.engine.spec_checks`): a silently missing or miscalibrated clinical processor is
 worse
-than a refusal. ``ETL_DISABLED_PLUGINS`` (comma-separated entry-point names) skips plugins.
+than a refusal. ``ETL_DISABLED_PLUGINS`` (comma-separated names) skips plugins: entry-point
+names, and core's replaceable built-ins (``etl-core.generic-checks``, ``etl-core.training-jsonl``;
+see :data:`BUILTINS`). A name that matches nothing is logged as a warning, not refused, so that
+one environment can serve images with different plugins installed.
+
+Each plugin's settings (:func:`etl_core.contract.hookspecs.etl_settings`) are read from the
+environment once, here, and handed to the plugin (``etl_configure``): an invalid value refuses
+start-up with one line naming the plugin and the variable, rather than failing every file.
 
 At run time the registry calls each plugin's hook on its own, so that a failure names the
 plugin and the hook, and checks what comes back against the contract:
@@ -34,6 +41,8 @@ from datetime import datetime
 from typing import Any
 
 import pluggy
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 from etl_core import PLUGIN_API_VERSION, __version__
 from etl_core.builtin import fallback, generic_checks
@@ -72,10 +81,16 @@ _API_VERSION = re.compile(r"(\d+)(?:\.(\d+))?")
 GENERIC_CHECKS = "etl-core.generic-checks"
 FALLBACK = "etl-core.fallback"
 TRAINING_WRITER = "etl-core.training-jsonl"
+BUILTINS = (GENERIC_CHECKS, FALLBACK, TRAINING_WRITER)
+"""Names of core's built-in plugins, registered before any installed one. All but
+:data:`FALLBACK` may be disabled through ``ETL_DISABLED_PLUGINS`` (to replace core's generic
+checks or its training writer with a plugin's); the fallback is what answers for record types
+no plugin owns, so it cannot be."""
 DEBUG_HINT = "etl run --debug, or ETL_LOG_LEVEL=DEBUG, logs the traceback"
 _MAX_DETAIL = 200
 
 __all__ = [
+    "BUILTINS",
     "ENTRY_POINT_GROUP",
     "GENERIC_DOMAIN",
     "PluginInfo",
@@ -212,6 +227,13 @@ class PluginRegistry:
     specs: dict[str, RecordTypeSpec]
     owners: dict[str, str]
     counters: list[PluginCounter] = field(default_factory=list)
+    disabled: dict[str, PluginInfo] = field(default_factory=dict)
+    """Plugins that exist (core's built-ins, installed entry points) but that
+    ``ETL_DISABLED_PLUGINS`` kept out, by name, for listings. Disabled entry points are never
+    imported, so their record types are unknown."""
+    settings: dict[str, BaseSettings] = field(default_factory=dict)
+    """Each plugin's validated settings (plugins declaring none are absent), as handed to its
+    ``etl_configure``."""
     _callers: dict[tuple[str, str], HookCaller] = field(default_factory=dict)
     """One caller per (hook, plugin) for the plugins that implement it, built at load time so
     that worker threads only read them."""
@@ -461,14 +483,113 @@ def _declared(plugin: str, hook: str, call: Callable[[], object], what: str) -> 
     return list(result)
 
 
+def settings_variable(settings_class: type[BaseSettings], loc: Sequence[int | str]) -> str:
+    """The environment variable behind a validation error's location in ``settings_class``:
+    the field's alias if it has one, else the class's ``env_prefix`` and the field name,
+    upper-cased as the environment spells it."""
+    name = str(loc[0]) if loc else "?"
+    field_info = settings_class.model_fields.get(name)
+    alias = (field_info.validation_alias or field_info.alias) if field_info is not None else None
+    if isinstance(alias, str):
+        variable = alias
+    else:
+        variable = f"{settings_class.model_config.get('env_prefix') or ''}{name}"
+    if not settings_class.model_config.get("case_sensitive"):
+        variable = variable.upper()
+    rest = ".".join(str(part) for part in loc[1:])
+    return f"{variable} ({rest})" if rest else variable
+
+
+def _settings_problem(settings_class: type[BaseSettings], error: ValidationError) -> str:
+    """One line about the first invalid setting: its variable and why (the exception a
+    validator raised, by type, or pydantic's own message). The value itself is left out: it
+    may be a secret."""
+    errors = error.errors(include_url=False, include_input=False)
+    first = errors[0]
+    cause = (first.get("ctx") or {}).get("error")
+    why = f"{type(cause).__name__}: {cause}" if isinstance(cause, Exception) else first["msg"]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    variable = settings_variable(settings_class, first["loc"])
+    return f"has an invalid setting {variable}: {' '.join(why.split())}{more}; fix or unset it"
+
+
+def _plugin_settings(plugin: str, declare: Callable[[], object]) -> BaseSettings | None:
+    """Instantiate (so read and validate) the settings class a plugin's ``etl_settings``
+    declares; ``None`` when it declares none."""
+    try:
+        declared = declare()
+    except Exception as exc:
+        detail = " ".join(str(exc).split())[:_MAX_DETAIL]
+        raise PluginLoadError(
+            f"plugin {plugin!r} raised {type(exc).__name__} in etl_settings: {detail}"
+        ) from exc
+    if declared is None:
+        return None
+    if not (isinstance(declared, type) and issubclass(declared, BaseSettings)):
+        what = type(declared).__name__ if not isinstance(declared, type) else declared.__name__
+        raise PluginLoadError(
+            f"plugin {plugin!r}: etl_settings returned {what}, not a subclass of "
+            "pydantic_settings.BaseSettings (return the class, not an instance)"
+        )
+    try:
+        return declared()
+    except ValidationError as exc:
+        raise PluginLoadError(f"plugin {plugin!r} {_settings_problem(declared, exc)}") from exc
+    except Exception as exc:
+        # e.g. pydantic_settings.SettingsError for a complex value that is not JSON.
+        detail = " ".join(str(exc).split())[:_MAX_DETAIL]
+        raise PluginLoadError(
+            f"plugin {plugin!r} cannot read its settings: {type(exc).__name__}: {detail}"
+        ) from exc
+
+
+def _configure_plugins(
+    manager: pluggy.PluginManager, names: Sequence[str]
+) -> dict[str, BaseSettings]:
+    """Read every plugin's settings and hand each plugin its own, in registration order, before
+    any other hook runs: the one place a plugin's configuration is read."""
+    declaring = {impl.plugin_name: impl for impl in manager.hook.etl_settings.get_hookimpls()}
+    receiving = {impl.plugin_name: impl for impl in manager.hook.etl_configure.get_hookimpls()}
+    undeclared = sorted(receiving.keys() - declaring.keys())
+    if undeclared:
+        raise PluginLoadError(
+            f"plugin {undeclared[0]!r} implements etl_configure but declares no settings "
+            "through etl_settings; see docs/hooks.md"
+        )
+    configured: dict[str, BaseSettings] = {}
+    for name in names:
+        if name not in declaring:
+            continue
+        settings = _plugin_settings(name, declaring[name].function)
+        if settings is None:
+            continue
+        configured[name] = settings
+        receiver = receiving.get(name)
+        if receiver is None:
+            continue
+        # Called directly, as the other start-up hooks are, so that a failure names its plugin;
+        # pluggy's rule holds: only the arguments the implementation names are passed.
+        arguments = {"settings": settings} if "settings" in receiver.argnames else {}
+        try:
+            receiver.function(**arguments)
+        except Exception as exc:
+            detail = " ".join(str(exc).split())[:_MAX_DETAIL]
+            raise PluginLoadError(
+                f"plugin {name!r} raised {type(exc).__name__} in etl_configure: {detail}"
+            ) from exc
+    return configured
+
+
 def load_plugins(
     *,
     disabled: Iterable[str] = (),
     training_prefix: str = "training/",
     entry_points: Sequence[importlib.metadata.EntryPoint] | None = None,
 ) -> PluginRegistry:
-    """Discover, check and register every installed plugin; raises :class:`PluginLoadError`
-    whose message is one line naming the plugin (and the record type and field, for a spec)."""
+    """Discover, check, configure and register every installed plugin but those ``disabled``
+    names (entry-point names or core's :data:`BUILTINS` but the fallback); raises
+    :class:`PluginLoadError` whose message is one line naming the plugin (and the record type
+    and field, for a spec, or the variable, for a setting)."""
     manager = pluggy.PluginManager("etl_core")
     manager.add_hookspecs(hookspecs)
     infos: dict[str, PluginInfo] = {}
@@ -478,21 +599,41 @@ def load_plugins(
         (FALLBACK, fallback),
         (TRAINING_WRITER, TrainingJsonlWriter(training_prefix)),
     ]
-    for name, plugin in builtins:
-        manager.register(plugin, name=name)
-        infos[name] = PluginInfo(name, "etl-core", __version__, builtin=True)
-
     blocked = set(disabled)
-    found = (
+    if FALLBACK in blocked:
+        raise PluginLoadError(
+            f"{FALLBACK} cannot be disabled: it describes the record types no plugin owns and "
+            "the batches their owner declines; remove it from ETL_DISABLED_PLUGINS"
+        )
+    switched_off: dict[str, PluginInfo] = {}
+    for name, plugin in builtins:
+        info = PluginInfo(name, "etl-core", __version__, builtin=True)
+        if name in blocked:
+            switched_off[name] = info
+            continue
+        manager.register(plugin, name=name)
+        infos[name] = info
+
+    found = list(
         entry_points
         if entry_points is not None
         else importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
     )
+    unknown = sorted(blocked - set(BUILTINS) - {ep.name for ep in found})
+    if unknown:
+        # A warning, not a refusal: one deployment's settings may serve images that install
+        # different plugins. The names are configuration, not data.
+        _log.warning(
+            "disabled_plugins_not_found",
+            names=unknown,
+            hint="ETL_DISABLED_PLUGINS names no installed plugin or core built-in by these",
+        )
     for entry_point in sorted(found, key=lambda ep: ep.name):
-        if entry_point.name in blocked:
-            continue
         distribution = entry_point.dist.name if entry_point.dist else "unknown"
         version = entry_point.dist.version if entry_point.dist else "unknown"
+        if entry_point.name in blocked:
+            switched_off[entry_point.name] = PluginInfo(entry_point.name, distribution, version)
+            continue
         who = f"plugin {entry_point.name!r} from {distribution} {version}"
         if entry_point.name in infos:
             first = infos[entry_point.name].distribution
@@ -528,6 +669,8 @@ def load_plugins(
             f"({exc}); "
             "see etl_core.contract.hookspecs for the hook names"
         ) from exc
+
+    configured = _configure_plugins(manager, list(infos))
 
     specs: dict[str, RecordTypeSpec] = {}
     owners: dict[str, str] = {}
@@ -581,6 +724,8 @@ def load_plugins(
         specs=specs,
         owners=owners,
         counters=list(counters.values()),
+        disabled=switched_off,
+        settings=configured,
     )
     # One caller per plugin and hook, so that a failure is attributed to its plugin.
     everyone = [manager.get_plugin(name) for name in infos]

@@ -12,6 +12,7 @@ from sleep_builders import contiguous, session
 from etl_core import RecordTypeSpec, Severity, ValidationReport
 from etl_core.testing import build_batch, read_avro, real_samples
 from etl_sleep import plugin
+from etl_sleep.settings import SleepConfig
 
 REPORT = ValidationReport(findings=[], scores={}, quality_score=1.0, threshold=0.7)
 NIGHT = contiguous(420, ("LIGHT", 200), ("DEEP", 100), ("REM", 100))
@@ -83,11 +84,13 @@ def test_process_reads_the_source_priority_setting(monkeypatch: pytest.MonkeyPat
     (spec,) = plugin.etl_record_types()
     batch = build_batch(spec.name, records)
     monkeypatch.delenv("ETL_SLEEP_SOURCE_PRIORITY", raising=False)
+    plugin.etl_configure(SleepConfig())  # as core does at start-up
     default = plugin.etl_process(batch, spec, REPORT)
     assert default is not None
     assert default.insights["nights"][0]["source"] == "com.sec.android.app.shealth"
     assert default.insights["primary_source_rule"]["configured_by"] == "default"
     monkeypatch.setenv("ETL_SLEEP_SOURCE_PRIORITY", "com.ouraring.oura")
+    plugin.etl_configure(SleepConfig())  # as core does at start-up
     ring_first = plugin.etl_process(batch, spec, REPORT)
     assert ring_first is not None
     assert ring_first.insights["nights"][0]["source"] == "com.ouraring.oura"
@@ -99,9 +102,11 @@ def test_process_reads_the_night_threshold_setting(monkeypatch: pytest.MonkeyPat
     (spec,) = plugin.etl_record_types()
     batch = build_batch(spec.name, [session(0, 150, contiguous(0, ("LIGHT", 150)))])
     monkeypatch.setenv("ETL_SLEEP_MIN_NIGHT_MINUTES", "120")
+    plugin.etl_configure(SleepConfig())  # as core does at start-up
     result = plugin.etl_process(batch, spec, REPORT)
     assert result is not None and result.insights["night_count"] == 1
     monkeypatch.delenv("ETL_SLEEP_MIN_NIGHT_MINUTES")
+    plugin.etl_configure(SleepConfig())  # as core does at start-up
     result = plugin.etl_process(batch, spec, REPORT)
     assert result is not None and result.insights["nap_count"] == 1
 
@@ -159,10 +164,39 @@ def test_the_window_path_reads_the_source_priority_setting(
         spec, NIGHT_RULE, [write_health_connect("SleepSessionRecord", records)]
     )
     monkeypatch.delenv("ETL_SLEEP_SOURCE_PRIORITY", raising=False)
+    plugin.etl_configure(SleepConfig())  # as core does at start-up
     default = plugin.etl_process_window(window, spec)
     assert default is not None and default.insights["night"]["source_name"] == "Samsung Health"
     monkeypatch.setenv("ETL_SLEEP_SOURCE_PRIORITY", "com.ouraring.oura")
+    plugin.etl_configure(SleepConfig())  # as core does at start-up
     ring = plugin.etl_process_window(window, spec)
     assert ring is not None and ring.insights["night"]["source_name"] == "Oura"
     assert ring.insights["primary_source_rule"]["configured_by"] == "ETL_SLEEP_SOURCE_PRIORITY"
     assert ring.insights["night"]["corroboration"][0]["source_name"] == "Samsung Health"
+
+
+@pytest.mark.parametrize("minutes", ["three", "0", "-3"])
+def test_an_unusable_night_threshold_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, minutes: str
+) -> None:
+    from etl_core.engine.registry import PluginLoadError, load_plugins
+    from etl_core.testing import installed_entry_point
+
+    monkeypatch.setenv("ETL_SLEEP_MIN_NIGHT_MINUTES", minutes)
+    with pytest.raises(PluginLoadError, match=r"'sleep' .* ETL_SLEEP_MIN_NIGHT_MINUTES") as error:
+        load_plugins(entry_points=[installed_entry_point("sleep")])
+    assert "\n" not in str(error.value)
+
+
+def test_start_up_hands_the_plugin_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from etl_core.engine.registry import load_plugins
+    from etl_core.testing import installed_entry_point
+
+    monkeypatch.setenv("ETL_SLEEP_MIN_NIGHT_MINUTES", "120")
+    monkeypatch.setenv("ETL_SLEEP_SOURCE_PRIORITY", "com.ouraring.oura")
+    registry = load_plugins(entry_points=[installed_entry_point("sleep")])
+    assert registry.settings["sleep"] == SleepConfig(
+        min_night_minutes=120, source_priority="com.ouraring.oura"
+    )
+    assert plugin.current_settings().min_night_minutes == 120
+    assert plugin.current_settings().source_rule.terms == ("com.ouraring.oura",)

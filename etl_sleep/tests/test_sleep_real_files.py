@@ -30,6 +30,7 @@ from etl_core.contract.figures import unsupported_figures
 from etl_core.testing import read_avro, real_samples, run_etl, windows_from_exports
 from etl_sleep import plugin
 from etl_sleep.analysis import analyse
+from etl_sleep.settings import SleepConfig
 from etl_sleep.source_rule import parse_source_rule
 from etl_sleep.windows_process import RULES
 
@@ -385,6 +386,7 @@ def test_etl_run_honours_the_source_priority_and_age(
     # the same settings in this process: the hook gives exactly what the run wrote
     monkeypatch.setenv("ETL_SLEEP_SOURCE_PRIORITY", RING)
     monkeypatch.delenv("ETL_SLEEP_MIN_NIGHT_MINUTES", raising=False)
+    plugin.etl_configure(SleepConfig())  # as core does at start-up
     revisions = revisions_on_disk(tmp_path)
     for key, window in windows_of([path], spec, UserContext(age_years=70)).items():
         result = plugin.etl_process_window(window, spec)

@@ -3,13 +3,13 @@ calendar windows (a local day, an ISO week), and turns batches and windows into 
 insights and training examples.
 
 The per-day source rule is configured through the environment (see
-:mod:`etl_activity.source_rule`); :func:`configured_source_rule` is the one place that reads
-it, for every batch and window, so that no state is kept.
+:mod:`etl_activity.source_rule`), read and validated once by core at start-up
+(:class:`~etl_activity.source_rule.ActivitySettings`, declared through ``etl_settings``) and
+handed over through ``etl_configure``: a rule name core cannot use stops start-up.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +17,7 @@ from etl_activity.charts import daily_chart
 from etl_activity.checks import cadence_findings, zero_length_findings
 from etl_activity.measures import MEASURES, STEPS
 from etl_activity.report import process_records
-from etl_activity.source_rule import SourceRule, source_rule_from_env
+from etl_activity.source_rule import ActivitySettings, SourceRule
 from etl_activity.specs import SPECS
 from etl_activity.window_report import WINDOW_RULES, process_window
 from etl_core import (
@@ -35,9 +35,26 @@ from etl_core import (
 ETL_PLUGIN_API = "1.2"
 
 
+_source_rule = SourceRule()
+"""Set once by :func:`etl_configure`, at start-up before any worker thread exists; only read
+afterwards."""
+
+
 def configured_source_rule() -> SourceRule:
-    """The per-day source rule the environment sets (the only reader of the settings)."""
-    return source_rule_from_env(os.environ)
+    """The per-day source rule core validated at start-up (the default rule until it
+    configured the plugin)."""
+    return _source_rule
+
+
+@hookimpl
+def etl_settings() -> type[ActivitySettings]:
+    return ActivitySettings
+
+
+@hookimpl
+def etl_configure(settings: ActivitySettings) -> None:
+    global _source_rule
+    _source_rule = settings.rule()
 
 
 @hookimpl

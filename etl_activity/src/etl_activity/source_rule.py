@@ -13,7 +13,8 @@ a configurable order:
 A tie on both falls to the package name in alphabetical order, so the choice never depends on
 record order.
 
-Configuration, from the environment (read by the plugin for every batch):
+Configuration, from the environment (read and validated once, at start-up, through
+:class:`ActivitySettings`):
 
 - ``ETL_ACTIVITY_SOURCE_RULE``: ``coverage-first`` (default) or ``priority-first``;
 - ``ETL_ACTIVITY_SOURCE_PRIORITY``: comma-separated package names, most trusted first
@@ -26,6 +27,9 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RULE_VARIABLE = "ETL_ACTIVITY_SOURCE_RULE"
 PRIORITY_VARIABLE = "ETL_ACTIVITY_SOURCE_PRIORITY"
@@ -132,3 +136,37 @@ def source_rule_from_env(env: Mapping[str, str]) -> SourceRule:
         if name and name not in priority:
             priority.append(name)
     return SourceRule(priority_first=rule_name == PRIORITY_FIRST, priority=tuple(priority))
+
+
+class ActivitySettings(BaseSettings):
+    """``ETL_ACTIVITY_*`` from the environment, which core instantiates (so validates) once at
+    start-up; an empty value counts as unset (the default)."""
+
+    # The same sources as core's settings: the environment, then a .env file.
+    model_config = SettingsConfigDict(
+        env_prefix="ETL_ACTIVITY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
+    )
+
+    source_rule: str = COVERAGE_FIRST
+    """``ETL_ACTIVITY_SOURCE_RULE``: ``coverage-first`` or ``priority-first`` (any case)."""
+    source_priority: str = ""
+    """``ETL_ACTIVITY_SOURCE_PRIORITY``: comma-separated package names, most trusted first."""
+
+    @field_validator("source_rule", mode="before")
+    @classmethod
+    def _known_rule(cls, value: object) -> object:
+        # The same check as for a mapping, so the message names the variable.
+        if isinstance(value, str):
+            source_rule_from_env({RULE_VARIABLE: value})
+        return value
+
+    def rule(self) -> SourceRule:
+        """The rule these settings configure."""
+        return source_rule_from_env(
+            {RULE_VARIABLE: self.source_rule, PRIORITY_VARIABLE: self.source_priority}
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,7 +20,7 @@ from etl_core.contract.schemas import load_avsc
 from etl_sleep.analysis import analyse
 from etl_sleep.charts import hypnogram_chart
 from etl_sleep.phrasing import INSTRUCTIONS, INSTRUCTIONS_BY_KIND
-from etl_sleep.settings import SleepSettings, settings_from
+from etl_sleep.settings import DEFAULT_SETTINGS, SleepConfig, SleepSettings
 from etl_sleep.validation import sleep_findings
 from etl_sleep.window_insights import REFERENCE_VALUES
 from etl_sleep.windows_process import RULES, process_window
@@ -31,10 +30,25 @@ RECORD_TYPE = "SleepSessionRecord"
 HEALTH_DOMAIN = "sleep_wellness"
 
 
+_settings: SleepSettings = DEFAULT_SETTINGS
+"""Set once by :func:`etl_configure`, at start-up before any worker thread exists; only read
+afterwards."""
+
+
 def current_settings() -> SleepSettings:
-    """The plugin's settings: the one place the process environment is read. Read per call,
-    not at import, so settings may differ between runs of one process."""
-    return settings_from(os.environ)
+    """The settings core validated at start-up (the defaults until it configured the plugin)."""
+    return _settings
+
+
+@hookimpl
+def etl_settings() -> type[SleepConfig]:
+    return SleepConfig
+
+
+@hookimpl
+def etl_configure(settings: SleepConfig) -> None:
+    global _settings
+    _settings = settings.resolved()
 
 
 @hookimpl

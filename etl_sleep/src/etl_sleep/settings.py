@@ -1,16 +1,20 @@
-"""The plugin's two settings, parsed from one mapping of names to text.
+"""The plugin's two settings: read from the environment and validated once, at start-up.
 
-``plugin.py`` reads the process environment in exactly one place and hands it here, so when
-plugin configuration moves to a start-up hook only that one read changes.
+Core instantiates :class:`SleepConfig` (declared through ``etl_settings``) before any file is
+consumed, so an unusable value stops start-up naming the variable instead of failing every
+night; ``etl_configure`` then hands it to the plugin, which keeps the derived
+:class:`SleepSettings` the hooks use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from etl_sleep.nights import MIN_NIGHT_ENV, parse_min_night_minutes
-from etl_sleep.source_rule import SOURCE_PRIORITY_ENV, SourceRule, parse_source_rule
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from etl_sleep.nights import DEFAULT_MIN_NIGHT_MIN
+from etl_sleep.source_rule import SourceRule, parse_source_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +25,35 @@ class SleepSettings:
     """Time in bed that makes a sleep period a night (``ETL_SLEEP_MIN_NIGHT_MINUTES``)."""
 
 
-def settings_from(values: Mapping[str, str]) -> SleepSettings:
-    """The settings from their text (missing or unusable values give the defaults)."""
-    return SleepSettings(
-        source_rule=parse_source_rule(values.get(SOURCE_PRIORITY_ENV)),
-        min_night_minutes=parse_min_night_minutes(values.get(MIN_NIGHT_ENV)),
+class SleepConfig(BaseSettings):
+    """``ETL_SLEEP_*`` from the environment; an empty value counts as unset (the default)."""
+
+    # The same sources as core's settings: the environment, then a .env file.
+    model_config = SettingsConfigDict(
+        env_prefix="ETL_SLEEP_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
     )
+
+    source_priority: str = ""
+    """``ETL_SLEEP_SOURCE_PRIORITY``: comma-separated criteria (``staged``, ``architecture``,
+    ``coverage``, ``duration``) and package names, most preferred first; terms that are
+    neither are reported in the insights as ignored (see
+    :func:`etl_sleep.source_rule.parse_source_rule`). Empty: the default rule."""
+    min_night_minutes: int = Field(default=DEFAULT_MIN_NIGHT_MIN, gt=0)
+    """``ETL_SLEEP_MIN_NIGHT_MINUTES``: time in bed, in whole minutes (> 0), that makes a sleep
+    period a night rather than a nap."""
+
+    def resolved(self) -> SleepSettings:
+        """What the hooks use: the parsed source rule and the night threshold."""
+        return SleepSettings(
+            source_rule=parse_source_rule(self.source_priority or None),
+            min_night_minutes=self.min_night_minutes,
+        )
+
+
+DEFAULT_SETTINGS = SleepConfig.model_construct().resolved()
+"""The settings before (or without) ``etl_configure``: every default, the environment unread."""
