@@ -38,9 +38,6 @@ from tests.support.records import temperature_file, temperature_records
 OUTSIDE_BY_DESIGN = {"etl_core.cli.worker.StartupInterrupted"}
 """A ``BaseException`` on purpose: no store client's ``except Exception`` may swallow it."""
 
-NOT_YET_MOVED = {"etl_core.cli.scaffold.ScaffoldError"}
-"""In ``etl_core/cli``, which is being rewritten elsewhere; see the strict xfail below."""
-
 INHERITS_ITS_LABEL = {
     "etl_core.stores.objects.base.StorageError": "transient",
     "etl_core.stores.dedup.base.DedupUnavailableError": "transient",
@@ -91,16 +88,9 @@ def test_the_walk_finds_the_known_classes() -> None:
     assert set(CLASSES) >= OUTSIDE_BY_DESIGN
 
 
-@pytest.mark.parametrize("name", sorted(set(CHECKED) - NOT_YET_MOVED))
+@pytest.mark.parametrize("name", sorted(CHECKED))
 def test_every_exception_is_an_etl_error(name: str) -> None:
     assert issubclass(CHECKED[name], EtlError)
-
-
-@pytest.mark.xfail(strict=True, reason="etl_core/cli/scaffold.py awaits the CLI rewrite")
-def test_scaffold_error_joins_the_hierarchy() -> None:
-    from etl_core.cli.scaffold import ScaffoldError
-
-    assert issubclass(ScaffoldError, EtlError)
 
 
 def test_startup_interrupted_stays_a_base_exception() -> None:

@@ -35,7 +35,7 @@ PASSED = ValidationReport(findings=[], scores={}, quality_score=1.0, threshold=0
 def test_entry_point_names_the_hook_module() -> None:
     (entry,) = [e for e in entry_points(group="etl_core.plugins") if e.name == "activity"]
     assert entry.value == "etl_activity.plugin"
-    assert plugin.ETL_PLUGIN_API == "1.2"
+    assert plugin.ETL_PLUGIN_API == "1.3"
 
 
 def test_record_types_and_domain() -> None:

@@ -46,6 +46,8 @@ def plugins_command(context: click.Context, as_json: bool) -> None:
     for row in rows:
         owned = ", ".join(f"{r['name']} ({r['health_domain']})" for r in row["record_types"])
         table.add_row(row["name"], row["distribution"], row["version"], owned or "(built-in hooks)")
+    for info in registry.disabled.values():  # ETL_DISABLED_PLUGINS: listed, never loaded
+        table.add_row(info.name, info.distribution, info.version, "(disabled)", style="dim")
     Console().print(table)
 
 

@@ -29,7 +29,7 @@ def review_command(out: str, report_dir: Path | None, open_browser: bool) -> Non
     ETL_S3_* settings; charts need ETL_HISTORY_URL, the workers' history)."""
     from etl_core.contract.errors import EtlError
     from etl_core.review.report import write_report
-    from etl_core.stores.objects.base import LocalObjectStore, ObjectStore, StorageError
+    from etl_core.stores.objects.base import LocalObjectStore, ObjectStore
     from etl_core.transports.embedded import STATE_DIR, open_history_store
 
     settings = load_settings()
@@ -72,7 +72,7 @@ def review_command(out: str, report_dir: Path | None, open_browser: bool) -> Non
     except UnknownZoneError as exc:
         fail(str(exc), EXIT_USAGE)
         return
-    except (StorageError, EtlError) as exc:
+    except EtlError as exc:
         fail(f"cannot read {out}: {exc}", EXIT_STARTUP)
         return
     try:
@@ -85,7 +85,7 @@ def review_command(out: str, report_dir: Path | None, open_browser: bool) -> Non
             training_prefix=training,
             quarantine_prefix=quarantine,
         )
-    except (StorageError, EtlError) as exc:
+    except EtlError as exc:
         fail(f"cannot read {out}: {exc}", EXIT_STARTUP)
         return
     except OSError as exc:

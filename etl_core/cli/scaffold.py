@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 import click
 
 from etl_core import __version__
+from etl_core.contract.errors import RequestError
 
 TEMPLATE_SUFFIX = ".tmpl"
 _RECORD_TYPE = re.compile(r"[A-Z][A-Za-z0-9]*Record")
@@ -34,8 +35,10 @@ def core_requirement(version: str = __version__) -> str:
     return f"etl-core>={major}.{minor},<{major + 1}"
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(RequestError, ValueError):
     """The names given cannot make a plugin, or the destination is taken."""
+
+    error_type = "scaffold_error"
 
 
 @dataclass(frozen=True, slots=True)

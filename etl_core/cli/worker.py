@@ -258,15 +258,14 @@ def dlq_replay(
 def _wait_for(open_store: Callable[[], T], patience: float) -> T:
     """``open_store()``, tried again with backoff while the store is unavailable, for up to
     ``patience`` seconds; then its last error propagates."""
-    from etl_core.stores.dedup import DedupUnavailableError
-    from etl_core.stores.history import HistoryUnavailableError
+    from etl_core.contract.errors import TransientError
 
     deadline = time.monotonic() + patience
     delay = 0.5
     while True:
         try:
             return open_store()
-        except (DedupUnavailableError, HistoryUnavailableError) as exc:
+        except TransientError as exc:  # an outage: worth waiting for
             left = deadline - time.monotonic()
             if left <= 0:
                 raise

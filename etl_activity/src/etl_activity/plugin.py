@@ -32,7 +32,7 @@ from etl_core import (
     hookimpl,
 )
 
-ETL_PLUGIN_API = "1.2"
+ETL_PLUGIN_API = "1.3"
 
 
 _source_rule = SourceRule()

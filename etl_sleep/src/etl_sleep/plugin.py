@@ -25,7 +25,7 @@ from etl_sleep.validation import sleep_findings
 from etl_sleep.window_insights import REFERENCE_VALUES
 from etl_sleep.windows_process import RULES, process_window
 
-ETL_PLUGIN_API = "1.2"
+ETL_PLUGIN_API = "1.3"
 RECORD_TYPE = "SleepSessionRecord"
 HEALTH_DOMAIN = "sleep_wellness"
 
