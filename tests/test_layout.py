@@ -117,3 +117,69 @@ def test_the_dedup_interface_and_the_backend_registry_load_no_store_driver() -> 
         sys.executable, "-c", "import etl_core.stores.dedup, etl_core.engine.backends"
     )
     assert not names & set(HEAVY), sorted(names & set(HEAVY))
+
+
+def _etl_without(packages: tuple[str, ...], *args: str) -> subprocess.CompletedProcess[str]:
+    """``etl ARGS`` in an interpreter where ``packages`` cannot be imported, as on a machine
+    with ``pip install etl-core`` and no extras."""
+    blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in packages)
+    program = f"import sys; {blocked}; from etl_core.cli.app import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", program, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ETL_ENABLE_METRICS": "false"},
+    )
+
+
+def test_a_command_whose_extra_is_missing_says_which_extra_to_install(tmp_path: Path) -> None:
+    result = _etl_without(("pika",), "consume", "--threads", "2")
+    assert result.returncode == 3
+    assert result.stderr == (
+        "etl: error: etl consume needs pika, which is not installed: "
+        "pip install 'etl-core[rabbitmq]'\n"
+    )
+    listing = _etl_without(("pika",), "--help")
+    assert listing.returncode == 0
+    assert "consume   (not installed: pip install 'etl-core[rabbitmq]')" in listing.stdout
+    assert "Traceback" not in listing.stderr
+
+    review = _etl_without(("boto3", "botocore"), "review", "s3://bucket")
+    assert review.returncode == 3
+    assert review.stderr.endswith("pip install 'etl-core[s3]'\n"), review.stderr
+    assert "Traceback" not in review.stderr
+
+
+def test_a_dedup_store_whose_extra_is_missing_says_which_extra_to_install(
+    tmp_path: Path,
+) -> None:
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.modules['redis'] = None; from etl_core.cli.app import main; main()",
+            "run",
+            str(samples),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **os.environ,
+            "ETL_DEDUPLICATION_STORE": "redis",
+            "ETL_DEDUPLICATION_URL": "redis://127.0.0.1:6379/0",
+        },
+    )
+    assert result.returncode == 3
+    assert result.stderr.splitlines()[-1] == (
+        "etl: error: ETL_DEDUPLICATION_STORE=redis needs a package that is not installed: "
+        "pip install 'etl-core[redis]'"
+    )
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "training").exists() or not any(
+        (tmp_path / "out" / "training").rglob("*.jsonl")
+    )

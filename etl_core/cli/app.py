@@ -53,7 +53,14 @@ class LazyGroup(click.Group):
         if target is None:
             return super().get_command(ctx, cmd_name)
         module_name, _, attribute = target.partition(":")
-        command = getattr(importlib.import_module(module_name), attribute)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            missing = _missing_extra(exc)
+            if missing is None:
+                raise
+            return _needs_extra(cmd_name, *missing)
+        command = getattr(module, attribute)
         if not isinstance(command, click.Command):
             raise TypeError(f"{target} is not a click command")
         return command
@@ -62,18 +69,37 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ModuleNotFoundError as exc:
-            package = (exc.name or "").partition(".")[0]
-            extra = EXTRA_OF_PACKAGE.get(package)
-            if extra is None:
+            missing = _missing_extra(exc)
+            if missing is None:
                 raise
-            from etl_core.cli.common import EXIT_STARTUP, fail
+            _refuse(ctx.invoked_subcommand or "this command", *missing)
 
-            command = " ".join(ctx.protected_args[:1]) or "this command"
-            fail(
-                f"etl {command} needs {package}, which is not installed: "
-                f"pip install 'etl-core[{extra}]'",
-                EXIT_STARTUP,
-            )
+
+def _missing_extra(exc: ModuleNotFoundError) -> tuple[str, str] | None:
+    """(package, extra) when ``exc`` is an optional dependency that is not installed."""
+    package = (exc.name or "").partition(".")[0]
+    extra = EXTRA_OF_PACKAGE.get(package)
+    return (package, extra) if extra else None
+
+
+def _refuse(command: str, package: str, extra: str) -> None:
+    from etl_core.cli.common import EXIT_STARTUP, fail
+
+    fail(
+        f"etl {command} needs {package}, which is not installed: pip install 'etl-core[{extra}]'",
+        EXIT_STARTUP,
+    )
+
+
+def _needs_extra(name: str, package: str, extra: str) -> click.Command:
+    """Stands in for a command whose module needs a missing extra: listed in ``--help``,
+    refusing in one line when run."""
+    return click.Command(
+        name,
+        callback=lambda **_: _refuse(name, package, extra),
+        help=f"(not installed: pip install 'etl-core[{extra}]')",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
