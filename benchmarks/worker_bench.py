@@ -41,13 +41,8 @@ from etl_core.settings import Settings
 from etl_core.stores.dedup.sql import SqlDedupStore
 from etl_core.stores.factory import SourceStores, open_object_store
 from etl_core.testing import real_samples
-from etl_core.transports.rabbitmq.consumer import (
-    Action,
-    Consumer,
-    Decision,
-    MessageHandler,
-    wait_until,
-)
+from etl_core.transports.handler import Action, Decision, MessageHandler
+from etl_core.transports.rabbitmq.consumer import Consumer, wait_until
 from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
 from etl_core.transports.rabbitmq.topology import Topology
 

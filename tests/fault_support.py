@@ -36,9 +36,9 @@ from etl_core.testing import (
     training_examples,
     write_avro,
 )
+from etl_core.transports.messages import UploadMessage
 from etl_core.transports.rabbitmq.consumer import wait_until
 from etl_core.transports.rabbitmq.dlq import list_dead_letters
-from etl_core.transports.rabbitmq.messages import UploadMessage
 from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
 from etl_core.transports.rabbitmq.topology import Topology
 from tests.services import MotoS3Server, SerialisedConditionalWrites

@@ -43,7 +43,7 @@ from etl_core.settings import Settings
 from etl_core.stores.dedup.sql import SqlDedupStore
 from etl_core.stores.objects.base import LocalObjectStore
 from etl_core.testing import health_connect_schema, read_avro, write_avro
-from etl_core.transports.rabbitmq.consumer import Action, Decision, MessageHandler
+from etl_core.transports.handler import Action, Decision, MessageHandler
 from etl_core.transports.rabbitmq.publisher import prepare_upload
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "health-connect"

@@ -579,7 +579,7 @@ def test_compose_host_ports_are_distinct_and_mounts_exist() -> None:
 def test_tracing_endpoint_matches_the_exporter() -> None:
     """etl-core[otlp] exports over OTLP/HTTP and passes the endpoint to the exporter as is, so
     the endpoint is the full traces URL on Jaeger's OTLP/HTTP port."""
-    tracing = ROOT / "etl_core" / "tracing.py"
+    tracing = ROOT / "etl_core" / "observability" / "tracing.py"
     if not tracing.exists():
         pytest.skip("etl_core/observability/tracing.py does not exist yet")
     if "otlp.proto.http" not in tracing.read_text(encoding="utf-8"):
@@ -628,7 +628,7 @@ def test_metrics_port_and_paths_agree_everywhere() -> None:
 
 
 def test_the_health_server_serves_the_paths_deploy_uses() -> None:
-    health = ROOT / "etl_core" / "health.py"
+    health = ROOT / "etl_core" / "observability" / "health.py"
     if not health.exists():
         pytest.skip("etl_core/observability/health.py does not exist yet")
     source = health.read_text(encoding="utf-8")

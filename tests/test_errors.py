@@ -31,7 +31,7 @@ from etl_core.stores.objects.base import (
     StorageFullError,
     StorageRejectedError,
 )
-from etl_core.transports.rabbitmq.consumer import Action, MessageHandler
+from etl_core.transports.handler import Action, MessageHandler
 from etl_core.transports.rabbitmq.publisher import prepare_upload
 from tests.support.records import temperature_file, temperature_records
 
@@ -129,7 +129,7 @@ def test_the_builtins_callers_catch_are_kept() -> None:
     from etl_core.settings import SettingsError
     from etl_core.stores.objects.base import UnsafeKeyError
     from etl_core.transports.embedded import InputPathError
-    from etl_core.transports.rabbitmq.messages import InvalidMessageError
+    from etl_core.transports.messages import InvalidMessageError
 
     for cls in (SettingsError, UnsafeKeyError, UnknownZoneError, InputPathError):
         assert issubclass(cls, ValueError), cls

@@ -36,8 +36,9 @@ from etl_core.stores.dedup.sql import SqlDedupStore
 from etl_core.stores.factory import open_object_store
 from etl_core.stores.objects.base import LocalObjectStore
 from etl_core.testing import real_samples, run_etl, training_examples
-from etl_core.transports.rabbitmq.consumer import Action, MessageHandler, wait_until
-from etl_core.transports.rabbitmq.messages import InvalidMessageError, parse_message
+from etl_core.transports.handler import Action, MessageHandler
+from etl_core.transports.messages import InvalidMessageError, parse_message
+from etl_core.transports.rabbitmq.consumer import wait_until
 from etl_core.transports.rabbitmq.topology import Topology
 from tests.fault_support import Worker
 from tests.services import MotoS3Server, rabbitmq_available, unavailable

@@ -23,8 +23,9 @@ from etl_core.settings import Settings
 from etl_core.stores.dedup import DedupStore
 from etl_core.stores.dedup.sql import SqlDedupStore
 from etl_core.stores.factory import SourceStores, open_object_store, open_worker_history_store
-from etl_core.transports.rabbitmq.consumer import Consumer, MessageHandler, wait_until
-from etl_core.transports.rabbitmq.messages import UploadMessage
+from etl_core.transports.handler import MessageHandler
+from etl_core.transports.messages import UploadMessage
+from etl_core.transports.rabbitmq.consumer import Consumer, wait_until
 from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
 from etl_core.transports.rabbitmq.topology import Topology
 from tests.services import (

@@ -49,7 +49,8 @@ def consume(threads: int | None) -> None:
         open_worker_history_store,
     )
     from etl_core.stores.history import HistoryUnavailableError
-    from etl_core.transports.rabbitmq.consumer import Consumer, MessageHandler
+    from etl_core.transports.handler import MessageHandler
+    from etl_core.transports.rabbitmq.consumer import Consumer
 
     settings = load_settings()
     configure_logging(settings.log_level)

@@ -14,7 +14,7 @@ The tree (``error_type`` in brackets; a module in parentheses defines the class 
     |   +-- DecodeError [decode_error]
     |   +-- SchemaIncompatibleError [schema_incompatible]
     |   +-- RecordTypeMismatchError [record_type_mismatch]
-    |   +-- InvalidMessageError [invalid_message]       (transports.rabbitmq.messages)
+    |   +-- InvalidMessageError [invalid_message]       (transports.messages)
     +-- TransientError [transient]  retriable    a dependency is unavailable or busy
     |   +-- StorageError [transient]                    (stores.objects.base)
     |   |   +-- StorageFullError [storage_full]         (stores.objects.base)
@@ -35,6 +35,7 @@ The tree (``error_type`` in brackets; a module in parentheses defines the class 
     |   +-- InputPathError [input_path]                 (transports.embedded)
     |   +-- NoSuchQueueError [no_such_queue]            (transports.rabbitmq.dlq)
     |   +-- DatasetError [dataset_error]                (outputs.dataset)
+    |   +-- ScaffoldError [scaffold_error]              (cli.scaffold)
     +-- StorageRejectedError [storage_rejected]  (stores.objects.base) refused for good
     +-- NoSpaceError [no_space]                  (transports.embedded) ``etl run`` stopped
 

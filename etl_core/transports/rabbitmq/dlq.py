@@ -20,7 +20,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 
 from etl_core.contract.errors import RequestError
 from etl_core.settings import Settings
-from etl_core.transports.rabbitmq.messages import ROUTING_PREFIX
+from etl_core.transports.messages import ROUTING_PREFIX
 from etl_core.transports.rabbitmq.topology import NOT_FOUND, Topology, open_connection
 
 

@@ -17,7 +17,7 @@ from etl_core.engine.decode import decode_records, detect_record_type, read_head
 from etl_core.engine.pipeline import pseudonymise
 from etl_core.settings import Settings
 from etl_core.stores.objects.base import ObjectStore
-from etl_core.transports.rabbitmq.messages import UploadMessage
+from etl_core.transports.messages import UploadMessage
 from etl_core.transports.rabbitmq.topology import Topology, open_connection
 
 

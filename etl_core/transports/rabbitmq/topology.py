@@ -32,7 +32,7 @@ from pika.adapters.blocking_connection import BlockingChannel, BlockingConnectio
 
 from etl_core.contract.errors import ConfigurationError
 from etl_core.settings import Settings
-from etl_core.transports.rabbitmq.messages import ROUTING_PREFIX
+from etl_core.transports.messages import ROUTING_PREFIX
 
 RETRY_ROUTING_KEY = f"{ROUTING_PREFIX}.retry"
 DEFAULT_DEAD_LETTER_ROUTING_KEY = "failed"
