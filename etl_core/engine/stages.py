@@ -102,7 +102,6 @@ class FileRun:
     outcome: Outcome = field(init=False)
 
     # Left by the stages for the next ones.
-    writer_schema: dict[str, Any] | None = None
     spec: RecordTypeSpec | None = None
     schema_findings: list[Finding] = field(default_factory=list)
     batch: Batch | None = None
@@ -158,7 +157,7 @@ def decode_stage(run: FileRun) -> bool:
             )
         spec = run.registry.spec_for(record_type, writer_schema)
         outcome.health_domain = spec.health_domain
-        run.writer_schema, run.spec = writer_schema, spec
+        run.spec = spec
         run.schema_findings = schema_findings(run.governor, spec, writer_schema)
         reader = (
             run.governor.resolution_schema(spec.reader_schema, writer_schema)
