@@ -21,8 +21,7 @@ import json
 import lzma
 import threading
 import zlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import avro.compatibility
@@ -31,7 +30,7 @@ import fastavro
 from fastavro.read import HEADER_SCHEMA
 from fastavro.schema import to_parsing_canonical_form
 
-from etl_core.contract.errors import DecodeError, FileTooLargeError, SchemaIncompatibleError
+from etl_core.contract.errors import DecodeError, FileTooLargeError
 from etl_core.contract.schemas import record_type_from_schema_name
 
 AVRO_MAGIC = b"Obj\x01"
@@ -55,18 +54,32 @@ _PRIMITIVE_WIDTHS = {
 """The fewest bytes each primitive encodes to (varints and lengths take at least one)."""
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedFile:
-    record_type: str
-    records: list[dict[str, Any]]
-    writer_schema: dict[str, Any]
-    record_type_from: str
-    """``"schema"`` (the writer schema's ``Avro<RecordType>`` name) or ``"filename"``."""
-
-
 def schema_fingerprint(schema: Mapping[str, Any]) -> str:
     canonical = to_parsing_canonical_form(fastavro.parse_schema(dict(schema), _write_hint=False))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def same_schema(reader_schema: Mapping[str, Any], writer_schema: Mapping[str, Any]) -> bool:
+    """Whether decoding with the writer schema alone gives the records that resolving into
+    the reader schema gives: the same parsing canonical form (same names, fields, types and
+    order) and the same logical types, which that form leaves out but fastavro applies from
+    the reader schema."""
+    return schema_fingerprint(reader_schema) == schema_fingerprint(writer_schema) and list(
+        _logical_types(reader_schema)
+    ) == list(_logical_types(writer_schema))
+
+
+def _logical_types(node: Any) -> Iterator[str]:
+    """The logical-type annotations of a schema, in the order of its structure."""
+    if isinstance(node, list):
+        for branch in node:
+            yield from _logical_types(branch)
+    elif isinstance(node, Mapping):
+        annotation = {k: node[k] for k in ("logicalType", "precision", "scale") if k in node}
+        yield json.dumps(annotation, sort_keys=True, default=str)
+        for key in ("type", "fields", "items", "values"):
+            if key in node:
+                yield from _logical_types(node[key])
 
 
 def record_type_from_filename(name: str) -> str | None:
@@ -299,10 +312,12 @@ def _min_width(schema: Any, named: dict[str, int], name: str) -> int:
 
 
 class SchemaGovernor:
-    """Caches reader/writer compatibility verdicts by schema fingerprint. Thread-safe."""
+    """Caches reader/writer compatibility verdicts by schema fingerprint, and whether a file
+    needs resolving into the reader schema at all. Thread-safe."""
 
     def __init__(self) -> None:
         self._verdicts: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._same: dict[tuple[str, str], bool] = {}
         self._lock = threading.Lock()
 
     def incompatibilities(
@@ -319,15 +334,26 @@ class SchemaGovernor:
             self._verdicts[pair] = verdict
         return verdict
 
-    def require_compatible(
-        self, reader_schema: Mapping[str, Any], writer_schema: Mapping[str, Any], name: str
-    ) -> None:
-        reasons = self.incompatibilities(reader_schema, writer_schema)
-        if reasons:
-            raise SchemaIncompatibleError(
-                f"{name}: writer schema is incompatible with the processor's reader schema: "
-                + "; ".join(reasons)
-            )
+    def resolution_schema(
+        self, reader_schema: Mapping[str, Any] | None, writer_schema: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
+        """The schema to resolve a compatible file's records into: ``None`` (decode with the
+        writer schema alone) when the reader schema is the writer schema, since resolution
+        costs some three times the plain decode and gives the same records then; the reader
+        schema otherwise (schema evolution: added fields get their defaults)."""
+        if reader_schema is None:
+            return None
+        key = (
+            json.dumps(reader_schema, sort_keys=True, default=str),
+            json.dumps(writer_schema, sort_keys=True, default=str),
+        )
+        with self._lock:
+            same = self._same.get(key)
+        if same is None:
+            same = same_schema(reader_schema, writer_schema)
+            with self._lock:
+                self._same[key] = same
+        return None if same else reader_schema
 
 
 def _check(reader_schema: Mapping[str, Any], writer_schema: Mapping[str, Any]) -> tuple[str, ...]:

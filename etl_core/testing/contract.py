@@ -39,7 +39,7 @@ from structlog.testing import capture_logs
 
 from etl_core.builtin.generic_checks import iter_path
 from etl_core.builtin.training_jsonl import instructions_for
-from etl_core.contract.errors import ProcessorError
+from etl_core.contract.errors import ProcessorError, RecordTypeMismatchError
 from etl_core.contract.figures import (
     figure_value,
     figures_in,
@@ -70,8 +70,9 @@ from etl_core.contract.windows import (
     record_span,
     window_days_of,
 )
-from etl_core.engine.decode import SchemaGovernor, decode_records, detect_record_type, read_header
-from etl_core.engine.pipeline import content_fingerprint, pseudonymise
+from etl_core.engine.decode import SchemaGovernor
+from etl_core.engine.job import Job
+from etl_core.engine.pipeline import pseudonymise
 from etl_core.engine.registry import (
     ENTRY_POINT_GROUP,
     PluginRegistry,
@@ -81,14 +82,15 @@ from etl_core.engine.registry import (
     result_problem,
 )
 from etl_core.engine.spec_checks import spec_problems
+from etl_core.engine.stages import FileRun, content_fingerprint, decode_stage, validate_stage
 from etl_core.engine.validate import (
     allowed_in_messages,
     finding_problem,
     quoted_values,
-    schema_findings,
     score,
 )
 from etl_core.engine.window_stage import check_grounded
+from etl_core.settings import Settings
 from etl_core.stores.objects.base import check_key
 from etl_core.testing.fixtures import (
     HEALTH_CONNECT_TYPES,
@@ -103,7 +105,6 @@ Sample = bytes | Sequence[Record]
 """Records as the exporter's decoder yields them, or a whole Avro object-container file."""
 
 FOREIGN_RECORD_TYPE = "ContractForeignRecord"
-QUALITY_THRESHOLD = 0.7
 EXAMPLE_METADATA_FIELDS = frozenset(
     {
         "record_type",
@@ -171,44 +172,91 @@ class Validated:
         return self.batch.without(self.report.excluded_indices)
 
 
-def decode_sample(
-    registry: PluginRegistry, record_type: str, sample: Sample, user: UserContext
-) -> tuple[Batch, RecordTypeSpec, list[Finding]]:
-    """A sample as the pipeline holds it after decoding (file bytes are read with the owner's
-    reader schema, as ``etl run`` reads them): the batch, the spec and the schema findings."""
+@cache
+def pipeline_settings() -> Settings:
+    """The settings ``etl run`` and the worker would run with here (``ETL_*`` variables, a
+    ``.env`` file): the contract holds samples to the same quality threshold. Read once."""
+    return Settings()
+
+
+_GOVERNOR = SchemaGovernor()
+"""One schema governor for every contract run, as the pipeline keeps one (verdicts cached)."""
+
+
+def _decoded_run(
+    registry: PluginRegistry,
+    record_type: str,
+    sample: Sample,
+    user: UserContext,
+    settings: Settings | None,
+) -> FileRun:
+    """A pipeline run of ``sample`` past the decode stage: file bytes through the pipeline's
+    own :func:`~etl_core.engine.stages.decode_stage`, records taken as decoded."""
     key = f"contract/{record_type}_sample.avro"
-    findings: list[Finding] = []
-    if isinstance(sample, bytes):
-        writer_schema = read_header(sample, len(sample), key)
-        detected, _ = detect_record_type(writer_schema, key)
-        assert detected == record_type, f"the {record_type} sample file holds {detected} records"
-        spec = registry.spec_for(record_type, writer_schema)
-        findings = schema_findings(SchemaGovernor(), spec, writer_schema)
-        readable = not any(f.severity is Severity.BLOCKING for f in findings)
-        records: Sequence[Record] = decode_records(
-            sample, key, spec.reader_schema if readable else None
-        )
-    else:
-        spec = registry.spec_for(record_type, None)
-        records = list(sample)
-    batch = Batch(
-        record_type=record_type,
-        records=records,
-        source=SourceRef("contract", key, 0, "0" * 64),
+    data = sample if isinstance(sample, bytes) else b""
+    job = Job(
+        data=data,
+        bucket="contract",
+        key=key,
+        user_id="contract-user",
         correlation_id="contract-test",
         user=user,
+        expected_record_type=record_type,
     )
-    return batch, spec, findings
+    chosen = settings if settings is not None else pipeline_settings()
+    run = FileRun(job, registry, chosen, _GOVERNOR, sha256="0" * 64)
+    if isinstance(sample, bytes):
+        try:
+            decode_stage(run)
+        except RecordTypeMismatchError as exc:
+            raise AssertionError(
+                f"the {record_type} sample file holds {run.outcome.record_type} records"
+            ) from exc
+        return run
+    run.spec = registry.spec_for(record_type, None)
+    run.batch = Batch(
+        record_type=record_type,
+        records=list(sample),
+        source=SourceRef("contract", key, 0, "0" * 64),
+        correlation_id=job.correlation_id,
+        user=user,
+    )
+    return run
+
+
+def decode_sample(
+    registry: PluginRegistry,
+    record_type: str,
+    sample: Sample,
+    user: UserContext,
+    *,
+    settings: Settings | None = None,
+) -> tuple[Batch, RecordTypeSpec, list[Finding]]:
+    """A sample as the pipeline holds it after decoding: file bytes go through the pipeline's
+    own decode stage (:func:`etl_core.engine.stages.decode_stage`, reading with the owner's
+    reader schema as ``etl run`` reads them); records are taken as decoded. Returns the batch,
+    the spec and the schema findings."""
+    run = _decoded_run(registry, record_type, sample, user, settings)
+    batch, spec = run.decoded()
+    return batch, spec, list(run.schema_findings)
 
 
 def validate_sample(
-    registry: PluginRegistry, record_type: str, sample: Sample, user: UserContext
+    registry: PluginRegistry,
+    record_type: str,
+    sample: Sample,
+    user: UserContext,
+    *,
+    settings: Settings | None = None,
 ) -> Validated:
-    """Decode (for file bytes) and validate a sample through core's validation path."""
-    batch, spec, findings = decode_sample(registry, record_type, sample, user)
-    if not any(f.severity is Severity.BLOCKING for f in findings):
-        findings = [*findings, *registry.validate(batch, spec)]
-    return Validated(batch, spec, score(findings, len(batch.records), QUALITY_THRESHOLD))
+    """Decode (for file bytes) and validate a sample through the pipeline's own stages
+    (:func:`etl_core.engine.stages.validate_stage`), against the quality threshold of
+    ``settings`` (default: :func:`pipeline_settings`, what ``etl run`` would use)."""
+    run = _decoded_run(registry, record_type, sample, user, settings)
+    validate_stage(run)
+    batch, spec = run.decoded()
+    assert run.report is not None
+    return Validated(batch, spec, run.report)
 
 
 def processed_batch(validated: Validated, result: ProcessResult, processor: str) -> ProcessedBatch:
@@ -343,6 +391,12 @@ class PluginContract:
     # -- helpers ------------------------------------------------------------------------------
 
     @property
+    def settings(self) -> Settings:
+        """The settings the pipeline would run with (:func:`pipeline_settings`): samples are
+        held to its ``quality_threshold``."""
+        return pipeline_settings()
+
+    @property
     def registry(self) -> PluginRegistry:
         """Core's registry with this plugin and core's built-ins, loaded as ``etl`` loads it."""
         return plugin_registry(self.entry_point)
@@ -350,7 +404,9 @@ class PluginContract:
     def validated(self, record_type: str, sample: Sample | None = None) -> Validated:
         """The sample (default: the valid one) decoded and validated by core."""
         chosen = sample if sample is not None else self.valid_sample(record_type)
-        return validate_sample(self.registry, record_type, chosen, self.user)
+        return validate_sample(
+            self.registry, record_type, chosen, self.user, settings=self.settings
+        )
 
     def spec(self, record_type: str) -> RecordTypeSpec:
         """The plugin's declared spec for ``record_type``."""
@@ -364,7 +420,9 @@ class PluginContract:
     def decoded(self, record_type: str, sample: Sample | None = None) -> Batch:
         """The sample (default: the valid one) as a decoded batch, before validation."""
         chosen = sample if sample is not None else self.valid_sample(record_type)
-        return decode_sample(self.registry, record_type, chosen, self.user)[0]
+        return decode_sample(self.registry, record_type, chosen, self.user, settings=self.settings)[
+            0
+        ]
 
     def process(self, validated: Validated) -> tuple[ProcessResult, str]:
         """Core's process step on a validated sample: the result and the processor's label."""
@@ -651,7 +709,7 @@ class PluginContract:
                     f"({', '.join(sorted({f.code for f in findings}))}); {guard}"
                 )
             if process is not None:
-                report = score([], len(records), QUALITY_THRESHOLD)
+                report = score([], len(records), self.settings.quality_threshold)
                 try:
                     result = process(batch=batch, spec=spec, validation=report)
                 except Exception as exc:
@@ -672,7 +730,11 @@ class PluginContract:
                 where = f"{record_type}, a batch of the first {size} record(s) of the valid sample"
                 try:
                     validated = validate_sample(
-                        self.registry, record_type, records[:size], self.user
+                        self.registry,
+                        record_type,
+                        records[:size],
+                        self.user,
+                        settings=self.settings,
                     )
                     if not (validated.report.passed and validated.clean.records):
                         continue  # the pipeline would quarantine it
@@ -701,7 +763,8 @@ class PluginContract:
             if process is None:
                 continue
             try:
-                result = process(batch=empty, spec=spec, validation=score([], 0, QUALITY_THRESHOLD))
+                validation = score([], 0, self.settings.quality_threshold)
+                result = process(batch=empty, spec=spec, validation=validation)
             except Exception as exc:
                 raise AssertionError(
                     f"{where}: etl_process raised {type(exc).__name__}; return None (core's "
