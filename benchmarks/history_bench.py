@@ -33,7 +33,7 @@ from etl_core.engine.registry import load_plugins
 from etl_core.observability.logs import configure_logging
 from etl_core.settings import Settings
 from etl_core.stores.dedup.sql import SqlDedupStore
-from etl_core.stores.history import SqlHistoryStore
+from etl_core.stores.history.sql import SqlHistoryStore
 from etl_core.stores.objects.base import LocalObjectStore
 from etl_core.testing import real_samples, write_synthetic_person
 

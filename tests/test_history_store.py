@@ -20,19 +20,15 @@ from etl_core.contract.model import UserContext
 from etl_core.contract.timeutil import PersonZone, infer_offset_minutes
 from etl_core.contract.windows import (
     FALLBACK_RULES,
+    TypePlan,
+    WindowPlan,
     WindowRule,
     build_window,
     newest_versions,
     window_days_of,
 )
-from etl_core.stores.history import (
-    MAX_KEY_LENGTH,
-    PendingWindow,
-    SqlHistoryStore,
-    TypePlan,
-    WindowPlan,
-    WindowRef,
-)
+from etl_core.stores.history import PendingWindow, WindowRef
+from etl_core.stores.history.sql import MAX_KEY_LENGTH, SqlHistoryStore
 from etl_core.testing import read_avro, synthetic_person
 
 CDT = timezone(timedelta(hours=-5))

@@ -112,9 +112,12 @@ def test_etl_version_loads_no_heavy_dependency_nor_the_pipeline() -> None:
     assert not names & {*HEAVY, "pydantic", "structlog", "rich"}, sorted(names)
 
 
-def test_the_dedup_interface_and_the_backend_registry_load_no_store_driver() -> None:
+def test_the_pipeline_and_the_store_interfaces_load_no_store_driver() -> None:
     names, _ = _imported_by(
-        sys.executable, "-c", "import etl_core.stores.dedup, etl_core.engine.backends"
+        sys.executable,
+        "-c",
+        "import etl_core.engine.pipeline, etl_core.stores.dedup, etl_core.stores.history, "
+        "etl_core.engine.backends",
     )
     assert not names & set(HEAVY), sorted(names & set(HEAVY))
 

@@ -40,7 +40,7 @@ from etl_core.observability.logs import get_logger
 from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings
 from etl_core.stores.dedup import ClaimStatus, DedupStore, DedupUnavailableError, new_owner_token
-from etl_core.stores.history import SqlHistoryStore
+from etl_core.stores.history.base import HistoryStore
 from etl_core.stores.objects.base import (
     ObjectStore,
     UnsafeKeyError,
@@ -75,7 +75,7 @@ class Pipeline:
         *,
         metrics: EtlMetrics | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        history: SqlHistoryStore | None = None,
+        history: HistoryStore | None = None,
         build_windows: bool = True,
     ) -> None:
         self.metrics = metrics

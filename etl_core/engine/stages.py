@@ -56,7 +56,7 @@ from etl_core.observability.logs import get_logger
 from etl_core.observability.tracing import stage_span
 from etl_core.settings import Settings
 from etl_core.stores.dedup import Claim, ClaimStatus, DedupStore
-from etl_core.stores.history import SqlHistoryStore
+from etl_core.stores.history.base import HistoryStore
 from etl_core.stores.objects.base import ObjectStore
 
 CONTENT_WAIT_SECONDS = 5.0
@@ -89,7 +89,7 @@ class FileRun:
     """The dedup owner token of this attempt."""
     store: ObjectStore | None = None
     dedup: DedupStore | None = None
-    history: SqlHistoryStore | None = None
+    history: HistoryStore | None = None
     windows: WindowBuilder | None = None
     plans: MutableMapping[str, TypePlan] = field(default_factory=dict)
     """The window plan per record type (the pipeline's, shared: a type nobody owns is added

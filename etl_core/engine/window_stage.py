@@ -49,7 +49,7 @@ from etl_core.observability.logs import get_logger
 from etl_core.observability.metrics import EtlMetrics
 from etl_core.observability.tracing import stage_span
 from etl_core.settings import Settings
-from etl_core.stores.history import PendingWindow, SqlHistoryStore, WindowRef, WindowSnapshot
+from etl_core.stores.history.base import HistoryStore, PendingWindow, WindowRef, WindowSnapshot
 from etl_core.stores.objects.base import ObjectStore
 
 WITHDRAWN = "withdrawn"
@@ -90,7 +90,7 @@ class WindowBuilder:
     def __init__(
         self,
         registry: PluginRegistry,
-        history: SqlHistoryStore,
+        history: HistoryStore,
         store: ObjectStore,
         settings: Settings,
         plans: MutableMapping[str, TypePlan],

@@ -33,7 +33,7 @@ from etl_core.contract.timeutil import PersonZone
 from etl_core.contract.windows import FALLBACK_RULES, Window, WindowRule, build_window
 from etl_core.engine.registry import PluginRegistry, generic_spec
 from etl_core.outputs.compaction import current_example_keys
-from etl_core.stores.history import SqlHistoryStore, WindowRef
+from etl_core.stores.history.base import HistoryStore, WindowRef
 from etl_core.stores.objects.base import ObjectStore
 
 _DATE_OR_TIME = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])|(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
@@ -138,7 +138,7 @@ def window_rule(registry: PluginRegistry, record_type: str, meta: Mapping[str, A
 
 
 def rebuild_window(
-    history: SqlHistoryStore,
+    history: HistoryStore,
     registry: PluginRegistry,
     user: str,
     record_type: str,
@@ -168,7 +168,7 @@ def rebuild_window(
 
 
 def draw_window(
-    history: SqlHistoryStore | None,
+    history: HistoryStore | None,
     registry: PluginRegistry,
     entry: ExampleEntry,
     person: UserContext,
@@ -594,7 +594,7 @@ def write_report(
     folder: Path,
     *,
     registry: PluginRegistry,
-    history: SqlHistoryStore | None,
+    history: HistoryStore | None,
     person: UserContext,
     training_prefix: str = "training/",
     quarantine_prefix: str = "quarantine/",

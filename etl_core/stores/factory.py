@@ -11,7 +11,7 @@ from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings, SettingsError
 from etl_core.stores.dedup import open_dedup_store
 from etl_core.stores.dedup.sql import postgresql_url
-from etl_core.stores.history import SqlHistoryStore
+from etl_core.stores.history.sql import SqlHistoryStore
 from etl_core.stores.objects.base import LocalObjectStore, ObjectNotFoundError, ObjectStore
 
 T = TypeVar("T")

@@ -67,7 +67,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from etl_core.contract.errors import TransientError
 from etl_core.contract.model import Record
 from etl_core.contract.timeutil import (
     HOUR_MS,
@@ -85,84 +84,19 @@ from etl_core.contract.windows import (
     record_key,
     version_rank,
 )
+from etl_core.stores.history.base import (
+    HistoryUnavailableError,
+    MergeResult,
+    PendingWindow,
+    WindowRef,
+    WindowSnapshot,
+)
 
 MAX_KEY_LENGTH = 255
 """Longest record key the store indexes (``metadata.id``); longer ids are refused."""
 MAX_OFFSET_MS = 14 * HOUR_MS
 """UTC offsets lie within +-14 h: the margin between a local window and the instants it holds."""
 _DAY_MS = 86_400_000
-
-
-class HistoryUnavailableError(TransientError):
-    """The history store cannot be reached or is busy; the same input may succeed later.
-    ``path`` is the database file of a SQLite store (where a full disk would be), else
-    ``None``."""
-
-    error_type = "history_unavailable"
-
-    def __init__(self, message: str, path: str | None = None) -> None:
-        super().__init__(message)
-        self.path = path
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class WindowRef:
-    """One window of one person's record type: ``key`` is ``<rule>:<first local day>``."""
-
-    user: str
-    record_type: str
-    key: str
-
-    @property
-    def rule_name(self) -> str:
-        return self.key.partition(":")[0]
-
-    @property
-    def first_day(self) -> date:
-        return date.fromisoformat(self.key.partition(":")[2])
-
-
-@dataclass(frozen=True, slots=True)
-class MergeResult:
-    added: int
-    replaced: int
-    """Records held in an older version (modified earlier)."""
-    refetched: int
-    """Records held with the same modification time, now seen by a later fetch."""
-    unchanged: int
-    windows: tuple[WindowRef, ...]
-    """Windows whose version this merge raised (they are pending until rebuilt)."""
-
-    @property
-    def changed(self) -> bool:
-        """Whether the input brought anything the history did not hold: a record, a newer
-        version, or a later fetch of a held version (which can tell that a day that was still
-        running at the earlier fetch has ended)."""
-        return bool(self.added or self.replaced or self.refetched)
-
-
-@dataclass(frozen=True, slots=True)
-class PendingWindow:
-    ref: WindowRef
-    version: int
-
-
-@dataclass(frozen=True, slots=True)
-class WindowSnapshot:
-    """A window's state at one version: everything its rebuild needs, read in one transaction."""
-
-    ref: WindowRef
-    version: int
-    revision: int
-    """The version whose result is published (0: none yet)."""
-    content_hash: str | None
-    """Hash of the published result, to skip publishing an identical one."""
-    records: list[Record]
-    """Every stored record that may touch the window or its lookback (a superset)."""
-    observations: list[tuple[int, int]]
-    """The person's ``(hour, offset minutes)`` observations around the window."""
-    time_fields: tuple[str, ...]
-    """The time fields the type's records were stored with."""
 
 
 @dataclass(frozen=True, slots=True)

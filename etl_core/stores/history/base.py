@@ -1,0 +1,132 @@
+"""The record history's interface: the value types the engine passes around and the
+:class:`HistoryStore` protocol. No database driver is imported here; the SQL store is
+:mod:`etl_core.stores.history.sql`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from typing import Protocol
+
+from etl_core.contract.errors import TransientError
+from etl_core.contract.model import Record
+from etl_core.contract.windows import WindowPlan, WindowRule
+
+__all__ = [
+    "HistoryStore",
+    "HistoryUnavailableError",
+    "MergeResult",
+    "PendingWindow",
+    "WindowRef",
+    "WindowSnapshot",
+]
+
+
+class HistoryUnavailableError(TransientError):
+    """The history store cannot be reached or is busy; the same input may succeed later.
+    ``path`` is the database file of a SQLite store (where a full disk would be), else
+    ``None``."""
+
+    error_type = "history_unavailable"
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class WindowRef:
+    """One window of one person's record type: ``key`` is ``<rule>:<first local day>``."""
+
+    user: str
+    record_type: str
+    key: str
+
+    @property
+    def rule_name(self) -> str:
+        return self.key.partition(":")[0]
+
+    @property
+    def first_day(self) -> date:
+        return date.fromisoformat(self.key.partition(":")[2])
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    added: int
+    replaced: int
+    """Records held in an older version (modified earlier)."""
+    refetched: int
+    """Records held with the same modification time, now seen by a later fetch."""
+    unchanged: int
+    windows: tuple[WindowRef, ...]
+    """Windows whose version this merge raised (they are pending until rebuilt)."""
+
+    @property
+    def changed(self) -> bool:
+        """Whether the input brought anything the history did not hold: a record, a newer
+        version, or a later fetch of a held version (which can tell that a day that was still
+        running at the earlier fetch has ended)."""
+        return bool(self.added or self.replaced or self.refetched)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWindow:
+    ref: WindowRef
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSnapshot:
+    """A window's state at one version: everything its rebuild needs, read in one transaction."""
+
+    ref: WindowRef
+    version: int
+    revision: int
+    """The version whose result is published (0: none yet)."""
+    content_hash: str | None
+    """Hash of the published result, to skip publishing an identical one."""
+    records: list[Record]
+    """Every stored record that may touch the window or its lookback (a superset)."""
+    observations: list[tuple[int, int]]
+    """The person's ``(hour, offset minutes)`` observations around the window."""
+    time_fields: tuple[str, ...]
+    """The time fields the type's records were stored with."""
+
+
+class HistoryStore(Protocol):
+    """What the engine needs from a person's record history. Implementations are
+    thread-safe; see :class:`~etl_core.stores.history.sql.SqlHistoryStore` for the semantics
+    of each call."""
+
+    def merge(
+        self,
+        user: str,
+        record_type: str,
+        records: Sequence[Record],
+        plan: WindowPlan,
+        fallback: tzinfo | None = None,
+    ) -> MergeResult: ...
+
+    def pending(self, user: str | None = None, limit: int = 10_000) -> list[PendingWindow]: ...
+
+    def snapshot(self, ref: WindowRef, rule: WindowRule) -> WindowSnapshot | None: ...
+
+    def window_records(
+        self, ref: WindowRef, rule: WindowRule
+    ) -> tuple[list[Record], list[tuple[int, int]], tuple[str, ...]]: ...
+
+    def mark_built(
+        self, ref: WindowRef, version: int, content_hash: str, *, published: bool
+    ) -> bool: ...
+
+    def mark_failed(self, ref: WindowRef, version: int) -> None: ...
+
+    def retry_failed(self, user: str | None = None) -> int: ...
+
+    def cleanup(self) -> int: ...
+
+    def ping(self) -> bool: ...
+
+    def close(self) -> None: ...
