@@ -5,15 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings, SettingsError
 from etl_core.stores.dedup import open_dedup_store
-from etl_core.stores.dedup.sql import postgresql_url
-from etl_core.stores.history import SqlHistoryStore
 from etl_core.stores.objects.base import ObjectNotFoundError, ObjectStore, ObjectStoreRequest
 from etl_core.stores.objects.local import LocalObjectStore
+
+if TYPE_CHECKING:
+    # SQLAlchemy comes with these: imported where a store is opened, not with this module.
+    from etl_core.stores.history import SqlHistoryStore
 
 T = TypeVar("T")
 
@@ -32,6 +34,9 @@ def open_worker_history_store(settings: Settings, state_dir: Path) -> SqlHistory
     dedup store's database, or, with the single-machine SQLite dedup store, a SQLite file in
     ``state_dir``. Workers sharing a Redis dedup store on several machines must name a shared
     PostgreSQL history."""
+    from etl_core.stores.dedup.sql import postgresql_url
+    from etl_core.stores.history import SqlHistoryStore
+
     retention = settings.history_retention_days or None
     if settings.history_url:
         if settings.history_url.startswith("sqlite"):
