@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     times their file size in memory)."""
 
     # Object storage (S3 for the worker; the embedded runner uses a local folder)
+    object_store: str = "s3"
+    """The worker's object store, registered in the ``etl_core.object_stores`` entry-point
+    group: core registers ``s3``, ``local`` (each bucket a folder of that name) and ``memory``
+    (one process, forgets on exit)."""
     s3_endpoint_url: str | None = None
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
@@ -132,14 +136,16 @@ class Settings(BaseSettings):
     @field_validator("deduplication_store")
     @classmethod
     def _registered_dedup_store(cls, value: str) -> str:
-        from etl_core.engine.backends import DEDUP_STORES, registered_backends
+        from etl_core.engine.backends import DEDUP_STORES
 
-        known = registered_backends(DEDUP_STORES)
-        if value not in known:
-            raise ValueError(
-                f"not a registered dedup store (registered: {', '.join(sorted(known))})"
-            )
-        return value
+        return _registered(DEDUP_STORES, value, "dedup store")
+
+    @field_validator("object_store")
+    @classmethod
+    def _registered_object_store(cls, value: str) -> str:
+        from etl_core.engine.backends import OBJECT_STORES
+
+        return _registered(OBJECT_STORES, value, "object store")
 
     @field_validator("retry_delays_ms", mode="before")
     @classmethod
@@ -196,6 +202,17 @@ class Settings(BaseSettings):
     @property
     def dead_letter_exchange_name(self) -> str:
         return self.dead_letter_exchange or f"{self.exchange_name}.dlx"
+
+
+def _registered(group: str, name: str, kind: str) -> str:
+    """``name`` if some installed distribution registers it in ``group``; a typo would
+    otherwise be found only when the store is first opened."""
+    from etl_core.engine.backends import registered_backends
+
+    known = registered_backends(group)
+    if name not in known:
+        raise ValueError(f"not a registered {kind} (registered: {', '.join(sorted(known))})")
+    return name
 
 
 def redact_url(url: str) -> str:

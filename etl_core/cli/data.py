@@ -44,12 +44,8 @@ def compact_command(out: Path, use_s3: bool, location: str | None, force: bool) 
     )
     from etl_core.settings import SettingsError
     from etl_core.stores.factory import open_output_location
-    from etl_core.stores.objects.base import (
-        LocalObjectStore,
-        ObjectStore,
-        StorageError,
-        StorageRejectedError,
-    )
+    from etl_core.stores.objects.base import ObjectStore, StorageError, StorageRejectedError
+    from etl_core.stores.objects.local import LocalObjectStore
     from etl_core.transports.embedded import STATE_DIR, file_lock
 
     settings = load_settings()

@@ -29,7 +29,8 @@ def review_command(out: str, report_dir: Path | None, open_browser: bool) -> Non
     ETL_S3_* settings; charts need ETL_HISTORY_URL, the workers' history)."""
     from etl_core.contract.errors import EtlError
     from etl_core.review.report import write_report
-    from etl_core.stores.objects.base import LocalObjectStore, ObjectStore
+    from etl_core.stores.objects.base import ObjectStore
+    from etl_core.stores.objects.local import LocalObjectStore
     from etl_core.transports.embedded import STATE_DIR, open_history_store
 
     settings = load_settings()

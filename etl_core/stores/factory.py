@@ -5,14 +5,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings, SettingsError
 from etl_core.stores.dedup import open_dedup_store
-from etl_core.stores.dedup.sql import postgresql_url
-from etl_core.stores.history.sql import SqlHistoryStore
-from etl_core.stores.objects.base import LocalObjectStore, ObjectNotFoundError, ObjectStore
+from etl_core.stores.objects.base import ObjectNotFoundError, ObjectStore, ObjectStoreRequest
+from etl_core.stores.objects.local import LocalObjectStore
+
+if TYPE_CHECKING:
+    # SQLAlchemy comes with these: imported where a store is opened, not with this module.
+    from etl_core.stores.history.sql import SqlHistoryStore
 
 T = TypeVar("T")
 
@@ -31,6 +34,9 @@ def open_worker_history_store(settings: Settings, state_dir: Path) -> SqlHistory
     dedup store's database, or, with the single-machine SQLite dedup store, a SQLite file in
     ``state_dir``. Workers sharing a Redis dedup store on several machines must name a shared
     PostgreSQL history."""
+    from etl_core.stores.dedup.sql import postgresql_url
+    from etl_core.stores.history.sql import SqlHistoryStore
+
     retention = settings.history_retention_days or None
     if settings.history_url:
         if settings.history_url.startswith("sqlite"):
@@ -49,13 +55,27 @@ def open_worker_history_store(settings: Settings, state_dir: Path) -> SqlHistory
 
 
 def open_object_store(
-    settings: Settings, bucket: str, *, pool_size: int, metrics: EtlMetrics | None = None
+    settings: Settings,
+    bucket: str,
+    *,
+    pool_size: int,
+    metrics: EtlMetrics | None = None,
+    backend: str | None = None,
 ) -> ObjectStore:
-    """S3 (or MinIO, or moto) bucket ``bucket`` from the ``ETL_S3_*`` settings; with
-    ``metrics``, every request is counted in ``etl_s3_requests_total``."""
-    from etl_core.stores.objects.s3 import S3ObjectStore
+    """Bucket ``bucket`` of the object store ``ETL_OBJECT_STORE`` names (``backend`` overrides
+    it: an ``s3://`` location is S3 whatever the setting), opened by its factory in the
+    ``etl_core.object_stores`` entry-point group; the default, ``s3``, is S3 (or MinIO, or moto)
+    from the ``ETL_S3_*`` settings. With ``metrics``, every request is counted in
+    ``etl_s3_requests_total``.
 
-    store = S3ObjectStore.from_settings(settings, bucket=bucket, pool_size=pool_size)
+    Raises :class:`SettingsError` for a store no installed distribution registers or whose extra
+    is not installed (``pip install 'etl-core[s3]'``).
+    """
+    from etl_core.engine.backends import OBJECT_STORES, load_backend
+
+    name = backend or settings.object_store
+    factory = load_backend(OBJECT_STORES, name, setting="ETL_OBJECT_STORE")
+    store: ObjectStore = factory(ObjectStoreRequest(settings, bucket, pool_size))
     return MeteredObjectStore(store, metrics) if metrics is not None else store
 
 
@@ -71,7 +91,7 @@ def open_output_location(
             raise SettingsError(f"{location}: name a bucket, as in s3://bucket/prefix")
         prefix = prefix.strip("/")
         prefix = f"{prefix}/" if prefix else ""
-        store = open_object_store(settings, bucket, pool_size=pool_size)
+        store = open_object_store(settings, bucket, pool_size=pool_size, backend="s3")
         return store, prefix, f"s3://{bucket}/{prefix}"
     folder = Path(location)
     if not folder.is_dir():

@@ -1,4 +1,5 @@
 """Helpers that plugin test-suites reuse: the contract suite (:class:`PluginContract`),
+the backend contracts (:class:`DedupStoreContract`, :class:`ObjectStoreContract`),
 real-sample discovery, Avro fixtures, batches.
 
 Everything here is public API for plugin authors; it is not imported by the pipeline.
@@ -35,10 +36,13 @@ from etl_core.testing.fixtures import (
     write_health_connect,
 )
 from etl_core.testing.person import SyntheticExport, synthetic_person, write_synthetic_person
+from etl_core.testing.stores import DedupStoreContract, ObjectStoreContract
 from etl_core.testing.windows import records_of, windows_from_exports, windows_of_records
 
 __all__ = [
     "HEALTH_CONNECT_TYPES",
+    "DedupStoreContract",
+    "ObjectStoreContract",
     "PluginContract",
     "Sample",
     "SyntheticExport",

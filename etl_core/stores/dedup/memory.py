@@ -78,12 +78,16 @@ class InMemoryDedupStore:
             return entry.state if entry is not None else None
 
     def cleanup(self) -> int:
+        """Forget finished keys older than the retention period, and claims abandoned that long
+        (their lease ran out a retention period ago and nobody retried them), as the SQL store
+        does: a long-lived process would otherwise keep every dead claim."""
         with self._lock:
             horizon = self._clock() - self.retention_seconds
             old = [
                 key
                 for key, entry in self._entries.items()
-                if entry.state != "started" and entry.updated < horizon
+                if entry.updated < horizon
+                and (entry.state != "started" or entry.lease_until < horizon)
             ]
             for key in old:
                 del self._entries[key]

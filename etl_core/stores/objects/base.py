@@ -1,23 +1,28 @@
 """Object storage: where input files are read from and artifacts written to.
 
-The pipeline speaks only :class:`ObjectStore`. The embedded runner uses
-:class:`LocalObjectStore`, rooted at a folder; the worker uses S3 with the same interface.
-Keys are ``/``-separated and relative; a key that could escape the root is refused everywhere,
-so that a hostile file name can never write outside the output folder.
+The pipeline speaks only :class:`ObjectStore`. The embedded runner uses a
+:class:`~etl_core.stores.objects.local.LocalObjectStore` rooted at a folder; the worker opens
+the store ``ETL_OBJECT_STORE`` names (S3 by default) from the ``etl_core.object_stores``
+entry-point group, whose factories take an :class:`ObjectStoreRequest`. Keys are
+``/``-separated and relative; a key that could escape the root is refused everywhere, so that a
+hostile file name can never write outside the output folder.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from etl_core.contract.errors import EtlError, RequestError, TransientError
+
+if TYPE_CHECKING:
+    from etl_core.settings import Settings
+
+    # Re-exported (see __getattr__ below), for type checkers.
+    from etl_core.stores.objects.local import LocalObjectStore as LocalObjectStore
 
 
 class StorageError(TransientError):
@@ -125,74 +130,23 @@ class ObjectStore(Protocol):
         ...
 
 
-class LocalObjectStore:
-    """Objects as files under a root folder."""
+@dataclass(frozen=True, slots=True)
+class ObjectStoreRequest:
+    """What an object store factory (an ``etl_core.object_stores`` entry point) is given:
+    the settings, the bucket to open (``ETL_S3_BUCKET_NAME``, or a source bucket named by an
+    upload message) and how many threads will share the store, so a pooled client can size its
+    pool. A factory raises :class:`~etl_core.settings.SettingsError` for a bad setting."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
+    settings: Settings
+    bucket: str
+    pool_size: int = 1
 
-    def path_for(self, key: str) -> Path:
-        path = (self.root / check_key(key)).resolve()
-        if self.root not in path.parents:
-            raise UnsafeKeyError(f"unsafe object key: {key!r}")
-        return path
 
-    def get(self, key: str) -> bytes:
-        try:
-            return self.path_for(key).read_bytes()
-        except FileNotFoundError as exc:
-            raise ObjectNotFoundError(key) from exc
-        except OSError as exc:
-            raise StorageError(f"cannot read {key}: {exc.strerror}") from exc
+def __getattr__(name: str) -> Any:
+    # LocalObjectStore moved to .local, which imports this module: a lazy re-export keeps
+    # ``from etl_core.stores.objects.base import LocalObjectStore`` working without a cycle.
+    if name == "LocalObjectStore":
+        from etl_core.stores.objects.local import LocalObjectStore
 
-    def put(self, key: str, data: bytes, *, if_absent: bool = False) -> bool:
-        path = self.path_for(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                if if_absent:
-                    # link() fails if the target exists: an atomic create-if-absent.
-                    try:
-                        os.link(temp_name, path)
-                    except FileExistsError:
-                        return False
-                else:
-                    os.replace(temp_name, path)
-                    temp_name = ""
-            finally:
-                if temp_name:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(temp_name)
-        except OSError as exc:
-            if exc.errno in NO_SPACE_ERRNOS:
-                raise StorageFullError(f"cannot write {key}: {exc.strerror}", str(path)) from exc
-            raise StorageError(f"cannot write {key}: {exc.strerror}") from exc
-        return True
-
-    def exists(self, key: str) -> bool:
-        return self.path_for(key).is_file()
-
-    def list(self, prefix: str) -> Iterator[str]:
-        base = self.root / prefix if prefix else self.root
-        if prefix:
-            check_key(prefix.rstrip("/"))
-        if not base.is_dir():
-            return iter(())
-        keys = sorted(
-            path.relative_to(self.root).as_posix()
-            for path in base.rglob("*")
-            if path.is_file() and not path.name.startswith(".tmp-")
-        )
-        return iter(keys)
-
-    def delete(self, key: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.path_for(key).unlink()
-
-    def describe(self) -> str:
-        return str(self.root)
+        return LocalObjectStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

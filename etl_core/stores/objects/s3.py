@@ -44,6 +44,7 @@ from etl_core.contract.errors import FileTooLargeError
 from etl_core.settings import Settings, SettingsError, redact_url
 from etl_core.stores.objects.base import (
     ObjectNotFoundError,
+    ObjectStoreRequest,
     StorageError,
     StorageRejectedError,
     check_key,
@@ -299,6 +300,14 @@ class S3ObjectStore:
         if isinstance(exc, NoCredentialsError | PartialCredentialsError | ParamValidationError):
             return StorageRejectedError(f"{where}: {operation} refused: {type(exc).__name__}")
         return StorageError(f"{where}: {operation} failed: {type(exc).__name__}")
+
+
+def open_store(request: ObjectStoreRequest) -> S3ObjectStore:
+    """The ``s3`` object store (the default ``ETL_OBJECT_STORE``): bucket ``request.bucket``
+    at the ``ETL_S3_*`` endpoint, its pool sized for ``request.pool_size`` threads."""
+    return S3ObjectStore.from_settings(
+        request.settings, bucket=request.bucket, pool_size=request.pool_size
+    )
 
 
 def _code(exc: ClientError) -> str:
