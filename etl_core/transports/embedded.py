@@ -32,7 +32,8 @@ from etl_core.outputs.compaction import compact, month_of
 from etl_core.settings import Settings
 from etl_core.stores.dedup import ProcessHolder, open_dedup_store
 from etl_core.stores.history.sql import SqlHistoryStore
-from etl_core.stores.objects.base import LocalObjectStore, no_space_path
+from etl_core.stores.objects.base import no_space_path
+from etl_core.stores.objects.local import LocalObjectStore
 
 STATE_DIR = ".etl-state"
 
