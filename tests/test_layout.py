@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -186,3 +187,22 @@ def test_a_dedup_store_whose_extra_is_missing_says_which_extra_to_install(
     assert not (tmp_path / "out" / "training").exists() or not any(
         (tmp_path / "out" / "training").rglob("*.jsonl")
     )
+
+
+def test_etl_core_alone_requires_no_broker_cloud_or_server_database_client() -> None:
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    required = {
+        re.split(r"[\[<>=~ ]", dep, maxsplit=1)[0].lower() for dep in project["dependencies"]
+    }
+    assert not required & {"pika", "boto3", "redis", "psycopg", "psycopg2"}, required
+    extras = project["optional-dependencies"]
+    for extra, package in [
+        ("rabbitmq", "pika"),
+        ("s3", "boto3"),
+        ("redis", "redis"),
+        ("postgresql", "psycopg"),
+    ]:
+        assert any(dep.startswith(package) for dep in extras[extra]), extra
+        assert extra in extras["worker"][0], extras["worker"]
