@@ -113,6 +113,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/worker_bench.py", "--json", f"{tmp}/worker.json")
     session.run("python", "benchmarks/memory_budget.py", "--json", f"{tmp}/memory.json")
     session.run("python", "benchmarks/history_bench.py", "--json", f"{tmp}/history.json")
+    session.run("python", "benchmarks/process_bench.py", "--json", f"{tmp}/process.json")
     session.run(
         "python",
         "benchmarks/report.py",
@@ -121,4 +122,6 @@ def bench(session: nox.Session) -> None:
         f"{tmp}/memory.json",
         "--history",
         f"{tmp}/history.json",
+        "--process",
+        f"{tmp}/process.json",
     )

@@ -1,6 +1,7 @@
 """Write the performance section of README.md from the benchmark results.
 
     python benchmarks/report.py PIPELINE.json WORKER.json [MEMORY.json] [--history HISTORY.json]
+        [--process PROCESS.json]
         [--readme README.md]
 
 Replaces everything between ``<!-- bench:start -->`` and ``<!-- bench:end -->``.
@@ -91,11 +92,42 @@ def history_table(history: dict[str, Any]) -> list[str]:
     return lines
 
 
+PROCESS_LABELS = {
+    "version": ("`etl --version`", "`python -c pass`"),
+    "plugins": ("`etl plugins`", "`python -c pass`"),
+    "real_files": ("`etl run` on the {real_files} real exports", "fastavro decode process"),
+    "glucose_100k": (
+        "`etl run` on one {readings:,}-reading glucose export",
+        "fastavro decode process",
+    ),
+}
+
+
+def process_table(process: dict[str, Any]) -> list[str]:
+    """Whole processes against their floors (benchmarks/process_bench.py)."""
+    lines = [
+        "",
+        "| whole process (median CPU, peak RSS) | engine | floor (same run) | ratio | goal |",
+        "|---|---|---|---|---|",
+    ]
+    for row in process["rows"]:
+        label, floor = PROCESS_LABELS[row["name"]]
+        goal = f"<= {row['goal']:.1f}x" if row["goal"] else "<= 0.15 s CPU"
+        lines.append(
+            f"| {label.format(**process)} | {row['engine']['cpu_seconds']:.2f} s, "
+            f"{row['engine']['peak_rss_mib']:.0f} MiB | {floor}: "
+            f"{row['floor']['cpu_seconds']:.2f} s, {row['floor']['peak_rss_mib']:.0f} MiB | "
+            f"{row['cpu_ratio']:.1f}x | {goal} |"
+        )
+    return lines
+
+
 def render(
     pipeline: dict[str, Any],
     worker: list[dict[str, Any]],
     memory: list[dict[str, Any]] | None = None,
     history: dict[str, Any] | None = None,
+    process: dict[str, Any] | None = None,
 ) -> str:
     targets = pipeline["targets"]
     by = {(row["mode"], row["threads"]): row for row in worker}
@@ -130,6 +162,8 @@ def render(
         lines += memory_table(memory)
     if history:
         lines += history_table(history)
+    if process:
+        lines += process_table(process)
     lines += [
         "",
         "Targets from the integration guide:",
@@ -154,6 +188,7 @@ def main() -> int:
     parser.add_argument("worker", type=Path)
     parser.add_argument("memory", type=Path, nargs="?")
     parser.add_argument("--history", type=Path, help="history_bench.py's numbers")
+    parser.add_argument("--process", type=Path, help="process_bench.py's numbers")
     parser.add_argument("--readme", type=Path, default=Path("README.md"))
     args = parser.parse_args()
     section = render(
@@ -161,6 +196,7 @@ def main() -> int:
         json.loads(args.worker.read_text()),
         json.loads(args.memory.read_text()) if args.memory else None,
         json.loads(args.history.read_text()) if args.history else None,
+        json.loads(args.process.read_text()) if args.process else None,
     )
     text = args.readme.read_text()
     if START not in text or END not in text:
