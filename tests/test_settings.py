@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -36,10 +35,8 @@ def test_plugin_settings_are_checked_here() -> None:
 
 def test_each_plugins_readme_documents_its_settings() -> None:
     missing = []
-    for name, (settings_class, _) in sorted(plugin_settings().items()):
-        module = sys.modules[settings_class.__module__].__file__
-        assert module is not None
-        project = next(p for p in Path(module).parents if (p / "pyproject.toml").exists())
+    for name, setting in sorted(plugin_settings().items()):
+        project = setting.project
         if f"`{name}`" not in (project / "README.md").read_text(encoding="utf-8"):
             missing.append(f"{project.name}/README.md: {name}")
     assert missing == []
