@@ -246,7 +246,14 @@ def render_constant(name: str, value: Any, doc: str | None) -> list[str]:
 def public_names(module: ModuleType) -> list[str]:
     exported = getattr(module, "__all__", None)
     if exported is not None:
-        return [n for n in exported if not n.startswith("_")]
+        # In the order the module defines them (``__all__`` itself is kept sorted).
+        source = inspect.getsource(module)
+
+        def defined_at(name: str) -> int:
+            found = re.search(rf"^(?:class |def |async def )?{re.escape(name)}\b", source, re.M)
+            return found.start() if found else len(source)
+
+        return sorted((n for n in exported if not n.startswith("_")), key=defined_at)
     return [
         name
         for name, value in vars(module).items()

@@ -33,6 +33,18 @@ _NUMBER = re.compile(
     r"(?<!\w\.)"  # nor the decimal part of a name's number (v1.2)
     r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 )
+__all__ = [
+    "REDACTED",
+    "figure_spans",
+    "figure_value",
+    "figures_in",
+    "redact_figures",
+    "supported_values",
+    "ungrounded_figures",
+    "unsupported_figures",
+]
+
+
 _ANY_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 """Every digit run, names included: what an insight string can support (an insight
 ``"stage1_hypertension"`` supports the narrative's "stage 1")."""

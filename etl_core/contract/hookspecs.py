@@ -41,6 +41,20 @@ from etl_core.contract.model import (
 )
 from etl_core.contract.windows import Window, WindowRule
 
+__all__ = [
+    "etl_configure",
+    "etl_emit",
+    "etl_metrics",
+    "etl_process",
+    "etl_process_window",
+    "etl_record_types",
+    "etl_review_charts",
+    "etl_settings",
+    "etl_validate",
+    "etl_windows",
+]
+
+
 hookspec = pluggy.HookspecMarker("etl_core")
 
 

@@ -13,6 +13,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+__all__ = [
+    "Artifact",
+    "Batch",
+    "Chart",
+    "Dimension",
+    "ExampleKind",
+    "ExampleText",
+    "Finding",
+    "PluginCounter",
+    "ProcessResult",
+    "ProcessedBatch",
+    "RecordTypeSpec",
+    "Severity",
+    "SourceRef",
+    "UserContext",
+    "ValidationReport",
+    "ValueRange",
+]
+
+
 if TYPE_CHECKING:
     from etl_core.contract.windows import Window
 

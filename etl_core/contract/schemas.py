@@ -6,6 +6,11 @@ import json
 from importlib import resources
 from typing import Any
 
+__all__ = [
+    "load_avsc",
+    "record_type_from_schema_name",
+]
+
 
 def load_avsc(package: str, filename: str) -> dict[str, Any]:
     """Parse ``filename`` shipped inside ``package`` (e.g. ``load_avsc("etl_glucose",

@@ -48,6 +48,29 @@ CLOCK_STRENGTH = (
     ClockSource.CONFIGURED,
     ClockSource.UTC,
 )
+__all__ = [
+    "CLOCK_STRENGTH",
+    "HOUR_MS",
+    "INFERENCE_BOUND_HOURS",
+    "ClockSource",
+    "DayShare",
+    "PersonZone",
+    "UnknownZoneError",
+    "batch_bounds",
+    "describe_zone_use",
+    "infer_offset_minutes",
+    "iso",
+    "load_zone",
+    "local_date",
+    "offset_field_for",
+    "readable_offset",
+    "resolve_tz",
+    "split_by_local_day",
+    "to_local",
+    "zone_name",
+]
+
+
 """Clock sources from strongest to weakest."""
 
 HOUR_MS = 3_600_000

@@ -35,6 +35,35 @@ from etl_core.contract.timeutil import (
     ClockSource as ClockSource,  # part of this module's contract: Window.clock
 )
 
+__all__ = [
+    "FALLBACK_RULES",
+    "FRIDAY",
+    "MAX_WINDOW_DAYS",
+    "MONDAY",
+    "SATURDAY",
+    "SUNDAY",
+    "THURSDAY",
+    "TUESDAY",
+    "WEDNESDAY",
+    "TypePlan",
+    "Window",
+    "WindowPlan",
+    "WindowRule",
+    "build_window",
+    "clock_of",
+    "fetched_at",
+    "last_modified",
+    "newest_versions",
+    "parse_window_key",
+    "record_key",
+    "record_span",
+    "sort_rules",
+    "version_rank",
+    "window_days_of",
+    "windows_of_span",
+]
+
+
 _RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 MAX_WINDOW_DAYS = 366

@@ -13,6 +13,12 @@ import re
 from collections.abc import Sequence
 from typing import TypeVar
 
+__all__ = [
+    "choose",
+    "mask_digits",
+]
+
+
 T = TypeVar("T")
 
 _DIGITS = re.compile(r"\d")
