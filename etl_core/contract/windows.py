@@ -118,12 +118,20 @@ class WindowRule:
 
     def first_days_overlapping(self, first: date, last: date) -> list[date]:
         """The first days of every window touching any window day from ``first`` to ``last``."""
-        found: set[date] = set()
-        day = first
-        while day <= last:
-            found.update(self.first_days_containing(day))
-            day += timedelta(days=1)
-        return sorted(found)
+        if last < first:
+            return []
+        # Closed form of the union of first_days_containing over the days (the history calls
+        # this for every stored record): a window touches the range when it ends on or after
+        # ``first`` and starts on or before ``last``.
+        if self.ends_on is None:
+            earliest = first.toordinal() - (self.days - 1)
+            return [date.fromordinal(n) for n in range(earliest, last.toordinal() + 1)]
+        first_end = first.toordinal() + (self.ends_on - first.weekday()) % 7
+        back = self.days - 1
+        return [
+            date.fromordinal(end - back)
+            for end in range(first_end, last.toordinal() + back + 1, 7)
+        ]
 
     def local_start(self, first_day: date) -> datetime:
         """The naive local wall-clock time a window starting on ``first_day`` begins."""
