@@ -86,3 +86,33 @@ def test_memoised_windows_match_the_definition(fallback: ZoneInfo | None) -> Non
             assert set(windows.dependent(first, last)) == {
                 rule.key(day) for day in _dependent(rule, span, zone)
             }
+
+
+def test_changed_hours_hold_every_hour_the_new_observations_move() -> None:
+    from etl_core.contract.timeutil import infer_offset_minutes
+    from etl_core.stores.history.sql import _changed_hours
+
+    rng = random.Random(11)
+    for _ in range(200):
+        before = sorted(
+            {
+                (rng.randrange(0, 400), rng.choice((-300, -240, 0, 330)))
+                for _ in range(rng.randrange(0, 8))
+            }
+        )
+        added = sorted(
+            {
+                (rng.randrange(0, 400), rng.choice((-300, -240, 0, 330)))
+                for _ in range(rng.randrange(1, 5))
+            }
+            - set(before)
+        )
+        bound = rng.choice((2, 12, 36))
+        zone_before = PersonZone(before, None, bound)
+        zone_after = PersonZone([*before, *added], None, bound)
+        changed = _changed_hours(added, zone_before, zone_after)
+        for hour in range(-50, 450):
+            moved = infer_offset_minutes(hour * HOUR_MS, zone_before.observations, bound) != (
+                infer_offset_minutes(hour * HOUR_MS, zone_after.observations, bound)
+            )
+            assert not moved or hour in changed

@@ -265,12 +265,14 @@ class _RuleWindows:
     first and last window days: a file's records share a handful of days, so each distinct
     span is worked out once per merge instead of once per record."""
 
-    __slots__ = ("_dependent", "_own", "rule")
+    __slots__ = ("_checked", "_dependent", "_edges", "_own", "rule")
 
     def __init__(self, rule: WindowRule) -> None:
         self.rule = rule
         self._own: dict[tuple[int, int], tuple[tuple[date, str], ...]] = {}
         self._dependent: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._edges: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._checked: dict[date, bool] = {}
 
     def days(
         self,
@@ -296,6 +298,22 @@ class _RuleWindows:
             rule = self.rule
             days = rule.first_days_overlapping(date.fromordinal(span[0]), date.fromordinal(span[1]))
             found = self._own[span] = tuple((day, rule.key(day)) for day in days)
+        return found
+
+    def edges_moved(
+        self, first: int, last: int, before: PersonZone, after: PersonZone
+    ) -> tuple[str, ...]:
+        """Keys of the span's own windows whose edges (lookback start, start, end) have other
+        offsets on the two clocks (:func:`_edges_moved`)."""
+        span = (first, max(first, last))
+        found = self._edges.get(span)
+        if found is None:
+            checked = self._checked
+            found = self._edges[span] = tuple(
+                key
+                for day, key in self.own(first, last)
+                if _edges_moved(self.rule, day, before, after, checked)
+            )
         return found
 
     def dependent(self, first: int, last: int) -> tuple[str, ...]:
@@ -324,23 +342,40 @@ def _edges_moved(
     first_day: date,
     before: PersonZone,
     after: PersonZone,
-    checked: dict[tuple[WindowRule, date], bool],
+    checked: dict[date, bool],
 ) -> bool:
     """Whether the offsets at a window's edges (its lookback's start, its start and its end)
-    differ between two clocks of the person."""
-    key = (rule, first_day)
-    if key not in checked:
+    differ between two clocks of the person (``checked``: this rule's answers so far)."""
+    if first_day not in checked:
         edges = (
             rule.local_start(first_day) - timedelta(days=rule.lookback_days),
             rule.local_start(first_day),
             rule.local_end(first_day),
         )
-        checked[key] = any(
+        checked[first_day] = any(
             before.utcoffset(edge.replace(tzinfo=before))
             != after.utcoffset(edge.replace(tzinfo=after))
             for edge in edges
         )
-    return checked[key]
+    return checked[first_day]
+
+
+def _changed_hours(
+    added: Iterable[tuple[int, int]], before: PersonZone, after: PersonZone
+) -> set[int]:
+    """Epoch hours at which the two clocks may read differently: where the inferred offsets
+    differ. Inference only reaches ``bound_hours`` from an observation, so new observations
+    change nothing farther away (and the fallback zone is the same on both clocks)."""
+    reach = after.bound_hours
+    hours: set[int] = set()
+    for hour, _ in added:
+        hours.update(range(hour - reach, hour + reach + 1))
+    return {
+        hour
+        for hour in hours
+        if infer_offset_minutes(hour * HOUR_MS, before.observations, before.bound_hours)
+        != infer_offset_minutes(hour * HOUR_MS, after.observations, after.bound_hours)
+    }
 
 
 def _observations(rows: Iterable[_Row]) -> set[tuple[int, int]]:
@@ -725,6 +760,10 @@ class SqlHistoryStore:
         end, e.g. the readings a day could hold)."""
         own: set[tuple[str, str]] = set()
         dependent: set[tuple[str, str]] = set()
+        changed = _changed_hours(added, zone_before, zone_after)
+        if not changed:
+            # The new observations confirm offsets the person's clock already inferred.
+            return own, dependent
         table = records_table
         reach_ms = (self.bound_hours + 1) * HOUR_MS
         low = added[0][0] * HOUR_MS - reach_ms
@@ -744,38 +783,36 @@ class SqlHistoryStore:
             )
         )
         clock_before, clock_after = _Clock(zone_before), _Clock(zone_after)
-        edges_checked: dict[tuple[WindowRule, date], bool] = {}
         by_type: dict[str, list[_RuleWindows]] = {}
-        # Records of one span are worked out once (a day's readings share a few dozen spans).
-        seen: set[tuple[str, int, int, int | None, int | None]] = set()
         for record_type, start, end, start_offset, end_offset in found:
             if start is None:
                 continue
             end = end if end is not None else start
-            span = (record_type, start, end, start_offset, end_offset)
-            if span in seen:
-                continue
-            seen.add(span)
             rules = by_type.get(record_type)
             if rules is None:
                 type_plan = self._plan_of(connection, user, record_type, plan, plans)
                 rules = by_type[record_type] = [_RuleWindows(rule) for rule in type_plan.rules]
             if not rules:
                 continue
-            moved = clock_before.offset_us(start) != clock_after.offset_us(
-                start
-            ) or clock_before.offset_us(end) != clock_after.offset_us(end)
-            # Unmoved, both clocks read the record at the same local times: one reading will do.
-            clocks = (clock_before, clock_after) if moved else (clock_after,)
+            # Outside the changed hours both clocks read an instant alike.
+            moved = (start // HOUR_MS in changed or end // HOUR_MS in changed) and (
+                clock_before.offset_us(start) != clock_after.offset_us(start)
+                or clock_before.offset_us(end) != clock_after.offset_us(end)
+            )
+            if not moved:
+                # Both clocks read the record at the same local times; only windows whose
+                # edges moved change.
+                for windows in rules:
+                    first, last = windows.days(start, end, start_offset, end_offset, clock_after)
+                    keys = windows.edges_moved(first, last, zone_before, zone_after)
+                    if keys:
+                        own.update((record_type, key) for key in keys)
+                continue
             for windows in rules:
-                rule = windows.rule
-                for clock in clocks:
+                for clock in (clock_before, clock_after):
                     first, last = windows.days(start, end, start_offset, end_offset, clock)
-                    for day, key in windows.own(first, last):
-                        if moved or _edges_moved(rule, day, zone_before, zone_after, edges_checked):
-                            own.add((record_type, key))
-                    if moved:
-                        dependent.update((record_type, k) for k in windows.dependent(first, last))
+                    own.update((record_type, key) for _, key in windows.own(first, last))
+                    dependent.update((record_type, k) for k in windows.dependent(first, last))
         return own, dependent
 
     def _bump(
