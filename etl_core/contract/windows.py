@@ -356,12 +356,21 @@ def clock_of(
     if not isinstance(zone, PersonZone):
         return ClockSource.CONFIGURED
     weakest = ClockSource.RECORD_OFFSETS
+    # A person's zone answers by epoch hour (inference reads only the hour, the fallback
+    # only whether there is one): asked once per hour, not once per instant.
+    by_hour: dict[int, ClockSource] | None = {} if type(zone) is PersonZone else None
+    fields = [(name, offset_field_for(name)) for name in time_fields]
     for record in records:
-        for name in time_fields:
+        for name, offset_name in fields:
             value = record.get(name)
-            own = readable_offset(record.get(offset_field_for(name)))
+            own = readable_offset(record.get(offset_name))
             if own in (None, "Z", "z", "") and isinstance(value, int):
-                weakest = max(weakest, zone.source_at(value), key=CLOCK_STRENGTH.index)
+                if by_hour is None:
+                    source = zone.source_at(value)
+                else:
+                    hour = value // HOUR_MS
+                    source = by_hour.get(hour) or by_hour.setdefault(hour, zone.source_at(value))
+                weakest = max(weakest, source, key=CLOCK_STRENGTH.index)
     return weakest
 
 

@@ -936,7 +936,14 @@ class SqlHistoryStore:
         high_ms = _naive_ms(local_high) + MAX_OFFSET_MS
         reach = self.bound_hours + 1
         records = records_table
-        span = self._max_span(connection, ref.user, ref.record_type)
+        # The type's widest record and its time fields, in one read.
+        known = connection.execute(
+            select(types_table.c.max_span_ms, types_table.c.time_fields).where(
+                types_table.c.user_key == ref.user, types_table.c.record_type == ref.record_type
+            )
+        ).one_or_none()
+        span = int(known.max_span_ms or 0) if known is not None else 0
+        stored_fields = str(known.time_fields or "") if known is not None else ""
         bodies = connection.execute(
             select(records.c.body).where(
                 records.c.user_key == ref.user,
@@ -950,7 +957,7 @@ class SqlHistoryStore:
         observations = self._observations_between(
             connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
         )
-        fields = self._time_fields(connection, ref.user, ref.record_type)
+        fields = tuple(name for name in stored_fields.split(",") if name)
         return stored, observations, fields
 
     def mark_built(
