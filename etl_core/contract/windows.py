@@ -26,8 +26,11 @@ from typing import Any
 from etl_core.contract.model import Record, UserContext
 from etl_core.contract.timeutil import (
     CLOCK_STRENGTH,
+    HOUR_MS,
     PersonZone,
+    infer_offset_minutes,
     offset_field_for,
+    parse_offset,
     readable_offset,
     to_local,
 )
@@ -147,12 +150,19 @@ class WindowRule:
 
     def first_days_overlapping(self, first: date, last: date) -> list[date]:
         """The first days of every window touching any window day from ``first`` to ``last``."""
-        found: set[date] = set()
-        day = first
-        while day <= last:
-            found.update(self.first_days_containing(day))
-            day += timedelta(days=1)
-        return sorted(found)
+        if last < first:
+            return []
+        # Closed form of the union of first_days_containing over the days (the history calls
+        # this for every stored record): a window touches the range when it ends on or after
+        # ``first`` and starts on or before ``last``.
+        if self.ends_on is None:
+            earliest = first.toordinal() - (self.days - 1)
+            return [date.fromordinal(n) for n in range(earliest, last.toordinal() + 1)]
+        first_end = first.toordinal() + (self.ends_on - first.weekday()) % 7
+        back = self.days - 1
+        return [
+            date.fromordinal(end - back) for end in range(first_end, last.toordinal() + back + 1, 7)
+        ]
 
     def local_start(self, first_day: date) -> datetime:
         """The naive local wall-clock time a window starting on ``first_day`` begins."""
@@ -375,13 +385,74 @@ def clock_of(
     if not isinstance(zone, PersonZone):
         return ClockSource.CONFIGURED
     weakest = ClockSource.RECORD_OFFSETS
+    # A person's zone answers by epoch hour (inference reads only the hour, the fallback
+    # only whether there is one): asked once per hour, not once per instant.
+    by_hour: dict[int, ClockSource] | None = {} if type(zone) is PersonZone else None
+    fields = [(name, offset_field_for(name)) for name in time_fields]
     for record in records:
-        for name in time_fields:
+        for name, offset_name in fields:
             value = record.get(name)
-            own = readable_offset(record.get(offset_field_for(name)))
+            own = readable_offset(record.get(offset_name))
             if own in (None, "Z", "z", "") and isinstance(value, int):
-                weakest = max(weakest, zone.source_at(value), key=CLOCK_STRENGTH.index)
+                if by_hour is None:
+                    source = zone.source_at(value)
+                else:
+                    hour = value // HOUR_MS
+                    source = by_hour.get(hour) or by_hour.setdefault(hour, zone.source_at(value))
+                weakest = max(weakest, source, key=CLOCK_STRENGTH.index)
     return weakest
+
+
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _wall_us(moment: datetime) -> int:
+    """Microseconds of a wall-clock time (its zone dropped) read as if it were UTC."""
+    return (moment.replace(tzinfo=None) - _EPOCH) // _MICROSECOND
+
+
+class _WallClock:
+    """Local wall-clock times of many instants, as :func:`record_span` reads them (each
+    instant in its own offset, else ``zone``, else UTC), in integer microseconds: a window
+    of a few thousand records would otherwise build an aware datetime per instant. The
+    person's inferred offsets depend only on the epoch hour and are memoised by hour; any
+    other zone is read through ``datetime.fromtimestamp`` as :func:`to_local` reads it."""
+
+    __slots__ = ("_by_hour", "_fixed", "zone")
+
+    def __init__(self, zone: tzinfo | None) -> None:
+        self.zone = zone
+        self._by_hour: dict[int, int | None] = {}
+        self._fixed: dict[object, int | None] = {}
+
+    def local_us(self, epoch_ms: int, offset_id: object) -> int:
+        fixed = self._fixed.get(offset_id, _MISSING) if isinstance(offset_id, str) else None
+        if fixed is _MISSING:
+            readable = readable_offset(offset_id)
+            parsed = parse_offset(readable) if readable is not None else None
+            offset = parsed.utcoffset(None) if parsed is not None else None
+            fixed = self._fixed[offset_id] = offset // _MICROSECOND if offset is not None else None
+        if isinstance(fixed, int):
+            return epoch_ms * 1000 + fixed
+        zone = self.zone
+        if zone is None:
+            return epoch_ms * 1000
+        if type(zone) is PersonZone:
+            hour = epoch_ms // HOUR_MS
+            try:
+                minutes = self._by_hour[hour]
+            except KeyError:
+                minutes = infer_offset_minutes(epoch_ms, zone.observations, zone.bound_hours)
+                self._by_hour[hour] = minutes
+            if minutes is not None:
+                return epoch_ms * 1000 + minutes * 60_000_000
+            if zone.fallback is None:
+                return epoch_ms * 1000
+        return _wall_us(to_local(epoch_ms, None, zone))
+
+
+_MISSING = object()
 
 
 def _start_ms(record: Mapping[str, Any], time_fields: Sequence[str]) -> int:
@@ -412,16 +483,25 @@ def build_window(
     window_end = rule.local_end(first_day)
     inside: list[Record] = []
     earlier: list[Record] = []
-    for record in candidates:
-        span = record_span(record, time_fields, person.timezone)
-        if span is None:
-            continue
-        start, end = span[0].replace(tzinfo=None), span[1].replace(tzinfo=None)
-        touches = start < window_end and end >= window_start
-        if touches:
-            inside.append(record)
-        elif rule.lookback_days and start < window_start and end >= lookback_start:
-            earlier.append(record)
+    if time_fields:
+        # record_span's reading, in integer wall-clock microseconds.
+        clock = _WallClock(person.timezone)
+        start_field, end_field = time_fields[0], time_fields[-1]
+        start_offset, end_offset = offset_field_for(start_field), offset_field_for(end_field)
+        low, high = _wall_us(lookback_start), _wall_us(window_end)
+        window_low = _wall_us(window_start)
+        for record in candidates:
+            start_ms, end_ms = record.get(start_field), record.get(end_field)
+            if not isinstance(start_ms, int) or isinstance(start_ms, bool):
+                continue
+            if not isinstance(end_ms, int) or isinstance(end_ms, bool) or end_ms < start_ms:
+                end_ms = start_ms
+            start = clock.local_us(start_ms, record.get(start_offset))
+            end = clock.local_us(end_ms, record.get(end_offset))
+            if start < high and end >= window_low:
+                inside.append(record)
+            elif rule.lookback_days and start < window_low and end >= low:
+                earlier.append(record)
 
     def order(record: Record) -> tuple[int, str]:
         return _start_ms(record, time_fields), record_key(record)

@@ -53,6 +53,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -72,6 +73,7 @@ from etl_core.contract.timeutil import (
     HOUR_MS,
     INFERENCE_BOUND_HOURS,
     PersonZone,
+    infer_offset_minutes,
     offset_field_for,
     parse_offset,
 )
@@ -211,35 +213,128 @@ def _row(record: Record, time_fields: Sequence[str]) -> _Row:
     return _Row(key, version_rank(record), start, end, start_offset, end_offset, body)
 
 
-def _local(epoch_ms: int, own_offset: int | None, zone: PersonZone) -> datetime:
-    """Naive local wall clock of an instant: its own offset, else the person's."""
-    shift = timedelta(minutes=own_offset) if own_offset is not None else zone.offset_at(epoch_ms)
-    return datetime(1970, 1, 1) + timedelta(milliseconds=epoch_ms) + shift
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_MAX_ORDINAL = date.max.toordinal()
+_MINUTE_US = 60_000_000
+_HOUR_US = 3_600_000_000
+_DAY_US = 86_400_000_000
+_MICROSECOND = timedelta(microseconds=1)
 
 
-def _own_windows(rule: WindowRule, row: _Row, zone: PersonZone) -> set[date]:
-    if row.start_ms is None or row.end_ms is None:
-        return set()
-    start = _local(row.start_ms, row.start_offset, zone)
-    end = _local(row.end_ms, row.end_offset, zone)
-    first = rule.window_day(start)
-    return set(rule.first_days_overlapping(first, max(first, rule.window_day(end))))
+class _Clock:
+    """One of the person's clocks read at many instants. A merge reads it at every stored
+    record's ends, and most of a file's records fall in a few hours: inferred offsets depend
+    only on the epoch hour (:func:`infer_offset_minutes`), so they are memoised by hour; the
+    configured zone's (the fallback) is read at the exact instant, as
+    :meth:`PersonZone.offset_at` reads it."""
+
+    __slots__ = ("_by_hour", "zone")
+
+    def __init__(self, zone: PersonZone) -> None:
+        self.zone = zone
+        self._by_hour: dict[int, int | None] = {}
+
+    def offset_us(self, epoch_ms: int) -> int:
+        """The offset at an instant, in microseconds (``zone.offset_at(epoch_ms)``)."""
+        hour = epoch_ms // HOUR_MS
+        try:
+            minutes = self._by_hour[hour]
+        except KeyError:
+            zone = self.zone
+            minutes = infer_offset_minutes(epoch_ms, zone.observations, zone.bound_hours)
+            self._by_hour[hour] = minutes
+        if minutes is not None:
+            return minutes * _MINUTE_US
+        if self.zone.fallback is None:
+            return 0
+        return self.zone.offset_at(epoch_ms) // _MICROSECOND
+
+    def window_day(self, epoch_ms: int, own_offset: int | None, start_hour: int) -> int:
+        """Ordinal of the window day (days starting at ``start_hour``) of an instant's local
+        wall clock: its own offset, else this clock's. Integer arithmetic, equal to
+        ``rule.window_day(naive local datetime)``."""
+        shift = own_offset * _MINUTE_US if own_offset is not None else self.offset_us(epoch_ms)
+        ordinal = _EPOCH_ORDINAL + (epoch_ms * 1000 + shift - start_hour * _HOUR_US) // _DAY_US
+        if not 1 <= ordinal <= _MAX_ORDINAL:
+            raise OverflowError("date value out of range")
+        return ordinal
 
 
-def _dependent_windows(rule: WindowRule, row: _Row, zone: PersonZone) -> set[date]:
-    """Windows whose lookback (not the window itself) holds the record."""
-    if not rule.lookback_days or row.start_ms is None or row.end_ms is None:
-        return set()
-    first = rule.window_day(_local(row.start_ms, row.start_offset, zone))
-    last = rule.window_day(_local(row.end_ms, row.end_offset, zone))
-    found: set[date] = set()
-    for day in rule.first_days_overlapping(
-        first + timedelta(days=1), last + timedelta(days=rule.lookback_days + rule.days)
-    ):
-        lookback_start = day - timedelta(days=rule.lookback_days)
-        if lookback_start <= last and first < day:
-            found.add(day)
-    return found
+class _RuleWindows:
+    """The windows of one rule that a record's local span touches, memoised by the span's
+    first and last window days: a file's records share a handful of days, so each distinct
+    span is worked out once per merge instead of once per record."""
+
+    __slots__ = ("_checked", "_dependent", "_edges", "_own", "rule")
+
+    def __init__(self, rule: WindowRule) -> None:
+        self.rule = rule
+        self._own: dict[tuple[int, int], tuple[tuple[date, str], ...]] = {}
+        self._dependent: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._edges: dict[tuple[int, int], tuple[str, ...]] = {}
+        self._checked: dict[date, bool] = {}
+
+    def days(
+        self,
+        start_ms: int,
+        end_ms: int,
+        start_offset: int | None,
+        end_offset: int | None,
+        clock: _Clock,
+    ) -> tuple[int, int]:
+        """Ordinals of the window days a record's start and end fall on."""
+        hour = self.rule.start_hour
+        return (
+            clock.window_day(start_ms, start_offset, hour),
+            clock.window_day(end_ms, end_offset, hour),
+        )
+
+    def own(self, first: int, last: int) -> tuple[tuple[date, str], ...]:
+        """(first day, key) of every window the span from window day ``first`` to ``last``
+        touches."""
+        span = (first, max(first, last))
+        found = self._own.get(span)
+        if found is None:
+            rule = self.rule
+            days = rule.first_days_overlapping(date.fromordinal(span[0]), date.fromordinal(span[1]))
+            found = self._own[span] = tuple((day, rule.key(day)) for day in days)
+        return found
+
+    def edges_moved(
+        self, first: int, last: int, before: PersonZone, after: PersonZone
+    ) -> tuple[str, ...]:
+        """Keys of the span's own windows whose edges (lookback start, start, end) have other
+        offsets on the two clocks (:func:`_edges_moved`)."""
+        span = (first, max(first, last))
+        found = self._edges.get(span)
+        if found is None:
+            checked = self._checked
+            found = self._edges[span] = tuple(
+                key
+                for day, key in self.own(first, last)
+                if _edges_moved(self.rule, day, before, after, checked)
+            )
+        return found
+
+    def dependent(self, first: int, last: int) -> tuple[str, ...]:
+        """Keys of the windows whose lookback (not the window itself) holds the span."""
+        rule = self.rule
+        if not rule.lookback_days:
+            return ()
+        found = self._dependent.get((first, last))
+        if found is None:
+            first_day, last_day = date.fromordinal(first), date.fromordinal(last)
+            lookback = timedelta(days=rule.lookback_days)
+            found = tuple(
+                rule.key(day)
+                for day in rule.first_days_overlapping(
+                    first_day + timedelta(days=1),
+                    last_day + timedelta(days=rule.lookback_days + rule.days),
+                )
+                if day - lookback <= last_day and first_day < day
+            )
+            self._dependent[(first, last)] = found
+        return found
 
 
 def _edges_moved(
@@ -247,23 +342,40 @@ def _edges_moved(
     first_day: date,
     before: PersonZone,
     after: PersonZone,
-    checked: dict[tuple[str, str], bool],
+    checked: dict[date, bool],
 ) -> bool:
     """Whether the offsets at a window's edges (its lookback's start, its start and its end)
-    differ between two clocks of the person."""
-    key = (rule.name, first_day.isoformat())
-    if key not in checked:
+    differ between two clocks of the person (``checked``: this rule's answers so far)."""
+    if first_day not in checked:
         edges = (
             rule.local_start(first_day) - timedelta(days=rule.lookback_days),
             rule.local_start(first_day),
             rule.local_end(first_day),
         )
-        checked[key] = any(
+        checked[first_day] = any(
             before.utcoffset(edge.replace(tzinfo=before))
             != after.utcoffset(edge.replace(tzinfo=after))
             for edge in edges
         )
-    return checked[key]
+    return checked[first_day]
+
+
+def _changed_hours(
+    added: Iterable[tuple[int, int]], before: PersonZone, after: PersonZone
+) -> set[int]:
+    """Epoch hours at which the two clocks may read differently: where the inferred offsets
+    differ. Inference only reaches ``bound_hours`` from an observation, so new observations
+    change nothing farther away (and the fallback zone is the same on both clocks)."""
+    reach = after.bound_hours
+    hours: set[int] = set()
+    for hour, _ in added:
+        hours.update(range(hour - reach, hour + reach + 1))
+    return {
+        hour
+        for hour in hours
+        if infer_offset_minutes(hour * HOUR_MS, before.observations, before.bound_hours)
+        != infer_offset_minutes(hour * HOUR_MS, after.observations, after.bound_hours)
+    }
 
 
 def _observations(rows: Iterable[_Row]) -> set[tuple[int, int]]:
@@ -306,6 +418,7 @@ class SqlHistoryStore:
         self.engine: Engine = create_engine(url, **kwargs)
         self._insert = sqlite.insert if self.is_sqlite else postgresql.insert
         self._record_upsert = self._upsert_statement()
+        self._window_upsert = self._window_upsert_statement()
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -342,6 +455,30 @@ class SqlHistoryStore:
                     excluded.fetched > table.c.fetched,
                 ),
             ),
+        )
+
+    def _window_upsert_statement(self) -> Any:
+        """Create a window at version 1, pending, or raise the version of the one held."""
+        table = windows_table
+        statement = self._insert(table).values(
+            user_key=bindparam("user_key"),
+            record_type=bindparam("record_type"),
+            window_key=bindparam("window_key"),
+            version=1,
+            built_version=0,
+            revision=0,
+            content_hash=None,
+            pending=True,
+            last_day=bindparam("last_day"),
+            updated_at=bindparam("updated_at"),
+        )
+        return statement.on_conflict_do_update(
+            index_elements=[table.c.user_key, table.c.record_type, table.c.window_key],
+            set_={
+                "version": table.c.version + 1,
+                "pending": True,
+                "updated_at": statement.excluded.updated_at,
+            },
         )
 
     def _unavailable(self, exc: SQLAlchemyError) -> HistoryUnavailableError:
@@ -428,24 +565,32 @@ class SqlHistoryStore:
                     ],
                 )
             self._upsert_records(connection, user, record_type, changed, type_plan.time_fields)
-            own: set[tuple[str, str]] = set()
-            dependent: set[tuple[str, str]] = set()
-            for row, zone in [
-                *((r, zone_after) for r in changed),
-                *((r, zone_before) for r in replaced),
+            clock_before, clock_after = _Clock(zone_before), _Clock(zone_after)
+            own_keys: set[str] = set()
+            dependent_keys: set[str] = set()
+            rules = [_RuleWindows(rule) for rule in type_plan.rules]
+            for row, clock in [
+                *((r, clock_after) for r in changed),
+                *((r, clock_before) for r in replaced),
             ]:
-                for rule in type_plan.rules:
-                    own.update((record_type, rule.key(d)) for d in _own_windows(rule, row, zone))
-                    dependent.update(
-                        (record_type, rule.key(d)) for d in _dependent_windows(rule, row, zone)
+                if row.start_ms is None or row.end_ms is None:
+                    continue
+                for windows in rules:
+                    first, last = windows.days(
+                        row.start_ms, row.end_ms, row.start_offset, row.end_offset, clock
                     )
+                    own_keys.update(key for _, key in windows.own(first, last))
+                    dependent_keys.update(windows.dependent(first, last))
+            own = {(record_type, key) for key in own_keys}
+            dependent = {(record_type, key) for key in dependent_keys}
+            plans: dict[str, TypePlan] = {}
             if added_observations:
                 moved_own, moved_dependent = self._reread_clocks(
-                    connection, user, plan, added_observations, zone_before, zone_after
+                    connection, user, plan, added_observations, zone_before, zone_after, plans
                 )
                 own |= moved_own
                 dependent |= moved_dependent
-            bumped = self._bump(connection, user, own, dependent - own, plan)
+            bumped = self._bump(connection, user, own, dependent - own, plan, plans)
         refs = tuple(sorted(WindowRef(user, t, k) for t, k in bumped))
         added = sum(1 for row in changed if row.key not in held)
         newer = sum(1 for row in changed if row.key in held and row.rank[0] > held[row.key].rank[0])
@@ -496,6 +641,22 @@ class SqlHistoryStore:
             for item in found:
                 held[item.record_key] = _stored_row(item)
         return held
+
+    def _plan_of(
+        self,
+        connection: Connection,
+        user: str,
+        record_type: str,
+        plan: WindowPlan,
+        stored: dict[str, TypePlan],
+    ) -> TypePlan:
+        """``plan``'s entry for a type, else the stored plan (read once per merge)."""
+        known = plan.get(record_type)
+        if known:
+            return known
+        if record_type not in stored:
+            stored[record_type] = self._stored_plan(connection, user, record_type)
+        return stored[record_type]
 
     def _stored_plan(self, connection: Connection, user: str, record_type: str) -> TypePlan:
         """The plan of a type this process has no plugin for: core's fallback rules (a type
@@ -591,6 +752,7 @@ class SqlHistoryStore:
         added: Sequence[tuple[int, int]],
         zone_before: PersonZone,
         zone_after: PersonZone,
+        plans: dict[str, TypePlan],
     ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
         """Windows (own, dependent) that new observations change: those of stored records
         without an offset whose inferred offset moves (their local times move), and those whose
@@ -598,6 +760,10 @@ class SqlHistoryStore:
         end, e.g. the readings a day could hold)."""
         own: set[tuple[str, str]] = set()
         dependent: set[tuple[str, str]] = set()
+        changed = _changed_hours(added, zone_before, zone_after)
+        if not changed:
+            # The new observations confirm offsets the person's clock already inferred.
+            return own, dependent
         table = records_table
         reach_ms = (self.bound_hours + 1) * HOUR_MS
         low = added[0][0] * HOUR_MS - reach_ms
@@ -605,7 +771,6 @@ class SqlHistoryStore:
         found = connection.execute(
             select(
                 table.c.record_type,
-                table.c.record_key,
                 table.c.start_ms,
                 table.c.end_ms,
                 table.c.start_offset,
@@ -617,23 +782,37 @@ class SqlHistoryStore:
                 table.c.start_ms <= high,
             )
         )
-        edges_checked: dict[tuple[str, str], bool] = {}
-        for record_type, key, start, end, start_offset, end_offset in found:
-            type_plan = plan.get(record_type) or self._stored_plan(connection, user, record_type)
-            if not type_plan.rules or start is None:
+        clock_before, clock_after = _Clock(zone_before), _Clock(zone_after)
+        by_type: dict[str, list[_RuleWindows]] = {}
+        for record_type, start, end, start_offset, end_offset in found:
+            if start is None:
                 continue
-            instants = (start, end if end is not None else start)
-            moved = any(zone_before.offset_at(ms) != zone_after.offset_at(ms) for ms in instants)
-            row = _Row(key, (0, 0), start, instants[1], start_offset, end_offset, "")
-            for rule in type_plan.rules:
-                for zone in (zone_before, zone_after):
-                    for day in _own_windows(rule, row, zone):
-                        if moved or _edges_moved(rule, day, zone_before, zone_after, edges_checked):
-                            own.add((record_type, rule.key(day)))
-                    if moved:
-                        dependent.update(
-                            (record_type, rule.key(d)) for d in _dependent_windows(rule, row, zone)
-                        )
+            end = end if end is not None else start
+            rules = by_type.get(record_type)
+            if rules is None:
+                type_plan = self._plan_of(connection, user, record_type, plan, plans)
+                rules = by_type[record_type] = [_RuleWindows(rule) for rule in type_plan.rules]
+            if not rules:
+                continue
+            # Outside the changed hours both clocks read an instant alike.
+            moved = (start // HOUR_MS in changed or end // HOUR_MS in changed) and (
+                clock_before.offset_us(start) != clock_after.offset_us(start)
+                or clock_before.offset_us(end) != clock_after.offset_us(end)
+            )
+            if not moved:
+                # Both clocks read the record at the same local times; only windows whose
+                # edges moved change.
+                for windows in rules:
+                    first, last = windows.days(start, end, start_offset, end_offset, clock_after)
+                    keys = windows.edges_moved(first, last, zone_before, zone_after)
+                    if keys:
+                        own.update((record_type, key) for key in keys)
+                continue
+            for windows in rules:
+                for clock in (clock_before, clock_after):
+                    first, last = windows.days(start, end, start_offset, end_offset, clock)
+                    own.update((record_type, key) for _, key in windows.own(first, last))
+                    dependent.update((record_type, k) for k in windows.dependent(first, last))
         return own, dependent
 
     def _bump(
@@ -643,52 +822,52 @@ class SqlHistoryStore:
         own: set[tuple[str, str]],
         dependent: set[tuple[str, str]],
         plan: WindowPlan,
+        plans: dict[str, TypePlan],
     ) -> set[tuple[str, str]]:
         """Raise the version of every window the merge touched: windows holding a changed record
         are created if new; windows only looking back at one are bumped only if they exist
         (a window with no record of its own has nothing to describe)."""
         now = self._clock()
         table = windows_table
+        rows: list[dict[str, Any]] = []
         # One order for every transaction: no deadlock between two persons' merges.
         for record_type, key in sorted(own):
             # A type this process has no plugin for (its windows moved with the person's clock)
             # is planned as the merge that stored it planned it.
-            type_plan = plan.get(record_type) or self._stored_plan(connection, user, record_type)
+            type_plan = self._plan_of(connection, user, record_type, plan, plans)
             rule = type_plan.rule(key.partition(":")[0])
             assert rule is not None
             first = date.fromisoformat(key.partition(":")[2])
-            last_day = (first + timedelta(days=rule.days - 1)).isoformat()
-            statement = self._insert(table).values(
-                user_key=user,
-                record_type=record_type,
-                window_key=key,
-                version=1,
-                built_version=0,
-                revision=0,
-                content_hash=None,
-                pending=True,
-                last_day=last_day,
-                updated_at=now,
+            rows.append(
+                {
+                    "user_key": user,
+                    "record_type": record_type,
+                    "window_key": key,
+                    "last_day": (first + timedelta(days=rule.days - 1)).isoformat(),
+                    "updated_at": now,
+                }
             )
-            connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[table.c.user_key, table.c.record_type, table.c.window_key],
-                    set_={"version": table.c.version + 1, "pending": True, "updated_at": now},
-                )
-            )
+        if rows:
+            # One statement for all of them (the driver's executemany, in this order).
+            connection.execute(self._window_upsert, rows)
         bumped = set(own)
+        by_type: dict[str, list[str]] = {}
         for record_type, key in sorted(dependent):
-            result = connection.execute(
-                update(table)
-                .where(
-                    table.c.user_key == user,
-                    table.c.record_type == record_type,
-                    table.c.window_key == key,
+            by_type.setdefault(record_type, []).append(key)
+        for record_type, keys in by_type.items():
+            for chunk_start in range(0, len(keys), 500):
+                chunk = keys[chunk_start : chunk_start + 500]
+                result = connection.execute(
+                    update(table)
+                    .where(
+                        table.c.user_key == user,
+                        table.c.record_type == record_type,
+                        table.c.window_key.in_(chunk),
+                    )
+                    .values(version=table.c.version + 1, pending=True, updated_at=now)
+                    .returning(table.c.window_key)
                 )
-                .values(version=table.c.version + 1, pending=True, updated_at=now)
-            )
-            if result.rowcount:
-                bumped.add((record_type, key))
+                bumped.update((record_type, key) for key in result.scalars())
         return bumped
 
     # -- rebuild ------------------------------------------------------------------------------
@@ -757,7 +936,14 @@ class SqlHistoryStore:
         high_ms = _naive_ms(local_high) + MAX_OFFSET_MS
         reach = self.bound_hours + 1
         records = records_table
-        span = self._max_span(connection, ref.user, ref.record_type)
+        # The type's widest record and its time fields, in one read.
+        known = connection.execute(
+            select(types_table.c.max_span_ms, types_table.c.time_fields).where(
+                types_table.c.user_key == ref.user, types_table.c.record_type == ref.record_type
+            )
+        ).one_or_none()
+        span = int(known.max_span_ms or 0) if known is not None else 0
+        stored_fields = str(known.time_fields or "") if known is not None else ""
         bodies = connection.execute(
             select(records.c.body).where(
                 records.c.user_key == ref.user,
@@ -771,7 +957,7 @@ class SqlHistoryStore:
         observations = self._observations_between(
             connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
         )
-        fields = self._time_fields(connection, ref.user, ref.record_type)
+        fields = tuple(name for name in stored_fields.split(",") if name)
         return stored, observations, fields
 
     def mark_built(
