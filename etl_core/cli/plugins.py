@@ -7,11 +7,17 @@ from typing import Any
 
 import click
 
+from etl_core.cli.app import LazyGroup
 from etl_core.cli.common import load_registry, load_settings
-from etl_core.cli.scaffold import new_plugin_command
 
 
-@click.group("plugins", invoke_without_command=True)
+# ``new`` is imported only when it runs: listing plugins does not pay for the scaffolder.
+@click.group(
+    "plugins",
+    cls=LazyGroup,
+    lazy={"new": "etl_core.cli.scaffold:new_plugin_command"},
+    invoke_without_command=True,
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def plugins_command(context: click.Context, as_json: bool) -> None:
@@ -49,6 +55,3 @@ def plugins_command(context: click.Context, as_json: bool) -> None:
     for info in registry.disabled.values():  # ETL_DISABLED_PLUGINS: listed, never loaded
         table.add_row(info.name, info.distribution, info.version, "(disabled)", style="dim")
     Console().print(table)
-
-
-plugins_command.add_command(new_plugin_command, "new")

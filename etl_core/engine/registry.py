@@ -64,16 +64,11 @@ from etl_core.contract.model import (
 )
 from etl_core.contract.windows import FALLBACK_RULES, TypePlan, Window, sort_rules
 from etl_core.engine.spec_checks import spec_problems
-from etl_core.engine.validate import (
-    allowed_in_messages,
-    finding_problem,
-    quoted_values,
-    with_no_valid_records,
-)
 from etl_core.observability.logs import get_logger
-from etl_core.review.generic import generic_charts
-from etl_core.review.svg import chart_problem
-from etl_core.stores.objects.base import UnsafeKeyError, check_key
+
+# What only runs when a file is processed or reviewed (the finding checks, which pull in the
+# Avro decoder; the charts; the store's key check) is imported inside the methods that use it:
+# listing plugins and starting up pay for discovery alone.
 
 ENTRY_POINT_GROUP = "etl_core.plugins"
 _COUNTER_NAME = re.compile(r"^etl_[a-z][a-z0-9_]*_total$")
@@ -290,6 +285,9 @@ class PluginRegistry:
         generic_label = f"etl-core generic {__version__}"
         owner = self.owner_of(window.record_type)
         caller = self._callers.get(("etl_review_charts", owner.name)) if owner else None
+        from etl_core.review.generic import generic_charts
+        from etl_core.review.svg import chart_problem
+
         if owner is None or caller is None:
             return list(generic_charts(window, spec.time_fields)), generic_label
         doing = f"drawing {window.record_type} {window.key}"
@@ -328,6 +326,8 @@ class PluginRegistry:
         """Findings of core's generic checks and of the record type's owner (no one else),
         checked against the contract, plus ``no_valid_records`` when together they leave out
         every record."""
+        from etl_core.engine.validate import with_no_valid_records
+
         asked = [GENERIC_CHECKS]
         if batch.record_type in self.owners:
             asked.append(self.owners[batch.record_type])
@@ -357,6 +357,8 @@ class PluginRegistry:
     def _checked_findings(
         self, plugin: str, batch: Batch, spec: RecordTypeSpec, findings: list[Finding]
     ) -> list[Finding]:
+        from etl_core.engine.validate import allowed_in_messages, finding_problem, quoted_values
+
         doing = f"validating {batch.source.key}"
         for finding in findings:
             problem = finding_problem(finding, len(batch.records))
@@ -429,6 +431,8 @@ class PluginRegistry:
 
 
 def _artifact_problem(artifact: object) -> str | None:
+    from etl_core.stores.objects.base import UnsafeKeyError, check_key
+
     if not isinstance(artifact, Artifact):
         return f"returned a {type(artifact).__name__} among its artifacts, not an Artifact"
     if not isinstance(artifact.data, bytes):

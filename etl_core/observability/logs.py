@@ -2,6 +2,10 @@
 
 Log events name stages, files, counts and ids; never a health value or a raw user id (the
 pipeline binds only the pseudonym).
+
+structlog is imported when logging is configured or a logger is first used, not when this
+module is: a module holding a logger (the plugin registry) stays cheap to import for commands
+that never log, such as ``etl plugins``.
 """
 
 from __future__ import annotations
@@ -10,8 +14,6 @@ import logging
 import sys
 from collections.abc import Collection, MutableMapping
 from typing import Any
-
-import structlog
 
 
 class _CurrentStderr:
@@ -33,6 +35,8 @@ def configure_logging(
 ) -> None:
     """Set up structlog once per process; logs go to stderr. Events named in
     ``quiet_events`` are dropped (a command that reports them in its own words)."""
+    import structlog
+
     if json_lines is None:
         json_lines = not sys.stderr.isatty()
     quiet = frozenset(quiet_events)
@@ -65,5 +69,29 @@ def configure_logging(
     )
 
 
+class _LazyLogger:
+    """A named logger that imports structlog on its first use, then forwards every call
+    (``info``, ``warning``, ``bind``...) to structlog's logger of that name. structlog's own
+    logger reads the configuration at each call, so one made before
+    :func:`configure_logging` still follows it."""
+
+    __slots__ = ("_logger", "_name")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._logger: Any = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._logger is None:
+            import structlog
+
+            self._logger = structlog.get_logger(self._name)
+        return getattr(self._logger, attribute)
+
+    def __repr__(self) -> str:
+        return f"<lazy structlog logger {self._name!r}>"
+
+
 def get_logger(name: str = "etl") -> Any:
-    return structlog.get_logger(name)
+    """The structured logger called ``name``; structlog itself loads on its first use."""
+    return _LazyLogger(name)

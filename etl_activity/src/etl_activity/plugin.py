@@ -6,6 +6,10 @@ The per-day source rule is configured through the environment (see
 :mod:`etl_activity.source_rule`), read and validated once by core at start-up
 (:class:`~etl_activity.source_rule.ActivitySettings`, declared through ``etl_settings``) and
 handed over through ``etl_configure``: a rule name core cannot use stops start-up.
+
+Core imports this module at start-up and asks it only for its settings, specs and windows
+there, so the processing modules are imported inside the hooks that use them: ``etl plugins``
+and start-up never load them.
 """
 
 from __future__ import annotations
@@ -13,13 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from etl_activity.charts import daily_chart
-from etl_activity.checks import cadence_findings, zero_length_findings
 from etl_activity.measures import MEASURES, STEPS
-from etl_activity.report import process_records
 from etl_activity.source_rule import ActivitySettings, SourceRule
 from etl_activity.specs import SPECS
-from etl_activity.window_report import WINDOW_RULES, process_window
+from etl_activity.window_rules import WINDOW_RULES
 from etl_core import (
     Batch,
     Chart,
@@ -66,6 +67,8 @@ def etl_record_types() -> list[RecordTypeSpec]:
 def etl_validate(batch: Batch, spec: RecordTypeSpec) -> list[Finding] | None:
     if batch.record_type not in SPECS:
         return None
+    from etl_activity.checks import cadence_findings, zero_length_findings
+
     findings = zero_length_findings(batch.records)
     if batch.record_type == STEPS.record_type:
         findings += cadence_findings(batch.records)
@@ -79,6 +82,8 @@ def etl_process(
     measure = MEASURES.get(batch.record_type)
     if measure is None:
         return None
+    from etl_activity.report import process_records
+
     return process_records(measure, batch.records, batch.user, configured_source_rule())
 
 
@@ -94,6 +99,8 @@ def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | 
     measure = MEASURES.get(window.record_type)
     if measure is None:
         return None
+    from etl_activity.window_report import process_window
+
     return process_window(measure, window, configured_source_rule())
 
 
@@ -105,5 +112,7 @@ def etl_review_charts(
     measure = MEASURES.get(window.record_type)
     if measure is None:
         return None
+    from etl_activity.charts import daily_chart
+
     chart = daily_chart(window, measure, configured_source_rule())
     return [chart] if chart is not None else None

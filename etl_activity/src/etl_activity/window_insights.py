@@ -26,11 +26,11 @@ from etl_activity.weekly import (
     range_position,
     week_change,
 )
+from etl_activity.window_rules import DAY_RULE_NAME as DAY_RULE_NAME
+from etl_activity.window_rules import WEEK_RULE_NAME as WEEK_RULE_NAME
 from etl_activity.wording import WEEKDAYS
 from etl_core import Record, Window
 
-DAY_RULE_NAME = "day"
-WEEK_RULE_NAME = "week"
 WEEK_DAYS = 7
 _HOUR_MS = 3_600_000
 

@@ -13,21 +13,12 @@ from etl_activity.metrics import PALUCH_REFERENCE
 from etl_activity.source_rule import SourceRule
 from etl_activity.week_examples import week_examples
 from etl_activity.weekly import MIN_COMPLETE_DAYS
-from etl_activity.window_insights import (
-    DAY_RULE_NAME,
-    WEEK_RULE_NAME,
-    day_window_insights,
-    week_window_insights,
-)
+from etl_activity.window_insights import day_window_insights, week_window_insights
+from etl_activity.window_rules import DAY_RULE_NAME, WEEK_RULE_NAME
+from etl_activity.window_rules import WINDOW_RULES as WINDOW_RULES
 from etl_activity.window_summary import day_summary, week_summary
-from etl_core import ProcessResult, Window, WindowRule
+from etl_core import ProcessResult, Window
 from etl_core.contract.timeutil import readable_offset, resolve_tz
-
-WINDOW_RULES = (
-    WindowRule.day(DAY_RULE_NAME),
-    # A week of lookback brings the previous ISO week, for the week-to-week comparison.
-    WindowRule.iso_week(WEEK_RULE_NAME, lookback_days=7),
-)
 
 _CLINICAL = "clinical.md"
 

@@ -1,5 +1,9 @@
 """Hook implementations of the ``glucose`` plugin: declares BloodGlucoseRecord and turns its
-batches into insights and a narrative. The work lives in the pure modules beside this one."""
+batches into insights and a narrative. The work lives in the pure modules beside this one.
+
+Core imports this module at start-up and asks it only for its spec and windows there, so the
+processing modules are imported inside the hooks that use them: ``etl plugins`` and start-up
+never load the analysis."""
 
 from __future__ import annotations
 
@@ -22,12 +26,8 @@ from etl_core import (
 )
 from etl_core.contract.schemas import load_avsc
 from etl_core.contract.timeutil import readable_offset
-from etl_glucose.analysis import analyse
-from etl_glucose.charts import glucose_charts
-from etl_glucose.narrative import narrative, summary
-from etl_glucose.readings import series_from_records
 from etl_glucose.rules import DEFAULT_RULES, PLAUSIBLE_MG_DL, GlucoseRules
-from etl_glucose.window_process import DAY_RULE, REPORT_RULE, process_window
+from etl_glucose.window_rules import DAY_RULE, REPORT_RULE
 
 ETL_PLUGIN_API = "1.2"
 
@@ -137,6 +137,8 @@ def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
 def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
     if window.record_type != RECORD_TYPE:
         return None
+    from etl_glucose.window_process import process_window
+
     return process_window(window)
 
 
@@ -148,6 +150,8 @@ def etl_review_charts(
     window holds no usable reading)."""
     if window.record_type != RECORD_TYPE:
         return None
+    from etl_glucose.charts import glucose_charts
+
     return glucose_charts(window, insights) or None
 
 
@@ -180,6 +184,10 @@ def etl_process(
 ) -> ProcessResult | None:
     if batch.record_type != RECORD_TYPE:
         return None
+    from etl_glucose.analysis import analyse
+    from etl_glucose.narrative import narrative, summary
+    from etl_glucose.readings import series_from_records
+
     series = series_from_records(batch.records)
     if not len(series):
         return None

@@ -6,24 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from etl_core import ExampleKind, ExampleText, ProcessResult, Window, WindowRule
+from etl_core import ExampleKind, ExampleText, ProcessResult, Window
 from etl_glucose.phrasing import Writer
 from etl_glucose.rules import DEFAULT_RULES, GlucoseRules
 from etl_glucose.window_analysis import analyse_window
 from etl_glucose.window_examples import Context, clinician_summary, personal_note
 from etl_glucose.window_questions import comparison, questions
+from etl_glucose.window_rules import DAY_RULE as DAY_RULE
+from etl_glucose.window_rules import REPORT_RULE as REPORT_RULE
 from etl_glucose.window_summary import window_summary
-
-SUNDAY = 6
-DAY_RULE = WindowRule.day()
-REPORT_RULE = WindowRule.days_ending(
-    DEFAULT_RULES.report_days,
-    SUNDAY,
-    "cgm_14d",
-    lookback_days=DEFAULT_RULES.report_days,
-)
-"""The consensus report window: the 14 local days ending on each Sunday, with the 14 days
-before it for the comparison with the previous window."""
 
 SOURCES = {
     "consensus": "International Consensus on Time in Range (Battelino et al., Diabetes Care "

@@ -1,6 +1,8 @@
 """Hook implementations of the etl-heartrate plugin (entry point ``heartrate``).
 
-Thin by design: the hooks route to pure functions in the sibling modules.
+Thin by design: the hooks route to pure functions in the sibling modules. Core imports this
+module at start-up and asks it only for its specs and windows there, so the processing modules
+are imported inside the hooks that use them: ``etl plugins`` and start-up never load them.
 """
 
 from __future__ import annotations
@@ -19,16 +21,9 @@ from etl_core import (
     WindowRule,
     hookimpl,
 )
-from etl_heartrate.charts import heart_rate_chart, hrv_chart
-from etl_heartrate.hr_report import heart_rate_report
-from etl_heartrate.hrv import collect_measurements
-from etl_heartrate.hrv_report import hrv_report
-from etl_heartrate.methods import HEART_RATE_FILE_METHODS, HRV_FILE_METHODS
 from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES
-from etl_heartrate.samples import flatten_samples
 from etl_heartrate.specs import HEART_RATE, HRV_RMSSD, heart_rate_spec, hrv_spec
-from etl_heartrate.validation import heart_rate_findings
-from etl_heartrate.window_report import process_window, window_rules
+from etl_heartrate.window_rules import window_rules
 
 ETL_PLUGIN_API = "1.2"
 
@@ -45,6 +40,8 @@ def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
 
 @hookimpl
 def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
+    from etl_heartrate.window_report import process_window
+
     return process_window(window, DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES)
 
 
@@ -54,6 +51,8 @@ def etl_review_charts(
 ) -> Sequence[Chart] | None:
     """The heart-rate day curve, or the nightly HRV, for ``etl review`` (core's generic chart
     when the window holds no usable sample)."""
+    from etl_heartrate.charts import heart_rate_chart, hrv_chart
+
     if window.record_type == HEART_RATE:
         chart = heart_rate_chart(window, insights, DEFAULT_HEART_RATE_RULES)
     elif window.record_type == HRV_RMSSD:
@@ -67,6 +66,8 @@ def etl_review_charts(
 def etl_validate(batch: Batch, spec: RecordTypeSpec) -> Sequence[Finding] | None:
     if batch.record_type != HEART_RATE:
         return None
+    from etl_heartrate.validation import heart_rate_findings
+
     return heart_rate_findings(batch.records)
 
 
@@ -74,6 +75,12 @@ def etl_validate(batch: Batch, spec: RecordTypeSpec) -> Sequence[Finding] | None
 def etl_process(
     batch: Batch, spec: RecordTypeSpec, validation: ValidationReport
 ) -> ProcessResult | None:
+    from etl_heartrate.hr_report import heart_rate_report
+    from etl_heartrate.hrv import collect_measurements
+    from etl_heartrate.hrv_report import hrv_report
+    from etl_heartrate.methods import HEART_RATE_FILE_METHODS, HRV_FILE_METHODS
+    from etl_heartrate.samples import flatten_samples
+
     user = batch.user
     if batch.record_type == HEART_RATE:
         series = flatten_samples(batch.records, user.timezone, DEFAULT_HEART_RATE_RULES)

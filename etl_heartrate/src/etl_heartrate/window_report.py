@@ -17,12 +17,11 @@ HRV (``HeartRateVariabilityRmssdRecord``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from etl_core import ExampleText, ProcessResult, Window, WindowRule
-from etl_core.contract.windows import SUNDAY
+from etl_core import ExampleText, ProcessResult, Window
 from etl_heartrate.formatting import local_datetime
 from etl_heartrate.hr_day_text import day_examples, day_summary
 from etl_heartrate.hr_week_text import week_examples, week_summary
@@ -36,21 +35,8 @@ from etl_heartrate.hrv_window_insights import night_window_insights
 from etl_heartrate.hrv_window_insights import week_window_insights as hrv_week_insights
 from etl_heartrate.methods import HEART_RATE_DAY_METHODS, HEART_RATE_WEEK_METHODS, HRV_METHODS
 from etl_heartrate.rules import HeartRateRules, HrvRules
-from etl_heartrate.specs import HEART_RATE, HRV_RMSSD
-
-HEART_RATE_DAY = WindowRule.day("day", lookback_days=1)
-HEART_RATE_WEEK = WindowRule.iso_week("week", lookback_days=28)
-HRV_NIGHT = WindowRule.night("night", lookback_days=35)
-HRV_WEEK = WindowRule("week", days=7, ends_on=SUNDAY, start_hour=12, lookback_days=41)
-
-WINDOW_RULES: Mapping[str, tuple[WindowRule, ...]] = {
-    HEART_RATE: (HEART_RATE_DAY, HEART_RATE_WEEK),
-    HRV_RMSSD: (HRV_NIGHT, HRV_WEEK),
-}
-
-
-def window_rules(record_type: str) -> Sequence[WindowRule] | None:
-    return WINDOW_RULES.get(record_type)
+from etl_heartrate.specs import HEART_RATE
+from etl_heartrate.window_rules import HEART_RATE_DAY, HRV_NIGHT, WINDOW_RULES
 
 
 @dataclass(frozen=True, slots=True)

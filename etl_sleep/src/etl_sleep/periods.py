@@ -21,13 +21,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from etl_core import Window
+from etl_sleep.declared import NIGHT_START_HOUR as NIGHT_START_HOUR
 from etl_sleep.metrics import SessionMetrics, session_metrics
 from etl_sleep.nights import SleepPeriod, sleep_periods
 from etl_sleep.settings import SleepSettings
 from etl_sleep.validation import MAX_SESSION_MS
-
-NIGHT_START_HOUR = 12
-"""Nights run from local noon to local noon, like ``WindowRule.night()``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,8 @@
-"""Hook implementations of the ``sleep`` plugin (thin: the work lives in the other modules)."""
+"""Hook implementations of the ``sleep`` plugin (thin: the work lives in the other modules).
+
+Core imports this module at start-up and asks it only for its settings, spec and windows
+there, so the processing modules are imported inside the hooks that use them: ``etl plugins``
+and start-up never load the analysis."""
 
 from __future__ import annotations
 
@@ -17,13 +21,9 @@ from etl_core import (
     hookimpl,
 )
 from etl_core.contract.schemas import load_avsc
-from etl_sleep.analysis import analyse
-from etl_sleep.charts import hypnogram_chart
+from etl_sleep.declared import REFERENCE_VALUES, RULES
 from etl_sleep.phrasing import INSTRUCTIONS, INSTRUCTIONS_BY_KIND
 from etl_sleep.settings import DEFAULT_SETTINGS, SleepConfig, SleepSettings
-from etl_sleep.validation import sleep_findings
-from etl_sleep.window_insights import REFERENCE_VALUES
-from etl_sleep.windows_process import RULES, process_window
 
 ETL_PLUGIN_API = "1.3"
 RECORD_TYPE = "SleepSessionRecord"
@@ -83,6 +83,8 @@ def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
 def etl_validate(batch: Batch, spec: RecordTypeSpec) -> Sequence[Finding] | None:
     if batch.record_type != RECORD_TYPE:
         return None
+    from etl_sleep.validation import sleep_findings
+
     return sleep_findings(batch.records)
 
 
@@ -92,6 +94,8 @@ def etl_process(
 ) -> ProcessResult | None:
     if batch.record_type != RECORD_TYPE:
         return None
+    from etl_sleep.analysis import analyse
+
     settings = current_settings()
     analysis = analyse(
         batch.records,
@@ -114,6 +118,8 @@ def etl_process(
 def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
     if window.record_type != RECORD_TYPE:
         return None
+    from etl_sleep.windows_process import process_window
+
     return process_window(window, spec, current_settings())
 
 
@@ -124,5 +130,7 @@ def etl_review_charts(
     """A hypnogram per session of the window, for ``etl review``."""
     if window.record_type != RECORD_TYPE:
         return None
+    from etl_sleep.charts import hypnogram_chart
+
     chart = hypnogram_chart(window, insights)
     return [chart] if chart is not None else None

@@ -24,15 +24,15 @@ from itertools import pairwise
 
 from etl_core import Window
 from etl_core.contract.timeutil import readable_offset, resolve_tz
+from etl_sleep.declared import MIN_NIGHTS_WEEKLY as MIN_NIGHTS_WEEKLY
+from etl_sleep.declared import MIN_SRI_DAY_PAIRS as MIN_SRI_DAY_PAIRS
+from etl_sleep.declared import NIGHTS_PER_WEEK as NIGHTS_PER_WEEK
 from etl_sleep.metrics import SessionMetrics
 from etl_sleep.periods import WindowSleep
 from etl_sleep.regularity import circular_mean_minute, signed_clock_difference
 from etl_sleep.sri import RegularityIndex, epoch_states, sleep_regularity_index
 from etl_sleep.stages import SLEEP_STAGES, WAKE_STAGES
 
-MIN_NIGHTS_WEEKLY = 5
-NIGHTS_PER_WEEK = 7
-MIN_SRI_DAY_PAIRS = 4
 FREE_NIGHT_WEEKDAYS = frozenset({4, 5})
 """Nights of Friday and Saturday (``date.weekday()`` of the evening): before Saturday and
 Sunday, the usual free days."""

@@ -17,6 +17,8 @@ from typing import Any
 
 from etl_core import Window
 from etl_core.contract.timeutil import describe_zone_use
+from etl_sleep.declared import MIN_NIGHTS_WEEKLY, MIN_SRI_DAY_PAIRS
+from etl_sleep.declared import REFERENCE_VALUES as REFERENCE_VALUES
 from etl_sleep.insights import source_name
 from etl_sleep.metrics import SessionMetrics
 from etl_sleep.nights import MIN_NIGHT_ENV, SleepPeriod
@@ -24,9 +26,6 @@ from etl_sleep.periods import NightOfSleep, WindowSleep
 from etl_sleep.regularity import circular_mean_minute, clock_time_sd, signed_clock_difference
 from etl_sleep.settings import SleepSettings
 from etl_sleep.weekly import (
-    MIN_NIGHTS_WEEKLY,
-    MIN_SRI_DAY_PAIRS,
-    NIGHTS_PER_WEEK,
     is_free_night,
     minute_of_day,
     night_timing,
@@ -36,28 +35,6 @@ from etl_sleep.weekly import (
 
 ADULT_AGE = 18
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-REFERENCE_VALUES: dict[str, float] = {
-    "sleep_duration_min_h": 7,
-    "sleep_duration_min_min": 420,
-    "efficiency_min_percent": 85,
-    "latency_max_min": 30,
-    "waso_max_min": 20,
-    "min_nights_weekly": MIN_NIGHTS_WEEKLY,
-    "nights_per_week": NIGHTS_PER_WEEK,
-    "min_sri_day_pairs": MIN_SRI_DAY_PAIRS,
-    "sri_chance": 0,
-    "sri_identical_days": 100,
-    "typical_light_percent_low": 45,
-    "typical_light_percent_high": 55,
-    "typical_deep_percent_low": 15,
-    "typical_deep_percent_high": 20,
-    "typical_rem_percent_low": 20,
-    "typical_rem_percent_high": 25,
-    "nsf_max_h_18_64": 9,
-    "nsf_max_h_65_plus": 8,
-}
-"""Thresholds and fixed figures an output may state without the input holding them (the
-spec's ``reference_values``; also the ``targets`` insight)."""
 
 
 # -- rounding ---------------------------------------------------------------------------------

@@ -6,22 +6,18 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 
-from etl_core import ExampleKind, ProcessResult, RecordTypeSpec, Window, WindowRule
+from etl_core import ExampleKind, ProcessResult, RecordTypeSpec, Window
 from etl_core.contract.model import Record
-from etl_core.contract.windows import SUNDAY, clock_of, record_span
+from etl_core.contract.windows import clock_of, record_span
+from etl_sleep.declared import NIGHT_RULE as NIGHT_RULE
+from etl_sleep.declared import RULES as RULES
+from etl_sleep.declared import WEEK_RULE as WEEK_RULE
 from etl_sleep.night_text import night_examples
-from etl_sleep.periods import NIGHT_START_HOUR, WindowSleep, window_sleep
+from etl_sleep.periods import WindowSleep, window_sleep
 from etl_sleep.settings import SleepSettings
 from etl_sleep.week_text import week_examples
 from etl_sleep.window_insights import data_bounds, night_window_insights, week_window_insights
 from etl_sleep.window_summary import night_summary, week_summary
-
-NIGHT_RULE = WindowRule.night("night", lookback_days=1)
-"""Noon to noon, named by the evening; the night before comes along for a comparison."""
-WEEK_RULE = WindowRule("week", days=7, ends_on=SUNDAY, start_hour=NIGHT_START_HOUR, lookback_days=7)
-"""The ISO week's seven nights (Monday night to Sunday night): Monday noon to the next Monday
-noon, so each night falls whole into one week; the week before comes along for a comparison."""
-RULES = (NIGHT_RULE, WEEK_RULE)
 
 METHODS: dict[str, str] = {
     "night": "a noon-to-noon local window named by its evening's date; a sleep period "

@@ -2,7 +2,11 @@
 adds the checks specific to blood pressure, turns each local day and ISO week of a person's
 readings into training examples (``etl_windows``, ``etl_process_window``) and one upload into
 insights and a narrative (``etl_process``, used only by a pipeline without a record history).
-The work lives in the pure modules beside this one."""
+The work lives in the pure modules beside this one.
+
+Core imports this module at start-up and asks it only for its spec and windows there, so the
+processing modules are imported inside the hooks that use them: ``etl plugins`` and start-up
+never load the analysis."""
 
 from __future__ import annotations
 
@@ -24,16 +28,8 @@ from etl_core import (
 )
 from etl_core.contract.schemas import load_avsc
 
-from etl_bloodpressure.analysis import analyse
-from etl_bloodpressure.narrative import narrative, summary
-from etl_bloodpressure.readings import (
-    DIASTOLIC,
-    SYSTOLIC,
-    is_inverted,
-    readings_from_records,
-    usable_offset,
-)
-from etl_bloodpressure.windows import WINDOW_RULES, window_result
+from etl_bloodpressure.readings import DIASTOLIC, SYSTOLIC, is_inverted, usable_offset
+from etl_bloodpressure.window_rules import WINDOW_RULES
 
 ETL_PLUGIN_API = "1.1"
 
@@ -88,6 +84,8 @@ def etl_windows(spec: RecordTypeSpec) -> Sequence[WindowRule] | None:
 def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | None:
     if window.record_type != RECORD_TYPE:
         return None
+    from etl_bloodpressure.windows import window_result
+
     return window_result(window)
 
 
@@ -134,6 +132,10 @@ def etl_process(
 ) -> ProcessResult | None:
     if batch.record_type != RECORD_TYPE:
         return None
+    from etl_bloodpressure.analysis import analyse
+    from etl_bloodpressure.narrative import narrative, summary
+    from etl_bloodpressure.readings import readings_from_records
+
     readings = readings_from_records(batch.records)
     if not readings:
         return None

@@ -16,7 +16,6 @@ from etl_core import (
     ExampleText,
     ProcessResult,
     Window,
-    WindowRule,
     choose,
 )
 
@@ -24,10 +23,7 @@ from etl_bloodpressure.analysis import Analysis, analyse
 from etl_bloodpressure.categories import CATEGORIES, CRISIS, LABELS, NORMAL
 from etl_bloodpressure.narrative import narrative
 from etl_bloodpressure.readings import readings_from_records
-
-WINDOW_RULES = (WindowRule.day(), WindowRule.iso_week())
-"""A local day (midnight to midnight) and an ISO week (Monday to Sunday): a day's readings
-alone never reach the guideline's two occasions; a week of morning and evening readings does."""
+from etl_bloodpressure.window_rules import WINDOW_RULES as WINDOW_RULES
 
 CRISIS_EVENT = "hypertensive_crisis_reading"
 
