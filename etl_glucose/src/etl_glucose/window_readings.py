@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from etl_core import Record
-from etl_core.contract.timeutil import readable_offset, to_local
+from etl_core.contract.timeutil import readable_offset, resolve_tz
 from etl_glucose.rules import PLAUSIBLE_MG_DL
 
 
@@ -38,7 +38,18 @@ class LocalReadings:
 
     def offsets(self) -> list[str]:
         """The distinct UTC offsets the local times use, as ``-05:00``."""
-        return sorted({offset_label(moment.utcoffset()) for moment in self.local})
+        deltas: set[timedelta | None] = set()
+        fixed: set[tzinfo] = set()
+        for moment in self.local:
+            clock = moment.tzinfo
+            # A fixed offset is the same at every reading: ask it once (a window holds up to
+            # thousands of readings, and the person's zone answers per instant).
+            if type(clock) is timezone:
+                if clock in fixed:
+                    continue
+                fixed.add(clock)
+            deltas.add(moment.utcoffset())
+        return sorted({offset_label(delta) for delta in deltas})
 
 
 def offset_label(delta: timedelta | None) -> str:
@@ -57,6 +68,9 @@ def local_readings(
     plausible one in ``records`` order, which core makes independent of file order.
     """
     rows: dict[int, tuple[float, datetime] | None] = {}
+    # The clock of each distinct zoneOffsetId, resolved once: the same as to_local per record,
+    # without parsing the same offset id for every reading.
+    clocks: dict[str | None, tzinfo] = {}
     for record in records:
         instant = record.get("timeEpochMillis")
         level = record.get("levelInMilligramsPerDeciliter")
@@ -64,7 +78,12 @@ def local_readings(
             continue
         if not isinstance(level, int | float) or isinstance(level, bool):
             continue
-        moment = to_local(instant, readable_offset(record.get("zoneOffsetId")), zone)
+        offset_id = record.get("zoneOffsetId")
+        offset_key = offset_id if isinstance(offset_id, str) else None
+        clock = clocks.get(offset_key)
+        if clock is None:
+            clock = clocks[offset_key] = resolve_tz(readable_offset(offset_key), zone)
+        moment = datetime.fromtimestamp(instant / 1000, tz=clock)
         if not start <= moment.replace(tzinfo=None) < end:
             continue
         value = float(level)
