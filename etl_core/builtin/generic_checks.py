@@ -36,6 +36,18 @@ def getter(path: str) -> Callable[[Record], Any]:
     if len(parts) == 1:
         key = parts[0]
         return lambda record: record.get(key, _MISSING)
+    if len(parts) == 2:
+        # The common nested case (``metadata.id``), without the loop of the general reader.
+        outer, inner = parts
+
+        def read_two(record: Record) -> Any:
+            if isinstance(record, dict):
+                node = record.get(outer, _MISSING)
+                if isinstance(node, dict):
+                    return node.get(inner, _MISSING)
+            return _MISSING
+
+        return read_two
 
     def read(record: Record) -> Any:
         node: Any = record
@@ -74,6 +86,22 @@ def iter_path(record: Record, path: str) -> Iterator[Any]:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _outside(allowed: ValueRange) -> Callable[[Any], bool]:
+    """Whether a value lies outside ``allowed``: ``value not in allowed``, with the plain
+    ``float`` and ``int`` of decoded records compared inline (this runs once per record)."""
+    if type(allowed) is not ValueRange:
+        return lambda value: value not in allowed
+    low, high = allowed.low, allowed.high
+
+    def outside(value: Any) -> bool:
+        if type(value) is float or type(value) is int:
+            # NaN compares false with everything, so it is outside, as ValueRange says.
+            return not low <= value <= high
+        return value not in allowed
+
+    return outside
 
 
 def excluding(dimension: Dimension, code: str, indices: Iterable[int], message: str) -> Finding:
@@ -128,13 +156,11 @@ def check_ranges(records: Sequence[Record], ranges: dict[str, ValueRange]) -> li
                     )
                 )
             continue
-        read = getter(path)
+        read, outside = getter(path), _outside(allowed)
         bad = frozenset(
             i
             for i, record in enumerate(records)
-            if (value := read(record)) is not _MISSING
-            and value is not None
-            and value not in allowed
+            if (value := read(record)) is not _MISSING and value is not None and outside(value)
         )
         if bad:
             findings.append(
@@ -154,14 +180,18 @@ def check_times(
     if not time_fields:
         return []
     read_start, read_end = getter(time_fields[0]), getter(time_fields[-1])
+    instant = time_fields[0] == time_fields[-1]
     latest_plausible = now_ms + FUTURE_TOLERANCE_MS
     implausible: set[int] = set()
     reversed_: set[int] = set()
     out_of_order = 0
     latest = -math.inf
     for i, record in enumerate(records):
-        start, end = read_start(record), read_end(record)
-        if not (_is_number(start) and _is_number(end)):
+        start = read_start(record)
+        end = start if instant else read_end(record)
+        if not (
+            (type(start) is int or _is_number(start)) and (type(end) is int or _is_number(end))
+        ):
             continue  # a missing time is a completeness finding, not a temporal one
         if not (
             EARLIEST_PLAUSIBLE_MS <= start <= latest_plausible

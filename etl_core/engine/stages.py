@@ -21,10 +21,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from etl_core.contract.errors import InputError, RecordTypeMismatchError, TransientError
@@ -34,13 +34,19 @@ from etl_core.contract.model import (
     Finding,
     ProcessedBatch,
     ProcessResult,
+    Record,
     RecordTypeSpec,
     Severity,
     SourceRef,
     ValidationReport,
 )
-from etl_core.contract.timeutil import batch_bounds
-from etl_core.contract.windows import TypePlan, WindowRule, window_days_of
+from etl_core.contract.timeutil import (
+    batch_bounds,
+    offset_field_for,
+    readable_offset,
+    resolve_tz,
+)
+from etl_core.contract.windows import TypePlan, WindowRule
 from etl_core.engine.decode import (
     SchemaGovernor,
     decode_records,
@@ -234,11 +240,7 @@ def _merge_windowed(run: FileRun, plan: TypePlan) -> None:
     assert run.history is not None and run.windows is not None
     clean, _, report = run.validated()
     outcome, job = run.outcome, run.job
-    days = {
-        day
-        for record in clean.records
-        for day in window_days_of(WindowRule.day(), record, plan.time_fields, job.user.timezone)
-    }
+    days = local_days(clean.records, plan.time_fields, job.user.timezone)
     limit = run.settings.max_window_days_per_file
     if len(days) > limit:
         blocking = Finding(
@@ -271,6 +273,48 @@ def _merge_windowed(run: FileRun, plan: TypePlan) -> None:
     outcome.status = Status.PROCESSED if merged.changed else Status.DUPLICATE_CONTENT
     if not merged.changed:
         outcome.message = "the history already held every record of this input"
+
+
+def local_days(
+    records: Iterable[Record], time_fields: Sequence[str], zone: tzinfo | None
+) -> set[date]:
+    """The local days ``records`` touch: the union of
+    :func:`~etl_core.contract.windows.window_days_of` under the day rule
+    for each record, with each offset id's clock resolved once and each (first, last) day pair
+    expanded once, since a file holds up to hundreds of thousands of records."""
+    if not time_fields:
+        return set()
+    rule = WindowRule.day()
+    start_field, end_field = time_fields[0], time_fields[-1]
+    start_offset, end_offset = offset_field_for(start_field), offset_field_for(end_field)
+    clocks: dict[str | None, tzinfo] = {}
+
+    def local_day(epoch_ms: int, offset_id: object) -> date:
+        key = offset_id if isinstance(offset_id, str) else None
+        clock = clocks.get(key)
+        if clock is None:
+            clock = clocks[key] = resolve_tz(readable_offset(key), zone)
+        # The day rule's window day is the local calendar date (windows.record_span's clock).
+        return datetime.fromtimestamp(epoch_ms / 1000, tz=clock).date()
+
+    days: set[date] = set()
+    spans: set[tuple[date, date]] = set()
+    for record in records:
+        start = record.get(start_field)
+        if not isinstance(start, int) or isinstance(start, bool):
+            continue
+        end = record.get(end_field)
+        if not isinstance(end, int) or isinstance(end, bool) or end < start:
+            end = start
+        first = local_day(start, record.get(start_offset))
+        if end == start and end_offset == start_offset:
+            last = first
+        else:
+            last = local_day(end, record.get(end_offset))
+        if (first, last) not in spans:
+            spans.add((first, last))
+            days.update(rule.first_days_overlapping(first, max(first, last)))
+    return days
 
 
 def content_claim_stage(run: FileRun) -> bool:

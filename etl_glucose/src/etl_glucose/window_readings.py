@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from etl_core import Record
-from etl_core.contract.timeutil import readable_offset, to_local
+from etl_core.contract.timeutil import PersonZone, readable_offset, resolve_tz
 from etl_glucose.rules import PLAUSIBLE_MG_DL
 
 
@@ -38,7 +38,32 @@ class LocalReadings:
 
     def offsets(self) -> list[str]:
         """The distinct UTC offsets the local times use, as ``-05:00``."""
-        return sorted({offset_label(moment.utcoffset()) for moment in self.local})
+        deltas: set[timedelta | None] = set()
+        constant: set[tzinfo] = set()
+        for moment in self.local:
+            clock = moment.tzinfo
+            # A clock with one offset at every instant is asked once (a window holds up to
+            # thousands of readings, and the person's zone otherwise answers per instant).
+            if clock in constant:
+                continue
+            if clock is not None and constant_offset(clock) is not None:
+                constant.add(clock)
+            deltas.add(moment.utcoffset())
+        return sorted({offset_label(delta) for delta in deltas})
+
+
+def constant_offset(clock: tzinfo) -> timedelta | None:
+    """The offset of a clock that has the same one at every instant, else ``None``: a fixed
+    offset, or the person's zone when none of their records carries an offset of its own and
+    the configured zone is absent (UTC) or a fixed offset."""
+    if type(clock) is timezone:
+        return clock.utcoffset(None)
+    if type(clock) is PersonZone and not clock.observations:
+        if clock.fallback is None:
+            return timedelta(0)
+        if type(clock.fallback) is timezone:
+            return clock.fallback.utcoffset(None)
+    return None
 
 
 def offset_label(delta: timedelta | None) -> str:
@@ -57,6 +82,9 @@ def local_readings(
     plausible one in ``records`` order, which core makes independent of file order.
     """
     rows: dict[int, tuple[float, datetime] | None] = {}
+    # The clock of each distinct zoneOffsetId, resolved once: the same as to_local per record,
+    # without parsing the same offset id for every reading.
+    clocks: dict[str | None, tuple[tzinfo, timedelta | None]] = {}
     for record in records:
         instant = record.get("timeEpochMillis")
         level = record.get("levelInMilligramsPerDeciliter")
@@ -64,8 +92,21 @@ def local_readings(
             continue
         if not isinstance(level, int | float) or isinstance(level, bool):
             continue
-        moment = to_local(instant, readable_offset(record.get("zoneOffsetId")), zone)
-        if not start <= moment.replace(tzinfo=None) < end:
+        offset_id = record.get("zoneOffsetId")
+        offset_key = offset_id if isinstance(offset_id, str) else None
+        found = clocks.get(offset_key)
+        if found is None:
+            clock = resolve_tz(readable_offset(offset_key), zone)
+            found = clocks[offset_key] = (clock, constant_offset(clock))
+        clock, shift = found
+        if shift is None:
+            moment = datetime.fromtimestamp(instant / 1000, tz=clock)
+            wall = moment.replace(tzinfo=None)
+        else:
+            # The same local time, without asking the clock per reading: UTC plus its offset.
+            wall = datetime.fromtimestamp(instant / 1000, tz=UTC).replace(tzinfo=None) + shift
+            moment = wall.replace(tzinfo=clock)
+        if not start <= wall < end:
             continue
         value = float(level)
         # A non-finite or implausible level is a transfer error, not a glucose level.
