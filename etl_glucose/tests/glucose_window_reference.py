@@ -124,15 +124,20 @@ class RefEvent:
 
 
 def events(window: Sequence[Reading], beyond: Any, need: int, extreme: Any = min) -> list[RefEvent]:
-    """The consensus rule read as a stream on the 5-minute grid: an event starts once ``need``
-    consecutive readings are beyond the threshold (3 = 15 minutes; 25 = more than 120) and
-    ends at the first of three consecutive readings back; a gap of more than 20 minutes ends
-    continuity, leaving an event open at its last reading beyond plus one interval."""
+    """The consensus rule read as a stream on the 5-minute grid: an event starts once readings
+    beyond the threshold span ``need`` sampling slots (3 = 15 minutes; 25 = more than 120), at
+    least two of them read; it ends at the first reading of a return that spans three slots. A
+    reading missing inside a run does not shorten it (the run spans its slots, as the sensor's
+    grid does), while a gap of more than 20 minutes ends continuity, leaving an event open at
+    its last reading beyond plus one interval."""
     found: list[RefEvent] = []
-    run_beyond = run_back = 0
+    beyond_first = back_first = -1
     start = last_beyond = -1
     in_event = False
     segment_start = 0
+
+    def slots(first: int, last: int) -> int:
+        return round((window[last].epoch_ms - window[first].epoch_ms) / FIVE_MIN_MS) + 1
 
     def close(end_ms: int, end_tz: Any, is_open: bool) -> None:
         chosen = extreme(window[i].mg_dl for i in range(start, last_beyond + 1))
@@ -152,20 +157,22 @@ def events(window: Sequence[Reading], beyond: Any, need: int, extreme: Any = min
             if in_event:
                 close(window[last_beyond].epoch_ms + FIVE_MIN_MS, reading.local.tzinfo, True)
             in_event = False
-            run_beyond = run_back = 0
+            beyond_first = back_first = -1
             segment_start = i
         if beyond(reading.mg_dl):
-            run_beyond += 1
-            run_back = 0
+            back_first = -1
+            if beyond_first < 0:
+                beyond_first = i
             if in_event:
                 last_beyond = i
-            elif run_beyond >= need:
-                in_event, start, last_beyond = True, i - need + 1, i
+            elif i > beyond_first and slots(beyond_first, i) >= need:
+                in_event, start, last_beyond = True, beyond_first, i
         else:
-            run_back += 1
-            run_beyond = 0
-            if in_event and run_back >= 3:
-                first_back = window[i - 2]
+            beyond_first = -1
+            if back_first < 0:
+                back_first = i
+            if in_event and slots(back_first, i) >= 3:
+                first_back = window[back_first]
                 close(first_back.epoch_ms, first_back.local.tzinfo, False)
                 in_event = False
     if in_event:
