@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import pika
-
 from etl_core.builtin.training_jsonl import stable_form
 from etl_core.engine.pipeline import pseudonymise
 from etl_core.settings import Settings
@@ -41,7 +39,7 @@ from etl_core.transports.rabbitmq.consumer import wait_until
 from etl_core.transports.rabbitmq.dlq import list_dead_letters
 from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
 from etl_core.transports.rabbitmq.topology import Topology
-from tests.services import MotoS3Server, SerialisedConditionalWrites
+from tests.services import MotoS3Server, SerialisedConditionalWrites, broker_connection
 from tests.worker_support import examples_in, queue_depths, settings_env
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "health-connect"
@@ -174,7 +172,7 @@ def upload_message(settings: Settings, item: StreamFile, user_id: str) -> Upload
 def publish_stream(settings: Settings, files: list[StreamFile], user_id: str) -> list[Sent]:
     """Upload each file to the settings' bucket and publish its message (with confirms)."""
     store = open_object_store(settings, settings.s3_bucket_name, pool_size=1)
-    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    connection = broker_connection(settings.rabbitmq_url)
     sent: list[Sent] = []
     try:
         channel = connection.channel()

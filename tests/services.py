@@ -13,6 +13,7 @@ import contextlib
 import os
 import socket
 import threading
+import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -150,8 +151,24 @@ def rabbitmq_connection(url: str = RABBITMQ_URL) -> Any:
         unavailable(f"RabbitMQ refused a connection at {_without_password(url)}: {exc!r}")
 
 
+BROKER_PATIENCE_SECONDS = 90.0
+"""How long a test waits for a broker that must be there (``ETL_REQUIRE_SERVICES=1``) but is
+not answering: the fault suite stops and restarts the shared broker on purpose, and a second
+suite running beside it on the same machine sees that outage too."""
+
+
 def rabbitmq_available(url: str = RABBITMQ_URL) -> bool:
-    """Whether a broker accepts the guest login, without skipping anything."""
+    """Whether a broker accepts the guest login, without skipping anything. When services are
+    required, waits out a broker that is restarting (see :data:`BROKER_PATIENCE_SECONDS`)."""
+    deadline = time.monotonic() + (BROKER_PATIENCE_SECONDS if services_required() else 0)
+    while not _rabbitmq_answers(url):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
+def _rabbitmq_answers(url: str) -> bool:
     import pika
     import pika.exceptions
 
@@ -165,6 +182,23 @@ def rabbitmq_available(url: str = RABBITMQ_URL) -> bool:
     except pika.exceptions.AMQPError:
         return False
     return True
+
+
+def broker_connection(url: str) -> Any:
+    """A ``BlockingConnection`` to the test broker for a test's own bookkeeping (publishing,
+    queue depths, cleanup), waiting out a restart of the shared broker like
+    :func:`rabbitmq_available`."""
+    import pika
+    import pika.exceptions
+
+    deadline = time.monotonic() + BROKER_PATIENCE_SECONDS
+    while True:
+        try:
+            return pika.BlockingConnection(pika.URLParameters(url))
+        except pika.exceptions.AMQPConnectionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
 
 
 # -- S3 (moto's server) -----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from tests.services import (
     S3_REGION,
     S3_SECRET_KEY,
     MotoS3Server,
+    broker_connection,
     unique_name,
 )
 
@@ -80,7 +81,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def delete_topology(settings: Settings) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    connection = broker_connection(settings.rabbitmq_url)
     try:
         Topology.from_settings(settings).delete(connection.channel())
     finally:
@@ -101,7 +102,7 @@ def publish(
 ) -> Published:
     """Upload each (name, bytes) to the settings' bucket and publish its message."""
     store = open_object_store(settings, settings.s3_bucket_name, pool_size=1)
-    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    connection = broker_connection(settings.rabbitmq_url)
     messages = []
     try:
         channel = connection.channel()
@@ -127,7 +128,7 @@ def publish(
 def publish_raw(
     settings: Settings, body: bytes, routing_key: str = "health.processing.Raw.normal"
 ) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    connection = broker_connection(settings.rabbitmq_url)
     try:
         channel = connection.channel()
         topology = Topology.from_settings(settings)
@@ -147,7 +148,7 @@ def publish_raw(
 def queue_depths(settings: Settings) -> dict[str, int]:
     """Ready messages per queue of the topology (passive declares)."""
     topology = Topology.from_settings(settings)
-    connection = pika.BlockingConnection(pika.URLParameters(settings.rabbitmq_url))
+    connection = broker_connection(settings.rabbitmq_url)
     try:
         channel = connection.channel()
         names = [topology.queue, topology.failed_queue, *(q for q, _ in topology.retry_queues)]
