@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import fastavro
+from floors import DECODE_ONLY
 
 from etl_core.contract.model import UserContext
 from etl_core.engine.pipeline import Job, Pipeline
@@ -38,13 +39,6 @@ from etl_core.stores.objects.base import LocalObjectStore
 from etl_core.testing import real_samples, write_synthetic_person
 
 SETTINGS = Settings(_env_file=None, pseudonym_key="bench")  # type: ignore[call-arg]
-DECODE_ONLY = (
-    "import fastavro, sys\n"
-    "for name in sys.argv[1:]:\n"
-    "    with open(name, 'rb') as handle:\n"
-    "        for _ in fastavro.reader(handle):\n"
-    "            pass\n"
-)
 
 
 def per_file(files: list[tuple[str, bytes]], registry: Any, *, history: bool) -> float:

@@ -23,15 +23,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from floors import DECODE_ONLY
+
 from etl_core.testing import make_metadata, real_samples, write_health_connect
 
-DECODE_ONLY = (
-    "import fastavro, sys\n"
-    "for name in sys.argv[1:]:\n"
-    "    with open(name, 'rb') as handle:\n"
-    "        for _ in fastavro.reader(handle):\n"
-    "            pass\n"
-)
 GOALS = {"version": None, "plugins": None, "real_files": 4.0, "glucose_100k": 2.0}
 
 
