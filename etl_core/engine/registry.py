@@ -32,6 +32,7 @@ plugin and the hook, and checks what comes back against the contract:
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 import re
@@ -469,15 +470,24 @@ def generic_spec(record_type: str, writer_schema: Mapping[str, Any] | None) -> R
     )
 
 
+def _detail(exc: BaseException) -> str:
+    """An exception's text on one line, cut to a length a start-up refusal can show."""
+    return " ".join(str(exc).split())[:_MAX_DETAIL]
+
+
+def _call_hook(plugin: str, hook: str, call: Callable[[], object]) -> object:
+    """``call()``, a start-up hook of one plugin; what it raises refuses start-up naming both."""
+    try:
+        return call()
+    except Exception as exc:
+        raise PluginLoadError(
+            f"plugin {plugin!r} raised {type(exc).__name__} in {hook}: {_detail(exc)}"
+        ) from exc
+
+
 def _declared(plugin: str, hook: str, call: Callable[[], object], what: str) -> list[Any]:
     """Run a discovery hook of one plugin; anything but a sequence (or ``None``) is refused."""
-    try:
-        result = call()
-    except Exception as exc:
-        detail = " ".join(str(exc).split())[:_MAX_DETAIL]
-        raise PluginLoadError(
-            f"plugin {plugin!r} raised {type(exc).__name__} in {hook}: {detail}"
-        ) from exc
+    result = _call_hook(plugin, hook, call)
     if result is None:
         return []
     if isinstance(result, str | bytes | Mapping) or not isinstance(result, Iterable):
@@ -520,13 +530,7 @@ def _settings_problem(settings_class: type[BaseSettings], error: ValidationError
 def _plugin_settings(plugin: str, declare: Callable[[], object]) -> BaseSettings | None:
     """Instantiate (so read and validate) the settings class a plugin's ``etl_settings``
     declares; ``None`` when it declares none."""
-    try:
-        declared = declare()
-    except Exception as exc:
-        detail = " ".join(str(exc).split())[:_MAX_DETAIL]
-        raise PluginLoadError(
-            f"plugin {plugin!r} raised {type(exc).__name__} in etl_settings: {detail}"
-        ) from exc
+    declared = _call_hook(plugin, "etl_settings", declare)
     if declared is None:
         return None
     if not (isinstance(declared, type) and issubclass(declared, BaseSettings)):
@@ -541,9 +545,8 @@ def _plugin_settings(plugin: str, declare: Callable[[], object]) -> BaseSettings
         raise PluginLoadError(f"plugin {plugin!r} {_settings_problem(declared, exc)}") from exc
     except Exception as exc:
         # e.g. pydantic_settings.SettingsError for a complex value that is not JSON.
-        detail = " ".join(str(exc).split())[:_MAX_DETAIL]
         raise PluginLoadError(
-            f"plugin {plugin!r} cannot read its settings: {type(exc).__name__}: {detail}"
+            f"plugin {plugin!r} cannot read its settings: {type(exc).__name__}: {_detail(exc)}"
         ) from exc
 
 
@@ -574,13 +577,7 @@ def _configure_plugins(
         # Called directly, as the other start-up hooks are, so that a failure names its plugin;
         # pluggy's rule holds: only the arguments the implementation names are passed.
         arguments = {"settings": settings} if "settings" in receiver.argnames else {}
-        try:
-            receiver.function(**arguments)
-        except Exception as exc:
-            detail = " ".join(str(exc).split())[:_MAX_DETAIL]
-            raise PluginLoadError(
-                f"plugin {name!r} raised {type(exc).__name__} in etl_configure: {detail}"
-            ) from exc
+        _call_hook(name, "etl_configure", functools.partial(receiver.function, **arguments))
     return configured
 
 
@@ -754,10 +751,9 @@ def load_plugins(
         try:
             rules = sort_rules(declared(spec=specs[record_type]) or ())
         except Exception as exc:
-            detail = " ".join(str(exc).split())[:_MAX_DETAIL]
             raise PluginLoadError(
                 f"plugin {owner!r} declares unusable windows for {record_type} (etl_windows): "
-                f"{type(exc).__name__}: {detail}"
+                f"{type(exc).__name__}: {_detail(exc)}"
             ) from exc
         registry.window_plan[record_type] = TypePlan(rules, tuple(specs[record_type].time_fields))
     return registry
