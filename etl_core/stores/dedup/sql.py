@@ -53,6 +53,7 @@ from etl_core.stores.dedup.base import (
     ProcessHolder,
     required_url,
 )
+from etl_core.stores.sqlite_connection import prepare_sqlite_connection
 
 _metadata = MetaData()
 claims_table = Table(
@@ -98,7 +99,7 @@ class SqlDedupStore:
         self.engine: Engine = create_engine(url, **kwargs)
         self._insert = sqlite.insert if self.engine.dialect.name == "sqlite" else postgresql.insert
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", prepare_sqlite_connection)
         try:
             # IF NOT EXISTS, not create_all's check-then-create: several processes may start
             # on one new database at the same moment.
@@ -274,14 +275,6 @@ class SqlDedupStore:
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
 
 
 def open_sqlite(request: DedupStoreRequest) -> SqlDedupStore:

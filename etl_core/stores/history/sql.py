@@ -93,6 +93,7 @@ from etl_core.stores.history.base import (
     WindowRef,
     WindowSnapshot,
 )
+from etl_core.stores.sqlite_connection import prepare_sqlite_connection
 
 MAX_KEY_LENGTH = 255
 """Longest record key the store indexes (``metadata.id``); longer ids are refused."""
@@ -1060,11 +1061,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own BEGIN handling is switched off so that writers can take the write lock
     # up front (BEGIN IMMEDIATE): two merges never both read, then both write.
     dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+    prepare_sqlite_connection(dbapi_connection)
 
 
 def _sqlite_begin(connection: Connection) -> None:
