@@ -100,6 +100,8 @@ MAX_KEY_LENGTH = 255
 MAX_OFFSET_MS = 14 * HOUR_MS
 """UTC offsets lie within +-14 h: the margin between a local window and the instants it holds."""
 _DAY_MS = 86_400_000
+UPSERT_CHUNK = 2_000
+"""Records written per statement execution when a merge stores a file's records."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +113,8 @@ class _Row:
     end_ms: int | None
     start_offset: int | None
     end_offset: int | None
-    body: str
+    record: Record | None
+    """The record itself (serialised only when written); ``None`` for a stored version."""
 
 
 _metadata = MetaData()
@@ -210,8 +213,11 @@ def _row(record: Record, time_fields: Sequence[str]) -> _Row:
     key = record_key(record)
     if len(key) > MAX_KEY_LENGTH:
         raise ValueError(f"record id longer than {MAX_KEY_LENGTH} characters")
-    body = json.dumps(record, separators=(",", ":"), default=str, allow_nan=True)
-    return _Row(key, version_rank(record), start, end, start_offset, end_offset, body)
+    return _Row(key, version_rank(record), start, end, start_offset, end_offset, record)
+
+
+def _body(record: Record | None) -> str:
+    return json.dumps(record, separators=(",", ":"), default=str, allow_nan=True)
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -391,7 +397,7 @@ def _observations(rows: Iterable[_Row]) -> set[tuple[int, int]]:
 
 def _stored_row(item: Any) -> _Row:
     """A stored record's rank and position, without its body."""
-    return _Row(item[0], (item[1], item[2]), item[3], item[4], item[5], item[6], "")
+    return _Row(item[0], (item[1], item[2]), item[3], item[4], item[5], item[6], None)
 
 
 def _user_lock_key(user: str) -> int:
@@ -703,26 +709,28 @@ class SqlHistoryStore:
         now = self._clock()
         # One statement, many parameter sets: compiled once and cached, executed as the
         # driver's executemany (a VALUES list of thousands of rows costs more to compile than
-        # to run).
-        connection.execute(
-            self._record_upsert,
-            [
-                {
-                    "user_key": user,
-                    "record_type": record_type,
-                    "record_key": row.key,
-                    "last_modified": row.rank[0],
-                    "fetched": row.rank[1],
-                    "start_ms": row.start_ms,
-                    "end_ms": row.end_ms,
-                    "start_offset": row.start_offset,
-                    "end_offset": row.end_offset,
-                    "body": row.body,
-                    "stored_at": now,
-                }
-                for row in rows
-            ],
-        )
+        # to run). In chunks, so that a large file's serialised bodies are never all in memory
+        # at once beside its decoded records.
+        for chunk_start in range(0, len(rows), UPSERT_CHUNK):
+            connection.execute(
+                self._record_upsert,
+                [
+                    {
+                        "user_key": user,
+                        "record_type": record_type,
+                        "record_key": row.key,
+                        "last_modified": row.rank[0],
+                        "fetched": row.rank[1],
+                        "start_ms": row.start_ms,
+                        "end_ms": row.end_ms,
+                        "start_offset": row.start_offset,
+                        "end_offset": row.end_offset,
+                        "body": _body(row.record),
+                        "stored_at": now,
+                    }
+                    for row in rows[chunk_start : chunk_start + UPSERT_CHUNK]
+                ],
+            )
         spans = [
             r.end_ms - r.start_ms for r in rows if r.start_ms is not None and r.end_ms is not None
         ]
