@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from etl_core.stores.sqlite_connection import prepare_sqlite_connection
+from etl_core.stores.sql import prepare_sqlite_connection
 
 OPENERS = 8
 ROUNDS = 150

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from etl_core.testing import synthetic_samples
+
 NEVER_AT_START_UP = (
     "fastavro",
     "avro",
@@ -115,3 +117,19 @@ def test_etl_plugins_imports_each_plugins_hook_module_but_not_its_analysis(
     assert not _under(names, tuple(installed)), _under(names, tuple(installed))
     # Still a whole listing: every record type a plugin declares, from its cheap spec modules.
     assert any(row["record_types"] for row in rows)
+
+
+NOT_FOR_AN_EMBEDDED_RUN = ("prometheus_client", "sqlalchemy.dialects.postgresql", "pika", "boto3")
+"""What ``etl run`` on local files, without a metrics endpoint, has no use for."""
+
+
+def test_etl_run_without_metrics_loads_no_prometheus_postgresql_or_transport(
+    tmp_path: Path,
+) -> None:
+    sample = synthetic_samples()[0]
+    names, _ = _modules_imported_by(
+        tmp_path / "modules.json", "run", str(sample), "--out", str(tmp_path / "out")
+    )
+    assert "etl_core.stores.history.sql" in names, "the run used the SQLite history"
+    assert not _under(names, NOT_FOR_AN_EMBEDDED_RUN), _under(names, NOT_FOR_AN_EMBEDDED_RUN)
+    assert list((tmp_path / "out").rglob("*.jsonl")), "the run wrote its examples"

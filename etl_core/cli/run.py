@@ -26,7 +26,6 @@ from etl_core.cli.common import (
 from etl_core.contract.model import UserContext
 from etl_core.contract.timeutil import UnknownZoneError, load_zone
 from etl_core.observability.logs import configure_logging, get_logger
-from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import SettingsError
 from etl_core.stores.dedup import DedupUnavailableError
 from etl_core.transports.embedded import (
@@ -125,9 +124,14 @@ def run(
         if progress is not None:
             progress.advance(task)
 
-    metrics = EtlMetrics(record_types=registry.specs, plugin_counters=registry.counters)
+    metrics = None
     health = None
     if serve_metrics or (serve_metrics is None and settings.enable_metrics):
+        # Only a served endpoint reads metrics: without one, the Prometheus client is not
+        # even imported.
+        from etl_core.observability.metrics import EtlMetrics
+
+        metrics = EtlMetrics(record_types=registry.specs, plugin_counters=registry.counters)
         health = serve_health(settings, metrics, {"plugins": lambda: bool(registry.plugins)})
     if progress is not None:
         progress.start()

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from etl_core.contract.errors import EtlError, InputError, ProcessorError, TransientError
 from etl_core.contract.model import UserContext, ValidationReport
@@ -37,7 +37,6 @@ from etl_core.engine.stages import (
 )
 from etl_core.engine.window_stage import WindowBuilder, WindowOutcome
 from etl_core.observability.logs import get_logger
-from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings
 from etl_core.stores.dedup import ClaimStatus, DedupStore, DedupUnavailableError, new_owner_token
 from etl_core.stores.history.base import HistoryStore
@@ -47,6 +46,9 @@ from etl_core.stores.objects.base import (
     check_key,
     no_space_path,
 )
+
+if TYPE_CHECKING:
+    from etl_core.observability.metrics import EtlMetrics
 
 __all__ = [
     "CONTENT_WAIT_SECONDS",

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from etl_core.builtin.training_jsonl import window_example_key, window_id
 from etl_core.contract.errors import EtlError, ProcessorError
@@ -46,11 +46,13 @@ from etl_core.contract.windows import (
 from etl_core.engine.registry import PluginRegistry, generic_spec
 from etl_core.engine.validate import score
 from etl_core.observability.logs import get_logger
-from etl_core.observability.metrics import EtlMetrics
 from etl_core.observability.tracing import stage_span
 from etl_core.settings import Settings
 from etl_core.stores.history.base import HistoryStore, PendingWindow, WindowRef, WindowSnapshot
 from etl_core.stores.objects.base import ObjectStore
+
+if TYPE_CHECKING:
+    from etl_core.observability.metrics import EtlMetrics
 
 WITHDRAWN = "withdrawn"
 """The content hash of a window whose owner no longer describes it."""

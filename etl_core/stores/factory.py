@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings, SettingsError
 from etl_core.stores.dedup import open_dedup_store
 from etl_core.stores.objects.base import ObjectNotFoundError, ObjectStore, ObjectStoreRequest
 from etl_core.stores.objects.local import LocalObjectStore
 
 if TYPE_CHECKING:
+    from etl_core.observability.metrics import EtlMetrics
+
     # SQLAlchemy comes with these: imported where a store is opened, not with this module.
     from etl_core.stores.history.sql import SqlHistoryStore
 

@@ -21,19 +21,22 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etl_core.contract.errors import EtlError, RequestError
 from etl_core.contract.model import UserContext
 from etl_core.engine.pipeline import Job, Outcome, Pipeline, Status
 from etl_core.engine.registry import PluginRegistry
 from etl_core.engine.window_stage import WindowOutcome
-from etl_core.observability.metrics import EtlMetrics
 from etl_core.outputs.compaction import compact, month_of
 from etl_core.settings import Settings
 from etl_core.stores.dedup import ProcessHolder, open_dedup_store
 from etl_core.stores.history.sql import SqlHistoryStore
 from etl_core.stores.objects.base import no_space_path
 from etl_core.stores.objects.local import LocalObjectStore
+
+if TYPE_CHECKING:
+    from etl_core.observability.metrics import EtlMetrics
 
 STATE_DIR = ".etl-state"
 

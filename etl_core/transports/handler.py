@@ -16,7 +16,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from opentelemetry import context as otel_context
@@ -30,7 +30,6 @@ from etl_core.engine.budget import ByteBudget
 from etl_core.engine.identifiers import redact_key
 from etl_core.engine.pipeline import Job, Pipeline, Status
 from etl_core.observability.logs import get_logger
-from etl_core.observability.metrics import EtlMetrics
 from etl_core.observability.tracing import extract, stage_span, tracer
 from etl_core.settings import Settings
 from etl_core.stores.objects.base import (
@@ -46,6 +45,9 @@ from etl_core.transports.messages import (
     claimed_user_id,
     parse_message,
 )
+
+if TYPE_CHECKING:
+    from etl_core.observability.metrics import EtlMetrics
 
 __all__ = ["Action", "Decision", "MessageHandler", "StoreFactory"]
 

@@ -38,7 +38,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -53,7 +52,7 @@ from etl_core.stores.dedup.base import (
     ProcessHolder,
     required_url,
 )
-from etl_core.stores.sqlite_connection import prepare_sqlite_connection
+from etl_core.stores.sql import prepare_sqlite_connection, upsert_insert
 
 _metadata = MetaData()
 claims_table = Table(
@@ -97,7 +96,7 @@ class SqlDedupStore:
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
-        self._insert = sqlite.insert if self.engine.dialect.name == "sqlite" else postgresql.insert
+        self._insert = upsert_insert(self.engine.dialect.name)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", prepare_sqlite_connection)
         try:

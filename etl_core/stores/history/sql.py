@@ -63,7 +63,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -93,7 +92,7 @@ from etl_core.stores.history.base import (
     WindowRef,
     WindowSnapshot,
 )
-from etl_core.stores.sqlite_connection import prepare_sqlite_connection
+from etl_core.stores.sql import prepare_sqlite_connection, upsert_insert
 
 MAX_KEY_LENGTH = 255
 """Longest record key the store indexes (``metadata.id``); longer ids are refused."""
@@ -139,12 +138,11 @@ _records_by_time = Index(
     records_table.c.record_type,
     records_table.c.start_ms,
 )
-_records_without_offset = Index(
-    "ix_etl_history_records_offsetless",
-    records_table.c.user_key,
-    records_table.c.start_ms,
-    postgresql_where=records_table.c.start_offset.is_(None),
-    sqlite_where=records_table.c.start_offset.is_(None),
+_RECORDS_WITHOUT_OFFSET = text(
+    # A partial index, written once for both dialects: SQLAlchemy's per-dialect ``where``
+    # arguments would import the PostgreSQL dialect into every SQLite process.
+    "CREATE INDEX IF NOT EXISTS ix_etl_history_records_offsetless "
+    "ON etl_history_records (user_key, start_ms) WHERE start_offset IS NULL"
 )
 offsets_table = Table(
     "etl_history_offsets",
@@ -423,7 +421,7 @@ class SqlHistoryStore:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
-        self._insert = sqlite.insert if self.is_sqlite else postgresql.insert
+        self._insert = upsert_insert(self.engine.dialect.name)
         self._record_upsert = self._upsert_statement()
         self._window_upsert = self._window_upsert_statement()
         if self.is_sqlite:
@@ -433,8 +431,9 @@ class SqlHistoryStore:
             with self.engine.begin() as connection:
                 for table in (records_table, offsets_table, types_table, windows_table):
                     connection.execute(CreateTable(table, if_not_exists=True))
-                for index in (_records_by_time, _records_without_offset, _pending_windows):
+                for index in (_records_by_time, _pending_windows):
                     connection.execute(CreateIndex(index, if_not_exists=True))
+                connection.execute(_RECORDS_WITHOUT_OFFSET)
         except SQLAlchemyError as exc:
             raise self._unavailable(exc) from exc
 

@@ -1,14 +1,14 @@
-"""What every SQLite file of this project's stores does to a connection it opens.
+"""What the SQL stores (deduplication and the record history) share.
 
-Both SQLite stores (deduplication and the record history) share one file per machine between
-every process that runs there, so a connection waits for a lock instead of failing, and the
-file is in WAL mode so readers never block the writer.
+Each SQLite file is shared by every process on its machine, so a connection waits for a lock
+instead of failing, and the file is in WAL mode so readers never block the writer.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from importlib import import_module
 from typing import Any
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -51,3 +51,9 @@ def _use_wal(cursor: Any) -> None:
 def _is_lock_conflict(exc: sqlite3.OperationalError) -> bool:
     message = str(exc).lower()
     return "locked" in message or "busy" in message
+
+
+def upsert_insert(dialect: str) -> Any:
+    """The ``insert`` construct with ``ON CONFLICT`` of ``dialect`` (``sqlite`` or
+    ``postgresql``); only that dialect's module is imported."""
+    return import_module(f"sqlalchemy.dialects.{dialect}").insert
