@@ -8,7 +8,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -39,7 +41,12 @@ from etl_core.transports.rabbitmq.consumer import wait_until
 from etl_core.transports.rabbitmq.dlq import list_dead_letters
 from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
 from etl_core.transports.rabbitmq.topology import Topology
-from tests.services import MotoS3Server, SerialisedConditionalWrites, broker_connection
+from tests.services import (
+    MotoS3Server,
+    SerialisedConditionalWrites,
+    broker_connection,
+    unavailable,
+)
 from tests.worker_support import examples_in, queue_depths, settings_env
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "health-connect"
@@ -419,6 +426,53 @@ class RestartableMotoServer(MotoS3Server):
                 time.sleep(0.2)
         self._server = cast(Any, server)
         self.running = True
+
+
+@contextmanager
+def private_redis(folder: Path) -> Iterator[str]:
+    """A ``redis-server`` of this test alone, on a free loopback port, keeping nothing on disk;
+    yields its URL. ``CLIENT PAUSE`` is server-wide: on the machine's shared Redis it would
+    stall every other suite running at that moment."""
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        unavailable("redis-server is not installed (Debian package redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            binary,
+            *("--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)),
+            *("--save", "", "--appendonly", "no", "--protected-mode", "no"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+    def answers() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    try:
+        if not wait_until(lambda: answers() or server.poll() is not None, 60, 0.05):
+            raise AssertionError("the test's redis-server did not answer within 60 s")
+        if server.poll() is not None:
+            raise AssertionError(f"the test's redis-server exited with {server.returncode}")
+        yield url
+    finally:
+        client.close()
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def pause_redis(client: Any, seconds: float) -> None:

@@ -37,6 +37,7 @@ from tests.fault_support import (
     cut_off_postgres,
     decisions_of,
     pause_redis,
+    private_redis,
     publish_stream,
     quarantined_keys,
     stop_cleanly,
@@ -292,38 +293,42 @@ def test_redis_dedup_paused_for_a_while(
     postgres_url: str,
     topology_cleanup: list[Settings],
 ) -> None:
-    client = redis_client()
-    # Redis holds claims only; the person's record history needs a database of its own.
-    settings = fault_settings(
-        moto_server,
-        s3_bucket,
-        tmp_path,
-        deduplication_store="redis",
-        deduplication_url=REDIS_URL,
-        history_url=postgres_url,
-    )
-    topology_cleanup.append(settings)
-    user = unique_name("u-r")
-    store = RedisDedupStore(REDIS_URL)
-    try:
-        sent = publish_stream(
-            settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), user
+    import redis
+
+    # A Redis of this test alone: the pause below is server-wide.
+    with private_redis(tmp_path) as redis_url:
+        client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        # Redis holds claims only; the person's record history needs a database of its own.
+        settings = fault_settings(
+            moto_server,
+            s3_bucket,
+            tmp_path,
+            deduplication_store="redis",
+            deduplication_url=redis_url,
+            history_url=postgres_url,
         )
-        with workers(settings, tmp_path, 2, threads=2) as running:
-            assert wait_until(lambda: completed(store, sent) >= 10, 300, 0.02)
-            # Longer than the store's 5 s socket timeout: the workers' calls fail, not just wait.
-            pause_redis(client, 7.0)
-            time.sleep(7.5)
-            assert completed(store, sent) < 95, "the stream ended before the pause"
-            wait_settled(settings, store, sent, timeout=120)
-            stop_cleanly(running)
-            assert decisions_of(running)["retry"] > 0, "the fault went unnoticed"
-        check(settings, store, sent, moto_server, s3_bucket)
-    finally:
-        client.execute_command("CLIENT", "UNPAUSE")
-        forget_redis_keys(client, settings, user)
-        store.close()
-        client.close()
+        topology_cleanup.append(settings)
+        user = unique_name("u-r")
+        store = RedisDedupStore(redis_url)
+        try:
+            sent = publish_stream(
+                settings, stream_files(good=80, twins=10, quarantined=5, undecodable=5), user
+            )
+            with workers(settings, tmp_path, 2, threads=2) as running:
+                assert wait_until(lambda: completed(store, sent) >= 10, 300, 0.02)
+                # Longer than the store's 5 s socket timeout: the workers' calls fail, not
+                # just wait.
+                pause_redis(client, 7.0)
+                time.sleep(7.5)
+                assert completed(store, sent) < 95, "the stream ended before the pause"
+                wait_settled(settings, store, sent, timeout=120)
+                stop_cleanly(running)
+                assert decisions_of(running)["retry"] > 0, "the fault went unnoticed"
+            check(settings, store, sent, moto_server, s3_bucket)
+        finally:
+            client.execute_command("CLIENT", "UNPAUSE")
+            store.close()
+            client.close()
 
 
 def stream_through_a_postgres_cut(
