@@ -82,14 +82,16 @@ def start_moto() -> tuple[subprocess.Popen[bytes], str]:
 class Timed:
     """Wraps a handler and records each message's handling time."""
 
-    def __init__(self, handle: Callable[[bytes, Mapping[str, Any] | None], Decision]) -> None:
+    def __init__(self, handle: Callable[..., Decision]) -> None:
         self._handle = handle
         self.latencies: list[float] = []
         self._lock = threading.Lock()
 
-    def handle(self, body: bytes, headers: Mapping[str, Any] | None = None) -> Decision:
+    def handle(
+        self, body: bytes, headers: Mapping[str, Any] | None = None, **properties: Any
+    ) -> Decision:
         started = time.perf_counter()
-        decision = self._handle(body, headers)
+        decision = self._handle(body, headers, **properties)
         with self._lock:
             self.latencies.append(time.perf_counter() - started)
         return decision
@@ -101,7 +103,9 @@ class FloorHandler:
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def handle(self, body: bytes, headers: Mapping[str, Any] | None = None) -> Decision:
+    def handle(
+        self, body: bytes, headers: Mapping[str, Any] | None = None, **properties: Any
+    ) -> Decision:
         message = json.loads(body)
         data = self.store.get(message["key"])
         self.store.put(f"floor/{message['message_id']}.bin", data)

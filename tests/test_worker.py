@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,7 +25,8 @@ from etl_core.stores.dedup.redis import RedisDedupStore
 from etl_core.stores.dedup.sql import SqlDedupStore, postgresql_url
 from etl_core.stores.factory import open_object_store
 from etl_core.testing import real_samples, run_etl, training_examples
-from etl_core.transports.rabbitmq.consumer import wait_until
+from etl_core.transports.handler import Action, Decision
+from etl_core.transports.rabbitmq.consumer import Consumer, wait_until
 from etl_core.transports.rabbitmq.dlq import list_dead_letters, replay
 from tests.services import (
     MotoS3Server,
@@ -243,6 +245,37 @@ def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
     assert depths[settings.failed_queue_name] == 1
     assert depths[settings.queue_name] == 1
     assert [letter.error_type for letter in list_dead_letters(settings)] == ["invalid_message"]
+
+
+class _RaisesOnBoom:
+    """A handler with a bug: it raises on one body instead of deciding."""
+
+    def handle(self, body: bytes, headers: Any = None, **properties: Any) -> Decision:
+        if body == b"boom":
+            raise RuntimeError("a bug, not a decision")
+        return Decision(Action.ACK, "processed")
+
+
+def test_a_handler_that_raises_gets_its_message_dead_lettered_and_the_worker_goes_on(
+    settings: Settings,
+) -> None:
+    for body in (b"first", b"boom", b"last"):
+        publish_raw(settings, body)
+    consumer = Consumer(_RaisesOnBoom(), settings, threads=2)  # type: ignore[arg-type]
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        assert wait_until(lambda: consumer.decisions["ack"] == 2, 60, 0.05)
+        assert wait_until(lambda: queue_depths(settings)[settings.failed_queue_name] == 1, 60)
+    finally:
+        consumer.stop()
+        thread.join(timeout=60)
+    assert not thread.is_alive(), "the worker stopped: nothing was left unsettled"
+    [letter] = list_dead_letters(settings)
+    assert letter.error_type == "internal_error"
+    assert letter.error_message == "the message handler raised RuntimeError"
+    assert consumer.decisions == Counter({"ack": 2, "dead_letter": 1})
+    assert queue_depths(settings)[settings.queue_name] == 0
 
 
 def test_a_worker_started_before_its_postgresql_dedup_store_waits_for_it(

@@ -208,12 +208,24 @@ class Consumer:
         if self._stop.is_set():
             decision = Decision(Action.REQUEUE, "not_started")
         else:
-            decision = self.handler.handle(
-                body,
-                properties.headers,
-                message_id=properties.message_id,
-                correlation_id=properties.correlation_id,
-            )
+            try:
+                decision = self.handler.handle(
+                    body,
+                    properties.headers,
+                    message_id=properties.message_id,
+                    correlation_id=properties.correlation_id,
+                )
+            except Exception as exc:
+                # A handler must decide, never raise; if one does anyway, the message still
+                # gets settled (an exception lost in the thread pool would leave it unacked
+                # and the worker unable to stop), and kept with its reason.
+                self._log.error("handler_raised", error_type=type(exc).__name__)
+                decision = Decision(
+                    Action.DEAD_LETTER,
+                    "failed",
+                    "internal_error",
+                    f"the message handler raised {type(exc).__name__}",
+                )
         finish = functools.partial(
             self._finish, session, channel, method, properties, body, decision
         )
