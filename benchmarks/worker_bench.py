@@ -201,6 +201,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=20, help="uploads of each real file")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--threads", type=int, nargs="+", default=[1, 4], help="worker thread counts to measure"
+    )
     args = parser.parse_args()
     configure_logging("ERROR")
     paths = real_samples()
@@ -211,7 +214,7 @@ def main() -> int:
     moto, endpoint = start_moto()
     rows = []
     try:
-        for threads in (1, 4):
+        for threads in args.threads:
             for mode in MODES:
                 row = run_case(mode, threads, endpoint, files, args.copies)
                 rows.append(row)
@@ -223,7 +226,7 @@ def main() -> int:
     finally:
         moto.terminate()
         moto.wait(timeout=30)
-    for threads in (1, 4):
+    for threads in args.threads:
         floor = next(r for r in rows if r["mode"] == "floor" and r["threads"] == threads)
         for mode in MODES[1:]:
             engine = next(r for r in rows if r["mode"] == mode and r["threads"] == threads)

@@ -19,9 +19,14 @@ import pytest
 from etl_core.builtin.training_jsonl import stable_form
 from etl_core.contract.model import UserContext
 from etl_core.contract.windows import WindowRule, build_window, newest_versions
+from etl_core.engine.job import Job, Status
+from etl_core.engine.pipeline import Pipeline
 from etl_core.engine.registry import load_plugins
 from etl_core.engine.window_stage import record_set_fingerprint
 from etl_core.settings import Settings
+from etl_core.stores.dedup.sql import SqlDedupStore
+from etl_core.stores.history.sql import SqlHistoryStore
+from etl_core.stores.objects.local import LocalObjectStore
 from etl_core.testing import (
     read_avro,
     real_samples,
@@ -32,7 +37,7 @@ from etl_core.testing import (
 )
 from etl_core.testing.person import BACKFILL_DAY, DEFAULT_START, ZONE
 from etl_core.transports.embedded import InputFile, run_embedded
-from tests.support.records import BASE_MS, temperature_records
+from tests.support.records import BASE_MS, temperature_file, temperature_records
 from tests.support.temperature_plugin import SCHEMA
 
 CDT = timezone(timedelta(hours=-5))
@@ -286,3 +291,39 @@ def test_a_record_id_the_history_cannot_index_is_left_out_with_a_finding(tmp_pat
     assert "record_id_too_long" in outcome.finding_codes
     (example,) = training_examples(tmp_path / "out")
     assert example["metadata"]["record_count"] == 3
+
+
+def test_an_input_whose_person_is_being_built_elsewhere_leaves_its_windows_to_that_builder(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(_env_file=None, pseudonym_key="k")  # type: ignore[call-arg]
+    history = SqlHistoryStore.sqlite_file(tmp_path / "history.sqlite")
+    dedup = SqlDedupStore.sqlite_file(tmp_path / "dedup.sqlite")
+    pipeline = Pipeline(
+        load_plugins(disabled=settings.disabled_plugins),
+        LocalObjectStore(tmp_path / "out"),
+        dedup,
+        settings,
+        history=history,
+    )
+    person = pipeline.pseudonym("person")
+    data = temperature_file(temperature_records(6, start_ms=BASE_MS, tag="held"))
+    try:
+        with history.rebuild_turn(person) as held:
+            assert held
+            outcome = pipeline.run(
+                Job(data=data, bucket="local", key="BodyTemperatureRecord_1.avro", user_id="person")
+            )
+            assert outcome.status is Status.PROCESSED
+            assert outcome.windows == [] and outcome.examples == []
+            waiting = history.pending(person)
+            assert waiting, "the windows wait for the builder that holds the turn"
+        # The holder, done with its own windows, finds these pending and builds them.
+        built = pipeline.rebuild_windows("person", UserContext(), "holder")
+        assert {b.ref for b in built} == {w.ref for w in waiting}
+        assert {b.status for b in built} == {"published"}
+        assert history.pending(person) == []
+        assert training_examples(tmp_path / "out")
+    finally:
+        history.close()
+        dedup.close()

@@ -8,7 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import subprocess
+import sys
 import threading
+import time
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -418,3 +422,83 @@ def test_an_offset_that_moves_only_a_window_s_edges_still_bumps_it(store: SqlHis
         "u1", "HeartRateRecord", [beat("late", datetime(2025, 9, 21, 5, tzinfo=UTC))], PLAN
     )
     assert ("BloodGlucoseRecord", "day:2025-09-20") in keys(result.windows)
+
+
+# -- one builder per person -------------------------------------------------------------------
+
+
+def test_one_builder_per_person_at_a_time(store_url: str) -> None:
+    # Names of this test alone: PostgreSQL's advisory locks are database-wide, and another
+    # test session may share the database.
+    person, other_person = f"person-{uuid.uuid4().hex}", f"person-{uuid.uuid4().hex}"
+    # Two stores on one database: two processes (or machines) sharing the history.
+    first, second = SqlHistoryStore(store_url), SqlHistoryStore(store_url)
+    try:
+        with first.rebuild_turn(person) as mine:
+            assert mine
+            with second.rebuild_turn(person) as theirs:
+                assert not theirs, "another process gets no turn while one is held"
+            with first.rebuild_turn(person) as again:
+                assert not again, "nor does another thread of the holding process"
+            with second.rebuild_turn(other_person) as other:
+                assert other, "another person's turn is free"
+        with second.rebuild_turn(person) as now_theirs:
+            assert now_theirs, "the turn is free once its holder lets go"
+    finally:
+        first.close()
+        second.close()
+
+
+HOLD_A_TURN = """
+import sys, time
+from etl_core.stores.history.sql import SqlHistoryStore
+store = SqlHistoryStore(sys.argv[1])
+with store.rebuild_turn(sys.argv[2]) as mine:
+    print("held" if mine else "refused", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_turn_ends_with_the_process_that_held_it(store_url: str) -> None:
+    person = f"person-{uuid.uuid4().hex}"
+    store = SqlHistoryStore(store_url)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_A_TURN, store_url, person], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        with store.rebuild_turn(person) as mine:
+            assert not mine
+        holder.kill()
+        holder.wait(timeout=30)
+        # PostgreSQL ends the session when the killed process's connection drops.
+        deadline = time.monotonic() + 30
+        while not _turn_free(store, person) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _turn_free(store, person)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(timeout=30)
+        store.close()
+
+
+def _turn_free(store: SqlHistoryStore, user: str) -> bool:
+    with store.rebuild_turn(user) as mine:
+        return mine
+
+
+def test_an_in_memory_history_takes_turns_between_threads() -> None:
+    person = "person-1"
+    store = SqlHistoryStore("sqlite://")
+    results: list[bool] = []
+    try:
+        with store.rebuild_turn(person) as mine:
+            worker = threading.Thread(target=lambda: results.append(_turn_free(store, person)))
+            worker.start()
+            worker.join()
+            assert mine and results == [False]
+        assert _turn_free(store, person)
+    finally:
+        store.close()

@@ -120,12 +120,38 @@ class WindowBuilder:
         self, user: str | None, person: UserContext, correlation_id: str
     ) -> list[WindowOutcome]:
         """Rebuild every pending window of ``user`` (of everyone with ``None``) until none is
-        left; a window whose build fails is set aside until its records change."""
+        left; a window whose build fails is set aside until its records change.
+
+        One builder per person at a time: when another thread or process already has
+        ``user``'s turn (:meth:`HistoryStore.rebuild_turn`), this returns at once and leaves
+        the windows to it, which looks for pending windows again after letting go of its
+        turn, so none is left behind."""
         outcomes: list[WindowOutcome] = []
+        if user is None:
+            self._drain(None, person, correlation_id, outcomes)
+            return outcomes
+        while True:
+            with self.history.rebuild_turn(user) as mine:
+                if not mine:
+                    self._log.debug("windows_left_to_their_builder", correlation_id=correlation_id)
+                    return outcomes
+                self._drain(user, person, correlation_id, outcomes)
+            # A builder that found the turn taken while this one was finishing left its
+            # windows pending: look again now that the turn is free.
+            if not self.history.pending(user, limit=1):
+                return outcomes
+
+    def _drain(
+        self,
+        user: str | None,
+        person: UserContext,
+        correlation_id: str,
+        outcomes: list[WindowOutcome],
+    ) -> None:
         while True:
             pending = self.history.pending(user)
             if not pending:
-                return outcomes
+                return
             for item in pending:
                 outcomes.append(self.rebuild(item, person, correlation_id))
 

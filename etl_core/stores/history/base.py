@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from typing import Protocol
@@ -110,6 +111,8 @@ class HistoryStore(Protocol):
     ) -> MergeResult: ...
 
     def pending(self, user: str | None = None, limit: int = 10_000) -> list[PendingWindow]: ...
+
+    def rebuild_turn(self, user: str) -> AbstractContextManager[bool]: ...
 
     def snapshot(self, ref: WindowRef, rule: WindowRule) -> WindowSnapshot | None: ...
 

@@ -30,8 +30,10 @@ advisory lock; snapshots read at REPEATABLE READ).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -402,6 +404,30 @@ def _user_lock_key(user: str) -> int:
     return int.from_bytes(hashlib.sha256(user.encode()).digest()[:8], "big", signed=True)
 
 
+_REBUILD_LOCK_KIND = 0x45544C52
+"""The first key of a person's rebuild lock; PostgreSQL keeps two-key advisory locks apart
+from the one-key merge locks."""
+
+
+@contextmanager
+def _file_turn(folder: Path, user: str) -> Iterator[bool]:
+    """A person's rebuild turn among every process and thread using one SQLite file: an
+    exclusive ``flock`` of a file named after a hash of the (already pseudonymous) key. Each
+    call opens the file anew, so two threads of one process exclude each other too."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(user.encode()).hexdigest()[:32]
+    with open(folder / f"{name}.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class SqlHistoryStore:
     """The history on SQLite or PostgreSQL, through SQLAlchemy. Thread-safe."""
 
@@ -422,6 +448,12 @@ class SqlHistoryStore:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
         self._insert = upsert_insert(self.engine.dialect.name)
+        database = self.engine.url.database if self.is_sqlite else None
+        self._turn_folder = (
+            Path(f"{database}.rebuilding") if database and database != ":memory:" else None
+        )
+        """Where a SQLite history's rebuild turns are locked; none for an in-memory one."""
+        self._memory_turns: dict[str, threading.Lock] = {}
         self._record_upsert = self._upsert_statement()
         self._window_upsert = self._window_upsert_statement()
         if self.is_sqlite:
@@ -896,6 +928,63 @@ class SqlHistoryStore:
         with self._reading() as connection:
             rows = connection.execute(query.limit(limit)).all()
         return [PendingWindow(WindowRef(u, t, k), int(v)) for u, t, k, v in rows]
+
+    @contextmanager
+    def rebuild_turn(self, user: str) -> Iterator[bool]:
+        """Try, without waiting, to become the one builder of ``user``'s pending windows;
+        yields whether this caller has the turn, held until the block ends.
+
+        Several inputs of one person arrive together (a backfill, a sync of many files), and
+        each would otherwise rebuild the same pending windows at the same time, all but one
+        of them for nothing. A caller without the turn leaves its windows to the holder, who
+        must look for pending windows again after letting go (see
+        :meth:`~etl_core.engine.window_stage.WindowBuilder.rebuild_pending`). The turn ends
+        with its holder: a PostgreSQL session lock dies with its connection, a lock on a file
+        beside a SQLite database with its process."""
+        if not self.is_sqlite:
+            with self._postgres_turn(user) as mine:
+                yield mine
+        elif self._turn_folder is None:
+            lock = self._memory_turns.setdefault(user, threading.Lock())
+            mine = lock.acquire(blocking=False)
+            try:
+                yield mine
+            finally:
+                if mine:
+                    lock.release()
+        else:
+            with _file_turn(self._turn_folder, user) as mine:
+                yield mine
+
+    @contextmanager
+    def _postgres_turn(self, user: str) -> Iterator[bool]:
+        key = {"kind": _REBUILD_LOCK_KIND, "user": _user_lock_key(user) >> 32}
+        try:
+            connection = self.engine.connect()
+        except SQLAlchemyError as exc:
+            raise self._unavailable(exc) from exc
+        try:
+            try:
+                mine = bool(
+                    connection.execute(
+                        text("select pg_try_advisory_lock(:kind, :user)"), key
+                    ).scalar()
+                )
+                # A session lock outlives the transaction; no transaction stays open meanwhile.
+                connection.commit()
+            except SQLAlchemyError as exc:
+                connection.invalidate()
+                raise self._unavailable(exc) from exc
+            yield mine
+            if mine:
+                try:
+                    connection.execute(text("select pg_advisory_unlock(:kind, :user)"), key)
+                    connection.commit()
+                except SQLAlchemyError:
+                    # Closing the session releases its locks: the pool must not keep it.
+                    connection.invalidate()
+        finally:
+            connection.close()
 
     def snapshot(self, ref: WindowRef, rule: WindowRule) -> WindowSnapshot | None:
         """The window's version, published revision and every record that may touch it or its
