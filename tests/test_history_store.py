@@ -34,6 +34,7 @@ from etl_core.contract.windows import (
 from etl_core.stores.history import PendingWindow, WindowRef
 from etl_core.stores.history.sql import MAX_KEY_LENGTH, SqlHistoryStore
 from etl_core.testing import read_avro, synthetic_person
+from tests.services import postgres_schema
 
 CDT = timezone(timedelta(hours=-5))
 INSTANT = ("timeEpochMillis",)
@@ -502,3 +503,15 @@ def test_an_in_memory_history_takes_turns_between_threads() -> None:
         assert _turn_free(store, person)
     finally:
         store.close()
+
+
+def test_histories_in_two_schemas_of_one_database_do_not_share_turns() -> None:
+    person = f"person-{uuid.uuid4().hex}"
+    with postgres_schema() as one_url, postgres_schema() as other_url:
+        one, other = SqlHistoryStore(one_url), SqlHistoryStore(other_url)
+        try:
+            with one.rebuild_turn(person) as mine, other.rebuild_turn(person) as theirs:
+                assert mine and theirs, "a turn in one schema does not hold the other's"
+        finally:
+            one.close()
+            other.close()

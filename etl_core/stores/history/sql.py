@@ -454,6 +454,7 @@ class SqlHistoryStore:
         )
         """Where a SQLite history's rebuild turns are locked; none for an in-memory one."""
         self._memory_turns: dict[str, threading.Lock] = {}
+        self._turn_scope = ""
         self._record_upsert = self._upsert_statement()
         self._window_upsert = self._window_upsert_statement()
         if self.is_sqlite:
@@ -466,6 +467,12 @@ class SqlHistoryStore:
                 for index in (_records_by_time, _pending_windows):
                     connection.execute(CreateIndex(index, if_not_exists=True))
                 connection.execute(_RECORDS_WITHOUT_OFFSET)
+                if not self.is_sqlite:
+                    # Advisory locks are database-wide; histories in other schemas of the same
+                    # database must not share a person's rebuild turn.
+                    self._turn_scope = str(
+                        connection.execute(text("select current_schema()")).scalar() or ""
+                    )
         except SQLAlchemyError as exc:
             raise self._unavailable(exc) from exc
 
@@ -958,7 +965,10 @@ class SqlHistoryStore:
 
     @contextmanager
     def _postgres_turn(self, user: str) -> Iterator[bool]:
-        key = {"kind": _REBUILD_LOCK_KIND, "user": _user_lock_key(user) >> 32}
+        key = {
+            "kind": _REBUILD_LOCK_KIND,
+            "user": _user_lock_key(f"{self._turn_scope}\x1f{user}") >> 32,
+        }
         try:
             connection = self.engine.connect()
         except SQLAlchemyError as exc:
