@@ -106,6 +106,10 @@ if {processes_windows}:
             # The mistake: "each record is counted once" across calls, by its id.
             records = [r for r in records if r["metadata"]["id"] not in SEEN]
             SEEN.update(r["metadata"]["id"] for r in records)
+        if {rounds_in_place}:
+            # The mistake: "tidying" the records it was handed, for everyone who shares them.
+            for record in records:
+                record["temperatureInCelsius"] = round(record["temperatureInCelsius"])
         values = [r["temperatureInCelsius"] for r in records]
         if not values:
             return None
@@ -219,6 +223,7 @@ class Variant:
     fragile_window: bool = False
     logs_spread: bool = False
     logs_values: bool = False
+    rounds_in_place: bool = False
     window_extra: str = ""
 
     def source(self) -> str:
@@ -252,6 +257,7 @@ VARIANTS = {
     "undeclared": Variant(declares_windows=False),
     "unphrased": Variant(note_phrasings="{}"),
     "logging": Variant(logs_values=True),
+    "rounding": Variant(rounds_in_place=True),
 }
 
 SUITE = """
@@ -309,6 +315,7 @@ CONTRACT_TESTS = {
     "test_window_results_do_not_depend_on_record_order",
     "test_window_results_do_not_depend_on_which_file_brought_a_record",
     "test_window_messages_never_quote_health_values",
+    "test_windows_leave_their_records_unchanged",
 }
 
 
@@ -517,6 +524,11 @@ apart (the listed phrases are the planted rule's)."""
             "TestSpreading",
             {"test_window_messages_never_quote_health_values"},
             ["window day:2025-09-20: a log line quotes ['0.07']"],
+        ),
+        (
+            "TestRounding",
+            {"test_windows_leave_their_records_unchanged"},
+            ["window day:2025-09-20", "changed 2 of its 2 records in place", "copy what you"],
         ),
     ],
 )

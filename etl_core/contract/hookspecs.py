@@ -199,7 +199,9 @@ def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | 
     order.
 
     :param window: every distinct record of the person touching the window, plus
-        ``window.earlier`` (the ``lookback_days`` before it) when the rule asks for it.
+        ``window.earlier`` (the ``lookback_days`` before it) when the rule asks for it. The
+        records are shared with the other windows of the same rebuild pass: read them, never
+        change them.
     :returns: a :class:`~etl_core.ProcessResult` (its ``examples`` the window's training
         examples), or ``None`` when there is nothing to interpret: the window then has no
         example.

@@ -23,6 +23,7 @@ plain assertions with messages that say what the plugin should change.
 
 from __future__ import annotations
 
+import copy
 import importlib.metadata
 import json
 import logging
@@ -216,7 +217,9 @@ def _decoded_run(
     run.spec = registry.spec_for(record_type, None)
     run.batch = Batch(
         record_type=record_type,
-        records=list(sample),
+        # Fresh records, as a decoded file gives: a sample's own records are shared by every
+        # test, and one that a plugin changed would hide the change from the next test.
+        records=copy.deepcopy(list(sample)),
         source=SourceRef("contract", key, 0, "0" * 64),
         correlation_id=job.correlation_id,
         user=user,
@@ -1068,6 +1071,40 @@ class PluginContract:
                 "its records, so etl_process_window must not keep state between calls"
             )
 
+    def test_windows_leave_their_records_unchanged(self) -> None:
+        """Processing and validating each window of the valid sample leaves every record of
+        the window and of its lookback as it was: core hands the same decoded record to every
+        window of a rebuild pass (and to every plugin of a batch), so a record changed in place
+        would change the windows built after it. Records are read-only
+        (:data:`~etl_core.contract.model.Record` is a ``Mapping``); copy what you need to
+        change."""
+        for record_type in self.windowed_types():
+            spec = self.spec(record_type)
+            records = self.window_sample(record_type)
+            for window in self.windows_of(record_type, records):
+                held = [*window.records, *window.earlier]
+                before = [_canonical_json(record) for record in held]
+                self.process_window(window)
+                batch = Batch(
+                    record_type=record_type,
+                    records=window.records,
+                    source=SourceRef("history", window.key, 0, "0" * 64),
+                    correlation_id="contract-window",
+                    user=window.user,
+                )
+                self.registry.validate(batch, spec)
+                changed = sum(
+                    1
+                    for record, text in zip(held, before, strict=True)
+                    if _canonical_json(record) != text
+                )
+                assert not changed, (
+                    f"{record_type} window {window.key}: processing and validating it changed "
+                    f"{changed} of its {len(held)} records in place; records are shared with "
+                    "the other windows of a rebuild pass and must be left as they are (copy "
+                    "what you need to change)"
+                )
+
     def test_window_messages_never_quote_health_values(self) -> None:
         """No log line (stdlib logging or structlog) and no finding of processing and
         validating the valid sample's windows quotes a value of the window's records or a
@@ -1121,3 +1158,7 @@ class PluginContract:
                         f"records or their insights ({text!r}); say how many and which rule, "
                         "never which value"
                     )
+
+
+def _canonical_json(record: Mapping[str, Any]) -> str:
+    return json.dumps(record, sort_keys=True, default=str, allow_nan=True)
