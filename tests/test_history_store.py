@@ -31,7 +31,7 @@ from etl_core.contract.windows import (
     newest_versions,
     window_days_of,
 )
-from etl_core.stores.history import PendingWindow, WindowRef
+from etl_core.stores.history import DecodedRecords, PendingWindow, WindowRef
 from etl_core.stores.history.sql import MAX_KEY_LENGTH, SqlHistoryStore
 from etl_core.testing import read_avro, synthetic_person
 from tests.services import postgres_schema
@@ -515,3 +515,36 @@ def test_histories_in_two_schemas_of_one_database_do_not_share_turns() -> None:
         finally:
             one.close()
             other.close()
+
+
+def test_windows_of_one_pass_share_each_decoded_record_and_see_every_new_version(
+    store: SqlHistoryStore,
+) -> None:
+    day, week = WindowRule.day(), WindowRule.iso_week()
+    plan: WindowPlan = {**PLAN, "StepsRecord": TypePlan((day, week), SPAN)}
+    monday = date(2025, 9, 15)
+    store.merge("u1", "StepsRecord", [steps("a", monday, 3933)], plan)
+    decoded = DecodedRecords()
+    day_ref = WindowRef("u1", "StepsRecord", "day:2025-09-15")
+    week_ref = WindowRef("u1", "StepsRecord", "week:2025-09-15")
+    in_day, in_week = store.snapshot(day_ref, day, decoded), store.snapshot(week_ref, week, decoded)
+    assert in_day is not None and in_week is not None
+    assert in_day.records[0] is in_week.records[0]
+    assert (decoded.misses, decoded.hits) == (1, 1)
+    # A newer version is another body: decoded afresh, never the held one.
+    store.merge("u1", "StepsRecord", [steps("a", monday, 4100, modified=9)], plan)
+    again = store.snapshot(day_ref, day, decoded)
+    assert again is not None and [r["count"] for r in again.records] == [4100]
+    assert decoded.misses == 2
+
+
+def test_decoded_records_stay_within_two_generations() -> None:
+    decoded = DecodedRecords(generation=2)
+    bodies = [json.dumps({"n": n}) for n in range(5)]
+    first = [decoded.decode(body) for body in bodies]
+    assert [r["n"] for r in first] == list(range(5))
+    # The last two generations (bodies 2-4) are held; body 0 was let go and is decoded again.
+    assert decoded.decode(bodies[4]) is first[4]
+    assert decoded.decode(bodies[3]) is first[3]
+    assert decoded.decode(bodies[0]) is not first[0]
+    assert (decoded.misses, decoded.hits) == (6, 2)

@@ -48,7 +48,13 @@ from etl_core.engine.validate import score
 from etl_core.observability.logs import get_logger
 from etl_core.observability.tracing import stage_span
 from etl_core.settings import Settings
-from etl_core.stores.history.base import HistoryStore, PendingWindow, WindowRef, WindowSnapshot
+from etl_core.stores.history.base import (
+    DecodedRecords,
+    HistoryStore,
+    PendingWindow,
+    WindowRef,
+    WindowSnapshot,
+)
 from etl_core.stores.objects.base import ObjectStore
 
 if TYPE_CHECKING:
@@ -148,15 +154,23 @@ class WindowBuilder:
         correlation_id: str,
         outcomes: list[WindowOutcome],
     ) -> None:
+        decoded = DecodedRecords()
         while True:
             pending = self.history.pending(user)
             if not pending:
                 return
+            # In calendar order across rules, so that the windows sharing records come
+            # together and find them decoded (the order of independent windows is free).
+            pending.sort(key=_calendar_order)
             for item in pending:
-                outcomes.append(self.rebuild(item, person, correlation_id))
+                outcomes.append(self.rebuild(item, person, correlation_id, decoded))
 
     def rebuild(
-        self, pending: PendingWindow, person: UserContext, correlation_id: str
+        self,
+        pending: PendingWindow,
+        person: UserContext,
+        correlation_id: str,
+        decoded: DecodedRecords | None = None,
     ) -> WindowOutcome:
         ref = pending.ref
         outcome = WindowOutcome(ref, pending.version)
@@ -166,7 +180,7 @@ class WindowBuilder:
         spec = self.spec_for(ref.record_type)
         outcome.health_domain = spec.health_domain
         try:
-            self._rebuild(pending, spec, person, correlation_id, outcome)
+            self._rebuild(pending, spec, person, correlation_id, outcome, decoded)
         except EtlError as exc:
             if exc.retriable:
                 raise
@@ -196,6 +210,7 @@ class WindowBuilder:
         person: UserContext,
         correlation_id: str,
         outcome: WindowOutcome,
+        decoded: DecodedRecords | None,
     ) -> None:
         ref = pending.ref
         plan = self.plans.get(ref.record_type)
@@ -209,7 +224,7 @@ class WindowBuilder:
             self.history.mark_built(ref, pending.version, WITHDRAWN, published=False)
             outcome.status = "empty"
             return
-        snapshot = self.history.snapshot(ref, rule)
+        snapshot = self.history.snapshot(ref, rule, decoded)
         if snapshot is None:
             outcome.status = "empty"
             return
@@ -304,6 +319,12 @@ class WindowBuilder:
             return
         self.history.mark_built(ref, version, WITHDRAWN, published=False)
         outcome.status = "empty"
+
+
+def _calendar_order(item: PendingWindow) -> tuple[str, str, str, str]:
+    ref = item.ref
+    rule, _, first_day = ref.key.partition(":")
+    return ref.user, ref.record_type, first_day, rule
 
 
 @contextmanager

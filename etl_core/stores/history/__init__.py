@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from etl_core.stores.history.base import (
+    DecodedRecords,
     HistoryStore,
     HistoryUnavailableError,
     MergeResult,
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from etl_core.stores.history.sql import SqlHistoryStore
 
 __all__ = [
+    "DecodedRecords",
     "HistoryStore",
     "HistoryUnavailableError",
     "MergeResult",

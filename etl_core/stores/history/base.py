@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from etl_core.contract.model import Record
 from etl_core.contract.windows import WindowPlan, WindowRule
 
 __all__ = [
+    "DecodedRecords",
     "HistoryStore",
     "HistoryUnavailableError",
     "MergeResult",
@@ -96,6 +98,48 @@ class WindowSnapshot:
     """The time fields the type's records were stored with."""
 
 
+class DecodedRecords:
+    """Stored record bodies decoded once for a whole rebuild pass.
+
+    A record sits in several windows of one pass (its day, the report windows that hold it, the
+    lookback of the next ones), and each window's snapshot reads it again; decoding the same
+    body for each of them cost more than the plugins' analysis of glucose. Windows of one pass
+    therefore share one decoded record per body, which the plugin contract allows because
+    records are read-only (:data:`~etl_core.contract.model.Record` is a ``Mapping``; the
+    contract suite checks that a plugin leaves them as it found them).
+
+    Memory stays bounded: decoded records live in two generations of at most ``generation``
+    bodies each; a pass that visits windows in calendar order finds the records of nearby
+    windows in them. One instance serves one thread."""
+
+    __slots__ = ("_current", "_previous", "generation", "hits", "misses")
+
+    def __init__(self, generation: int = 25_000) -> None:
+        self.generation = generation
+        self._current: dict[str, Record] = {}
+        self._previous: dict[str, Record] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def decode(self, body: str) -> Record:
+        """The record stored as ``body`` (JSON text), decoded at most once while it stays in
+        the two generations."""
+        record = self._current.get(body)
+        if record is not None:
+            self.hits += 1
+            return record
+        record = self._previous.pop(body, None)
+        if record is None:
+            self.misses += 1
+            record = json.loads(body)
+        else:
+            self.hits += 1
+        if len(self._current) >= self.generation:
+            self._previous, self._current = self._current, {}
+        self._current[body] = record
+        return record
+
+
 class HistoryStore(Protocol):
     """What the engine needs from a person's record history. Implementations are
     thread-safe; see :class:`~etl_core.stores.history.sql.SqlHistoryStore` for the semantics
@@ -114,7 +158,9 @@ class HistoryStore(Protocol):
 
     def rebuild_turn(self, user: str) -> AbstractContextManager[bool]: ...
 
-    def snapshot(self, ref: WindowRef, rule: WindowRule) -> WindowSnapshot | None: ...
+    def snapshot(
+        self, ref: WindowRef, rule: WindowRule, decoded: DecodedRecords | None = None
+    ) -> WindowSnapshot | None: ...
 
     def window_records(
         self, ref: WindowRef, rule: WindowRule

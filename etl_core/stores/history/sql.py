@@ -88,6 +88,7 @@ from etl_core.contract.windows import (
     version_rank,
 )
 from etl_core.stores.history.base import (
+    DecodedRecords,
     HistoryUnavailableError,
     MergeResult,
     PendingWindow,
@@ -996,9 +997,13 @@ class SqlHistoryStore:
         finally:
             connection.close()
 
-    def snapshot(self, ref: WindowRef, rule: WindowRule) -> WindowSnapshot | None:
+    def snapshot(
+        self, ref: WindowRef, rule: WindowRule, decoded: DecodedRecords | None = None
+    ) -> WindowSnapshot | None:
         """The window's version, published revision and every record that may touch it or its
-        lookback, read in one transaction (``None`` when the window is unknown)."""
+        lookback, read in one transaction (``None`` when the window is unknown). With
+        ``decoded``, records already decoded in the same rebuild pass are shared rather than
+        decoded again."""
         windows = windows_table
         with self._reading() as connection:
             state = connection.execute(
@@ -1010,7 +1015,7 @@ class SqlHistoryStore:
             ).one_or_none()
             if state is None:
                 return None
-            stored, observations, fields = self._window_records(connection, ref, rule)
+            stored, observations, fields = self._window_records(connection, ref, rule, decoded)
         return WindowSnapshot(
             ref,
             int(state.version),
@@ -1034,7 +1039,11 @@ class SqlHistoryStore:
             return self._window_records(connection, ref, rule)
 
     def _window_records(
-        self, connection: Connection, ref: WindowRef, rule: WindowRule
+        self,
+        connection: Connection,
+        ref: WindowRef,
+        rule: WindowRule,
+        decoded: DecodedRecords | None = None,
     ) -> tuple[list[Record], list[tuple[int, int]], tuple[str, ...]]:
         first = ref.first_day
         local_low = rule.local_start(first) - timedelta(days=rule.lookback_days)
@@ -1051,16 +1060,21 @@ class SqlHistoryStore:
         ).one_or_none()
         span = int(known.max_span_ms or 0) if known is not None else 0
         stored_fields = str(known.time_fields or "") if known is not None else ""
-        bodies = connection.execute(
-            select(records.c.body).where(
-                records.c.user_key == ref.user,
-                records.c.record_type == ref.record_type,
-                records.c.start_ms >= low_ms - span,
-                records.c.start_ms < high_ms,
-                records.c.end_ms >= low_ms,
+        bodies = (
+            connection.execute(
+                select(records.c.body).where(
+                    records.c.user_key == ref.user,
+                    records.c.record_type == ref.record_type,
+                    records.c.start_ms >= low_ms - span,
+                    records.c.start_ms < high_ms,
+                    records.c.end_ms >= low_ms,
+                )
             )
-        ).scalars()
-        stored = [json.loads(body) for body in bodies]
+            .scalars()
+            .all()
+        )
+        decode = json.loads if decoded is None else decoded.decode
+        stored = [decode(body) for body in bodies]
         observations = self._observations_between(
             connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
         )
