@@ -114,7 +114,7 @@ class DecodedRecords:
 
     __slots__ = ("_current", "_previous", "generation", "hits", "misses")
 
-    def __init__(self, generation: int = 25_000) -> None:
+    def __init__(self, generation: int = 10_000) -> None:
         self.generation = generation
         self._current: dict[str, Record] = {}
         self._previous: dict[str, Record] = {}
