@@ -53,6 +53,18 @@ def _is_lock_conflict(exc: sqlite3.OperationalError) -> bool:
     return "locked" in message or "busy" in message
 
 
+def engine_options(url: str) -> dict[str, Any]:
+    """``create_engine`` options of a store at ``url``. A PostgreSQL connection taken from the
+    pool is pinged first (the server may have restarted since); a SQLite file cannot go away
+    that way, and the ping cost a statement on every transaction. SQLite connections wait for
+    locks and may serve any thread (the pool hands one to one thread at a time)."""
+    if url.startswith("sqlite"):
+        return {
+            "connect_args": {"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        }
+    return {"pool_pre_ping": True}
+
+
 def upsert_insert(dialect: str) -> Any:
     """The ``insert`` construct with ``ON CONFLICT`` of ``dialect`` (``sqlite`` or
     ``postgresql``); only that dialect's module is imported."""

@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -52,7 +53,7 @@ from etl_core.stores.dedup.base import (
     ProcessHolder,
     required_url,
 )
-from etl_core.stores.sql import prepare_sqlite_connection, upsert_insert
+from etl_core.stores.sql import engine_options, prepare_sqlite_connection, upsert_insert
 
 _metadata = MetaData()
 claims_table = Table(
@@ -70,6 +71,28 @@ claims_table = Table(
     Column("holder", Text),
 )
 _updated_index = Index("ix_etl_dedup_claims_updated_at", claims_table.c.updated_at)
+_READ_CLAIM = select(
+    claims_table.c.state,
+    claims_table.c.owner,
+    claims_table.c.outcome,
+    claims_table.c.detail,
+    claims_table.c.holder,
+).where(claims_table.c.key == bindparam("b_key"))
+_FINISH_CLAIM = (
+    update(claims_table)
+    .where(
+        claims_table.c.key == bindparam("b_key"),
+        claims_table.c.owner == bindparam("b_owner"),
+        claims_table.c.state == "started",
+    )
+    .values(
+        state=bindparam("b_state"),
+        outcome=bindparam("b_outcome"),
+        detail=bindparam("b_detail"),
+        updated_at=bindparam("b_now"),
+    )
+)
+"""Completing or failing a claim, conditional on still owning it."""
 
 
 class SqlDedupStore:
@@ -92,11 +115,9 @@ class SqlDedupStore:
         self._clock = clock
         self.holder = holder
         self._holder_json = holder.to_json() if holder is not None else None
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
-        if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
-        self.engine: Engine = create_engine(url, **kwargs)
+        self.engine: Engine = create_engine(url, **engine_options(url))
         self._insert = upsert_insert(self.engine.dialect.name)
+        self._claim = self._claim_statement()
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", prepare_sqlite_connection)
         try:
@@ -141,38 +162,48 @@ class SqlDedupStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(f"sqlite:///{path}", **kwargs)
 
-    def claim(self, key: str, owner: str) -> Claim:
-        now = self._clock()
-        lease = now + self.lease_seconds
+    def _claim_statement(self) -> Any:
+        """Create the claim, or take over one that failed or whose lease ran out; built once
+        (building a statement cost more than running it), values bound per call."""
         table = claims_table
         statement = self._insert(table).values(
-            key=key,
+            key=bindparam("b_key"),
             state="started",
-            owner=owner,
-            lease_expires_at=lease,
+            owner=bindparam("b_owner"),
+            lease_expires_at=bindparam("b_lease"),
             attempts=1,
-            created_at=now,
-            updated_at=now,
-            holder=self._holder_json,
+            created_at=bindparam("b_now"),
+            updated_at=bindparam("b_now"),
+            holder=bindparam("b_holder"),
         )
-        statement = statement.on_conflict_do_update(
+        return statement.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={
                 "state": "started",
-                "owner": owner,
-                "lease_expires_at": lease,
+                "owner": bindparam("b_owner"),
+                "lease_expires_at": bindparam("b_lease"),
                 "attempts": table.c.attempts + 1,
                 "outcome": None,
                 "detail": None,
-                "updated_at": now,
-                "holder": self._holder_json,
+                "updated_at": bindparam("b_now"),
+                "holder": bindparam("b_holder"),
             },
             where=(table.c.state == "failed")
-            | ((table.c.state == "started") & (table.c.lease_expires_at < now)),
+            | ((table.c.state == "started") & (table.c.lease_expires_at < bindparam("b_now"))),
         )
+
+    def claim(self, key: str, owner: str) -> Claim:
+        now = self._clock()
+        values = {
+            "b_key": key,
+            "b_owner": owner,
+            "b_lease": now + self.lease_seconds,
+            "b_now": now,
+            "b_holder": self._holder_json,
+        }
         try:
             with self.engine.begin() as connection:
-                connection.execute(statement)
+                connection.execute(self._claim, values)
                 row = self._row(connection, key)
             taken_over = False
             if row.state == "started" and row.owner != owner and self._holder_gone(row.holder):
@@ -188,12 +219,7 @@ class SqlDedupStore:
 
     @staticmethod
     def _row(connection: Connection, key: str) -> Any:
-        table = claims_table
-        return connection.execute(
-            select(
-                table.c.state, table.c.owner, table.c.outcome, table.c.detail, table.c.holder
-            ).where(table.c.key == key)
-        ).one()
+        return connection.execute(_READ_CLAIM, {"b_key": key}).one()
 
     def _holder_gone(self, recorded: str | None) -> bool:
         if self.holder is None:
@@ -220,26 +246,26 @@ class SqlDedupStore:
             connection.execute(statement)
             return self._row(connection, key)
 
-    def _finish(self, key: str, owner: str, values: dict[str, Any]) -> bool:
-        table = claims_table
-        statement = (
-            update(table)
-            .where(table.c.key == key, table.c.owner == owner, table.c.state == "started")
-            .values(updated_at=self._clock(), **values)
-        )
+    def _finish(self, key: str, owner: str, state: str, outcome: str, detail: str | None) -> bool:
+        values = {
+            "b_key": key,
+            "b_owner": owner,
+            "b_state": state,
+            "b_outcome": outcome,
+            "b_detail": detail,
+            "b_now": self._clock(),
+        }
         try:
             with self.engine.begin() as connection:
-                return connection.execute(statement).rowcount == 1
+                return connection.execute(_FINISH_CLAIM, values).rowcount == 1
         except SQLAlchemyError as exc:
             raise self._unavailable(exc) from exc
 
     def complete(self, key: str, owner: str, outcome: str, detail: str | None = None) -> bool:
-        return self._finish(
-            key, owner, {"state": "completed", "outcome": outcome, "detail": detail}
-        )
+        return self._finish(key, owner, "completed", outcome, detail)
 
     def fail(self, key: str, owner: str, reason: str) -> bool:
-        return self._finish(key, owner, {"state": "failed", "outcome": "failed", "detail": reason})
+        return self._finish(key, owner, "failed", "failed", reason)
 
     def state(self, key: str) -> str | None:
         try:

@@ -95,7 +95,7 @@ from etl_core.stores.history.base import (
     WindowRef,
     WindowSnapshot,
 )
-from etl_core.stores.sql import prepare_sqlite_connection, upsert_insert
+from etl_core.stores.sql import engine_options, prepare_sqlite_connection, upsert_insert
 
 MAX_KEY_LENGTH = 255
 """Longest record key the store indexes (``metadata.id``); longer ids are refused."""
@@ -443,11 +443,8 @@ class SqlHistoryStore:
         self.retention_days = retention_days
         self.bound_hours = bound_hours
         self._clock = clock
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
         self.is_sqlite = url.startswith("sqlite")
-        if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
-        self.engine: Engine = create_engine(url, **kwargs)
+        self.engine: Engine = create_engine(url, **engine_options(url))
         self._insert = upsert_insert(self.engine.dialect.name)
         database = self.engine.url.database if self.is_sqlite else None
         self._turn_folder = (
