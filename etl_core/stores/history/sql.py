@@ -184,6 +184,50 @@ _pending_windows = Index(
 )
 
 
+# The statements every window rebuild runs, built once (building one cost more than running
+# it); values are bound per call.
+_WINDOW_STATE = select(
+    windows_table.c.version, windows_table.c.revision, windows_table.c.content_hash
+).where(
+    windows_table.c.user_key == bindparam("b_user"),
+    windows_table.c.record_type == bindparam("b_type"),
+    windows_table.c.window_key == bindparam("b_window"),
+)
+_TYPE_EXTENT = select(types_table.c.max_span_ms, types_table.c.time_fields).where(
+    types_table.c.user_key == bindparam("b_user"),
+    types_table.c.record_type == bindparam("b_type"),
+)
+_BODIES_BETWEEN = select(records_table.c.body).where(
+    records_table.c.user_key == bindparam("b_user"),
+    records_table.c.record_type == bindparam("b_type"),
+    records_table.c.start_ms >= bindparam("b_low"),
+    records_table.c.start_ms < bindparam("b_high"),
+    records_table.c.end_ms >= bindparam("b_end"),
+)
+_OBSERVATIONS_BETWEEN = select(offsets_table.c.hour, offsets_table.c.offset_minutes).where(
+    offsets_table.c.user_key == bindparam("b_user"),
+    offsets_table.c.hour >= bindparam("b_low"),
+    offsets_table.c.hour <= bindparam("b_high"),
+)
+_MARK_BUILT = (
+    update(windows_table)
+    .where(
+        windows_table.c.user_key == bindparam("b_user"),
+        windows_table.c.record_type == bindparam("b_type"),
+        windows_table.c.window_key == bindparam("b_window"),
+        windows_table.c.built_version < bindparam("b_version"),
+    )
+    .values(
+        built_version=bindparam("b_version"),
+        pending=windows_table.c.version > bindparam("b_version"),
+        failed_version=None,
+        content_hash=bindparam("b_hash"),
+        updated_at=bindparam("b_now"),
+    )
+)
+_MARK_PUBLISHED = _MARK_BUILT.values(revision=bindparam("b_version"))
+
+
 def _offset_minutes(value: object) -> int | None:
     if not isinstance(value, str):
         return None
@@ -726,11 +770,8 @@ class SqlHistoryStore:
     def _observations_between(
         self, connection: Connection, user: str, low_hour: int, high_hour: int
     ) -> list[tuple[int, int]]:
-        table = offsets_table
         found = connection.execute(
-            select(table.c.hour, table.c.offset_minutes).where(
-                table.c.user_key == user, table.c.hour >= low_hour, table.c.hour <= high_hour
-            )
+            _OBSERVATIONS_BETWEEN, {"b_user": user, "b_low": low_hour, "b_high": high_hour}
         )
         return sorted((int(hour), int(minutes)) for hour, minutes in found)
 
@@ -1001,14 +1042,10 @@ class SqlHistoryStore:
         lookback, read in one transaction (``None`` when the window is unknown). With
         ``decoded``, records already decoded in the same rebuild pass are shared rather than
         decoded again."""
-        windows = windows_table
         with self._reading() as connection:
             state = connection.execute(
-                select(windows.c.version, windows.c.revision, windows.c.content_hash).where(
-                    windows.c.user_key == ref.user,
-                    windows.c.record_type == ref.record_type,
-                    windows.c.window_key == ref.key,
-                )
+                _WINDOW_STATE,
+                {"b_user": ref.user, "b_type": ref.record_type, "b_window": ref.key},
             ).one_or_none()
             if state is None:
                 return None
@@ -1048,24 +1085,22 @@ class SqlHistoryStore:
         low_ms = _naive_ms(local_low) - MAX_OFFSET_MS
         high_ms = _naive_ms(local_high) + MAX_OFFSET_MS
         reach = self.bound_hours + 1
-        records = records_table
         # The type's widest record and its time fields, in one read.
         known = connection.execute(
-            select(types_table.c.max_span_ms, types_table.c.time_fields).where(
-                types_table.c.user_key == ref.user, types_table.c.record_type == ref.record_type
-            )
+            _TYPE_EXTENT, {"b_user": ref.user, "b_type": ref.record_type}
         ).one_or_none()
         span = int(known.max_span_ms or 0) if known is not None else 0
         stored_fields = str(known.time_fields or "") if known is not None else ""
         bodies = (
             connection.execute(
-                select(records.c.body).where(
-                    records.c.user_key == ref.user,
-                    records.c.record_type == ref.record_type,
-                    records.c.start_ms >= low_ms - span,
-                    records.c.start_ms < high_ms,
-                    records.c.end_ms >= low_ms,
-                )
+                _BODIES_BETWEEN,
+                {
+                    "b_user": ref.user,
+                    "b_type": ref.record_type,
+                    "b_low": low_ms - span,
+                    "b_high": high_ms,
+                    "b_end": low_ms,
+                },
             )
             .scalars()
             .all()
@@ -1083,28 +1118,17 @@ class SqlHistoryStore:
     ) -> bool:
         """Record that ``version`` was built (and, with ``published``, written as revision
         ``version``). Compare-and-set: ``False`` when a newer version was built meanwhile."""
-        table = windows_table
-        values: dict[str, Any] = {
-            "built_version": version,
-            "pending": table.c.version > version,
-            "failed_version": None,
-            "content_hash": content_hash,
-            "updated_at": self._clock(),
+        values = {
+            "b_user": ref.user,
+            "b_type": ref.record_type,
+            "b_window": ref.key,
+            "b_version": version,
+            "b_hash": content_hash,
+            "b_now": self._clock(),
         }
-        if published:
-            values["revision"] = version
+        statement = _MARK_PUBLISHED if published else _MARK_BUILT
         with self._writing(ref.user, lock=False) as connection:
-            result = connection.execute(
-                update(table)
-                .where(
-                    table.c.user_key == ref.user,
-                    table.c.record_type == ref.record_type,
-                    table.c.window_key == ref.key,
-                    table.c.built_version < version,
-                )
-                .values(**values)
-            )
-            return bool(result.rowcount)
+            return bool(connection.execute(statement, values).rowcount)
 
     def mark_failed(self, ref: WindowRef, version: int) -> None:
         """Record that building ``version`` failed: not tried again until the window's records
