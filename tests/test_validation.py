@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from etl_core.builtin.generic_checks import generic_findings
+from etl_core.builtin.generic_checks import array_reader, generic_findings, iter_path
 from etl_core.contract.model import RecordTypeSpec, Severity, ValueRange
 from etl_core.engine.validate import score
 from etl_core.testing import build_batch
@@ -115,3 +115,25 @@ def test_array_paths_count_items_and_keep_records() -> None:
     finding = findings[0]
     assert (finding.severity, finding.affected, finding.out_of) == (Severity.WARNING, 1, 4)
     assert "60" not in finding.message.replace("1 of 4", "")  # counts, not values
+
+
+SHAPES: list[Any] = [
+    {"samples": [{"bpm": 61}, {"bpm": None}, {"other": 1}, "text", {"bpm": True}, {"bpm": 1e9}]},
+    {"samples": []},
+    {"samples": None},
+    {"samples": {"bpm": 61}},
+    {},
+    {"metadata": {"stages": [{"kind": 4}, {"kind": "deep"}]}},
+    {"nested": [{"inner": [{"bpm": 70}, {"bpm": 71}]}, {"inner": "x"}]},
+    {"samples": [60, 61.5, float("nan")]},
+]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["samples[].bpm", "samples[]", "metadata.stages[].kind", "nested[].inner[].bpm", "[]", "x[].y"],
+)
+def test_the_compiled_array_reader_gives_what_iter_path_gives(path: str) -> None:
+    read = array_reader(path)
+    for record in SHAPES:
+        assert repr(list(read(record))) == repr(list(iter_path(record, path)))
