@@ -103,7 +103,7 @@ class DecodedRecords:
 
     A record sits in several windows of one pass (its day, the report windows that hold it, the
     lookback of the next ones), and each window's snapshot reads it again; decoding the same
-    body for each of them cost more than the plugins' analysis of glucose. Windows of one pass
+    body for each of them cost about as much as the glucose analysis itself. Windows of one pass
     therefore share one decoded record per body, which the plugin contract allows because
     records are read-only (:data:`~etl_core.contract.model.Record` is a ``Mapping``; the
     contract suite checks that a plugin leaves them as it found them).
