@@ -499,14 +499,19 @@ def build_window(
         start_offset, end_offset = offset_field_for(start_field), offset_field_for(end_field)
         low, high = _wall_us(lookback_start), _wall_us(window_end)
         window_low = _wall_us(window_start)
+        instant = start_field == end_field
         for record in candidates:
-            start_ms, end_ms = record.get(start_field), record.get(end_field)
+            start_ms = record.get(start_field)
             if not isinstance(start_ms, int) or isinstance(start_ms, bool):
                 continue
-            if not isinstance(end_ms, int) or isinstance(end_ms, bool) or end_ms < start_ms:
-                end_ms = start_ms
             start = clock.local_us(start_ms, record.get(start_offset))
-            end = clock.local_us(end_ms, record.get(end_offset))
+            if instant:
+                end = start
+            else:
+                end_ms = record.get(end_field)
+                if not isinstance(end_ms, int) or isinstance(end_ms, bool) or end_ms < start_ms:
+                    end_ms = start_ms
+                end = clock.local_us(end_ms, record.get(end_offset))
             if start < high and end >= window_low:
                 inside.append(record)
             elif rule.lookback_days and start < window_low and end >= low:
