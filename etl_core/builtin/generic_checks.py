@@ -174,8 +174,7 @@ def check_ranges(records: Sequence[Record], ranges: dict[str, ValueRange]) -> li
             total = bad_items = 0
             values_of, outside = array_reader(path), _outside(allowed)
             for record in records:
-                values = values_of(record)
-                for value in values:
+                for value in values_of(record):
                     total += 1
                     if outside(value):
                         bad_items += 1

@@ -1085,13 +1085,7 @@ class PluginContract:
                 held = [*window.records, *window.earlier]
                 before = [_canonical_json(record) for record in held]
                 self.process_window(window)
-                batch = Batch(
-                    record_type=record_type,
-                    records=window.records,
-                    source=SourceRef("history", window.key, 0, "0" * 64),
-                    correlation_id="contract-window",
-                    user=window.user,
-                )
+                batch = _window_batch(window)
                 self.registry.validate(batch, spec)
                 changed = sum(
                     1
@@ -1114,13 +1108,7 @@ class PluginContract:
             spec = self.spec(record_type)
             for window in self.windows_of(record_type, self.window_sample(record_type)):
                 records = [*window.records, *window.earlier]
-                batch = Batch(
-                    record_type=record_type,
-                    records=window.records,
-                    source=SourceRef("history", window.key, 0, "0" * 64),
-                    correlation_id="contract-window",
-                    user=window.user,
-                )
+                batch = _window_batch(window)
                 collected = _Collected()
                 root = logging.getLogger()
                 level = root.level
@@ -1162,3 +1150,14 @@ class PluginContract:
 
 def _canonical_json(record: Mapping[str, Any]) -> str:
     return json.dumps(record, sort_keys=True, default=str, allow_nan=True)
+
+
+def _window_batch(window: Window) -> Batch:
+    """The batch core validates a window as (its records, not its lookback)."""
+    return Batch(
+        record_type=window.record_type,
+        records=window.records,
+        source=SourceRef("history", window.key, 0, "0" * 64),
+        correlation_id="contract-window",
+        user=window.user,
+    )

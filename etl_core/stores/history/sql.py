@@ -703,7 +703,7 @@ class SqlHistoryStore:
         held: dict[str, _Row] = {}
         starts = [row.start_ms for row in rows if row.start_ms is not None]
         if starts:
-            span = self._max_span(connection, user, record_type)
+            span, _ = self._type_extent(connection, user, record_type)
             found = connection.execute(
                 select(*columns).where(
                     table.c.user_key == user,
@@ -749,23 +749,20 @@ class SqlHistoryStore:
         """The plan of a type this process has no plugin for: core's fallback rules (a type
         another process's plugin owns has no owner anywhere in a consistent deployment) over
         the time fields the type's records were stored with."""
-        return TypePlan(FALLBACK_RULES, self._time_fields(connection, user, record_type))
+        return TypePlan(FALLBACK_RULES, self._type_extent(connection, user, record_type)[1])
 
-    def _time_fields(self, connection: Connection, user: str, record_type: str) -> tuple[str, ...]:
-        stored = connection.execute(
-            select(types_table.c.time_fields).where(
-                types_table.c.user_key == user, types_table.c.record_type == record_type
-            )
-        ).scalar()
-        return tuple(name for name in str(stored or "").split(",") if name)
-
-    def _max_span(self, connection: Connection, user: str, record_type: str) -> int:
-        span = connection.execute(
-            select(types_table.c.max_span_ms).where(
-                types_table.c.user_key == user, types_table.c.record_type == record_type
-            )
-        ).scalar()
-        return int(span or 0)
+    def _type_extent(
+        self, connection: Connection, user: str, record_type: str
+    ) -> tuple[int, tuple[str, ...]]:
+        """The type's widest stored record (milliseconds) and the time fields its records were
+        stored with, in one read."""
+        known = connection.execute(
+            _TYPE_EXTENT, {"b_user": user, "b_type": record_type}
+        ).one_or_none()
+        if known is None:
+            return 0, ()
+        fields = tuple(name for name in str(known.time_fields or "").split(",") if name)
+        return int(known.max_span_ms or 0), fields
 
     def _observations_between(
         self, connection: Connection, user: str, low_hour: int, high_hour: int
@@ -1085,12 +1082,7 @@ class SqlHistoryStore:
         low_ms = _naive_ms(local_low) - MAX_OFFSET_MS
         high_ms = _naive_ms(local_high) + MAX_OFFSET_MS
         reach = self.bound_hours + 1
-        # The type's widest record and its time fields, in one read.
-        known = connection.execute(
-            _TYPE_EXTENT, {"b_user": ref.user, "b_type": ref.record_type}
-        ).one_or_none()
-        span = int(known.max_span_ms or 0) if known is not None else 0
-        stored_fields = str(known.time_fields or "") if known is not None else ""
+        span, fields = self._type_extent(connection, ref.user, ref.record_type)
         bodies = (
             connection.execute(
                 _BODIES_BETWEEN,
@@ -1110,7 +1102,6 @@ class SqlHistoryStore:
         observations = self._observations_between(
             connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
         )
-        fields = tuple(name for name in stored_fields.split(",") if name)
         return stored, observations, fields
 
     def mark_built(
