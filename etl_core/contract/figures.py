@@ -23,7 +23,7 @@ run counts, names included, so a key or value ``"stage1_hypertension"`` supports
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -38,7 +38,9 @@ __all__ = [
     "figure_spans",
     "figure_value",
     "figures_in",
+    "figures_outside",
     "redact_figures",
+    "stated_values",
     "supported_values",
     "ungrounded_figures",
     "unsupported_figures",
@@ -70,42 +72,57 @@ def figure_value(token: str) -> Decimal | None:
         return None
 
 
-def _values(node: Any) -> Iterator[Decimal]:
-    if isinstance(node, bool) or node is None:
-        return
-    if isinstance(node, int | float):
-        value = figure_value(repr(float(node)) if isinstance(node, float) else str(node))
-        if value is not None:
-            yield value
-    elif isinstance(node, str):
-        for token in _ANY_NUMBER.findall(node):
-            value = figure_value(token)
-            if value is not None:
-                yield value
-    elif isinstance(node, Mapping):
-        for key, item in node.items():
-            yield from _values(key)
-            yield from _values(item)
-    elif isinstance(node, list | tuple | set | frozenset):
-        for item in node:
-            yield from _values(item)
+_TOKEN_VALUES: dict[str, Decimal | None] = {}
+"""Figure tokens already read: insights repeat the same dates, times and round numbers."""
+
+
+def _token_value(token: str) -> Decimal | None:
+    try:
+        return _TOKEN_VALUES[token]
+    except KeyError:
+        if len(_TOKEN_VALUES) >= 65_536:  # bounded: tokens come from many people's data
+            _TOKEN_VALUES.clear()
+        value = _TOKEN_VALUES[token] = figure_value(token)
+        return value
 
 
 def supported_values(insights: Mapping[str, Any]) -> set[Decimal]:
     """Every figure the insights hold, as normalised decimals, by magnitude: a text states a
     change of -15.0 as "15.0 lower" (figures in text are read without a sign)."""
-    return {abs(value) for value in _values(insights)}
+    found: set[Decimal | None] = set()
+    # A stack, not recursion: window insights hold tens of thousands of values.
+    pending: list[Any] = [insights]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            found.update(map(_token_value, _ANY_NUMBER.findall(node)))
+        elif isinstance(node, bool) or node is None:
+            continue
+        elif isinstance(node, int):
+            found.add(abs(Decimal(node)).normalize())
+        elif isinstance(node, float):
+            found.add(_token_value(repr(abs(node))))
+        elif isinstance(node, Mapping):
+            pending.extend(node.keys())
+            pending.extend(node.values())
+        elif isinstance(node, list | tuple | set | frozenset):
+            pending.extend(node)
+    return {value for value in found if value is not None}
+
+
+def stated_values(text: str) -> set[Decimal]:
+    """The values of the figures ``text`` states."""
+    return {v for token in figures_in(text) if (v := _token_value(token)) is not None}
+
+
+def figures_outside(text: str, allowed: set[Decimal]) -> list[str]:
+    """The figures of ``text``, as written, whose values are not in ``allowed``."""
+    return [token for token in figures_in(text) if _token_value(token) not in allowed]
 
 
 def unsupported_figures(narrative: str, insights: Mapping[str, Any]) -> list[str]:
     """Figures in ``narrative`` that appear nowhere in ``insights`` (empty when consistent)."""
-    allowed = supported_values(insights)
-    missing: list[str] = []
-    for token in figures_in(narrative):
-        value = figure_value(token)
-        if value is None or value not in allowed:
-            missing.append(token)
-    return missing
+    return figures_outside(narrative, supported_values(insights))
 
 
 def redact_figures(text: str, only: Iterable[str] | None = None) -> str:
@@ -124,11 +141,5 @@ def ungrounded_figures(
     """Figures in a training example's ``output`` that its ``input`` does not state and that
     are not one of the record type's declared reference values (thresholds, targets): what a
     model trained on the example would learn to invent. Empty when the example is grounded."""
-    allowed = {v for token in figures_in(input_text) if (v := figure_value(token)) is not None}
-    allowed |= supported_values(dict(reference_values or {}))
-    missing: list[str] = []
-    for token in figures_in(output):
-        value = figure_value(token)
-        if value is None or value not in allowed:
-            missing.append(token)
-    return missing
+    allowed = stated_values(input_text) | supported_values(dict(reference_values or {}))
+    return figures_outside(output, allowed)

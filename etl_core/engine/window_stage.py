@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from etl_core.builtin.training_jsonl import window_example_key, window_id
 from etl_core.contract.errors import EtlError, ProcessorError
-from etl_core.contract.figures import ungrounded_figures, unsupported_figures
+from etl_core.contract.figures import (
+    figures_outside,
+    stated_values,
+    supported_values,
+    unsupported_figures,
+)
 from etl_core.contract.model import (
     Batch,
     ExampleKind,
@@ -346,8 +351,10 @@ def check_grounded(result: ProcessResult, spec: RecordTypeSpec, processor: str) 
     never quotes them (they are health values)."""
     plugin = processor.rsplit(" ", 1)[0]
     texts = list(result.examples) or [ExampleText(ExampleKind.SUMMARY, result.narrative)]
+    # What ungrounded_figures allows, read once for all the window's examples.
+    grounded = stated_values(result.summary) | supported_values(dict(spec.reference_values))
     for text in texts:
-        missing = ungrounded_figures(text.output, result.summary, spec.reference_values)
+        missing = figures_outside(text.output, grounded)
         if missing:
             raise ProcessorError(
                 f"plugin {plugin!r}: a {text.kind} example of {spec.name} states "
