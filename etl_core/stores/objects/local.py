@@ -51,8 +51,11 @@ class LocalObjectStore:
     def put(self, key: str, data: bytes, *, if_absent: bool = False) -> bool:
         path = self.path_for(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+            try:
+                fd, temp_name = _temporary_beside(path)
+            except FileNotFoundError:  # the key's first object: only then create its folders
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, temp_name = _temporary_beside(path)
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
@@ -99,6 +102,10 @@ class LocalObjectStore:
 
     def describe(self) -> str:
         return str(self.root)
+
+
+def _temporary_beside(path: Path) -> tuple[int, str]:
+    return tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
 
 
 def open_store(request: ObjectStoreRequest) -> LocalObjectStore:
