@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from etl_core.contract.model import UserContext
-from etl_core.contract.timeutil import PersonZone, infer_offset_minutes
+from etl_core.contract.timeutil import PersonZone, infer_offset_minutes, parse_offset
 from etl_core.contract.windows import (
     FALLBACK_RULES,
     TypePlan,
@@ -103,6 +103,9 @@ def evening_heart_rate() -> dict:
         "endZoneOffsetId": "-05:00",
         "samples": [],
     }
+
+
+PLAN_WEEK = PLAN["BloodGlucoseRecord"].rules[1]
 
 
 def keys(refs: Sequence[WindowRef]) -> set[tuple[str, str]]:
@@ -548,3 +551,52 @@ def test_decoded_records_stay_within_two_generations() -> None:
     assert decoded.decode(bodies[3]) is first[3]
     assert decoded.decode(bodies[0]) is not first[0]
     assert (decoded.misses, decoded.hits) == (6, 2)
+
+
+def test_a_snapshot_reads_the_records_its_window_keeps_and_few_more(store: SqlHistoryStore) -> None:
+    """Records that state their offset are picked by local time in the database; the rest by
+    instant, wide enough for any offset. Either way the window built from the snapshot is the
+    window built from every record."""
+    offsets = ["+14:00", "-12:00", "+05:30", "Z", "-05:00", "+05:45", "+05:30:45", None]
+    records = []
+    moment = datetime(2025, 9, 12, tzinfo=UTC)
+    for n in range(260):  # every 45 minutes for eight days, each in one of the offsets
+        record = glucose(f"g{n}", moment + timedelta(minutes=45 * n), 100 + n % 50)
+        offset = offsets[n % len(offsets)]
+        if offset is None:
+            del record["zoneOffsetId"]
+        else:
+            record["zoneOffsetId"] = offset
+        records.append(record)
+    store.merge("u", "BloodGlucoseRecord", records, PLAN)
+    for rule, first_day in ((WindowRule.day(), date(2025, 9, 16)), (PLAN_WEEK, date(2025, 9, 15))):
+        snapshot = store.snapshot(WindowRef("u", "BloodGlucoseRecord", rule.key(first_day)), rule)
+        assert snapshot is not None
+        person = UserContext(timezone=PersonZone(snapshot.observations))
+        everything, snapped = (
+            build_window(
+                "BloodGlucoseRecord", rule, first_day, chosen, time_fields=INSTANT, user=person
+            )
+            for chosen in (records, list(snapshot.records))
+        )
+        assert [r["metadata"]["id"] for r in snapped.records] == [
+            r["metadata"]["id"] for r in everything.records
+        ]
+        assert [r["metadata"]["id"] for r in snapped.earlier] == [
+            r["metadata"]["id"] for r in everything.earlier
+        ]
+        assert everything.records
+        # Of the records stating an offset, none further than an hour outside the window's
+        # local span (with its lookback) was read.
+        low = datetime.combine(first_day - timedelta(days=rule.lookback_days), datetime.min.time())
+        high = datetime.combine(first_day + timedelta(days=rule.days), datetime.min.time())
+        for record in snapshot.records:
+            offset = record.get("zoneOffsetId")
+            if offset in (None, "Z"):
+                continue
+            local = datetime.fromtimestamp(record["timeEpochMillis"] / 1000, UTC).replace(
+                tzinfo=None
+            ) + (parse_offset(offset).utcoffset(None) or timedelta(0))
+            assert low - timedelta(hours=1) <= local < high + timedelta(hours=1)
+        kept = len(snapped.records) + len(snapped.earlier)
+        assert len(snapshot.records) < kept * 1.5

@@ -102,6 +102,7 @@ MAX_KEY_LENGTH = 255
 MAX_OFFSET_MS = 14 * HOUR_MS
 """UTC offsets lie within +-14 h: the margin between a local window and the instants it holds."""
 _DAY_MS = 86_400_000
+_MINUTE_MS = 60_000
 UPSERT_CHUNK = 2_000
 """Records written per statement execution when a merge stores a file's records."""
 
@@ -197,12 +198,29 @@ _TYPE_EXTENT = select(types_table.c.max_span_ms, types_table.c.time_fields).wher
     types_table.c.user_key == bindparam("b_user"),
     types_table.c.record_type == bindparam("b_type"),
 )
+_record_local_start = records_table.c.start_ms + records_table.c.start_offset * _MINUTE_MS
+_record_local_end = records_table.c.end_ms + records_table.c.end_offset * _MINUTE_MS
 _BODIES_BETWEEN = select(records_table.c.body).where(
     records_table.c.user_key == bindparam("b_user"),
     records_table.c.record_type == bindparam("b_type"),
     records_table.c.start_ms >= bindparam("b_low"),
     records_table.c.start_ms < bindparam("b_high"),
     records_table.c.end_ms >= bindparam("b_end"),
+    # The instant range above holds any offset (+-14 h on each side: more than twice a day
+    # window). A record that states its offsets has a known local span, so the database
+    # drops those outside the window instead of handing them over to be decoded and
+    # dropped by build_window; the rest are read at the person's clock there.
+    or_(
+        records_table.c.start_offset.is_(None),
+        records_table.c.end_offset.is_(None),
+        and_(
+            _record_local_start < bindparam("b_local_high"),
+            or_(
+                _record_local_start >= bindparam("b_local_low"),
+                _record_local_end >= bindparam("b_local_low"),
+            ),
+        ),
+    ),
 )
 _OBSERVATIONS_BETWEEN = select(offsets_table.c.hour, offsets_table.c.offset_minutes).where(
     offsets_table.c.user_key == bindparam("b_user"),
@@ -1092,6 +1110,10 @@ class SqlHistoryStore:
                     "b_low": low_ms - span,
                     "b_high": high_ms,
                     "b_end": low_ms,
+                    # A spare hour each side: stored offsets are whole minutes, an offset
+                    # with seconds is read exactly by build_window.
+                    "b_local_low": _naive_ms(local_low) - HOUR_MS,
+                    "b_local_high": _naive_ms(local_high) + HOUR_MS,
                 },
             )
             .scalars()
