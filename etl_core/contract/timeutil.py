@@ -57,6 +57,7 @@ __all__ = [
     "PersonZone",
     "UnknownZoneError",
     "batch_bounds",
+    "constant_offset",
     "describe_zone_use",
     "infer_offset_minutes",
     "iso",
@@ -355,3 +356,18 @@ class PersonZone(tzinfo):
 
     def __repr__(self) -> str:
         return f"PersonZone({len(self.observations)} observations, fallback={self.fallback!r})"
+
+
+def constant_offset(clock: tzinfo) -> timedelta | None:
+    """The offset of a clock that has the same one at every instant, else ``None``: a fixed
+    offset, or the person's zone when none of their records carries an offset of its own and
+    the configured zone is absent (UTC) or a fixed offset. A reader of many instants in such a
+    clock can add the offset instead of asking the clock per instant."""
+    if type(clock) is timezone:
+        return clock.utcoffset(None)
+    if type(clock) is PersonZone and not clock.observations:
+        if clock.fallback is None:
+            return timedelta(0)
+        if type(clock.fallback) is timezone:
+            return clock.fallback.utcoffset(None)
+    return None

@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from etl_core import Record
-from etl_core.contract.timeutil import PersonZone, readable_offset, resolve_tz
+from etl_core.contract.timeutil import constant_offset, readable_offset, resolve_tz
 from etl_glucose.rules import PLAUSIBLE_MG_DL
 
 
@@ -50,20 +50,6 @@ class LocalReadings:
                 constant.add(clock)
             deltas.add(moment.utcoffset())
         return sorted({offset_label(delta) for delta in deltas})
-
-
-def constant_offset(clock: tzinfo) -> timedelta | None:
-    """The offset of a clock that has the same one at every instant, else ``None``: a fixed
-    offset, or the person's zone when none of their records carries an offset of its own and
-    the configured zone is absent (UTC) or a fixed offset."""
-    if type(clock) is timezone:
-        return clock.utcoffset(None)
-    if type(clock) is PersonZone and not clock.observations:
-        if clock.fallback is None:
-            return timedelta(0)
-        if type(clock.fallback) is timezone:
-            return clock.fallback.utcoffset(None)
-    return None
 
 
 def offset_label(delta: timedelta | None) -> str:
