@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import statistics
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
+import pytest
 from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, hrv_record
 
 from etl_heartrate.hrv import baseline, collect_measurements, nightly
@@ -35,6 +37,39 @@ def test_nights_run_noon_to_noon_and_are_named_by_their_first_date() -> None:
         date(2025, 9, 19),
         date(2025, 9, 20),
     ]
+
+
+@pytest.mark.parametrize(
+    "offset, user_zone",
+    [
+        ("-05:00", None),
+        ("+05:45", None),
+        ("+14:00", None),
+        (None, ZoneInfo("America/Chicago")),  # read in a zone with daylight saving
+        (None, timezone(timedelta(hours=-3))),
+        ("Z", None),  # no offset and no zone: UTC
+    ],
+)
+def test_every_measurement_s_night_is_its_local_time_less_twelve_hours(
+    offset: str | None, user_zone: timezone | ZoneInfo | None
+) -> None:
+    # Around local noon and midnight, to the millisecond, over a daylight-saving change.
+    around = [-1, 0, 1, 6 * HOUR_MS, 12 * HOUR_MS - 1, 12 * HOUR_MS, 12 * HOUR_MS + 1]
+    start = int(datetime(2025, 11, 1, tzinfo=UTC).timestamp() * 1000)
+    times = sorted(
+        {
+            start + day * DAY_MS + hour * HOUR_MS + delta
+            for day in range(4)
+            for hour in (0, 5, 6, 17, 18)
+            for delta in around
+        }
+    )
+    records = [hrv_record(t, 40.0 + i % 7, offset=offset) for i, t in enumerate(times)]
+    series = collect_measurements(records, user_zone, RULES)
+    assert len(series.measurements) == len(times)
+    for measurement in series.measurements:
+        local = datetime.fromtimestamp(measurement.time_ms / 1000, tz=measurement.zone)
+        assert measurement.night == (local - timedelta(hours=12)).date()
 
 
 def test_invalid_and_duplicate_measurements_are_dropped() -> None:

@@ -8,8 +8,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from operator import itemgetter
 from typing import Any
 
+from etl_core.contract.timeutil import constant_offset
 from etl_heartrate.localtime import record_offset_id, record_zone
 from etl_heartrate.rules import PLAUSIBLE_TIME_MS, HrvRules
 
@@ -69,6 +71,43 @@ def _usable_rmssd(value: object, rules: HrvRules) -> float | None:
     return number
 
 
+class _Nights:
+    """The night of many instants, each in its record's clock. A clock with one offset at
+    every instant (a record's own offset, mostly) is read by adding that offset, not by
+    building a datetime per measurement; the zone of each distinct offset id is resolved once."""
+
+    __slots__ = ("_shift_ms", "_start_ms", "_zones", "rules", "user_zone")
+
+    def __init__(self, user_zone: tzinfo | None, rules: HrvRules) -> None:
+        self.user_zone = user_zone
+        self.rules = rules
+        self._start_ms = rules.night_starts_hour * _HOUR_MS
+        self._zones: dict[str | None, tzinfo] = {}
+        self._shift_ms: dict[str | None, int | None] = {}
+
+    def zone(self, offset_id: str | None) -> tzinfo:
+        try:
+            return self._zones[offset_id]
+        except KeyError:
+            zone = self._zones[offset_id] = record_zone(offset_id, self.user_zone)
+            offset = constant_offset(zone)
+            self._shift_ms[offset_id] = None if offset is None else offset // _MILLISECOND
+            return zone
+
+    def night(self, time_ms: int, offset_id: str | None) -> date:
+        zone = self.zone(offset_id)
+        shift = self._shift_ms[offset_id]
+        if shift is None:
+            return night_of(datetime.fromtimestamp(time_ms / 1000, tz=zone), self.rules)
+        return date.fromordinal(_EPOCH_ORDINAL + (time_ms + shift - self._start_ms) // _DAY_MS)
+
+
+_HOUR_MS = 3_600_000
+_DAY_MS = 86_400_000
+_MILLISECOND = timedelta(milliseconds=1)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def collect_measurements(
     records: Iterable[Mapping[str, Any]], user_zone: tzinfo | None, rules: HrvRules
 ) -> RmssdSeries:
@@ -77,15 +116,24 @@ def collect_measurements(
     Core removes records outside 1-200 ms before processing; the check is repeated here so the
     functions stay correct when called directly.
     """
-    candidates: list[tuple[int, float, str, tzinfo]] = []
+    candidates: list[tuple[int, float, str, str | None]] = []
     offset_ids: list[str | None] = []
     records_seen = 0
     invalid = 0
     dropped: Counter[tuple[date, str]] = Counter()
     earliest, latest = PLAUSIBLE_TIME_MS
+    nights = _Nights(user_zone, rules)
+    # A window's records repeat a few offset ids; each is parsed once.
+    read_offsets: dict[str, str | None] = {}
     for record in records:
         records_seen += 1
-        offset_id = record_offset_id(record, "zoneOffsetId")
+        raw = record.get("zoneOffsetId")
+        offset_id: str | None = None
+        if isinstance(raw, str):
+            if raw in read_offsets:
+                offset_id = read_offsets[raw]
+            else:
+                offset_id = read_offsets[raw] = record_offset_id(record, "zoneOffsetId")
         offset_ids.append(offset_id)
         time_ms = record.get("timeEpochMillis")
         value = _usable_rmssd(record.get("heartRateVariabilityRmssd"), rules)
@@ -94,27 +142,25 @@ def collect_measurements(
             continue
         if value is None:
             invalid += 1
-            zone = record_zone(offset_id, user_zone)
-            moment = datetime.fromtimestamp(time_ms / 1000, tz=zone)
-            dropped[(night_of(moment, rules), INVALID)] += 1
+            dropped[(nights.night(time_ms, offset_id), INVALID)] += 1
             continue
         metadata = record.get("metadata")
         origin = UNKNOWN_ORIGIN
         if isinstance(metadata, Mapping) and isinstance(metadata.get("dataOriginPackageName"), str):
             origin = metadata["dataOriginPackageName"] or UNKNOWN_ORIGIN
-        candidates.append((time_ms, value, origin, record_zone(offset_id, user_zone)))
-    candidates.sort(key=lambda c: (c[0], c[1], c[2]))
+        candidates.append((time_ms, value, origin, offset_id))
+    candidates.sort(key=itemgetter(0, 1, 2))
     kept: list[RmssdMeasurement] = []
     duplicates = 0
     previous: tuple[int, float] | None = None
-    for time_ms, value, origin, zone in candidates:
-        moment = datetime.fromtimestamp(time_ms / 1000, tz=zone)
+    for time_ms, value, origin, offset_id in candidates:
+        night = nights.night(time_ms, offset_id)
         if (time_ms, value) == previous:
             duplicates += 1
-            dropped[(night_of(moment, rules), DUPLICATE)] += 1
+            dropped[(night, DUPLICATE)] += 1
             continue
         previous = (time_ms, value)
-        kept.append(RmssdMeasurement(time_ms, value, origin, zone, night_of(moment, rules)))
+        kept.append(RmssdMeasurement(time_ms, value, origin, nights.zone(offset_id), night))
     return RmssdSeries(kept, records_seen, duplicates, invalid, offset_ids, dict(dropped))
 
 
