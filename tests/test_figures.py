@@ -10,6 +10,7 @@ from etl_core.contract.figures import (
     figure_value,
     figures_in,
     figures_outside,
+    grounding_values,
     redact_figures,
     stated_values,
     supported_values,
@@ -110,7 +111,8 @@ def test_supported_values_are_every_figure_of_the_insights(insights: dict[str, o
 def test_one_allowed_set_checks_many_texts_as_ungrounded_figures_does() -> None:
     summary = "Mean glucose 123.4 mg/dL over 14 days; 72% of readings in range."
     references = {"range_low": 70.0, "range_high": 180.0}
-    allowed = stated_values(summary) | supported_values(references)
+    allowed = grounding_values(summary, references)
+    assert allowed == stated_values(summary) | supported_values(references)
     for output in ("Mean 123.4, 72% in range 70-180.", "Mean 124 over 14 days.", "no figures"):
         assert figures_outside(output, allowed) == ungrounded_figures(output, summary, references)
     assert figures_outside("Mean 124 over 14 days.", allowed) == ["124"]

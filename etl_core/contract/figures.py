@@ -39,6 +39,7 @@ __all__ = [
     "figure_value",
     "figures_in",
     "figures_outside",
+    "grounding_values",
     "redact_figures",
     "stated_values",
     "supported_values",
@@ -141,5 +142,13 @@ def ungrounded_figures(
     """Figures in a training example's ``output`` that its ``input`` does not state and that
     are not one of the record type's declared reference values (thresholds, targets): what a
     model trained on the example would learn to invent. Empty when the example is grounded."""
-    allowed = stated_values(input_text) | supported_values(dict(reference_values or {}))
-    return figures_outside(output, allowed)
+    return figures_outside(output, grounding_values(input_text, reference_values))
+
+
+def grounding_values(
+    input_text: str, reference_values: Mapping[str, float] | None = None
+) -> set[Decimal]:
+    """What an example's output may state (:func:`ungrounded_figures`): the figures of its
+    input and the record type's reference values. Read once, it checks every example that
+    shares the input."""
+    return stated_values(input_text) | supported_values(dict(reference_values or {}))

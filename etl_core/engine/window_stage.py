@@ -23,12 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from etl_core.builtin.training_jsonl import window_example_key, window_id
 from etl_core.contract.errors import EtlError, ProcessorError
-from etl_core.contract.figures import (
-    figures_outside,
-    stated_values,
-    supported_values,
-    unsupported_figures,
-)
+from etl_core.contract.figures import figures_outside, grounding_values, unsupported_figures
 from etl_core.contract.model import (
     Batch,
     ExampleKind,
@@ -351,8 +346,7 @@ def check_grounded(result: ProcessResult, spec: RecordTypeSpec, processor: str) 
     never quotes them (they are health values)."""
     plugin = processor.rsplit(" ", 1)[0]
     texts = list(result.examples) or [ExampleText(ExampleKind.SUMMARY, result.narrative)]
-    # What ungrounded_figures allows, read once for all the window's examples.
-    grounded = stated_values(result.summary) | supported_values(dict(spec.reference_values))
+    grounded = grounding_values(result.summary, spec.reference_values)
     for text in texts:
         missing = figures_outside(text.output, grounded)
         if missing:
