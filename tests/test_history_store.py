@@ -14,9 +14,10 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -551,6 +552,73 @@ def test_decoded_records_stay_within_two_generations() -> None:
     assert decoded.decode(bodies[3]) is first[3]
     assert decoded.decode(bodies[0]) is not first[0]
     assert (decoded.misses, decoded.hits) == (6, 2)
+
+
+@pytest.mark.parametrize(
+    ("configured", "observed", "slack_hours"),
+    [
+        (None, None, 1),
+        (timezone(timedelta(hours=5, minutes=30)), None, 1),
+        (ZoneInfo("Pacific/Kiritimati"), None, 1),
+        (ZoneInfo("Etc/GMT+12"), None, 1),
+        (ZoneInfo("America/New_York"), None, 2),  # -04:00 and -05:00 around 2 November
+        (ZoneInfo("Europe/Berlin"), "+09:00", None),
+    ],
+)
+def test_records_without_offsets_are_read_around_the_persons_clock(
+    store: SqlHistoryStore, configured: tzinfo | None, observed: str | None, slack_hours: int | None
+) -> None:
+    """A record without an offset is read at the person's clock (their records' offsets, else
+    the configured zone, else UTC), so the snapshot reads those whose instants that clock can
+    place in the window: the window built from them is the window built from every record,
+    and with a single offset nearby none further than an hour outside is read (two, where
+    daylight saving ends inside)."""
+    records = []
+    moment = datetime(2025, 10, 26, tzinfo=UTC)
+    for n in range(400):  # every 40 minutes for eleven days
+        record = glucose(f"g{n}", moment + timedelta(minutes=40 * n), 100 + n % 50)
+        del record["zoneOffsetId"]
+        records.append(record)
+    if observed is not None:
+        # A few readings of the 3rd that state an offset: the clock of their neighbours.
+        for n in range(6):
+            at = datetime(2025, 11, 3, 9, tzinfo=UTC) + timedelta(hours=n)
+            records.append(glucose(f"o{n}", at, 120, offset=observed))
+    store.merge("u", "BloodGlucoseRecord", records, PLAN, configured)
+    days = ((11, 2), (11, 3), (11, 5), (10, 30))
+    cases = [(WindowRule.day(), date(2025, month, day)) for month, day in days]
+    cases += [(PLAN_WEEK, date(2025, 11, 3)), (PLAN_WEEK, date(2025, 10, 27))]
+    person = UserContext(timezone=configured)
+    for rule, first_day in cases:
+        ref = WindowRef("u", "BloodGlucoseRecord", rule.key(first_day))
+        read, observations, _ = store.window_records(ref, rule, person)
+        clock = UserContext(timezone=PersonZone(observations, configured))
+        everything, snapped = (
+            build_window(
+                "BloodGlucoseRecord", rule, first_day, chosen, time_fields=INSTANT, user=clock
+            )
+            for chosen in (records, read)
+        )
+        assert everything.records
+        assert [r["metadata"]["id"] for r in snapped.records] == [
+            r["metadata"]["id"] for r in everything.records
+        ]
+        assert [r["metadata"]["id"] for r in snapped.earlier] == [
+            r["metadata"]["id"] for r in everything.earlier
+        ]
+        wide, _, _ = store.window_records(ref, rule)
+        assert {r["metadata"]["id"] for r in read} <= {r["metadata"]["id"] for r in wide}
+        if slack_hours is None:
+            continue
+        low = datetime.combine(first_day - timedelta(days=rule.lookback_days), datetime.min.time())
+        high = datetime.combine(first_day + timedelta(days=rule.days), datetime.min.time())
+        slack = timedelta(hours=slack_hours)
+        for record in read:
+            instant = datetime.fromtimestamp(record["timeEpochMillis"] / 1000, UTC)
+            local = instant.astimezone(clock.timezone).replace(tzinfo=None)
+            assert low - slack <= local < high + slack
+        if rule.days == 1:  # any offset takes a day and 28 hours of instants
+            assert len(wide) > len(read) * 1.5
 
 
 def test_a_snapshot_reads_the_records_its_window_keeps_and_few_more(store: SqlHistoryStore) -> None:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from etl_core.contract.timeutil import (
+    PersonZone,
     UnknownZoneError,
     batch_bounds,
     describe_zone_use,
@@ -108,3 +109,30 @@ def test_unreadable_offsets_count_as_missing_in_bounds_and_descriptions() -> Non
     assert describe_zone_use(["garbage", "-05:00"], None) == (
         "-05:00 (record offsets); UTC (records carry no offset and no user zone is set)"
     )
+
+
+@pytest.mark.parametrize(
+    ("fallback", "observed"),
+    [
+        (None, []),
+        (UTC, []),
+        (ZoneInfo("America/New_York"), []),
+        (ZoneInfo("Australia/Lord_Howe"), []),  # half an hour of daylight saving
+        (ZoneInfo("Europe/Berlin"), [(100, 540), (400, -300)]),
+        (None, [(300, 330)]),
+    ],
+)
+def test_a_clocks_offset_range_holds_every_offset_it_gives(
+    fallback: tzinfo | None, observed: list[tuple[int, int]]
+) -> None:
+    """``PersonZone.offset_range`` against the clock read every ten minutes of five weeks that
+    hold each zone's daylight-saving changes of spring or autumn 2025; ``observed`` pairs are
+    (hours into the five weeks, offset minutes)."""
+    for first in (datetime(2025, 3, 5, tzinfo=UTC), datetime(2025, 10, 1, tzinfo=UTC)):
+        low = int(first.timestamp() * 1000)
+        high = low + 35 * 86_400_000
+        hour = low // 3_600_000
+        zone = PersonZone([(hour + h, minutes) for h, minutes in observed], fallback)
+        read = {zone.offset_at(ms) for ms in range(low, high + 1, 600_000)}
+        assert len(read) >= (2 if fallback not in (None, UTC) or observed else 1)
+        assert zone.offset_range(low, high) == (min(read), max(read))

@@ -82,6 +82,7 @@ further from any offset is read in the configured zone, else UTC, rather than gu
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})(?::?(\d{2}))?$")
 _DAY_MS = 86_400_000
+_ZONE_SAMPLE_MS = 6 * HOUR_MS
 
 
 class UnknownZoneError(RequestError, ValueError):
@@ -331,6 +332,23 @@ class PersonZone(tzinfo):
             return timedelta(0)
         moment = datetime.fromtimestamp(epoch_ms / 1000, tz=self.fallback)
         return moment.utcoffset() or timedelta(0)
+
+    def offset_range(self, low_ms: int, high_ms: int) -> tuple[timedelta, timedelta]:
+        """The least and the greatest offset this clock gives at an instant from ``low_ms`` to
+        ``high_ms``: a reader that wants the records whose local times fall in some span can
+        then pick them by instant. Every observed offset counts (a superset); the configured
+        zone is read every six hours and at both ends, which finds each of its offsets as long
+        as it never changes twice within six hours (no zone in the tz database does)."""
+        offsets = {timedelta(minutes=minutes) for _, minutes in self.observations}
+        if self.fallback is None:
+            offsets.add(timedelta(0))
+        elif (steady := constant_offset(self.fallback)) is not None:
+            offsets.add(steady)
+        else:
+            for epoch_ms in (*range(low_ms, high_ms, _ZONE_SAMPLE_MS), high_ms):
+                moment = datetime.fromtimestamp(epoch_ms / 1000, tz=self.fallback)
+                offsets.add(moment.utcoffset() or timedelta(0))
+        return min(offsets), max(offsets)
 
     def fromutc(self, dt: datetime) -> datetime:
         instant = dt.replace(tzinfo=UTC)

@@ -224,7 +224,7 @@ class WindowBuilder:
             self.history.mark_built(ref, pending.version, WITHDRAWN, published=False)
             outcome.status = "empty"
             return
-        snapshot = self.history.snapshot(ref, rule, decoded)
+        snapshot = self.history.snapshot(ref, rule, decoded, person)
         if snapshot is None:
             outcome.status = "empty"
             return

@@ -150,7 +150,7 @@ def rebuild_window(
     rule = window_rule(registry, record_type, meta)
     first_day = date.fromisoformat(str(meta["first_day"]))
     ref = WindowRef(user, record_type, rule.key(first_day))
-    records, observations, stored_fields = history.window_records(ref, rule)
+    records, observations, stored_fields = history.window_records(ref, rule, person)
     spec = registry.specs.get(record_type)
     # A type nobody owns is read by the time fields its records were stored with.
     time_fields = (tuple(spec.time_fields) if spec is not None else ()) or stored_fields

@@ -12,7 +12,7 @@ from datetime import date, tzinfo
 from typing import Protocol
 
 from etl_core.contract.errors import TransientError
-from etl_core.contract.model import Record
+from etl_core.contract.model import Record, UserContext
 from etl_core.contract.windows import WindowPlan, WindowRule
 
 __all__ = [
@@ -159,11 +159,15 @@ class HistoryStore(Protocol):
     def rebuild_turn(self, user: str) -> AbstractContextManager[bool]: ...
 
     def snapshot(
-        self, ref: WindowRef, rule: WindowRule, decoded: DecodedRecords | None = None
+        self,
+        ref: WindowRef,
+        rule: WindowRule,
+        decoded: DecodedRecords | None = None,
+        person: UserContext | None = None,
     ) -> WindowSnapshot | None: ...
 
     def window_records(
-        self, ref: WindowRef, rule: WindowRule
+        self, ref: WindowRef, rule: WindowRule, person: UserContext | None = None
     ) -> tuple[list[Record], list[tuple[int, int]], tuple[str, ...]]: ...
 
     def mark_built(

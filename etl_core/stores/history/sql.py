@@ -69,7 +69,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from etl_core.contract.model import Record
+from etl_core.contract.model import Record, UserContext
 from etl_core.contract.timeutil import (
     HOUR_MS,
     INFERENCE_BOUND_HOURS,
@@ -209,10 +209,22 @@ _BODIES_BETWEEN = select(records_table.c.body).where(
     # The instant range above holds any offset (+-14 h on each side: more than twice a day
     # window). A record that states its offsets has a known local span, so the database
     # drops those outside the window instead of handing them over to be decoded and
-    # dropped by build_window; the rest are read at the person's clock there.
+    # dropped by build_window. A record without offsets is read at the person's clock: the
+    # caller bounds the instants that clock can put in the window (b_clock_*).
     or_(
-        records_table.c.start_offset.is_(None),
-        records_table.c.end_offset.is_(None),
+        and_(
+            records_table.c.start_offset.is_(None),
+            records_table.c.end_offset.is_(None),
+            records_table.c.start_ms < bindparam("b_clock_high"),
+            records_table.c.end_ms >= bindparam("b_clock_low"),
+        ),
+        and_(
+            or_(records_table.c.start_offset.is_(None), records_table.c.end_offset.is_(None)),
+            or_(
+                records_table.c.start_offset.is_not(None),
+                records_table.c.end_offset.is_not(None),
+            ),
+        ),
         and_(
             _record_local_start < bindparam("b_local_high"),
             or_(
@@ -1051,12 +1063,18 @@ class SqlHistoryStore:
             connection.close()
 
     def snapshot(
-        self, ref: WindowRef, rule: WindowRule, decoded: DecodedRecords | None = None
+        self,
+        ref: WindowRef,
+        rule: WindowRule,
+        decoded: DecodedRecords | None = None,
+        person: UserContext | None = None,
     ) -> WindowSnapshot | None:
         """The window's version, published revision and every record that may touch it or its
         lookback, read in one transaction (``None`` when the window is unknown). With
         ``decoded``, records already decoded in the same rebuild pass are shared rather than
-        decoded again."""
+        decoded again. With ``person`` (whose ``timezone`` is the configured zone the window
+        will be built with), records without offsets are read only at the instants the
+        person's clock can place in the window; without it, at any offset."""
         with self._reading() as connection:
             state = connection.execute(
                 _WINDOW_STATE,
@@ -1064,7 +1082,9 @@ class SqlHistoryStore:
             ).one_or_none()
             if state is None:
                 return None
-            stored, observations, fields = self._window_records(connection, ref, rule, decoded)
+            stored, observations, fields = self._window_records(
+                connection, ref, rule, decoded, person
+            )
         return WindowSnapshot(
             ref,
             int(state.version),
@@ -1076,30 +1096,43 @@ class SqlHistoryStore:
         )
 
     def window_records(
-        self, ref: WindowRef, rule: WindowRule
+        self, ref: WindowRef, rule: WindowRule, person: UserContext | None = None
     ) -> tuple[list[Record], list[tuple[int, int]], tuple[str, ...]]:
         """Read-only: every stored record of ``ref``'s person and type that may touch the
         window of ``rule`` or its lookback (a superset:
         :func:`etl_core.contract.windows.build_window`
         keeps those that do), the person's offset observations around it and the time fields
-        the records were stored with. Unlike :meth:`snapshot` it needs no window state, so the
-        review report (``etl review``) can draw any window from the records as they are now."""
+        the records were stored with; ``person`` as for :meth:`snapshot`. Unlike
+        :meth:`snapshot` it needs no window state, so the review report (``etl review``) can
+        draw any window from the records as they are now."""
         with self._reading() as connection:
-            return self._window_records(connection, ref, rule)
+            return self._window_records(connection, ref, rule, None, person)
 
     def _window_records(
         self,
         connection: Connection,
         ref: WindowRef,
         rule: WindowRule,
-        decoded: DecodedRecords | None = None,
+        decoded: DecodedRecords | None,
+        person: UserContext | None,
     ) -> tuple[list[Record], list[tuple[int, int]], tuple[str, ...]]:
         first = ref.first_day
         local_low = rule.local_start(first) - timedelta(days=rule.lookback_days)
         local_high = rule.local_end(first)
-        low_ms = _naive_ms(local_low) - MAX_OFFSET_MS
-        high_ms = _naive_ms(local_high) + MAX_OFFSET_MS
+        naive_low, naive_high = _naive_ms(local_low), _naive_ms(local_high)
+        low_ms, high_ms = naive_low - MAX_OFFSET_MS, naive_high + MAX_OFFSET_MS
         reach = self.bound_hours + 1
+        observations = self._observations_between(
+            connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
+        )
+        clock_low, clock_high = low_ms, high_ms
+        if person is not None:
+            # The clock build_window reads these records at: any local time in the window is
+            # an instant of it shifted by one of the offsets the clock gives around it.
+            zone = PersonZone(observations, person.timezone, self.bound_hours)
+            least, greatest = zone.offset_range(low_ms, high_ms)
+            clock_low = max(low_ms, naive_low - _whole_ms(greatest) - HOUR_MS)
+            clock_high = min(high_ms, naive_high - _whole_ms(least) + HOUR_MS)
         span, fields = self._type_extent(connection, ref.user, ref.record_type)
         bodies = (
             connection.execute(
@@ -1112,8 +1145,10 @@ class SqlHistoryStore:
                     "b_end": low_ms,
                     # A spare hour each side: stored offsets are whole minutes, an offset
                     # with seconds is read exactly by build_window.
-                    "b_local_low": _naive_ms(local_low) - HOUR_MS,
-                    "b_local_high": _naive_ms(local_high) + HOUR_MS,
+                    "b_local_low": naive_low - HOUR_MS,
+                    "b_local_high": naive_high + HOUR_MS,
+                    "b_clock_low": clock_low,
+                    "b_clock_high": clock_high,
                 },
             )
             .scalars()
@@ -1121,9 +1156,6 @@ class SqlHistoryStore:
         )
         decode = json.loads if decoded is None else decoded.decode
         stored = [decode(body) for body in bodies]
-        observations = self._observations_between(
-            connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
-        )
         return stored, observations, fields
 
     def mark_built(
@@ -1204,6 +1236,10 @@ class SqlHistoryStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _whole_ms(offset: timedelta) -> int:
+    return offset // timedelta(milliseconds=1)
 
 
 def _naive_ms(moment: datetime) -> int:
