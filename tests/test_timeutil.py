@@ -136,3 +136,20 @@ def test_a_clocks_offset_range_holds_every_offset_it_gives(
         read = {zone.offset_at(ms) for ms in range(low, high + 1, 600_000)}
         assert len(read) >= (2 if fallback not in (None, UTC) or observed else 1)
         assert zone.offset_range(low, high) == (min(read), max(read))
+
+
+def test_a_person_zone_memoised_by_hour_reads_what_a_fresh_one_reads() -> None:
+    """The inferred offset is memoised per epoch hour; instants at, just before and just after
+    hour edges, in any order, read what a clock asked once reads."""
+    hour = 3_600_000
+    first = 490_000
+    observations = [(first + 10, -300), (first + 40, -240), (first + 41, 60), (first + 90, 330)]
+    fallback = ZoneInfo("America/New_York")
+    zone = PersonZone(observations, fallback)
+    instants = [
+        (first + h) * hour + delta for h in range(-5, 140, 3) for delta in (-1, 0, 1, 1_799_999)
+    ]
+    for epoch_ms in [*instants, *reversed(instants)]:
+        fresh = PersonZone(observations, fallback)
+        assert zone.offset_at(epoch_ms) == fresh.offset_at(epoch_ms)
+        assert zone.source_at(epoch_ms) is fresh.source_at(epoch_ms)

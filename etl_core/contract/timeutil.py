@@ -317,17 +317,31 @@ class PersonZone(tzinfo):
         self.observations = sorted(set(observations))
         self.fallback = fallback
         self.bound_hours = bound_hours
+        # The inferred offset depends only on the epoch hour (infer_offset_minutes), and a
+        # window reads thousands of instants in a few hundred hours. Observations are fixed
+        # once the clock is made, so the memo never goes stale.
+        self._inferred_by_hour: dict[int, timedelta | None] = {}
+
+    def _inferred(self, epoch_ms: int) -> timedelta | None:
+        hour = epoch_ms // HOUR_MS
+        try:
+            return self._inferred_by_hour[hour]
+        except KeyError:
+            minutes = infer_offset_minutes(epoch_ms, self.observations, self.bound_hours)
+            offset = None if minutes is None else timedelta(minutes=minutes)
+            self._inferred_by_hour[hour] = offset
+            return offset
 
     def source_at(self, epoch_ms: int) -> ClockSource:
         """Where the offset at this instant comes from."""
-        if infer_offset_minutes(epoch_ms, self.observations, self.bound_hours) is not None:
+        if self._inferred(epoch_ms) is not None:
             return ClockSource.INFERRED
         return ClockSource.CONFIGURED if self.fallback is not None else ClockSource.UTC
 
     def offset_at(self, epoch_ms: int) -> timedelta:
-        minutes = infer_offset_minutes(epoch_ms, self.observations, self.bound_hours)
-        if minutes is not None:
-            return timedelta(minutes=minutes)
+        inferred = self._inferred(epoch_ms)
+        if inferred is not None:
+            return inferred
         if self.fallback is None:
             return timedelta(0)
         moment = datetime.fromtimestamp(epoch_ms / 1000, tz=self.fallback)

@@ -46,6 +46,11 @@ def test_window_offsets_ask_each_fixed_offset_once() -> None:
         PersonZone([], timezone(timedelta(hours=-4))),
         PersonZone([], ZoneInfo("Europe/Berlin")),
         PersonZone([(BASE // 3_600_000 + 30, -300)]),
+        # inferred, then another inferred offset, then the configured zone past the bound
+        PersonZone(
+            [(BASE // 3_600_000 + 30, -300), (BASE // 3_600_000 + 80, 60)],
+            ZoneInfo("Europe/Berlin"),
+        ),
     ],
 )
 def test_window_readings_keep_the_clock_of_to_local(zone: Any) -> None:

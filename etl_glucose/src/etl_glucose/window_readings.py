@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from etl_core import Record
-from etl_core.contract.timeutil import constant_offset, readable_offset, resolve_tz
+from etl_core.contract.timeutil import PersonZone, constant_offset, readable_offset, resolve_tz
 from etl_glucose.rules import PLAUSIBLE_MG_DL
 
 
@@ -85,7 +85,13 @@ def local_readings(
             clock = resolve_tz(readable_offset(offset_key), zone)
             found = clocks[offset_key] = (clock, constant_offset(clock))
         clock, shift = found
-        if shift is None:
+        if shift is None and type(clock) is PersonZone:
+            # What fromtimestamp would build through the zone's fromutc, without the round
+            # trip through Python: the person's offset at this instant, memoised by hour.
+            utc = datetime.fromtimestamp(instant / 1000, tz=UTC).replace(tzinfo=None)
+            wall = utc + clock.offset_at(instant)
+            moment = wall.replace(tzinfo=clock)
+        elif shift is None:
             moment = datetime.fromtimestamp(instant / 1000, tz=clock)
             wall = moment.replace(tzinfo=None)
         else:
