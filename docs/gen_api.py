@@ -47,6 +47,7 @@ SECTIONS: list[tuple[str, str, list[str] | None]] = [
         ],
     ),
     ("etl_core.contract.timeutil", "", None),
+    ("etl_core.contract.memo", "", None),
     ("etl_core.contract.figures", "", None),
     ("etl_core.contract.schemas", "", None),
     ("etl_core.review.svg", "", None),

@@ -2,6 +2,7 @@
 
 Plugins import only what this module exports, the public helpers of :mod:`etl_core.contract`
 (:mod:`~etl_core.contract.timeutil`, :mod:`~etl_core.contract.figures`,
+:mod:`~etl_core.contract.memo`,
 :mod:`~etl_core.contract.schemas`, :mod:`~etl_core.contract.windows`,
 :mod:`~etl_core.contract.wording`), :mod:`etl_core.review.svg` and, in tests,
 :mod:`etl_core.testing`.
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
     __version__: str
 
-PLUGIN_API_VERSION = "1.3"
+PLUGIN_API_VERSION = "1.4"
 """The plugin contract's version, ``MAJOR.MINOR``. A plugin module declares the version it is
 written against as a string, ``ETL_PLUGIN_API = "1"`` or ``"1.0"``. Core refuses a plugin whose
 major differs (majors break the contract) and one written for a newer minor than this core

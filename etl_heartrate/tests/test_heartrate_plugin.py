@@ -45,7 +45,7 @@ class TestRegistration:
     def test_entry_point_points_at_the_hook_module(self) -> None:
         (entry,) = [e for e in entry_points(group="etl_core.plugins") if e.name == "heartrate"]
         assert entry.load() is plugin
-        assert plugin.ETL_PLUGIN_API == "1.2"
+        assert plugin.ETL_PLUGIN_API == "1.4"
 
     def test_specs_declare_both_types_in_one_domain(self) -> None:
         specs = {s.name: s for s in plugin.etl_record_types()}

@@ -25,7 +25,7 @@ from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES
 from etl_heartrate.specs import HEART_RATE, HRV_RMSSD, heart_rate_spec, hrv_spec
 from etl_heartrate.window_rules import window_rules
 
-ETL_PLUGIN_API = "1.2"
+ETL_PLUGIN_API = "1.4"
 
 
 @hookimpl

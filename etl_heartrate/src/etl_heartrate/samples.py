@@ -10,6 +10,7 @@ from operator import itemgetter
 from typing import NamedTuple, TypeGuard
 
 from etl_core import Record
+from etl_core.contract.memo import RecordMemo
 from etl_heartrate.localtime import local_days, record_offset_id, record_zone
 from etl_heartrate.rules import PLAUSIBLE_TIME_MS, HeartRateRules
 
@@ -76,6 +77,69 @@ def _is_bpm(value: object) -> TypeGuard[float]:
     return kind is int or (kind is float and value == value)
 
 
+class _RecordSamples(NamedTuple):
+    """What one record contributes to a series, read once per rebuild pass."""
+
+    samples: tuple[HeartRateSample, ...]
+    malformed: int
+    out_of_range: int
+    left_out: tuple[tuple[date, str], ...]
+    """(local day, reason) of each left-out sample that has a plausible time."""
+
+
+def _read_record(record: Record, zone: tzinfo, low: float, high: float) -> _RecordSamples:
+    """The samples of one record read in ``zone``, bpm valid between ``low`` and ``high``."""
+    metadata = record.get("metadata")
+    origin = UNKNOWN_ORIGIN
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("dataOriginPackageName"), str):
+        origin = metadata["dataOriginPackageName"] or UNKNOWN_ORIGIN
+    raw_samples = record.get("samples")
+    if not isinstance(raw_samples, list):
+        return _RecordSamples((), 0, 0, ())
+    malformed = out_of_range = 0
+    times: list[int] = []
+    values: list[float] = []
+    # Left-out samples that have a plausible time, so a calendar window can count its own.
+    left_out_times: list[int] = []
+    left_out_reasons: list[str] = []
+    for item in raw_samples:
+        if type(item) is not dict and not isinstance(item, Mapping):
+            malformed += 1
+            continue
+        time_ms = item.get("timeEpochMillis")
+        bpm = item.get("beatsPerMinute")
+        if not _is_instant(time_ms):
+            malformed += 1
+            continue
+        if not _is_bpm(bpm):
+            malformed += 1
+            left_out_times.append(time_ms)
+            left_out_reasons.append(MALFORMED)
+            continue
+        if not low <= bpm <= high:
+            out_of_range += 1
+            left_out_times.append(time_ms)
+            left_out_reasons.append(OUT_OF_RANGE)
+            continue
+        times.append(time_ms)
+        values.append(bpm)
+    make = HeartRateSample
+    samples = tuple(
+        make(time_ms, bpm, origin, day, zone)
+        for time_ms, bpm, day in zip(times, values, local_days(times, zone), strict=True)
+    )
+    left_out: tuple[tuple[date, str], ...] = ()
+    if left_out_times:
+        left_out = tuple(zip(local_days(left_out_times, zone), left_out_reasons, strict=True))
+    return _RecordSamples(samples, malformed, out_of_range, left_out)
+
+
+_READ_RECORD = RecordMemo(_read_record, generation=5_000)
+"""A record with its own offset reads the same in every window of a pass (a day's samples sit
+in its day, its week and the lookback of the weeks after): read once. A record without one is
+read in the window's person zone, which each window builds afresh, so it is not memoised."""
+
+
 def flatten_samples(
     records: Iterable[Record], user_zone: tzinfo | None, rules: HeartRateRules
 ) -> SampleSeries:
@@ -94,53 +158,18 @@ def flatten_samples(
     malformed = 0
     out_of_range = 0
     dropped_by_day: Counter[tuple[date, str]] = Counter()
+    low, high = rules.valid_low_bpm, rules.valid_high_bpm
     for record in records:
         record_count += 1
         offset_id = record_offset_id(record, "startZoneOffsetId", "endZoneOffsetId")
         offset_ids.append(offset_id)
         zone = record_zone(offset_id, user_zone)
-        metadata = record.get("metadata")
-        origin = UNKNOWN_ORIGIN
-        if isinstance(metadata, Mapping) and isinstance(metadata.get("dataOriginPackageName"), str):
-            origin = metadata["dataOriginPackageName"] or UNKNOWN_ORIGIN
-        raw_samples = record.get("samples")
-        if not isinstance(raw_samples, list):
-            continue
-        times: list[int] = []
-        values: list[float] = []
-        # Left-out samples that have a plausible time, so a calendar window can count its own.
-        left_out_times: list[int] = []
-        left_out_reasons: list[str] = []
-        low, high = rules.valid_low_bpm, rules.valid_high_bpm
-        for item in raw_samples:
-            if type(item) is not dict and not isinstance(item, Mapping):
-                malformed += 1
-                continue
-            time_ms = item.get("timeEpochMillis")
-            bpm = item.get("beatsPerMinute")
-            if not _is_instant(time_ms):
-                malformed += 1
-                continue
-            if not _is_bpm(bpm):
-                malformed += 1
-                left_out_times.append(time_ms)
-                left_out_reasons.append(MALFORMED)
-                continue
-            if not low <= bpm <= high:
-                out_of_range += 1
-                left_out_times.append(time_ms)
-                left_out_reasons.append(OUT_OF_RANGE)
-                continue
-            times.append(time_ms)
-            values.append(bpm)
-        make = HeartRateSample
-        candidates.extend(
-            make(time_ms, bpm, origin, day, zone)
-            for time_ms, bpm, day in zip(times, values, local_days(times, zone), strict=True)
-        )
-        if left_out_times:
-            days = local_days(left_out_times, zone)
-            dropped_by_day.update(zip(days, left_out_reasons, strict=True))
+        read = (_READ_RECORD if offset_id is not None else _read_record)(record, zone, low, high)
+        candidates.extend(read.samples)
+        malformed += read.malformed
+        out_of_range += read.out_of_range
+        if read.left_out:
+            dropped_by_day.update(read.left_out)
 
     # Sorting by origin too makes the surviving copy of a duplicate independent of record order.
     candidates.sort(key=itemgetter(0, 1, 2))

@@ -1,0 +1,77 @@
+"""``RecordMemo``: a hit needs the very record object and equal arguments, entries stay within
+two generations, and threads sharing one memo get what the function gives."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from etl_core.contract.memo import RecordMemo
+
+
+def _reads() -> tuple[RecordMemo[tuple[Any, ...]], list[int]]:
+    calls: list[int] = []
+
+    def read(record: Any, scale: int) -> tuple[Any, ...]:
+        calls.append(record["n"])
+        return (record["n"] * scale,)
+
+    return RecordMemo(read, generation=3), calls
+
+
+def test_the_same_record_and_arguments_are_read_once() -> None:
+    memo, calls = _reads()
+    record = {"n": 4}
+    assert memo(record, 10) == (40,) and memo(record, 10) == (40,)
+    assert memo(record, 100) == (400,)  # other arguments: another entry
+    assert calls == [4, 4]
+    assert (memo.hits, memo.misses) == (1, 2)
+
+
+def test_an_equal_record_that_is_another_object_is_read_afresh() -> None:
+    memo, calls = _reads()
+    first, twin = {"n": 5}, {"n": 5}
+    memo(first, 1)
+    memo(twin, 1)
+    assert calls == [5, 5]
+
+
+def test_a_record_let_go_by_the_memo_is_never_mistaken_for_a_new_one() -> None:
+    """Ids are reused once an object is freed; the memo holds its records, so an entry that is
+    gone can only be missed, never answered for another record."""
+    memo, calls = _reads()
+    for n in range(200):  # each record freed as soon as the memo lets it go
+        assert memo({"n": n}, 1) == (n,)
+    assert calls == list(range(200))
+    assert memo.hits == 0
+
+
+def test_entries_stay_within_two_generations() -> None:
+    memo, calls = _reads()
+    records = [{"n": n} for n in range(8)]
+    for record in records:
+        memo(record, 1)
+    # generation 3: records 6 and 7 are current, 3-5 previous; 0-2 were let go.
+    memo(records[4], 1)
+    memo(records[0], 1)
+    assert calls == [*range(8), 0]
+    memo.clear()
+    memo(records[7], 1)
+    assert calls[-1] == 7
+
+
+def test_threads_sharing_a_memo_get_what_the_function_gives() -> None:
+    memo, _ = _reads()
+    records = [{"n": n} for n in range(50)]
+    results: list[list[tuple[Any, ...]]] = []
+
+    def work() -> None:
+        results.append([memo(record, 3) for record in records * 4])
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = [(record["n"] * 3,) for record in records * 4]
+    assert results == [expected] * 8
