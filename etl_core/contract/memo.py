@@ -15,7 +15,6 @@ keep besides its settings (plugin API 1.4).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -35,34 +34,34 @@ class RecordMemo(Generic[Result]):
     of at most ``generation`` records each, as the pass's decoded records do, so a pass that
     visits windows in calendar order finds the records of nearby windows."""
 
-    __slots__ = ("_current", "_lock", "_previous", "function", "generation", "hits", "misses")
+    __slots__ = ("_current", "_previous", "function", "generation", "hits", "misses")
 
     def __init__(self, function: Callable[..., Result], *, generation: int = 20_000) -> None:
         self.function = function
         self.generation = generation
         self._current: dict[tuple[int, tuple[Hashable, ...]], tuple[Record, Result]] = {}
         self._previous: dict[tuple[int, tuple[Hashable, ...]], tuple[Record, Result]] = {}
-        self._lock = threading.Lock()
         self.hits = 0
+        """Calls answered from the memo (approximate when threads share it)."""
         self.misses = 0
+        """Calls that ran the function (approximate when threads share it)."""
 
     def __call__(self, record: Record, *args: Hashable) -> Result:
+        # No lock: each dict operation is atomic, an entry is always a whole (record, result)
+        # pair and a hit is checked against the very record, so a race between threads can only
+        # compute a result twice or let an entry go early, never answer for another record.
         key = (id(record), args)
-        with self._lock:
-            entry = self._current.get(key)
-            if entry is None:
-                entry = self._previous.pop(key, None)
-                if entry is not None:
-                    self._keep(key, entry)
+        entry = self._current.get(key)
+        if entry is None:
+            entry = self._previous.pop(key, None)
+            if entry is not None:
+                self._keep(key, entry)
         if entry is not None and entry[0] is record:
             self.hits += 1
             return entry[1]
-        # Computed outside the lock: two threads may both compute a new record's result, and
-        # both results are the same.
         result = self.function(record, *args)
         self.misses += 1
-        with self._lock:
-            self._keep(key, (record, result))
+        self._keep(key, (record, result))
         return result
 
     def _keep(self, key: tuple[int, tuple[Hashable, ...]], entry: tuple[Record, Result]) -> None:
@@ -72,5 +71,4 @@ class RecordMemo(Generic[Result]):
 
     def clear(self) -> None:
         """Forget every entry (and the records they hold)."""
-        with self._lock:
-            self._current, self._previous = {}, {}
+        self._current, self._previous = {}, {}

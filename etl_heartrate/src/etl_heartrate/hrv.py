@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
+from etl_core import Record
+from etl_core.contract.memo import RecordMemo
 from etl_core.contract.timeutil import constant_offset
 from etl_heartrate.localtime import record_offset_id, record_zone
 from etl_heartrate.rules import PLAUSIBLE_TIME_MS, HrvRules
@@ -56,56 +58,64 @@ class RmssdSeries:
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def night_of(moment: datetime, rules: HrvRules) -> date:
-    """The night a local moment belongs to: nights run from local noon to the next noon, so
-    02:00 on the 20th belongs to the night of the 19th."""
-    return (moment - timedelta(hours=rules.night_starts_hour)).date()
-
-
-def _usable_rmssd(value: object, rules: HrvRules) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    if math.isnan(number) or not rules.valid_low_ms <= number <= rules.valid_high_ms:
-        return None
-    return number
-
-
-class _Nights:
-    """The night of many instants, each in its record's clock. A clock with one offset at
-    every instant (a record's own offset, mostly) is read by adding that offset, not by
-    building a datetime per measurement; the zone of each distinct offset id is resolved once."""
-
-    __slots__ = ("_shift_ms", "_start_ms", "_zones", "rules", "user_zone")
-
-    def __init__(self, user_zone: tzinfo | None, rules: HrvRules) -> None:
-        self.user_zone = user_zone
-        self.rules = rules
-        self._start_ms = rules.night_starts_hour * _HOUR_MS
-        self._zones: dict[str | None, tzinfo] = {}
-        self._shift_ms: dict[str | None, int | None] = {}
-
-    def zone(self, offset_id: str | None) -> tzinfo:
-        try:
-            return self._zones[offset_id]
-        except KeyError:
-            zone = self._zones[offset_id] = record_zone(offset_id, self.user_zone)
-            offset = constant_offset(zone)
-            self._shift_ms[offset_id] = None if offset is None else offset // _MILLISECOND
-            return zone
-
-    def night(self, time_ms: int, offset_id: str | None) -> date:
-        zone = self.zone(offset_id)
-        shift = self._shift_ms[offset_id]
-        if shift is None:
-            return night_of(datetime.fromtimestamp(time_ms / 1000, tz=zone), self.rules)
-        return date.fromordinal(_EPOCH_ORDINAL + (time_ms + shift - self._start_ms) // _DAY_MS)
-
-
 _HOUR_MS = 3_600_000
 _DAY_MS = 86_400_000
 _MILLISECOND = timedelta(milliseconds=1)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _night_at(time_ms: int, zone: tzinfo, night_starts_hour: int) -> date:
+    """The night of an instant in ``zone``: nights run from local ``night_starts_hour`` (noon)
+    to the next one, so 02:00 on the 20th belongs to the night of the 19th. A clock with one
+    offset at every instant (a record's own offset, mostly) is read by adding that offset, any
+    other through a datetime."""
+    offset = constant_offset(zone)
+    if offset is None:
+        moment = datetime.fromtimestamp(time_ms / 1000, tz=zone)
+        return (moment - timedelta(hours=night_starts_hour)).date()
+    shifted = time_ms + offset // _MILLISECOND - night_starts_hour * _HOUR_MS
+    return date.fromordinal(_EPOCH_ORDINAL + shifted // _DAY_MS)
+
+
+class _Read(NamedTuple):
+    """One record as a measurement: ``measurement`` when it is usable, else the ``night`` of
+    its invalid value (``None`` when it has no plausible time either)."""
+
+    measurement: RmssdMeasurement | None
+    night: date | None
+
+
+def _read_measurement(record: Record, zone: tzinfo, rules: _ReadRules) -> _Read:
+    time_ms = record.get("timeEpochMillis")
+    earliest, latest = PLAUSIBLE_TIME_MS
+    if type(time_ms) is not int or not earliest <= time_ms < latest:
+        return _Read(None, None)
+    night = _night_at(time_ms, zone, rules.night_starts_hour)
+    value = record.get("heartRateVariabilityRmssd")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _Read(None, night)
+    number = float(value)
+    if math.isnan(number) or not rules.valid_low_ms <= number <= rules.valid_high_ms:
+        return _Read(None, night)
+    metadata = record.get("metadata")
+    origin = UNKNOWN_ORIGIN
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("dataOriginPackageName"), str):
+        origin = metadata["dataOriginPackageName"] or UNKNOWN_ORIGIN
+    return _Read(RmssdMeasurement(time_ms, number, origin, zone, night), night)
+
+
+class _ReadRules(NamedTuple):
+    """The part of :class:`HrvRules` a record is read by (a cheap memo key)."""
+
+    night_starts_hour: int
+    valid_low_ms: float
+    valid_high_ms: float
+
+
+_READ_MEASUREMENT = RecordMemo(_read_measurement, generation=10_000)
+"""A record with its own offset reads the same in every window of a pass (a night window's
+rolling baseline reads the 35 nights before it): read once. A record without one is read in the
+window's person zone, which each window builds afresh, so it is not memoised."""
 
 
 def collect_measurements(
@@ -116,15 +126,15 @@ def collect_measurements(
     Core removes records outside 1-200 ms before processing; the check is repeated here so the
     functions stay correct when called directly.
     """
-    candidates: list[tuple[int, float, str, str | None]] = []
+    candidates: list[tuple[int, float, str, RmssdMeasurement]] = []
     offset_ids: list[str | None] = []
     records_seen = 0
     invalid = 0
     dropped: Counter[tuple[date, str]] = Counter()
-    earliest, latest = PLAUSIBLE_TIME_MS
-    nights = _Nights(user_zone, rules)
-    # A window's records repeat a few offset ids; each is parsed once.
+    read_rules = _ReadRules(rules.night_starts_hour, rules.valid_low_ms, rules.valid_high_ms)
+    # A window's records repeat a few offset ids; each is parsed once, its zone resolved once.
     read_offsets: dict[str, str | None] = {}
+    zones: dict[str | None, tzinfo] = {}
     for record in records:
         records_seen += 1
         raw = record.get("zoneOffsetId")
@@ -135,32 +145,32 @@ def collect_measurements(
             else:
                 offset_id = read_offsets[raw] = record_offset_id(record, "zoneOffsetId")
         offset_ids.append(offset_id)
-        time_ms = record.get("timeEpochMillis")
-        value = _usable_rmssd(record.get("heartRateVariabilityRmssd"), rules)
-        if type(time_ms) is not int or not earliest <= time_ms < latest:
+        zone = zones.get(offset_id)
+        if zone is None:
+            zone = zones[offset_id] = record_zone(offset_id, user_zone)
+        read = (_READ_MEASUREMENT if offset_id is not None else _read_measurement)(
+            record, zone, read_rules
+        )
+        measurement = read.measurement
+        if measurement is None:
             invalid += 1
+            if read.night is not None:
+                dropped[(read.night, INVALID)] += 1
             continue
-        if value is None:
-            invalid += 1
-            dropped[(nights.night(time_ms, offset_id), INVALID)] += 1
-            continue
-        metadata = record.get("metadata")
-        origin = UNKNOWN_ORIGIN
-        if isinstance(metadata, Mapping) and isinstance(metadata.get("dataOriginPackageName"), str):
-            origin = metadata["dataOriginPackageName"] or UNKNOWN_ORIGIN
-        candidates.append((time_ms, value, origin, offset_id))
+        candidates.append(
+            (measurement.time_ms, measurement.rmssd_ms, measurement.origin, measurement)
+        )
     candidates.sort(key=itemgetter(0, 1, 2))
     kept: list[RmssdMeasurement] = []
     duplicates = 0
     previous: tuple[int, float] | None = None
-    for time_ms, value, origin, offset_id in candidates:
-        night = nights.night(time_ms, offset_id)
+    for time_ms, value, _, measurement in candidates:
         if (time_ms, value) == previous:
             duplicates += 1
-            dropped[(night, DUPLICATE)] += 1
+            dropped[(measurement.night, DUPLICATE)] += 1
             continue
         previous = (time_ms, value)
-        kept.append(RmssdMeasurement(time_ms, value, origin, nights.zone(offset_id), night))
+        kept.append(measurement)
     return RmssdSeries(kept, records_seen, duplicates, invalid, offset_ids, dict(dropped))
 
 
