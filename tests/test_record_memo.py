@@ -1,12 +1,12 @@
-"""``RecordMemo``: a hit needs the very record object and equal arguments, entries stay within
-two generations, and threads sharing one memo get what the function gives."""
+"""``RecordMemo`` and ``GroupMemo``: a hit needs the very objects and equal arguments, entries
+stay within two generations, and threads sharing one memo get what the function gives."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
-from etl_core.contract.memo import RecordMemo
+from etl_core.contract.memo import GroupMemo, RecordMemo
 
 
 def _reads() -> tuple[RecordMemo[tuple[Any, ...]], list[int]]:
@@ -75,3 +75,27 @@ def test_threads_sharing_a_memo_get_what_the_function_gives() -> None:
         thread.join()
     expected = [(record["n"] * 3,) for record in records * 4]
     assert results == [expected] * 8
+
+
+def test_a_group_is_summarised_once_for_the_very_same_objects_in_order() -> None:
+    calls: list[tuple[int, ...]] = []
+
+    def total(items: Any, scale: int) -> int:
+        calls.append(tuple(item["n"] for item in items))
+        return sum(item["n"] for item in items) * scale
+
+    memo = GroupMemo(total, generation=2)
+    a, b, c = {"n": 1}, {"n": 2}, {"n": 3}
+    assert memo([a, b], 1) == 3 and memo((a, b), 1) == 3  # any sequence of the same objects
+    assert memo([b, a], 1) == 3  # another order: another group
+    assert memo([a, {"n": 2}], 1) == 3  # an equal object built afresh: another group
+    assert memo([a, b, c], 1) == 6
+    assert calls == [(1, 2), (2, 1), (1, 2), (1, 2, 3)]
+    assert (memo.hits, memo.misses) == (1, 4)
+
+
+def test_a_group_let_go_is_never_mistaken_for_a_new_one() -> None:
+    memo = GroupMemo(lambda items: [item["n"] for item in items], generation=2)
+    for n in range(100):  # each group's objects freed as soon as the memo lets them go
+        assert memo([{"n": n}, {"n": n + 1}]) == [n, n + 1]
+    assert memo.hits == 0

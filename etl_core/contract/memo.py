@@ -1,4 +1,4 @@
-"""A memo for pure functions of one record, shared by the windows that hold the record.
+"""Memos for pure functions of records shared by the windows that hold them.
 
 Core hands the same decoded record object to every window of a rebuild pass that holds it (its
 day, the report windows around it, the lookback of the next ones; see
@@ -8,24 +8,64 @@ therefore reads each record many times; wrapping the per-record part of that rea
 
 A hit needs the very same record object (and equal extra arguments): records are read-only
 under the plugin contract, and the memo holds each record it answers for, so no other record
-can take its identity while the entry lives. It is bounded, safe to share between worker
-threads, and gives exactly what the function gives: the one piece of module state a plugin may
-keep besides its settings (plugin API 1.4).
+can take its identity while the entry lives. :class:`GroupMemo` does the same for a function of
+several such objects (a day's samples read through a ``RecordMemo``). Both are bounded, safe to
+share between worker threads, and give exactly what the function gives: the one piece of
+module state a plugin may keep besides its settings (plugin API 1.4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 from etl_core.contract.model import Record
 
-__all__ = ["RecordMemo"]
+__all__ = ["GroupMemo", "RecordMemo"]
 
 Result = TypeVar("Result")
+_Key = tuple[Hashable, tuple[Hashable, ...]]
 
 
-class RecordMemo(Generic[Result]):
+class _Generations(Generic[Result]):
+    """Entries ``key -> (held, result)`` in two generations of at most ``generation`` each.
+
+    No lock: each dict operation is atomic and an entry is always a whole pair, so threads
+    sharing a memo can at worst compute a result twice or let an entry go early. ``held`` keeps
+    the objects a key names by identity alive, so no other object can take their identity
+    while the entry lives."""
+
+    __slots__ = ("_current", "_previous", "function", "generation", "hits", "misses")
+
+    def __init__(self, function: Callable[..., Result], *, generation: int) -> None:
+        self.function = function
+        self.generation = generation
+        self._current: dict[_Key, tuple[object, Result]] = {}
+        self._previous: dict[_Key, tuple[object, Result]] = {}
+        self.hits = 0
+        """Calls answered from the memo (approximate when threads share it)."""
+        self.misses = 0
+        """Calls that ran the function (approximate when threads share it)."""
+
+    def _find(self, key: _Key) -> tuple[object, Result] | None:
+        entry = self._current.get(key)
+        if entry is None:
+            entry = self._previous.pop(key, None)
+            if entry is not None:
+                self._keep(key, entry)
+        return entry
+
+    def _keep(self, key: _Key, entry: tuple[object, Result]) -> None:
+        if len(self._current) >= self.generation:
+            self._previous, self._current = self._current, {}
+        self._current[key] = entry
+
+    def clear(self) -> None:
+        """Forget every entry (and the objects they hold)."""
+        self._current, self._previous = {}, {}
+
+
+class RecordMemo(_Generations[Result]):
     """``function(record, *args)`` remembered for the records of recent windows.
 
     ``function`` must be pure: its result depends only on the record's contents and ``args``
@@ -34,28 +74,14 @@ class RecordMemo(Generic[Result]):
     of at most ``generation`` records each, as the pass's decoded records do, so a pass that
     visits windows in calendar order finds the records of nearby windows."""
 
-    __slots__ = ("_current", "_previous", "function", "generation", "hits", "misses")
+    __slots__ = ()
 
     def __init__(self, function: Callable[..., Result], *, generation: int = 20_000) -> None:
-        self.function = function
-        self.generation = generation
-        self._current: dict[tuple[int, tuple[Hashable, ...]], tuple[Record, Result]] = {}
-        self._previous: dict[tuple[int, tuple[Hashable, ...]], tuple[Record, Result]] = {}
-        self.hits = 0
-        """Calls answered from the memo (approximate when threads share it)."""
-        self.misses = 0
-        """Calls that ran the function (approximate when threads share it)."""
+        super().__init__(function, generation=generation)
 
     def __call__(self, record: Record, *args: Hashable) -> Result:
-        # No lock: each dict operation is atomic, an entry is always a whole (record, result)
-        # pair and a hit is checked against the very record, so a race between threads can only
-        # compute a result twice or let an entry go early, never answer for another record.
         key = (id(record), args)
-        entry = self._current.get(key)
-        if entry is None:
-            entry = self._previous.pop(key, None)
-            if entry is not None:
-                self._keep(key, entry)
+        entry = self._find(key)
         if entry is not None and entry[0] is record:
             self.hits += 1
             return entry[1]
@@ -64,11 +90,29 @@ class RecordMemo(Generic[Result]):
         self._keep(key, (record, result))
         return result
 
-    def _keep(self, key: tuple[int, tuple[Hashable, ...]], entry: tuple[Record, Result]) -> None:
-        if len(self._current) >= self.generation:
-            self._previous, self._current = self._current, {}
-        self._current[key] = entry
 
-    def clear(self) -> None:
-        """Forget every entry (and the records they hold)."""
-        self._current, self._previous = {}, {}
+class GroupMemo(_Generations[Result]):
+    """``function(items, *args)`` remembered for a group of shared objects, in order.
+
+    For the next step after a :class:`RecordMemo`: its results are the same objects in every
+    window of a pass, so a pure function of several of them (a day's samples, read through a
+    ``RecordMemo``, summarised) is computed once for each group of the very same objects and
+    equal ``args``. A group holding any object built afresh (a record without its own offset,
+    read in each window's person zone) misses, as it should. Entries live in two generations of
+    at most ``generation`` groups; each holds its group's objects."""
+
+    __slots__ = ()
+
+    def __init__(self, function: Callable[..., Result], *, generation: int = 64) -> None:
+        super().__init__(function, generation=generation)
+
+    def __call__(self, items: Sequence[object], *args: Hashable) -> Result:
+        key = (tuple(map(id, items)), args)
+        entry = self._find(key)
+        if entry is not None:
+            self.hits += 1
+            return entry[1]
+        result = self.function(items, *args)
+        self.misses += 1
+        self._keep(key, (tuple(items), result))
+        return result

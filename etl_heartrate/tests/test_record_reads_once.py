@@ -1,6 +1,7 @@
 """Heart-rate samples and HRV measurements are read once per record for all the windows of a
-pass that hold it (``RecordMemo``): every window, read from records the memo has seen or from
-fresh copies it has not, gets the same series."""
+pass that hold it (``RecordMemo``), and each day's heart rate summarised once (``GroupMemo``):
+every window, read from records the memos have seen or from fresh copies they have not, gets
+the same series and the same days."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from heartrate_builders import MIDNIGHT_MS, MINUTE_MS, OURA, hr_record, hrv_record
 
+from etl_heartrate.heart_rate import daily_summaries
 from etl_heartrate.hrv import collect_measurements
 from etl_heartrate.rules import DEFAULT_HEART_RATE_RULES, DEFAULT_HRV_RULES
 from etl_heartrate.samples import flatten_samples
@@ -50,11 +52,14 @@ def _hrv_records() -> list[dict[str, Any]]:
 @pytest.mark.parametrize("zone", [None, ZoneInfo("America/Chicago")])
 def test_overlapping_windows_read_what_fresh_records_give(zone: Any) -> None:
     hr, hrv = _hr_records(), _hrv_records()
+    resting = DEFAULT_HEART_RATE_RULES.resting
     for low, high in [(0, 40), (10, 70), (30, 66), (0, 66), (20, 30)]:
         window = hr[low:high]
-        assert flatten_samples(window, zone, DEFAULT_HEART_RATE_RULES) == flatten_samples(
-            copy.deepcopy(window), zone, DEFAULT_HEART_RATE_RULES
-        )
+        shared = flatten_samples(window, zone, DEFAULT_HEART_RATE_RULES)
+        fresh = flatten_samples(copy.deepcopy(window), zone, DEFAULT_HEART_RATE_RULES)
+        assert shared == fresh
+        # Each day's summary, memoised for the day's very samples, is the fresh one.
+        assert daily_summaries(shared.samples, resting) == daily_summaries(fresh.samples, resting)
     for low, high in [(0, 150), (100, 300), (50, 400), (0, 400), (390, 400)]:
         window = hrv[low:high]
         assert collect_measurements(window, zone, DEFAULT_HRV_RULES) == collect_measurements(

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 
+from etl_core.contract.memo import GroupMemo
 from etl_heartrate.rules import (
     ACSM_ZONES,
     DAY_MINUTES,
@@ -176,26 +177,33 @@ def daily_summaries(samples: Sequence[HeartRateSample], rule: RestingRule) -> li
     by_day: dict[date, list[HeartRateSample]] = {}
     for sample in samples:
         by_day.setdefault(sample.day, []).append(sample)
-    summaries: list[DaySummary] = []
-    for day in sorted(by_day):
-        day_samples = by_day[day]
-        values = [s.bpm for s in day_samples]
-        means = minute_means(day_samples)
-        enough = len(means) >= rule.min_day_minutes_covered
-        summaries.append(
-            DaySummary(
-                day=day,
-                zone=day_samples[0].zone,
-                samples=len(day_samples),
-                minutes_covered=len(means),
-                mean_bpm=math.fsum(values) / len(values),
-                min_bpm=min(values),
-                max_bpm=max(values),
-                resting=lowest_window(means, rule) if enough else None,
-                enough_coverage=enough,
-            )
-        )
-    return summaries
+    return [_SUMMARISE_DAY(by_day[day], rule) for day in sorted(by_day)]
+
+
+def summarise_day(day_samples: Sequence[HeartRateSample], rule: RestingRule) -> DaySummary:
+    """One local day's counts, coverage, mean, range and resting heart rate (``day_samples``:
+    that day's samples, in time order, at least one)."""
+    values = [s.bpm for s in day_samples]
+    means = minute_means(day_samples)
+    enough = len(means) >= rule.min_day_minutes_covered
+    return DaySummary(
+        day=day_samples[0].day,
+        zone=day_samples[0].zone,
+        samples=len(day_samples),
+        minutes_covered=len(means),
+        mean_bpm=math.fsum(values) / len(values),
+        min_bpm=min(values),
+        max_bpm=max(values),
+        resting=lowest_window(means, rule) if enough else None,
+        enough_coverage=enough,
+    )
+
+
+_SUMMARISE_DAY = GroupMemo(summarise_day, generation=40)
+"""A day's samples are the same objects in every window of a pass that reads them (each
+record's are read once, :data:`etl_heartrate.samples._READ_RECORD`), and a week window's
+lookback summarises the 28 days before it: each day is summarised once per pass. Forty days a
+generation covers a week and its lookback."""
 
 
 def age_predicted_max(age_years: int) -> int:
