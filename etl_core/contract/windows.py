@@ -26,9 +26,7 @@ from typing import Any
 from etl_core.contract.model import Record, UserContext
 from etl_core.contract.timeutil import (
     CLOCK_STRENGTH,
-    HOUR_MS,
     PersonZone,
-    infer_offset_minutes,
     offset_field_for,
     parse_offset,
     readable_offset,
@@ -385,21 +383,13 @@ def clock_of(
     if not isinstance(zone, PersonZone):
         return ClockSource.CONFIGURED
     weakest = ClockSource.RECORD_OFFSETS
-    # A person's zone answers by epoch hour (inference reads only the hour, the fallback
-    # only whether there is one): asked once per hour, not once per instant.
-    by_hour: dict[int, ClockSource] | None = {} if type(zone) is PersonZone else None
     fields = [(name, offset_field_for(name)) for name in time_fields]
     for record in records:
         for name, offset_name in fields:
             value = record.get(name)
             own = readable_offset(record.get(offset_name))
             if own in (None, "Z", "z", "") and isinstance(value, int):
-                if by_hour is None:
-                    source = zone.source_at(value)
-                else:
-                    hour = value // HOUR_MS
-                    source = by_hour.get(hour) or by_hour.setdefault(hour, zone.source_at(value))
-                weakest = max(weakest, source, key=CLOCK_STRENGTH.index)
+                weakest = max(weakest, zone.source_at(value), key=CLOCK_STRENGTH.index)
     return weakest
 
 
@@ -415,15 +405,14 @@ def _wall_us(moment: datetime) -> int:
 class _WallClock:
     """Local wall-clock times of many instants, as :func:`record_span` reads them (each
     instant in its own offset, else ``zone``, else UTC), in integer microseconds: a window
-    of a few thousand records would otherwise build an aware datetime per instant. The
-    person's inferred offsets depend only on the epoch hour and are memoised by hour; any
-    other zone is read through ``datetime.fromtimestamp`` as :func:`to_local` reads it."""
+    of a few thousand records would otherwise build an aware datetime per instant. The person's
+    zone is read through :meth:`PersonZone.offset_at` (memoised by epoch hour); any other zone
+    through ``datetime.fromtimestamp``, as :func:`to_local` reads it."""
 
-    __slots__ = ("_by_hour", "_fixed", "zone")
+    __slots__ = ("_fixed", "zone")
 
     def __init__(self, zone: tzinfo | None) -> None:
         self.zone = zone
-        self._by_hour: dict[int, int | None] = {}
         self._fixed: dict[object, int | None] = {}
 
     def local_us(self, epoch_ms: int, offset_id: object) -> int:
@@ -439,16 +428,7 @@ class _WallClock:
         if zone is None:
             return epoch_ms * 1000
         if type(zone) is PersonZone:
-            hour = epoch_ms // HOUR_MS
-            try:
-                minutes = self._by_hour[hour]
-            except KeyError:
-                minutes = infer_offset_minutes(epoch_ms, zone.observations, zone.bound_hours)
-                self._by_hour[hour] = minutes
-            if minutes is not None:
-                return epoch_ms * 1000 + minutes * 60_000_000
-            if zone.fallback is None:
-                return epoch_ms * 1000
+            return epoch_ms * 1000 + zone.offset_at(epoch_ms) // _MICROSECOND
         return _wall_us(to_local(epoch_ms, None, zone))
 
 

@@ -304,31 +304,17 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 class _Clock:
-    """One of the person's clocks read at many instants. A merge reads it at every stored
-    record's ends, and most of a file's records fall in a few hours: inferred offsets depend
-    only on the epoch hour (:func:`infer_offset_minutes`), so they are memoised by hour; the
-    configured zone's (the fallback) is read at the exact instant, as
-    :meth:`PersonZone.offset_at` reads it."""
+    """One of the person's clocks read at many instants, in integer microseconds. A merge
+    reads it at every stored record's ends; :class:`PersonZone` memoises its inferred offsets
+    by epoch hour, so a reading costs a dictionary lookup."""
 
-    __slots__ = ("_by_hour", "zone")
+    __slots__ = ("zone",)
 
     def __init__(self, zone: PersonZone) -> None:
         self.zone = zone
-        self._by_hour: dict[int, int | None] = {}
 
     def offset_us(self, epoch_ms: int) -> int:
         """The offset at an instant, in microseconds (``zone.offset_at(epoch_ms)``)."""
-        hour = epoch_ms // HOUR_MS
-        try:
-            minutes = self._by_hour[hour]
-        except KeyError:
-            zone = self.zone
-            minutes = infer_offset_minutes(epoch_ms, zone.observations, zone.bound_hours)
-            self._by_hour[hour] = minutes
-        if minutes is not None:
-            return minutes * _MINUTE_US
-        if self.zone.fallback is None:
-            return 0
         return self.zone.offset_at(epoch_ms) // _MICROSECOND
 
     def window_day(self, epoch_ms: int, own_offset: int | None, start_hour: int) -> int:
