@@ -327,3 +327,49 @@ def test_an_input_whose_person_is_being_built_elsewhere_leaves_its_windows_to_th
     finally:
         history.close()
         dedup.close()
+
+
+def test_record_set_fingerprint_is_the_digest_of_the_sorted_identities() -> None:
+    """The fingerprint an example's metadata carries is the SHA-256 of every record's
+    ``key\\x1fmodified\\x1e``, sorted: whatever the records' order, and whether a record has a
+    Health Connect id (else its content surrogate) and an integer modification time (else 0)."""
+    import hashlib
+    from types import MappingProxyType
+
+    records: list[Any] = [
+        {"metadata": {"id": "b", "lastModifiedTimeEpochMillis": 20}, "time": 2},
+        {"metadata": {"id": "a", "lastModifiedTimeEpochMillis": 30}, "time": 1},
+        {"metadata": {"id": "c", "lastModifiedTimeEpochMillis": True}, "time": 3},
+        {"metadata": {"id": "", "lastModifiedTimeEpochMillis": 5}, "time": 4},
+        {"time": 5, "value": 1.5},
+        MappingProxyType({"metadata": {"id": "d", "lastModifiedTimeEpochMillis": 7}, "time": 6}),
+    ]
+    text = ""
+    surrogate_empty = (
+        "sha256:"
+        + hashlib.sha256(
+            json.dumps(
+                {"metadata": {"id": "", "lastModifiedTimeEpochMillis": 5}, "time": 4},
+                sort_keys=True,
+                separators=(",", ":"),
+            ).encode()
+        ).hexdigest()
+    )
+    surrogate_bare = "sha256:" + hashlib.sha256(b'{"time":5,"value":1.5}').hexdigest()
+    pairs = sorted(
+        [("a", 30), ("b", 20), ("c", 0), (surrogate_empty, 5), (surrogate_bare, 0), ("d", 7)]
+    )
+    for key, modified in pairs:
+        text += f"{key}\x1f{modified}\x1e"
+    expected = hashlib.sha256(text.encode()).hexdigest()
+    rule = WindowRule.day()
+
+    def window(of: list[Any]) -> Any:
+        from etl_core.contract.windows import Window
+
+        return Window("TemperatureRecord", rule, date(2025, 1, 1), records=of)
+
+    assert record_set_fingerprint(window(records)) == expected
+    assert record_set_fingerprint(window(records[::-1])) == expected
+    newer = [{"metadata": {"id": "a", "lastModifiedTimeEpochMillis": 31}, "time": 1}]
+    assert record_set_fingerprint(window(newer + records[:1] + records[2:])) != expected
