@@ -323,13 +323,20 @@ def newest_versions(records: Iterable[Record]) -> list[Record]:
         key = record_key(record)
         rank = version_rank(record)
         held = chosen.get(key)
-        if (
-            held is None
-            or rank > held[0]
-            or (rank == held[0] and _canonical(record) < _canonical(held[1]))
-        ):
+        if held is None or supersedes(record, rank, held[1], held[0]):
             chosen[key] = (rank, record)
     return [entry[1] for entry in chosen.values()]
+
+
+def supersedes(
+    record: Mapping[str, Any],
+    rank: tuple[int, int],
+    held: Mapping[str, Any],
+    held_rank: tuple[int, int],
+) -> bool:
+    """Whether ``record`` (of :func:`version_rank` ``rank``) replaces ``held``, another version
+    of the same record, as :func:`newest_versions` chooses."""
+    return rank > held_rank or (rank == held_rank and _canonical(record) < _canonical(held))
 
 
 def _canonical(record: Mapping[str, Any]) -> str:

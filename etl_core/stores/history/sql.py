@@ -83,8 +83,8 @@ from etl_core.contract.windows import (
     TypePlan,
     WindowPlan,
     WindowRule,
-    newest_versions,
     record_key,
+    supersedes,
     version_rank,
 )
 from etl_core.stores.history.base import (
@@ -289,6 +289,20 @@ def _row(record: Record, time_fields: Sequence[str]) -> _Row:
     if len(key) > MAX_KEY_LENGTH:
         raise ValueError(f"record id longer than {MAX_KEY_LENGTH} characters")
     return _Row(key, version_rank(record), start, end, start_offset, end_offset, record)
+
+
+def _newest_rows(records: Iterable[Record], time_fields: Sequence[str]) -> list[_Row]:
+    """The rows of ``newest_versions(records)``, in its order: each record's key and rank are
+    read once, for choosing its version and for its row."""
+    chosen: dict[str, _Row] = {}
+    for record in records:
+        row = _row(record, time_fields)
+        held = chosen.get(row.key)
+        if held is None or (
+            held.record is not None and supersedes(record, row.rank, held.record, held.rank)
+        ):
+            chosen[row.key] = row
+    return list(chosen.values())
 
 
 def _body(record: Record | None) -> str:
@@ -636,7 +650,7 @@ class SqlHistoryStore:
     ) -> MergeResult:
         """Merge one file's valid records; bump the windows the change touches."""
         type_plan = plan.get(record_type, TypePlan())
-        rows = [_row(record, type_plan.time_fields) for record in newest_versions(records)]
+        rows = _newest_rows(records, type_plan.time_fields)
         if not rows:
             return MergeResult(0, 0, 0, 0, ())
         with self._writing(user) as connection:
