@@ -176,6 +176,7 @@ def run(
 SUMMARY_HEADERS = (
     "files",
     "records",
+    "excluded",
     "processed",
     "done before",
     "duplicate content",
@@ -191,13 +192,15 @@ def _print_summary(report: Any, out: Path) -> None:
     """The per-record-type summary, never wider than the terminal (or ``COLUMNS``): a table
     when it fits, else a block of ``name value`` lines per record type."""
     rows: list[tuple[str, list[str]]] = []
-    totals = [0] * 9
+    totals = [0] * (len(SUMMARY_HEADERS) - 1)
     total_seconds = 0.0
     quarantined = 0
+    exclusions: dict[str, int] = {}
     for record_type, row in report.by_record_type().items():
         values = [
             row.files,
             row.records,
+            row.excluded,
             row.processed,
             row.already_done,
             row.duplicate_content,
@@ -209,6 +212,8 @@ def _print_summary(report: Any, out: Path) -> None:
         totals = [a + b for a, b in zip(totals, values, strict=True)]
         total_seconds += row.seconds
         quarantined += row.quarantined
+        for code, count in row.exclusions.items():
+            exclusions[code] = exclusions.get(code, 0) + count
         rows.append((record_type, [*map(str, values), f"{row.seconds:.3f}"]))
     rows.append(("total", [*map(str, totals), f"{total_seconds:.3f}"]))
     console = Console()
@@ -234,6 +239,13 @@ def _print_summary(report: Any, out: Path) -> None:
     console.print(f"training examples written: {written} -> {out.resolve() / 'training'}")
     for journal, lines in report.journals.items():
         console.print(f"  {journal} ({lines} example{'' if lines == 1 else 's'})")
+    if exclusions:
+        # Validation's findings, by code: a processed file's excluded records are in neither
+        # the examples nor the quarantine, so this line is where they show.
+        reasons = ", ".join(f"{code} {count}" for code, count in sorted(exclusions.items()))
+        excluded = totals[SUMMARY_HEADERS.index("excluded")]
+        noun = "record" if excluded == 1 else "records"
+        console.print(f"excluded by validation: {excluded} {noun} ({reasons})")
     # Unreadable files are failed (not quarantined) but kept beside the quarantined ones.
     kept = sum(1 for o in report.outcomes if o.quarantine_key and not o.ok)
     if quarantined or kept:

@@ -66,6 +66,10 @@ class Outcome:
     counters: dict[str, float] = field(default_factory=dict)
     finding_codes: list[str] = field(default_factory=list)
     """Codes of the warning-or-worse validation findings (for metrics)."""
+    excluded_records: int = 0
+    """Records validation left out of processing (and out of the person's history)."""
+    exclusions: dict[str, int] = field(default_factory=dict)
+    """Records each excluding finding left out, by its code (a record may have several)."""
     timings: dict[str, float] = field(default_factory=dict)
     windows: list[WindowOutcome] = field(default_factory=list)
     """The windows rebuilt while handling this input (none when the runner builds them at the

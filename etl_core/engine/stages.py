@@ -198,11 +198,22 @@ def validate_stage(run: FileRun) -> bool:
     run.report = report
     outcome.quality_score = report.quality_score
     outcome.finding_codes = [f.code for f in report.findings if f.severity is not Severity.INFO]
-    run.log.info("validated", quality_score=report.quality_score, findings=len(findings))
+    run.log.info(
+        "validated",
+        quality_score=report.quality_score,
+        findings=len(findings),
+        excluded_records=len(report.excluded_indices),
+    )
     if not report.passed:
         message = "; ".join(f.message for f in report.findings if f.severity != "info")
         run.quarantine = Quarantine(report, "below_quality_threshold", message)
         return False
+    # A file that passes loses its excluded records silently unless the outcome says so.
+    outcome.excluded_records = len(report.excluded_indices)
+    for finding in report.findings:
+        if finding.severity is Severity.ERROR and finding.record_indices:
+            count = outcome.exclusions.get(finding.code, 0) + len(finding.record_indices)
+            outcome.exclusions[finding.code] = count
     run.clean = batch.without(report.excluded_indices)
     return True
 

@@ -113,6 +113,8 @@ def collect_inputs(paths: Iterable[Path]) -> list[InputFile]:
 class TypeSummary:
     files: int = 0
     records: int = 0
+    excluded: int = 0
+    """Records validation left out of files that were processed (see :attr:`exclusions`)."""
     processed: int = 0
     already_done: int = 0
     duplicate_content: int = 0
@@ -121,6 +123,8 @@ class TypeSummary:
     windows: int = 0
     examples: int = 0
     seconds: float = 0.0
+    exclusions: dict[str, int] = field(default_factory=dict)
+    """Records left out, by the code of the finding that left them out."""
 
 
 @dataclass
@@ -149,6 +153,9 @@ class RunReport:
             row = table.setdefault(outcome.record_type or "(unreadable)", TypeSummary())
             row.files += 1
             row.records += outcome.records
+            row.excluded += outcome.excluded_records
+            for code, count in outcome.exclusions.items():
+                row.exclusions[code] = row.exclusions.get(code, 0) + count
             row.examples += len(outcome.examples)
             row.seconds += sum(outcome.timings.values())
             match outcome.status:
