@@ -373,3 +373,47 @@ def test_record_set_fingerprint_is_the_digest_of_the_sorted_identities() -> None
     assert record_set_fingerprint(window(records[::-1])) == expected
     newer = [{"metadata": {"id": "a", "lastModifiedTimeEpochMillis": 31}, "time": 1}]
     assert record_set_fingerprint(window(newer + records[:1] + records[2:])) != expected
+
+
+def test_a_window_that_failed_is_built_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed window is not settled: the next ``etl run`` into the same output builds it
+    again, so once the plugin is fixed its examples appear (and while it is still broken, the
+    failure is reported again instead of the window passing for done)."""
+    import importlib.metadata
+
+    from etl_core.engine.registry import ENTRY_POINT_GROUP
+    from tests.support import flaky_window_plugin
+
+    entry = importlib.metadata.EntryPoint(
+        name="flaky", value="tests.support.flaky_window_plugin", group=ENTRY_POINT_GROUP
+    )
+    source = tmp_path / "BodyTemperatureRecord_1.avro"
+    source.write_bytes(temperature_file(temperature_records(12)))
+    out = tmp_path / "out"
+
+    def run() -> Any:
+        settings = Settings(_env_file=None, pseudonym_key="k")  # type: ignore[call-arg]
+        return run_embedded(
+            [InputFile(source, source.name)],
+            out,
+            registry=load_plugins(entry_points=[entry]),
+            settings=settings,
+            user_id="person",
+            user=UserContext(),
+        )
+
+    monkeypatch.setattr(flaky_window_plugin, "BROKEN", True)
+    first = run()
+    assert [w.status for w in first.windows] == ["failed"]
+    again = run()  # the file is done; the window is not
+    assert [o.status for o in again.outcomes] == [Status.DUPLICATE_FILE]
+    assert [w.status for w in again.windows] == ["failed"]
+    assert training_examples(out) == []
+    monkeypatch.setattr(flaky_window_plugin, "BROKEN", False)
+    fixed = run()
+    assert [w.status for w in fixed.windows] == ["published"]
+    [example] = training_examples(out)
+    assert "12 temperature readings." in json.dumps(example)
+    assert [w.status for w in run().windows] == []  # built: nothing left to retry

@@ -124,6 +124,24 @@ def test_a_new_record_bumps_its_windows_and_the_same_record_again_changes_nothin
     assert [(p.ref.key, p.version) for p in store.pending("u1")] == [("day:2025-09-20", 1)]
 
 
+def test_a_failed_window_waits_for_new_records_or_a_retry(store: SqlHistoryStore) -> None:
+    """``mark_failed`` sets a window aside (it is no longer pending) until its records change
+    or ``retry_failed`` makes it pending again, for one person or for everyone."""
+    for user in ("u1", "u2"):
+        store.merge(user, "StepsRecord", [steps("a", date(2025, 9, 20), 1200)], PLAN)
+        (pending,) = store.pending(user)
+        store.mark_failed(pending.ref, pending.version)
+        assert store.pending(user) == []
+    assert store.retry_failed("u1") == 1
+    assert [(p.ref.user, p.ref.key) for p in store.pending()] == [("u1", "day:2025-09-20")]
+    assert store.retry_failed() == 1  # u2's; u1's is no longer failed
+    assert {p.ref.user for p in store.pending()} == {"u1", "u2"}
+    (failed,) = store.pending("u2")
+    store.mark_failed(failed.ref, failed.version)
+    store.merge("u2", "StepsRecord", [steps("a", date(2025, 9, 20), 1500, modified=2)], PLAN)
+    assert [p.version for p in store.pending("u2")] == [failed.version + 1]
+
+
 def test_a_newer_version_replaces_the_record_and_an_older_one_is_ignored(
     store: SqlHistoryStore,
 ) -> None:

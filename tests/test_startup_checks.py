@@ -60,6 +60,22 @@ def etl_process({process_args}):
         raise ValueError(f"reading {{batch.records[0]['percentage']}} is not a percentage")
     return ProcessResult(narrative="SpO2 was recorded.", insights={{"records": 1}},
                          summary="oxygen")
+{window}"""
+
+WINDOW_CRASH = """
+
+@hookimpl
+def etl_windows(spec):
+    from etl_core import WindowRule
+
+    return [WindowRule.day()] if spec.name == "OxygenSaturationRecord" else None
+
+
+@hookimpl
+def etl_process_window(window, spec):
+    if window.record_type != "OxygenSaturationRecord":
+        return None
+    raise ValueError(f"reading {window.records[0]['percentage']} is not a percentage")
 """
 
 GOOD = {
@@ -71,6 +87,7 @@ GOOD = {
     "time_fields": ("timeEpochMillis",),
     "process_args": "batch, spec, validation",
     "crashes": False,
+    "window": "",
 }
 
 DISTRIBUTIONS = {
@@ -89,6 +106,7 @@ DISTRIBUTIONS = {
     "baddomain": {"domain": "Vital Signs"},
     "badargs": {"process_args": "batch, spek, validation"},
     "crashes": {"crashes": True},
+    "windowcrash": {"window": WINDOW_CRASH},
 }
 
 REFUSALS = {
@@ -243,3 +261,38 @@ def test_a_plugin_crash_is_one_line_and_debug_shows_the_traceback(
     assert "plugin_traceback" in debug.stderr
     assert "Traceback (most recent call last)" in debug.stderr
     assert "etl_test_crashes" in debug.stderr
+
+
+def test_a_window_crash_is_one_line_and_debug_shows_whose_traceback(
+    plugin_site: Path, tmp_path: Path
+) -> None:
+    """``etl_process_window`` failing is reported as ``etl_process`` failing is: one line
+    naming the plugin, and with ``--debug`` its traceback (never at the default level)."""
+    source = oxygen_file(tmp_path)
+    plain = etl(plugin_site, "run", str(source), "--out", str(tmp_path / "a"), only="windowcrash")
+    assert plain.returncode == 1
+    assert "Traceback" not in plain.stderr
+    [error] = [line for line in plain.stderr.splitlines() if line.startswith("etl: error:")]
+    assert error.startswith(
+        "etl: error: plugin 'windowcrash' raised ValueError in etl_process_window while "
+        "processing OxygenSaturationRecord day:"
+    )
+    assert not _mentions_reading(plain.stderr, "97")
+    debug = etl(
+        plugin_site,
+        "run",
+        str(source),
+        "--out",
+        str(tmp_path / "b"),
+        "--debug",
+        only="windowcrash",
+    )
+    assert debug.returncode == 1
+    [traceback] = [
+        json.loads(line)
+        for line in debug.stderr.splitlines()
+        if line.startswith("{") and json.loads(line)["event"] == "plugin_traceback"
+    ]
+    assert (traceback["plugin"], traceback["hook"]) == ("windowcrash", "etl_process_window")
+    assert "Traceback (most recent call last)" in traceback["traceback"]
+    assert "etl_test_windowcrash" in traceback["traceback"]

@@ -79,6 +79,9 @@ def consume(threads: int | None) -> None:
                 lambda: open_worker_history_store(settings, state_dir),
                 settings.startup_wait_seconds,
             )
+            # Windows whose build failed are built again at each person's next upload: a
+            # worker restarts when a fixed plugin is deployed.
+            history.retry_failed()
         except (SettingsError, DedupUnavailableError, HistoryUnavailableError) as exc:
             fail(str(exc), EXIT_STARTUP)
             return

@@ -202,7 +202,16 @@ class WindowBuilder:
             outcome.error_type = exc.error_type
             outcome.message = str(exc)
             self.history.mark_failed(ref, outcome.version)
-            log.warning("window_failed", error_type=exc.error_type)
+            plugin = exc.plugin if isinstance(exc, ProcessorError) else None
+            log.warning("window_failed", error_type=exc.error_type, plugin=plugin)
+            if isinstance(exc, ProcessorError) and exc.__cause__ is not None:
+                # DEBUG only: a plugin's traceback and exception text may quote a health value.
+                log.debug(
+                    "plugin_traceback",
+                    plugin=exc.plugin,
+                    hook=exc.hook,
+                    traceback=exc.traceback_text(),
+                )
         if self.metrics is not None:
             self.metrics.observe_window(
                 record_type=ref.record_type,
