@@ -76,6 +76,22 @@ def test_an_invalid_setting_refuses_start_up_naming_plugin_and_variable(
     assert value not in message  # a setting may be a secret: never echoed
 
 
+def test_a_settings_class_refusing_the_shared_env_file_is_told_how_to_fix_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Core's own variables sit in the same ``.env`` as a plugin's: a plugin settings class
+    that forbids extra inputs cannot read it, and the one line says so (not that a variable
+    named ``ETL_STRICT_ETL_PSEUDONYM_KEY`` is invalid)."""
+    (tmp_path / ".env").write_text("ETL_PSEUDONYM_KEY=secret-value\nETL_STRICT_LIMIT=4\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PluginLoadError) as error:
+        load_plugins(entry_points=[entry_point("strict", "STRICT_FILE")])
+    message = str(error.value)
+    assert message.startswith("plugin 'strict' cannot read its settings: ")
+    assert "(ETL_PSEUDONYM_KEY)" in message and 'extra="ignore"' in message
+    assert "secret-value" not in message and "\n" not in message
+
+
 def test_configure_without_settings_is_refused() -> None:
     with pytest.raises(PluginLoadError, match="'configure-only' implements etl_configure but"):
         load_plugins(entry_points=[entry_point("configure-only", "CONFIGURE_ONLY")])

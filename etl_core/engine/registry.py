@@ -520,6 +520,15 @@ def _settings_problem(settings_class: type[BaseSettings], error: ValidationError
     may be a secret."""
     errors = error.errors(include_url=False, include_input=False)
     first = errors[0]
+    if first["type"] == "extra_forbidden":
+        # The env file (.env) is shared with core's and other plugins' variables: a settings
+        # class that forbids extra inputs refuses every variable it does not declare.
+        found = ", ".join(sorted({str(e["loc"][0]).upper() for e in errors if e["loc"]}))
+        return (
+            f"cannot read its settings: its env_file holds variables its settings class does "
+            f'not declare ({found}); set extra="ignore" in its model_config, since core and '
+            "other plugins keep their variables in the same file"
+        )
     cause = (first.get("ctx") or {}).get("error")
     why = f"{type(cause).__name__}: {cause}" if isinstance(cause, Exception) else first["msg"]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

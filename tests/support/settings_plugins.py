@@ -37,6 +37,30 @@ class Thermometer:
         self.received.append(settings)
 
 
+class StrictFileSettings(BaseSettings):
+    """Reads ``.env`` but forbids variables it does not declare (pydantic's default)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ETL_STRICT_", env_file=".env", env_ignore_empty=True
+    )
+
+    limit: int = 3
+
+
+class StrictFile:
+    """Declares a settings class that refuses the shared ``.env``'s other variables."""
+
+    ETL_PLUGIN_API = "1.3"
+
+    @hookimpl
+    def etl_settings(self) -> type[StrictFileSettings]:
+        return StrictFileSettings
+
+    @hookimpl
+    def etl_configure(self, settings: StrictFileSettings) -> None:
+        pass
+
+
 class ConfigureOnly:
     """Wants settings but declares none: refused at start-up."""
 
@@ -62,4 +86,5 @@ class ReplacementWriter:
 
 THERMOMETER = Thermometer()
 CONFIGURE_ONLY = ConfigureOnly()
+STRICT_FILE = StrictFile()
 REPLACEMENT_WRITER = ReplacementWriter()
