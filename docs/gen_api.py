@@ -44,6 +44,19 @@ SECTIONS: list[tuple[str, str, list[str] | None]] = [
             "ProcessedBatch",
             "Artifact",
             "Chart",
+            "Window",
+            "WindowRule",
+            "MONDAY",
+            "TUESDAY",
+            "WEDNESDAY",
+            "THURSDAY",
+            "FRIDAY",
+            "SATURDAY",
+            "SUNDAY",
+            "ExampleKind",
+            "ExampleText",
+            "choose",
+            "ClockSource",
         ],
     ),
     ("etl_core.contract.timeutil", "", None),
@@ -186,6 +199,9 @@ def render_class(name: str, cls: type) -> list[str]:
     if dataclasses.is_dataclass(cls):
         lines += [_field_line(f, docs.get(f.name)) for f in dataclasses.fields(cls)]
         lines.append("")
+    elif "__init__" in vars(cls):
+        # How to make one: a plain class's constructor is not in its fields.
+        lines += ["```python", signature(cls, name).removesuffix(" -> None"), "```", ""]
     for attribute, value in vars(cls).items():
         if attribute.startswith("_") or attribute in {f.name for f in _fields(cls)}:
             continue
@@ -193,6 +209,9 @@ def render_class(name: str, cls: type) -> list[str]:
             property_doc = inspect.getdoc(value)
             text = f"- property `{attribute}`"
             lines.append(text + (": " + markdown(property_doc) if property_doc else ""))
+        elif isinstance(value, classmethod | staticmethod):
+            # Alternative constructors (``WindowRule.day()``): shown without ``cls``.
+            lines += ["", *render_function(f"{name}.{attribute}", getattr(cls, attribute), "####")]
         elif callable(value) and not attribute.startswith("test_"):
             lines += ["", *render_function(f"{name}.{attribute}", value, "####")]
     tests = [(a, v) for a, v in vars(cls).items() if a.startswith("test_") and callable(v)]
@@ -272,8 +291,8 @@ def render() -> str:
         "`python docs/gen_api.py`. -->",
         "",
         "Everything a plugin imports from etl-core: `etl_core` (the decorator and the types), "
-        "`etl_core.contract.timeutil`, `etl_core.contract.figures`, `etl_core.contract.schemas`, "
-        "`etl_core.review.svg` "
+        "`etl_core.contract.timeutil`, `etl_core.contract.memo`, `etl_core.contract.figures`, "
+        "`etl_core.contract.schemas`, `etl_core.review.svg` "
         "(charts for `etl review`) and, in tests, "
         "`etl_core.testing`. Anything else in etl-core may change without notice. "
         "`hooks.md` documents the hooks; `writing-plugins.md` walks through a new plugin.",
@@ -288,7 +307,7 @@ def render() -> str:
         constant_docs: dict[str, str] = {}
         sources = [module_name, *sorted(m for m in sys.modules if m.startswith(module_name + "."))]
         if module_name == "etl_core":
-            sources = ["etl_core", "etl_core.contract.model"]
+            sources = ["etl_core", "etl_core.contract.model", "etl_core.contract.windows"]
         for source in sources:
             constant_docs.update(attribute_docs(module_tree(importlib.import_module(source))))
         for name in names if names is not None else public_names(module):

@@ -42,7 +42,7 @@ from etl_core.engine.registry import PluginRegistry, load_plugins
 from etl_core.settings import Settings
 from etl_core.stores.dedup.sql import SqlDedupStore
 from etl_core.stores.objects.base import LocalObjectStore
-from etl_core.testing import health_connect_schema, read_avro, write_avro
+from etl_core.testing import health_connect_schema, read_avro, synthetic_records, write_avro
 from etl_core.transports.handler import Action, Decision, MessageHandler
 from etl_core.transports.rabbitmq.publisher import prepare_upload
 
@@ -829,3 +829,17 @@ def test_the_bomb_inflates_past_the_limit() -> None:
     inflater = zlib.decompressobj(-15)
     inflated = len(inflater.decompress(payload, DEFAULT_MAX_DECODED_BYTES + 1))
     assert inflated > DEFAULT_MAX_DECODED_BYTES
+
+
+def test_write_avro_names_the_record_that_does_not_fit_its_schema() -> None:
+    """The fixture writer a plugin author makes samples with says which record is wrong and
+    where, instead of fastavro's bare "no value and no default"."""
+    schema = health_connect_schema("BloodGlucoseRecord")
+    good = read_avro(write_avro(schema, synthetic_records("BloodGlucoseRecord", 3)))
+    broken = [dict(record) for record in good]
+    del broken[2]["metadata"]
+    with pytest.raises(
+        ValueError, match=r"^record 2 does not fit the schema: .*metadata is missing"
+    ):
+        write_avro(schema, broken)
+    assert read_avro(write_avro(schema, good)) == good

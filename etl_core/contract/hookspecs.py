@@ -213,7 +213,9 @@ def etl_process_window(window: Window, spec: RecordTypeSpec) -> ProcessResult | 
 
 @hookspec
 def etl_emit(processed: ProcessedBatch) -> Sequence[Artifact] | None:
-    """Turn a processed batch into output objects for core to store.
+    """Turn a processed result into output objects for core to store: a rebuilt window's
+    (``processed.window`` is the window) or a per-upload batch's (``processed.window`` is
+    ``None``).
 
     Called on every plugin; all artifacts are collected and written by core, in the order
     returned. The training-JSONL writer is core's built-in implementation. Keys should be

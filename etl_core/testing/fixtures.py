@@ -81,14 +81,43 @@ def write_avro(
     sync_marker: bytes | None = None,
 ) -> bytes:
     """An Avro object-container file holding ``records`` written with ``schema``. A fixed
-    ``sync_marker`` (16 bytes) makes the bytes reproducible."""
+    ``sync_marker`` (16 bytes) makes the bytes reproducible. Raises ``ValueError`` naming the
+    first record that does not fit the schema, and where."""
     buffer = io.BytesIO()
     parsed = fastavro.parse_schema(dict(schema))
-    if sync_marker is None:
-        fastavro.writer(buffer, parsed, list(records), codec=codec)
-    else:
-        fastavro.writer(buffer, parsed, list(records), codec=codec, sync_marker=sync_marker)
+    rows = list(records)
+    try:
+        if sync_marker is None:
+            fastavro.writer(buffer, parsed, rows, codec=codec)
+        else:
+            fastavro.writer(buffer, parsed, rows, codec=codec, sync_marker=sync_marker)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(_misfit(parsed, rows) or f"cannot write the records: {exc}") from exc
     return buffer.getvalue()
+
+
+def _why(error: Any) -> str:
+    """One validation error as a field path and what it holds, without the namespace and the
+    whole expected schema fastavro's own text prints."""
+    parts = str(getattr(error, "field", "?")).split(".")
+    path = ".".join(parts[-2:])
+    datum = getattr(error, "datum", None)
+    if datum is None:
+        return f"{path} is missing (or null) and has no default"
+    return f"{path} holds a {type(datum).__name__}, which its schema type does not accept"
+
+
+def _misfit(parsed: Any, rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """Which record does not fit the schema, and where (fastavro's validator finds it)."""
+    from fastavro.validation import ValidationError, validate
+
+    for index, row in enumerate(rows):
+        try:
+            validate(row, parsed, raise_errors=True)
+        except ValidationError as exc:
+            why = "; ".join(_why(error) for error in getattr(exc, "errors", ())) or str(exc)
+            return f"record {index} does not fit the schema: {why}"
+    return None
 
 
 HEALTH_CONNECT_TYPES = (
