@@ -58,14 +58,25 @@ def outputs(real_output: Path, tmp_path_factory: pytest.TempPathFactory) -> list
 
 def expected_journals(folders: list[Path]) -> dict[str, bytes]:
     """The journal each month of the outputs merged into one bucket should have: the lines of
-    its current example objects, in key order."""
+    its current example objects, in calendar order (the window's first day, record type, rule;
+    then key)."""
     objects = {
         path.relative_to(folder).as_posix(): path
         for folder in folders
         for path in example_files(folder)
     }
+
+    def calendar(key: str) -> tuple[str, str, str, str]:
+        text = objects[key].read_text()
+        if not text.strip():
+            return ("", "", "", key)
+        metadata = json.loads(text.splitlines()[0])["metadata"]
+        window = metadata.get("window") or {}
+        day = window.get("first_day") or metadata["data_start"][:10]
+        return (day, metadata["record_type"], window.get("rule", ""), key)
+
     journals: dict[str, bytes] = {}
-    for key in current_example_keys(objects):
+    for key in sorted(current_example_keys(objects), key=calendar):
         month = key.split("/examples/")[0]
         yyyy, mm = month.rsplit("/", 2)[-2:]
         lines = [line for line in objects[key].read_bytes().splitlines() if line.strip()]

@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from etl_core.contract.errors import TransientError
 from etl_core.stores.objects.base import ObjectNotFoundError, ObjectStore
@@ -81,12 +82,34 @@ def write_journal(store: ObjectStore, month_prefix: str, keys: Iterable[str]) ->
     """Write the journal of one month from the example objects ``keys`` (current ones, see
     :func:`current_example_keys`); returns its key and line count."""
     yyyy, mm = month_prefix.rsplit("/", 2)[-2:]
+    objects = [(key, store.get(key)) for key in keys]
+    # In calendar order, as a reader browses a journal (keys are hashes, in no order a
+    # person would recognise); a window's examples stay together, in their own order.
+    objects.sort(key=lambda item: calendar_order(*item))
     lines: list[bytes] = []
-    for key in keys:
-        lines.extend(line for line in store.get(key).splitlines() if line.strip())
+    for _, data in objects:
+        lines.extend(line for line in data.splitlines() if line.strip())
     key = journal_key(month_prefix, yyyy, mm)
     store.put(key, b"".join(line + b"\n" for line in lines))
     return key, len(lines)
+
+
+def calendar_order(key: str, data: bytes) -> tuple[str, str, str, str]:
+    """Where an example object goes in its journal: by the local day its window starts (a
+    per-upload example: the day its data start), then record type, then window rule, then
+    key. Read from the object's first example; an empty object (a withdrawal) goes first."""
+    first = data.split(b"\n", 1)[0]
+    try:
+        example = json.loads(first) if first.strip() else {}
+    except ValueError:
+        example = {}
+    metadata = example.get("metadata") if isinstance(example, dict) else None
+    if not isinstance(metadata, dict):
+        return ("", "", "", key)
+    found = metadata.get("window")
+    window: dict[str, Any] = found if isinstance(found, dict) else {}
+    day = window.get("first_day") or str(metadata.get("data_start") or "")[:10]
+    return (str(day), str(metadata.get("record_type") or ""), str(window.get("rule") or ""), key)
 
 
 def compact_month(store: ObjectStore, month_prefix: str) -> tuple[str, int]:
