@@ -214,8 +214,62 @@ def night_row(period: Period, night: date) -> dict[str, Any]:
     s = period.primary
     tst = minutes(s.tst)
     eff = pct(s.tst, s.tib)
-    latency = None if s.onset is None or s.onset == s.start else minutes(s.onset - s.start)
+    # latency: the whole stretch before sleep onset recorded as wake; unknown when part of it
+    # carries no stage (or UNKNOWN), not recorded when the session starts asleep
+    awake_before = sum(b - a for n, a, b in s.stages if n in WAKE and s.onset and b <= s.onset)
+    pre_unknown = None if s.onset is None else s.onset - s.start - awake_before
+    latency = (
+        None if s.onset is None or s.onset == s.start or pre_unknown else minutes(s.onset - s.start)
+    )
     waso = minutes(s.waso)
+    gap = minutes(s.tib - s.covered) or 0
+    gap_in_sleep = (
+        0
+        if s.onset is None or s.final is None
+        else minutes(
+            s.final
+            - s.onset
+            - sum(
+                min(b, s.final) - max(a, s.onset)
+                for _, a, b in s.stages
+                if b > s.onset and a < s.final
+            )
+        )
+        or 0
+    )
+    # unstaged time could be sleep or wake: a target it could flip is not judged
+    meets = {
+        "duration": None if tst is None else tst >= 420,
+        "efficiency": None if eff is None else eff >= 85,
+        "latency": None if latency is None else latency <= 30,
+        "waso": None if waso is None else waso <= 20,
+    }
+    unjudged = []
+    if meets["duration"] is False and tst is not None and tst + gap >= 420:
+        unjudged.append("duration")
+    if (
+        meets["efficiency"] is False
+        and round(100 * ((s.tst or 0) + s.tib - s.covered) / s.tib) >= 85
+    ):
+        unjudged.append("efficiency")
+    if meets["waso"] and waso is not None and waso + gap_in_sleep > 20:
+        unjudged.append("waso")
+    for name in unjudged:
+        meets[name] = None
+    band = None
+    if tst is not None:  # the reference person has no age: adult, NSF top 9 h
+        if tst + gap < 420:
+            band = "below"
+        elif tst > 540:
+            band = "above"
+        elif tst >= 420 and tst + gap <= 540:
+            band = "within"
+    if latency is not None or s.tst is None:
+        latency_missing = None
+    elif pre_unknown and minutes(pre_unknown):
+        latency_missing = "unstaged before onset"
+    else:
+        latency_missing = "starts asleep"
     architecture = sum(s.by_stage.get(n, 0) for n in ("LIGHT", "DEEP", "REM"))
     middle = None if s.onset is None or s.final is None else (s.onset + s.final) // 2
 
@@ -259,18 +313,20 @@ def night_row(period: Period, night: date) -> dict[str, Any]:
         "efficiency_percent": eff,
         "latency_min": latency,
         "latency_recorded": latency is not None,
+        "latency_missing": latency_missing,
+        "pre_onset_unstaged_min": minutes(pre_unknown)
+        if latency_missing == "unstaged before onset"
+        else None,
         "waso_min": waso,
         "light_percent": pct(s.by_stage.get("LIGHT", 0), architecture),
         "deep_percent": pct(s.by_stage.get("DEEP", 0), architecture),
         "rem_percent": pct(s.by_stage.get("REM", 0), architecture),
         "stage_coverage_percent": pct(s.covered, s.tib),
-        "unstaged_min": minutes(s.tib - s.covered),
-        "meets": {
-            "duration": None if tst is None else tst >= 420,
-            "efficiency": None if eff is None else eff >= 85,
-            "latency": None if latency is None else latency <= 30,
-            "waso": None if waso is None else waso <= 20,
-        },
+        "unstaged_min": gap,
+        "unstaged_in_sleep_min": gap_in_sleep,
+        "duration_band": band,
+        "meets": meets,
+        "unjudged_for_stage_gaps": unjudged,
         "corroboration": corroboration,
     }
 
@@ -334,6 +390,7 @@ def common(first: date, days: int, key: str, kind: str, sessions: int) -> dict[s
         "age_years": None,
         "adult_targets_apply": True,
         "nsf_recommended_h": None,
+        "recommended_max_h": 9,
     }
 
 
@@ -387,6 +444,8 @@ def expected_night(records: Sequence[Mapping[str, Any]], night: date) -> dict[st
                 "efficiency_percent",
                 "waso_min",
                 "sleep_onset",
+                "unstaged_min",
+                "duration_band",
             )
         }
         out["change_from_previous_night"] = {
@@ -516,6 +575,7 @@ def week_figures(records: Sequence[Mapping[str, Any]], monday: date) -> dict[str
             "mean_waso_min": round(statistics.fmean(waso) / MIN),
             "nights_meeting_7h": sum(1 for t in tst if round(t / MIN) >= 420),
             "nights_judged_7h": len(sessions),
+            "nights_above_range": sum(1 for t in tst if round(t / MIN) > 540),
             "mean_sleep_onset": clock_of_minute(circular_mean(onsets)),
             "sleep_onset_sd_min": round(circular_sd(onsets)),
             "mean_mid_sleep": clock_of_minute(circular_mean(mids)),

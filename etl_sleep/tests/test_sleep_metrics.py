@@ -25,8 +25,12 @@ def reference(
     inside = [s for s in stages if onset <= s[1] and s[2] <= final]
     return {
         "tst": sum(b - a for _, a, b in sleep),
-        # a session that starts asleep recorded no time awake in bed: latency not recorded
-        "latency": onset - start if onset > start else None,
+        # a session that starts asleep recorded no time awake in bed: latency not recorded;
+        # time before onset not recorded as wake (a gap, UNKNOWN) makes it unknown
+        "latency": onset - start
+        if onset > start
+        and sum(b - a for n, a, b in stages if b <= onset and n in WAKE) == onset - start
+        else None,
         "waso": sum(b - a for n, a, b in inside if n in WAKE),
         "awakenings": _reference_awakenings(stages),
     }

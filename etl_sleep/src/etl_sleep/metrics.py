@@ -3,9 +3,12 @@
 - time in bed (TIB) = session end - session start;
 - total sleep time (TST) = LIGHT + DEEP + REM + SLEEPING;
 - efficiency = TST / TIB;
-- sleep onset latency = first sleep stage's start - session start, and *not recorded*
-  (``None``) when the session starts with a sleep stage: no in-bed-awake period was recorded,
-  so a zero would be the device's framing, not a measurement;
+- sleep onset latency = first sleep stage's start - session start, when that whole stretch is
+  recorded as wake (AWAKE / OUT_OF_BED). It is *not recorded* (``None``) when the session starts
+  with a sleep stage (no in-bed-awake period was recorded, so a zero would be the device's
+  framing, not a measurement), and *unknown* (``None``, with ``pre_onset_unknown_ms`` > 0)
+  when part of that stretch carries no stage or the UNKNOWN stage: time the device did not
+  classify is not evidence of lying awake;
 - WASO = AWAKE + OUT_OF_BED between the first sleep stage's start and the last one's end;
 - stage percent = stage / (LIGHT + DEEP + REM);
 - an awakening is a run of touching AWAKE / OUT_OF_BED spans inside the WASO window lasting
@@ -55,7 +58,11 @@ class SessionMetrics:
     gaps: tuple[tuple[int, int], ...]
     total_sleep_ms: int | None
     latency_ms: int | None
-    """``None`` without sleep stages, and when the session starts with a sleep stage."""
+    """``None`` without sleep stages, when the session starts with a sleep stage, and when part
+    of the time before sleep onset is not recorded as wake (:attr:`pre_onset_unknown_ms`)."""
+    pre_onset_unknown_ms: int | None
+    """Time between the session start and sleep onset recorded neither as AWAKE nor as
+    OUT_OF_BED (unstaged gaps and the UNKNOWN stage); ``None`` without sleep stages."""
     onset_ms: int | None
     """Start of the first sleep stage (sleep onset), ``None`` without sleep stages."""
     final_wake_ms: int | None
@@ -109,6 +116,17 @@ class SessionMetrics:
     def gap_ms(self) -> int:
         return sum(end - start for start, end in self.gaps)
 
+    @property
+    def gap_in_sleep_ms(self) -> int:
+        """Unstaged time between sleep onset and the final awakening: time that may have been
+        wake after sleep onset, so WASO is a lower bound when it is not 0."""
+        if self.onset_ms is None or self.final_wake_ms is None:
+            return 0
+        return sum(
+            max(0, min(end, self.final_wake_ms) - max(start, self.onset_ms))
+            for start, end in self.gaps
+        )
+
 
 def session_metrics(record: Mapping[str, Any]) -> SessionMetrics:
     """The metrics of one ``SleepSessionRecord`` (end must not precede start)."""
@@ -126,6 +144,7 @@ def session_metrics(record: Mapping[str, Any]) -> SessionMetrics:
     onset: int | None = None
     final_wake: int | None = None
     latency: int | None = None
+    pre_onset_unknown: int | None = None
     waso: int | None = None
     awake: int | None = None
     awakenings: int | None = None
@@ -133,7 +152,11 @@ def session_metrics(record: Mapping[str, Any]) -> SessionMetrics:
         onset = sleep_spans[0].start_ms
         final_wake = sleep_spans[-1].end_ms
         total_sleep = sum(s.duration_ms for s in sleep_spans)
-        latency = onset - start_ms if onset > start_ms else None
+        awake_before = sum(
+            s.duration_ms for s in spans if s.end_ms <= onset and s.stage in WAKE_STAGES
+        )
+        pre_onset_unknown = onset - start_ms - awake_before
+        latency = onset - start_ms if onset > start_ms and pre_onset_unknown == 0 else None
         inside = [s for s in spans if onset <= s.start_ms and s.end_ms <= final_wake]
         waso = sum(s.duration_ms for s in inside if s.stage in WAKE_STAGES)
         awake = sum(totals[stage] for stage in WAKE_STAGES)
@@ -153,6 +176,7 @@ def session_metrics(record: Mapping[str, Any]) -> SessionMetrics:
         gaps=tuple(gaps(spans, start_ms, end_ms)),
         total_sleep_ms=total_sleep,
         latency_ms=latency,
+        pre_onset_unknown_ms=pre_onset_unknown,
         onset_ms=onset,
         final_wake_ms=final_wake,
         waso_ms=waso,

@@ -29,7 +29,38 @@ def _values(row: Row) -> dict[str, object]:
         "lat": row["latency_min"],
         "onset": row["sleep_onset"],
         "wake": row["final_awakening"],
+        "gap": row["unstaged_min"],
+        "pre": row["pre_onset_unstaged_min"],
     }
+
+
+def _hours_blurred(row: Row, insights: Mapping[str, Any]) -> bool:
+    """Whether the hours, rounded to one decimal, land on a bound the minutes lie strictly
+    beyond (419 min reads 7.0 h; 541 min reads 9.0 h): then the verdict is said in minutes."""
+    hours, tst = row["total_sleep_h"], row["total_sleep_min"]
+    if hours is None or tst is None:
+        return False
+    if hours == 7 and tst < 420:
+        return True
+    top = insights["recommended_max_h"]
+    return top is not None and hours == top and tst > top * 60
+
+
+def _range_note(insights: Mapping[str, Any]) -> str:
+    """The NSF range the duration is judged against, as a parenthesis."""
+    if insights["nsf_recommended_h"]:
+        return f" (NSF range for this age: {insights['nsf_recommended_h']} h)"
+    if insights["recommended_max_h"] and insights["age_years"] is None:
+        return f" (the NSF ranges for adults top out at {insights['recommended_max_h']} h)"
+    return ""
+
+
+def _with_range(text: str, insights: Mapping[str, Any]) -> str:
+    return text[:-1] + _range_note(insights) + "." if _range_note(insights) else text
+
+
+def _unjudged(row: Row, target: str) -> bool:
+    return target in row["unjudged_for_stage_gaps"]
 
 
 # -- clinician ---------------------------------------------------------------------------------
@@ -70,6 +101,18 @@ def _duration(w: Writer, row: Row, insights: Mapping[str, Any]) -> str:
             ),
             **values,
         )
+    if _unjudged(row, "duration"):
+        return w.say(
+            "night duration gap",
+            (
+                "Recorded sleep was {tst} min ({tst_h} h), but {gap} min of the time in bed "
+                "carry no stage, so whether the adult minimum of 7 h was reached cannot be "
+                "determined.",
+                "Staged sleep came to {tst_h} h ({tst} min); with {gap} min of the time in bed "
+                "unstaged, the true sleep time may be higher and is not judged against 7 h.",
+            ),
+            **values,
+        )
     met = row["meets"]["duration"]
     if met is None:
         return w.say(
@@ -82,8 +125,33 @@ def _duration(w: Writer, row: Row, insights: Mapping[str, Any]) -> str:
             ),
             **values,
         )
-    options = (
-        (
+    blurred = _hours_blurred(row, insights)
+    if row["duration_band"] == "above":
+        options: tuple[str, ...] = (
+            ("Total sleep time was {tst} min, just past the top of the recommended range.",)
+            if blurred
+            else (
+                "Total sleep time was {tst} min ({tst_h} h), above the recommended range.",
+                "At {tst_h} h ({tst} min), sleep ran past the top of the recommended range.",
+                "Measured sleep was {tst} min, or {tst_h} h, more than the recommended range.",
+            )
+        )
+        text = _with_range(w.say("night duration above", options, **values), insights)
+        return sentences(
+            text,
+            w.pick(
+                "night duration above meaning",
+                (
+                    "A single long night can follow earlier sleep loss; one night does not "
+                    "establish long sleep as a pattern.",
+                    "Long sleep on one night is not a finding in itself; whether it recurs is "
+                    "what matters.",
+                ),
+                row["total_sleep_min"],
+            ),
+        )
+    if met:
+        options = (
             "Total sleep time was {tst} min ({tst_h} h), meeting the adult recommendation of "
             "at least 7 h.",
             "Sleep time reached {tst_h} h ({tst} min), within the 7 h or more advised for adults.",
@@ -91,8 +159,12 @@ def _duration(w: Writer, row: Row, insights: Mapping[str, Any]) -> str:
             "The night yielded {tst_h} h of sleep ({tst} min), at or above the 7 h adult target.",
             "Measured sleep was {tst} min, or {tst_h} h, clearing the 7 h recommended for adults.",
         )
-        if met
-        else (
+    elif blurred:
+        options = (
+            "Total sleep time was {tst} min, just short of the 7 h (420 min) adult minimum.",
+        )
+    else:
+        options = (
             "Total sleep time was {tst} min ({tst_h} h), below the adult recommendation of at "
             "least 7 h.",
             "Sleep time came to {tst_h} h ({tst} min), short of the 7 h adults need.",
@@ -101,11 +173,7 @@ def _duration(w: Writer, row: Row, insights: Mapping[str, Any]) -> str:
             "for adults.",
             "Measured sleep was {tst} min, or {tst_h} h, under the 7 h advised for adults.",
         )
-    )
-    text = w.say("night duration", options, **values)
-    if insights["nsf_recommended_h"]:
-        text = text[:-1] + f" (NSF range for this age: {insights['nsf_recommended_h']} h)."
-    return text
+    return _with_range(w.say("night duration", options, **values), insights)
 
 
 def _quality(w: Writer, row: Row) -> str:
@@ -113,6 +181,27 @@ def _quality(w: Writer, row: Row) -> str:
         return ""
     values = _values(row)
     meets = row["meets"]
+    unjudged = [t for t in ("efficiency", "waso") if _unjudged(row, t)]
+    if unjudged:
+        markers = (
+            "either continuity marker"
+            if len(unjudged) == 2
+            else "the efficiency marker"
+            if unjudged == ["efficiency"]
+            else "the WASO marker"
+        )
+        return w.say(
+            "night quality gap",
+            (
+                "Recorded efficiency was {eff}% and WASO {waso} min; the {gap} min without a "
+                "stage could be sleep or wake, so {markers} cannot be applied.",
+                "With {gap} min of the time in bed unstaged, efficiency ({eff}%) and WASO "
+                "({waso} min) are bounds rather than measurements, and {markers} cannot be "
+                "applied.",
+            ),
+            markers=markers,
+            **values,
+        )
     if meets["efficiency"] is None:
         return w.say(
             "night quality plain",
@@ -133,7 +222,7 @@ def _quality(w: Writer, row: Row) -> str:
             "Both continuity markers were met: efficiency {eff}%, WASO {waso} min.",
         ),
         (True, False): (
-            "Efficiency was {eff}%, above the 85% marker, but WASO reached {waso} min, more "
+            "Efficiency was {eff}%, meeting the 85% marker, but WASO reached {waso} min, more "
             "than the 20 min marker.",
             "WASO of {waso} min exceeds the 20 min marker even though efficiency held at "
             "{eff}% (85% or more).",
@@ -163,6 +252,18 @@ def _latency(w: Writer, row: Row) -> str:
     if not row["has_sleep_stages"]:
         return ""
     values = _values(row)
+    if row["latency_missing"] == "unstaged before onset":
+        return w.say(
+            "night latency unstaged",
+            (
+                "Onset latency is unknown: the {pre} min between the start of the session "
+                "({bed}) and sleep onset ({onset}) carry no stage, so they cannot be counted as "
+                "time awake.",
+                "The {pre} min before sleep onset ({onset}) are unstaged, so onset latency is "
+                "unknown rather than measured.",
+            ),
+            **values,
+        )
     if not row["latency_recorded"]:
         return w.say(
             "night latency missing",
@@ -181,12 +282,19 @@ def _latency(w: Writer, row: Row) -> str:
     met = row["meets"]["latency"]
     if met is None:
         return w.say("night latency plain", ("Onset latency was {lat} min.",), **values)
+    at_limit = row["latency_min"] == 30
     options = (
         (
+            "Sleep onset came {lat} min after the session began ({onset}), at the 30 min limit "
+            "of the marker.",
+            "Onset latency was {lat} min, right at the 30 min marker.",
+        )
+        if met and at_limit
+        else (
             "Sleep onset came {lat} min after the session began ({onset}), within the 30 min "
             "marker.",
             "Onset latency was {lat} min, inside the 30 min marker.",
-            "It took {lat} min to fall asleep, well within 30 min.",
+            "It took {lat} min to fall asleep, within 30 min.",
         )
         if met
         else (
@@ -382,7 +490,7 @@ def clinician_summary(w: Writer, insights: Mapping[str, Any]) -> str:
         _quality(w, row),
         _latency(w, row),
         _stages(w, row),
-        _coverage(w, row),
+        "" if row["unjudged_for_stage_gaps"] else _coverage(w, row),
         *_corroboration(w, row),
         *_naps(w, insights),
         _limits(w, row),
@@ -393,7 +501,7 @@ def clinician_summary(w: Writer, insights: Mapping[str, Any]) -> str:
 # -- note to the person ---------------------------------------------------------------------------
 
 
-def _note_duration(w: Writer, row: Row) -> str:
+def _note_duration(w: Writer, row: Row, insights: Mapping[str, Any]) -> str:
     values = _values(row)
     if not row["has_sleep_stages"]:
         return w.say(
@@ -406,21 +514,49 @@ def _note_duration(w: Writer, row: Row) -> str:
             ),
             **values,
         )
+    if _unjudged(row, "duration"):
+        return w.say(
+            "note duration gap",
+            (
+                "Your tracker recorded {tst_h} hours of sleep on {weekday} night, but {gap} "
+                "minutes of your time in bed have no sleep data, so it can't tell whether you "
+                "reached 7 hours.",
+                "On {weekday} night {tst} minutes of sleep were recorded; another {gap} minutes "
+                "in bed weren't classified at all, so whether you got 7 hours isn't known.",
+            ),
+            **values,
+        )
     met = row["meets"]["duration"]
+    blurred = _hours_blurred(row, insights)
     if met is None:
         options: tuple[str, ...] = (
             "You slept {tst_h} hours on {weekday} night ({tst} minutes).",
             "On {weekday} night you got {tst} minutes of sleep, about {tst_h} hours.",
         )
+    elif row["duration_band"] == "above":
+        values["range"] = insights["nsf_recommended_h"] or f"7-{insights['recommended_max_h']}"
+        options = (
+            ("On {weekday} night you slept {tst} minutes, just past the {range} hours "
+             "recommended.",)
+            if blurred
+            else (
+                "You slept {tst_h} hours on {weekday} night ({tst} minutes), more than the "
+                "{range} hours recommended.",
+                "On {weekday} night you got {tst} minutes of sleep ({tst_h} h), above the "
+                "recommended {range} hours.",
+            )
+        )  # fmt: skip
     elif met:
         options = (
             "You slept {tst_h} hours on {weekday} night ({tst} minutes), which meets the 7 "
             "hours adults need.",
-            "Nice work: {tst_h} hours of sleep on {weekday} night, above the 7-hour mark.",
-            "On {weekday} night you got {tst} minutes of sleep ({tst_h} h), enough to clear "
+            "{tst_h} hours of sleep on {weekday} night: you reached the 7-hour mark.",
+            "On {weekday} night you got {tst} minutes of sleep ({tst_h} h), enough to reach "
             "the 7-hour goal.",
-            "{weekday} night gave you {tst_h} hours asleep, comfortably in the 7-hours-plus range.",
+            "{weekday} night gave you {tst_h} hours asleep, in the 7-hours-plus range.",
         )
+    elif blurred:
+        options = ("On {weekday} night you got {tst} minutes of sleep, just short of 7 hours.",)
     else:
         options = (
             "You slept {tst_h} hours on {weekday} night ({tst} minutes), under the 7 hours "
@@ -433,11 +569,46 @@ def _note_duration(w: Writer, row: Row) -> str:
     return w.say("note duration", options, **values)
 
 
+def _note_gap(w: Writer, row: Row | None) -> str:
+    """The caveat every example stating a night's sleep time carries when stages leave part of
+    the time in bed unclassified (:func:`_note_gap_after_duration` beside the duration
+    sentence, which says it itself when it withholds a verdict)."""
+    if row is None or not row["has_sleep_stages"] or not row["unstaged_min"]:
+        return ""
+    return w.say(
+        "note gap",
+        (
+            "{gap} minutes of your time in bed have no sleep data, so your real sleep time may "
+            "be higher than shown.",
+            "Your tracker left {gap} minutes of your time in bed unclassified, so these sleep "
+            "figures may undercount.",
+        ),
+        gap=row["unstaged_min"],
+    )
+
+
+def _note_gap_after_duration(w: Writer, row: Row) -> str:
+    return "" if _unjudged(row, "duration") else _note_gap(w, row)
+
+
 def _note_continuity(w: Writer, row: Row) -> str:
     if not row["has_sleep_stages"]:
         return ""
     values = _values(row)
     meets = row["meets"]
+    if _unjudged(row, "efficiency") or _unjudged(row, "waso"):
+        return w.say(
+            "note continuity gap",
+            (
+                "Part of your night wasn't classified, so how unbroken your sleep was can't be "
+                "judged: {eff}% of your time in bed is recorded as sleep, with {waso} minutes "
+                "awake after falling asleep.",
+                "Recorded sleep filled {eff}% of your time in bed, with {waso} minutes awake "
+                "after dropping off, but with part of the night unclassified that's not the "
+                "full picture.",
+            ),
+            **values,
+        )
     if meets["efficiency"] is None:
         return w.say(
             "note continuity plain",
@@ -471,6 +642,17 @@ def _note_latency(w: Writer, row: Row) -> str:
     if not row["has_sleep_stages"]:
         return ""
     values = _values(row)
+    if row["latency_missing"] == "unstaged before onset":
+        return w.say(
+            "note latency unstaged",
+            (
+                "Your tracker has no data for the {pre} minutes before you fell asleep, so how "
+                "long you took to drift off isn't known.",
+                "How long it took you to fall asleep isn't known: the {pre} minutes before "
+                "sleep weren't classified as awake or asleep.",
+            ),
+            **values,
+        )
     if not row["latency_recorded"]:
         return w.say(
             "note latency missing",
@@ -563,8 +745,14 @@ def _note_naps(w: Writer, insights: Mapping[str, Any]) -> str:
 
 def _note_tip(w: Writer, row: Row) -> str:
     meets = row["meets"]
-    if meets["duration"] is False:
+    if row["duration_band"] == "above":
         options: tuple[str, ...] = (
+            "A long night now and then often follows short ones; if nights this long keep "
+            "happening, it's worth mentioning to a doctor.",
+            "If very long nights like this become common, bring it up with your doctor.",
+        )
+    elif meets["duration"] is False:
+        options = (
             "If you can, getting to bed a little earlier would help you reach 7 hours.",
             "A slightly earlier bedtime on nights like this would make 7 hours easier to reach.",
             "Protecting a bit more time in bed could close the gap to 7 hours.",
@@ -574,7 +762,7 @@ def _note_tip(w: Writer, row: Row) -> str:
             "A cool, dark, quiet room can help keep the night unbroken.",
             "Cutting back on late caffeine or alcohol often helps sleep stay continuous.",
         )
-    elif meets["duration"]:
+    elif row["duration_band"] == "within" and not row["unjudged_for_stage_gaps"]:
         options = (
             "Keep doing what you're doing.",
             "Whatever you did that evening seems to suit you.",
@@ -625,7 +813,8 @@ def personal_note(w: Writer, insights: Mapping[str, Any]) -> str:
             ),
         )
     return sentences(
-        _note_duration(w, row),
+        _note_duration(w, row, insights),
+        _note_gap_after_duration(w, row),
         _note_continuity(w, row),
         _note_latency(w, row),
         _note_devices(w, row),
@@ -710,20 +899,54 @@ def comparison(w: Writer, insights: Mapping[str, Any]) -> str | None:
         ),
         **values,
     )
+    # No wording calls a difference "ordinary": without a personal baseline (clinical.md) the
+    # size of a normal night-to-night swing is not known. What the data can say is whether the
+    # two nights fall on different sides of the recommended range.
+    crossing = ""
+    bands = {"below": "under 7 h", "within": "within the recommended range",
+             "above": "above the recommended range"}  # fmt: skip
+    if (
+        row["duration_band"] is not None
+        and before["duration_band"] is not None
+        and row["duration_band"] != before["duration_band"]
+    ):
+        crossing = w.say(
+            "comparison crossing",
+            (
+                "Sleep time moved from {then} to {now}, a large swing between consecutive nights.",
+                "The two nights sit in different places against the recommendation: {then} "
+                "before, {now} now.",
+            ),
+            then=bands[before["duration_band"]],
+            now=bands[row["duration_band"]],
+        )
     verdict = ""
-    if row["meets"]["duration"] is not None and before is not None:
+    if insights["adult_targets_apply"]:
         verdict = w.pick(
             "comparison duration verdict",
             (
                 "A difference between two single nights is not a trend.",
-                "Night-to-night differences of this size are ordinary and say nothing about a "
-                "trend.",
                 "Two single nights cannot establish a direction of change.",
+                "Two nights are two data points; they say nothing yet about a trend.",
             ),
             row["total_sleep_min"],
             before["total_sleep_min"],
         )
-    return sentences(capital(head), onset_text, verdict, _clock(w, insights))
+    gaps = [(n["weekday"], n["unstaged_min"]) for n in (before, row) if n["unstaged_min"]]
+    caveat = " ".join(
+        w.say(
+            "comparison gap",
+            (
+                "{gap} min of {weekday} night carry no stage, so its sleep time and efficiency "
+                "may be underestimated.",
+                "On {weekday} night {gap} min in bed are unstaged; its figures are lower bounds.",
+            ),
+            weekday=weekday,
+            gap=gap,
+        )
+        for weekday, gap in gaps
+    )
+    return sentences(capital(head), onset_text, crossing, caveat, verdict, _clock(w, insights))
 
 
 # -- questions --------------------------------------------------------------------------------
@@ -874,8 +1097,28 @@ def _answer_nap(w: Writer, insights: Mapping[str, Any]) -> str:
         extra = "It doesn't stand in for the night, which has no record."
     elif len(insights["naps"]) > 1:
         extra = f"There were {len(insights['naps'])} naps in all."
-    also = w.one_of("answer nap also", _facts(insights["night"], insights, {"nap"}))
+    also = w.one_of("answer nap also", _night_beside_nap(insights["night"]))
     return sentences(asleep, counted, extra, also)
+
+
+def _night_beside_nap(row: Row | None) -> list[Fact]:
+    """What a nap answer may add about the night: named as the night's, and never its sleep
+    time or stage shares, which a reader would take for the nap's (the nap row holds no stage
+    figures: a nap's staging by a consumer device says little)."""
+    if row is None:
+        return []
+    values = _values(row)
+    facts: list[Fact] = [
+        ("bed", ("That night you were in bed from {bed} to {out}.",
+                 "Your night's time in bed ran from {bed} until {out}."), values),
+    ]  # fmt: skip
+    if row["has_sleep_stages"]:
+        facts.append(
+            ("times", ("Your night's sleep ran from {onset} to {wake}.",
+                       "That night you fell asleep at {onset} and woke for good at {wake}."),
+             values)
+        )  # fmt: skip
+    return facts
 
 
 def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
@@ -902,7 +1145,7 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
     values = _values(row)
     if kind == "duration":
         return sentences(
-            _note_duration(w, row),
+            _note_duration(w, row, insights),
             w.say(
                 "answer duration context",
                 (
@@ -913,6 +1156,7 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
                 ),
                 **values,
             ),
+            _note_gap_after_duration(w, row),
             w.one_of("answer duration also", _facts(row, insights, {"tst", "bed"})),
             _note_tip(w, row),
         )
@@ -941,15 +1185,20 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
                     **values,
                 ),
                 w.one_of("answer latency also", _facts(row, insights, {"times", "bed"})),
+                _note_gap(w, row),
             )
         verdict = (
             ""
             if row["meets"]["latency"] is None
             else w.pick(
                 "answer latency verdict",
-                ("That's within the 30 minutes considered normal.",
-                 "Anything up to 30 minutes is considered normal, so that's fine.",
-                 "That sits inside the usual 30-minute mark.")
+                ("That's right at the 30-minute limit of what's considered normal.",
+                 "Up to 30 minutes is considered normal, so that's just at the limit.")
+                if row["meets"]["latency"] and row["latency_min"] == 30
+                else ("That's within the 30 minutes considered normal.",
+                      "Anything up to 30 minutes is considered normal, so that's fine.",
+                      "That sits inside the usual 30-minute mark.",
+                      "Falling asleep within 30 minutes counts as normal, and you did.")
                 if row["meets"]["latency"]
                 else ("That's longer than the 30 minutes considered normal.",
                       "More than 30 minutes counts as slow to fall asleep."),
@@ -970,6 +1219,7 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
             _note_latency(w, row),
             verdict,
             w.one_of("answer latency also", _facts(row, insights, {"bed"})),
+            _note_gap(w, row),
         )
     if kind == "continuity":
         return sentences(
@@ -1032,6 +1282,7 @@ def _answer(w: Writer, kind: str, insights: Mapping[str, Any]) -> str:
             other["total_sleep_min"],
         ),
         w.one_of("answer devices also", _facts(row, insights, {"device", "tst"})),
+        _note_gap(w, row),
     )
 
 
@@ -1048,7 +1299,7 @@ def questions(w: Writer, insights: Mapping[str, Any]) -> list[ExampleText]:
                 salient.append("latency")
             else:
                 optional.append("latency")
-            if row["meets"]["duration"] is False:
+            if row["meets"]["duration"] is False or row["duration_band"] != "within":
                 salient.append("duration")
             else:
                 optional.append("duration")

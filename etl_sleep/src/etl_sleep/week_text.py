@@ -37,6 +37,63 @@ def _missing_list(insights: Insights) -> str:
     return join([f"{n['weekday']} night ({n['night_of']})" for n in insights["missing_nights"]])
 
 
+def _gap_nights(insights: Insights) -> list[Mapping[str, Any]]:
+    return [r for r in insights["nights"] if r["has_sleep_stages"] and r["unstaged_min"]]
+
+
+def _gap_caveat(w: Writer, insights: Insights) -> str:
+    """The caveat of every week example that states sleep time: nights whose stages leave part
+    of the time in bed unclassified have a sleep time that may be underestimated."""
+    nights = _gap_nights(insights)
+    if not nights:
+        return ""
+    listed = join([f"{r['weekday']} ({r['unstaged_min']} min)" for r in nights])
+    return w.say(
+        "week gap",
+        (
+            "Part of the time in bed carries no stage on {listed}, so sleep time on {those} "
+            "may be underestimated.",
+            "Unstaged time in bed on {listed} counts as neither sleep nor wake; sleep figures "
+            "for {those} are lower bounds.",
+        ),
+        listed=listed,
+        those="that night" if len(nights) == 1 else "those nights",
+    )
+
+
+def _note_gap(w: Writer, insights: Insights) -> str:
+    """:func:`_gap_caveat` in the person's words."""
+    nights = _gap_nights(insights)
+    if not nights:
+        return ""
+    return w.say(
+        "note week gap",
+        (
+            "On {days} part of your time in bed has no sleep data, so your real sleep on "
+            "those nights may be higher than shown.",
+            "Your tracker left part of the night unclassified on {days}, so those sleep "
+            "figures may undercount.",
+        ),
+        days=join([r["weekday"] for r in nights]),
+    )
+
+
+def _above(w: Writer, insights: Insights) -> str:
+    weekly = insights["weekly"]
+    above = weekly["nights_above_range"] if weekly else None
+    if not above:
+        return ""
+    return w.say(
+        "week above",
+        (
+            "{a} of the nights ran above the recommended range (more than {top} h asleep).",
+            "Nights with more than {top} h of sleep, above the recommended range: {a}.",
+        ),
+        a=above,
+        top=insights["recommended_max_h"],
+    )
+
+
 def _coverage(w: Writer, insights: Insights) -> str:
     values = _week_values(insights)
     text = w.say(
@@ -87,6 +144,13 @@ def _duration(w: Writer, insights: Insights) -> str:
     if weekly["nights_meeting_7h"] is None:
         return text + " Adult duration targets are not applied at the recorded age."
     x, j = weekly["nights_meeting_7h"], weekly["nights_judged_7h"]
+    if j == 0:
+        return sentences(
+            text,
+            "No night could be judged against 7 h: unstaged time in bed could make up the "
+            "difference on each.",
+            _gap_caveat(w, insights),
+        )
     if x == j:
         options: tuple[str, ...] = (
             "Every one of the {j} nights reached 7 h.",
@@ -103,7 +167,12 @@ def _duration(w: Writer, insights: Insights) -> str:
             "Nights at or above 7 h: {x} of {j}.",
             "{x} of the {j} nights met the 7 h mark; the others fell short.",
         )
-    return text + " " + w.say("week nights meeting", options, **values)
+    return sentences(
+        text,
+        w.say("week nights meeting", options, **values),
+        _above(w, insights),
+        _gap_caveat(w, insights),
+    )
 
 
 def _quality(w: Writer, insights: Insights) -> str:
@@ -301,7 +370,7 @@ def _insufficient(w: Writer, insights: Insights) -> str:
         if insights["nights"]
         else ""
     )
-    return sentences(reason, nights)
+    return sentences(reason, nights, _gap_caveat(w, insights))
 
 
 def clinician_summary(w: Writer, insights: Insights) -> str:
@@ -344,8 +413,21 @@ def _note_duration(w: Writer, insights: Insights) -> str:
             **values,
         )
     x, j = weekly["nights_meeting_7h"], weekly["nights_judged_7h"]
-    if x == j:
+    above = weekly["nights_above_range"]
+    if j == 0:
         options: tuple[str, ...] = (
+            "This week you averaged {h} hours of recorded sleep a night, but no night can be "
+            "judged against 7 hours because part of each went unclassified.",
+        )
+    elif x == j and above:
+        values["a"] = above
+        values["top"] = insights["recommended_max_h"]
+        options = (
+            "You averaged {h} hours of sleep this week and every night reached 7 hours, but "
+            "{a} of them went past {top} hours, more than the recommended range.",
+        )
+    elif x == j:
+        options = (
             "Great week: you averaged {h} hours of sleep, and all {j} nights reached 7 hours.",
             "You slept {h} hours a night on average this week, with every night at 7 hours or "
             "more.",
@@ -456,6 +538,14 @@ def _note_tip(w: Writer, insights: Insights) -> str:
             "Aim for 7 hours on a few more nights next week.",
             "An earlier lights-out on short nights would lift more of them to 7 hours.",
         )
+    elif weekly["nights_above_range"]:
+        options = (
+            "If very long nights keep coming up, it's worth mentioning to a doctor.",
+            "Long nights now and then often follow short ones; if they become common, bring "
+            "them up with your doctor.",
+        )
+    elif weekly["nights_meeting_7h"] is not None and not weekly["nights_judged_7h"]:
+        return ""
     else:
         options = ("Keep it up.", "A steady week; keep the routine going.")
     return w.pick("note week tip", options, weekly["mean_total_sleep_min"])
@@ -484,6 +574,7 @@ def personal_note(w: Writer, insights: Insights) -> str:
             )
             if insights["nights"]
             else "",
+            _note_gap(w, insights),
             _note_naps(w, insights),
             w.pick(
                 "note week insufficient tip",
@@ -496,6 +587,7 @@ def personal_note(w: Writer, insights: Insights) -> str:
         )
     return sentences(
         _note_duration(w, insights),
+        _note_gap(w, insights),
         _note_timing(w, insights),
         _note_sri(w, insights),
         _note_jet_lag(w, insights),
@@ -598,7 +690,9 @@ def comparison(w: Writer, insights: Insights) -> str | None:
         ),
         now["mean_total_sleep_min"],
     )
-    return sentences(head, timing, sri, nights, limit, _clock(w, insights))
+    return sentences(
+        head, timing, sri, nights, _gap_caveat(w, insights), limit, _clock(w, insights)
+    )
 
 
 # -- questions --------------------------------------------------------------------------------
@@ -740,6 +834,13 @@ def _extremes(w: Writer, insights: Insights) -> str:
 
 
 def _answer(w: Writer, kind: str, insights: Insights) -> str:
+    body = _answer_body(w, kind, insights)
+    if kind == "missing" and insights["weekly"] is None:
+        return body  # the night list carries the caveat already
+    return sentences(body, _note_gap(w, insights))
+
+
+def _answer_body(w: Writer, kind: str, insights: Insights) -> str:
     if kind == "missing":
         text = _coverage(w, insights)
         if insights["weekly"] is None:

@@ -103,15 +103,77 @@ def _meets(value: float | None, bound: float, at_least: bool, adult: bool) -> bo
     return value >= bound if at_least else value <= bound
 
 
+def recommended_max_h(age: int | None) -> int | None:
+    """The top of the NSF range for the person's age (clinical.md: 7-9 h for 18-64, 7-8 h for
+    65+); without an age, 9 h, the top for every adult age. ``None`` for a minor."""
+    if age is not None and age < ADULT_AGE:
+        return None
+    key = "nsf_max_h_65_plus" if age is not None and age >= 65 else "nsf_max_h_18_64"
+    return int(REFERENCE_VALUES[key])
+
+
+def _duration_band(tst: int | None, unstaged: int, max_h: int | None) -> str | None:
+    """``below`` 7 h, ``within`` the NSF range or ``above`` it, from the printed minutes; ``None``
+    without a judgement (no stages, a minor) or when the unstaged minutes, were they sleep,
+    could move the night into another band."""
+    if tst is None or max_h is None:
+        return None
+    low, high = tst, tst + unstaged
+    floor, ceiling = REFERENCE_VALUES["sleep_duration_min_min"], max_h * 60
+    if high < floor:
+        return "below"
+    if low > ceiling:
+        return "above"
+    if low >= floor and high <= ceiling:
+        return "within"
+    return None
+
+
 def night_row(period: SleepPeriod, night: date, window: Window, adult: bool) -> dict[str, Any]:
-    """The figures of a night's sleep, from its primary record."""
+    """The figures of a night's sleep, from its primary record.
+
+    Stage gaps count as neither sleep nor wake, so with unstaged time the sleep time and the
+    efficiency are lower bounds and WASO is one too when a gap lies inside the sleep: a target
+    the unstaged time could flip is not judged (``meets`` holds ``None`` and
+    ``unjudged_for_stage_gaps`` names it)."""
     session = period.primary
     timing = night_timing(session, window)
     tst = whole_minutes(session.total_sleep_ms)
     efficiency = whole_percent(session.efficiency)
     latency = whole_minutes(session.latency_ms)
     waso = whole_minutes(session.waso_ms)
+    unstaged = whole_minutes(session.gap_ms) or 0
+    unstaged_in_sleep = whole_minutes(session.gap_in_sleep_ms) or 0
     targets = REFERENCE_VALUES
+    max_h = recommended_max_h(window.user.age_years) if adult else None
+    meets = {
+        "duration": _meets(tst, targets["sleep_duration_min_min"], True, adult),
+        "efficiency": _meets(efficiency, targets["efficiency_min_percent"], True, adult),
+        "latency": _meets(latency, targets["latency_max_min"], False, adult),
+        "waso": _meets(waso, targets["waso_max_min"], False, adult),
+    }
+    unjudged = []
+    if (
+        meets["duration"] is False
+        and tst is not None
+        and (tst + unstaged >= targets["sleep_duration_min_min"])
+    ):
+        unjudged.append("duration")
+    if meets["efficiency"] is False and session.total_sleep_ms is not None:
+        best = whole_percent((session.total_sleep_ms + session.gap_ms) / session.time_in_bed_ms)
+        if best is not None and best >= targets["efficiency_min_percent"]:
+            unjudged.append("efficiency")
+    if meets["waso"] and waso is not None and waso + unstaged_in_sleep > targets["waso_max_min"]:
+        unjudged.append("waso")
+    for target in unjudged:
+        meets[target] = None
+    pre_onset = whole_minutes(session.pre_onset_unknown_ms)
+    if latency is not None or not session.has_sleep_stages:
+        latency_missing = None
+    elif pre_onset:
+        latency_missing = "unstaged before onset"
+    else:
+        latency_missing = "starts asleep"
     return {
         "night_of": night.isoformat(),
         "weekday": WEEKDAYS[night.weekday()],
@@ -131,18 +193,18 @@ def night_row(period: SleepPeriod, night: date, window: Window, adult: bool) -> 
         "efficiency_percent": efficiency,
         "latency_min": latency,
         "latency_recorded": latency is not None,
+        "latency_missing": latency_missing,
+        "pre_onset_unstaged_min": pre_onset if latency_missing == "unstaged before onset" else None,
         "waso_min": waso,
         "light_percent": whole_percent(session.stage_share("LIGHT")),
         "deep_percent": whole_percent(session.stage_share("DEEP")),
         "rem_percent": whole_percent(session.stage_share("REM")),
         "stage_coverage_percent": whole_percent(session.coverage),
-        "unstaged_min": whole_minutes(session.gap_ms),
-        "meets": {
-            "duration": _meets(tst, targets["sleep_duration_min_min"], True, adult),
-            "efficiency": _meets(efficiency, targets["efficiency_min_percent"], True, adult),
-            "latency": _meets(latency, targets["latency_max_min"], False, adult),
-            "waso": _meets(waso, targets["waso_max_min"], False, adult),
-        },
+        "unstaged_min": unstaged,
+        "unstaged_in_sleep_min": unstaged_in_sleep,
+        "duration_band": _duration_band(tst, unstaged, max_h),
+        "meets": meets,
+        "unjudged_for_stage_gaps": unjudged,
         "corroboration": [_corroboration(other, session, window) for other in period.corroborating],
     }
 
@@ -212,6 +274,7 @@ def _common(
         "nsf_recommended_h": None
         if age is None or age < ADULT_AGE
         else ("7-9" if age < 65 else "7-8"),
+        "recommended_max_h": recommended_max_h(age),
         "targets": dict(REFERENCE_VALUES),
         "primary_source_rule": settings.source_rule.as_insight(),
         "night_rule": {
@@ -274,6 +337,8 @@ def night_window_insights(
                 "efficiency_percent",
                 "waso_min",
                 "sleep_onset",
+                "unstaged_min",
+                "duration_band",
             )
         }
     )
@@ -301,8 +366,13 @@ def _night_missing(row: Mapping[str, Any] | None) -> list[str]:
     if not row["has_sleep_stages"]:
         return ["sleep stages: the record holds time in bed only"]
     missing = []
-    if not row["latency_recorded"]:
+    if row["latency_missing"] == "starts asleep":
         missing.append("onset latency: not recorded (the session starts asleep)")
+    elif row["latency_missing"] is not None:
+        missing.append(
+            f"onset latency: unknown ({row['pre_onset_unstaged_min']} min before sleep onset "
+            "carry no stage)"
+        )
     if row["unstaged_min"]:
         missing.append(f"stage data: {row['unstaged_min']} min of time in bed carry no stage")
     return missing
@@ -347,7 +417,7 @@ def _week_figures(window: Window, sleep: WindowSleep, adult: bool) -> dict[str, 
     recorded = {night for night, _ in mains}
     missing_days = [d for d in days if d not in recorded]
     sufficient = len(staged) >= MIN_NIGHTS_WEEKLY
-    weekly = _weekly(window, staged, rows) if sufficient else None
+    weekly = _weekly(window, staged, rows, adult) if sufficient else None
     sri, pairs = week_regularity(window, sleep)
     sri_row = None
     if sufficient and sri is not None and pairs >= MIN_SRI_DAY_PAIRS:
@@ -374,7 +444,10 @@ def _week_figures(window: Window, sleep: WindowSleep, adult: bool) -> dict[str, 
 
 
 def _weekly(
-    window: Window, staged: Sequence[tuple[date, SessionMetrics]], rows: Sequence[dict[str, Any]]
+    window: Window,
+    staged: Sequence[tuple[date, SessionMetrics]],
+    rows: Sequence[dict[str, Any]],
+    adult: bool,
 ) -> dict[str, Any]:
     sessions = [session for _, session in staged]
     sleep_ms = [float(s.total_sleep_ms) for s in sessions if s.total_sleep_ms is not None]
@@ -386,7 +459,6 @@ def _weekly(
     onset_sd = clock_time_sd(onsets)
     mid_sd = clock_time_sd(mids)
     judged = [row for row in rows if row["meets"]["duration"] is not None]
-    adult = bool(judged)
     return {
         "nights": len(sessions),
         "mean_total_sleep_min": whole_minutes(statistics.fmean(sleep_ms)),
@@ -397,6 +469,9 @@ def _weekly(
         if adult
         else None,
         "nights_judged_7h": len(judged) if adult else None,
+        "nights_above_range": sum(1 for row in rows if row["duration_band"] == "above")
+        if adult
+        else None,
         "mean_sleep_onset": clock_of_minute(circular_mean_minute(onsets)),
         "sleep_onset_sd_min": None if onset_sd is None else round(onset_sd),
         "mean_mid_sleep": clock_of_minute(circular_mean_minute(mids)),

@@ -10,6 +10,14 @@ from collections.abc import Mapping
 from typing import Any
 
 
+def _latency_text(row: Mapping[str, Any]) -> str:
+    if row["latency_recorded"]:
+        return f"{row['latency_min']} min"
+    if row["latency_missing"] == "starts asleep":
+        return "not recorded (the session starts asleep)"
+    return f"unknown ({row['pre_onset_unstaged_min']} min before sleep onset carry no stage)"
+
+
 def _na(value: object, unit: str = "") -> str:
     return "not measured" if value is None else f"{value}{unit}"
 
@@ -27,12 +35,7 @@ def _night_lines(row: Mapping[str, Any]) -> list[str]:
         f"sleep efficiency: {row['efficiency_percent']}%",
         f"sleep onset: {row['sleep_onset']}; final awakening: {row['final_awakening']}; "
         f"mid-sleep: {row['mid_sleep']}",
-        "onset latency: "
-        + (
-            f"{row['latency_min']} min"
-            if row["latency_recorded"]
-            else "not recorded (the session starts asleep)"
-        ),
+        f"onset latency: {_latency_text(row)}",
         f"WASO: {row['waso_min']} min",
     ]
     if row["light_percent"] is not None:
@@ -120,6 +123,7 @@ def night_summary(insights: Mapping[str, Any]) -> str:
             f"{before['total_sleep_min']} min asleep ({before['total_sleep_h']} h), efficiency "
             f"{before['efficiency_percent']}%, WASO {before['waso_min']} min, sleep onset "
             f"{before['sleep_onset']}"
+            + (f", {before['unstaged_min']} min without a stage" if before["unstaged_min"] else "")
         )
         moved = insights["change_from_previous_night"]
         parts = [
@@ -140,11 +144,14 @@ def _week_night_line(row: Mapping[str, Any]) -> str:
             f"{row['bedtime']} to {row['out_of_bed']}, {row['source_name']}"
         )
     latency = f"{row['latency_min']} min" if row["latency_recorded"] else "not recorded"
+    if row["latency_missing"] == "unstaged before onset":
+        latency = "unknown"
+    unstaged = f", {row['unstaged_min']} min without a stage" if row["unstaged_min"] else ""
     return (
         f"{head} asleep {row['total_sleep_min']} min ({row['total_sleep_h']} h), efficiency "
         f"{row['efficiency_percent']}%, WASO {row['waso_min']} min, onset latency {latency}, "
         f"sleep onset {row['sleep_onset']}, mid-sleep {row['mid_sleep']}, final awakening "
-        f"{row['final_awakening']}, {row['source_name']}"
+        f"{row['final_awakening']}{unstaged}, {row['source_name']}"
         + (", also another device" if row["corroboration"] else "")
     )
 
@@ -180,6 +187,11 @@ def week_summary(insights: Mapping[str, Any]) -> str:
             lines.append(
                 f"nights with at least 7 h asleep: {weekly['nights_meeting_7h']} of "
                 f"{weekly['nights_judged_7h']}"
+            )
+        if weekly["nights_above_range"]:
+            lines.append(
+                f"nights above the recommended range (more than {insights['recommended_max_h']} "
+                f"h asleep): {weekly['nights_above_range']}"
             )
     sri = insights["sleep_regularity_index"]
     if sri is not None:
