@@ -281,15 +281,23 @@ def _coverage(c: Context) -> list[str]:
     return sentences
 
 
-def _partial_coverage(c: Context) -> list[str]:
-    """Say so when readings begin late in the window or stop early (a partial first day, a
+def partly_covered(c: Context) -> bool:
+    """Whether the readings begin late in the window or stop early (a partial first day, a
     window still running)."""
     ins = c.ins
     first, last = ins["first_reading"], ins["last_reading"]
     w = ins["window"]
     late_start = day(first) != w["first_day"] or _minute_of_day(first) > EDGE_MINUTES
     early_end = day(last) != w["last_day"] or _minute_of_day(last) < 24 * 60 - EDGE_MINUTES
-    if not (late_start or early_end):
+    return late_start or early_end
+
+
+def _partial_coverage(c: Context) -> list[str]:
+    """Say so when readings begin late in the window or stop early (a partial first day, a
+    window still running)."""
+    ins = c.ins
+    first, last = ins["first_reading"], ins["last_reading"]
+    if not partly_covered(c):
         return []
     if c.report:
         first_text = f"{weekday(first)} {day(first)} {clock(first)}"
@@ -655,10 +663,17 @@ def low_sentences(c: Context, voice: str) -> list[str]:
         return []
     lows = events["below_70"]
     if not lows["count"]:
-        label = f"no-lows-{voice}" + ("-brief" if c.ins["tbr70_percent"] else "")
-        if c.ins["tbr70_percent"]:
+        # Whether any reading fell below the threshold is read from the lowest reading: a
+        # share rounded to 0.0% can still hold a reading below it.
+        brief = c.ins["min_mg_dl"] < c.t["low_mg_dl"]
+        label = f"no-lows-{voice}" + ("-brief" if brief else "")
+        if brief:
+            if not c.ins["tbr70_percent"]:
+                del f["tbr70"]  # "0.0% of readings fell below" reads as none
             options: Sequence[str] = (
                 (
+                    "Glucose dipped below {lo} mg/dL (lowest {min} mg/dL), but never for the "
+                    "{minutes} minutes that make a hypoglycaemic event.",
                     "Some readings ({tbr70}%) fell below {lo} mg/dL, but none for the {minutes} "
                     "minutes that make a hypoglycaemic event; the lowest was {min} mg/dL.",
                     "Brief dips below {lo} mg/dL ({tbr70}% of readings, lowest {min} mg/dL) "
@@ -687,7 +702,7 @@ def low_sentences(c: Context, voice: str) -> list[str]:
                     "There was no hypoglycaemia: the lowest reading was {min} mg/dL.",
                     "Glucose never went under {lo} mg/dL (lowest {min} mg/dL).",
                     "No low readings: the minimum was {min} mg/dL.",
-                    "The lowest reading, {min} mg/dL, stayed above the {lo} mg/dL threshold.",
+                    "The lowest reading, {min} mg/dL, did not fall below the {lo} mg/dL threshold.",
                 )
                 if voice == "clinician"
                 else (
@@ -710,18 +725,24 @@ def low_sentences(c: Context, voice: str) -> list[str]:
                 f"no-very-low-{voice}",
                 (
                     (
-                        "None reached {vlo} mg/dL for {minutes} minutes.",
-                        "No event went below {vlo} mg/dL.",
+                        "None went below {vlo} mg/dL for {minutes} minutes.",
+                        "No run below {vlo} mg/dL lasted {minutes} minutes.",
                         "Glucose did not stay below {vlo} mg/dL for {minutes} minutes at any "
                         "point.",
                         "There was no clinically significant (below {vlo} mg/dL) event.",
                     )
                     if voice == "clinician"
                     else (
-                        "It never stayed under {vlo} mg/dL, the more serious level.",
+                        "It never stayed under {vlo} mg/dL (the more serious level) for "
+                        "{minutes} minutes.",
                         "You didn't spend {minutes} minutes under {vlo} mg/dL at any point.",
-                        "Nothing reached the more serious below-{vlo} level.",
-                        "You stayed out of the below-{vlo} zone.",
+                        "Nothing stayed in the more serious below-{vlo} range for {minutes} "
+                        "minutes.",
+                    )
+                    + (
+                        ("You stayed out of the below-{vlo} zone.",)
+                        if c.ins["min_mg_dl"] >= c.t["very_low_mg_dl"]
+                        else ()
                     )
                 ),
                 **f,
@@ -739,9 +760,12 @@ def high_sentences(c: Context, voice: str) -> list[str]:
         return []
     highs = events["above_180"]
     if not highs["count"]:
-        brief = bool(c.ins["tar180_percent"])
+        # read from the highest reading: a share rounded to 0.0% can still hold one above
+        brief = c.ins["max_mg_dl"] > c.t["high_mg_dl"]
         label = f"no-highs-{voice}" + ("-brief" if brief else "")
         if brief:
+            if not c.ins["tar180_percent"]:
+                del f["tar180"]  # "0.0% of readings" above the threshold reads as none
             options: Sequence[str] = (
                 (
                     "Readings above {hi} mg/dL ({tar180}%, up to {max} mg/dL) never lasted "
@@ -777,7 +801,7 @@ def high_sentences(c: Context, voice: str) -> list[str]:
                 if voice == "clinician"
                 else (
                     "No highs: you never went over {hi} mg/dL.",
-                    "You stayed under {hi} mg/dL the whole time; your highest was {max}.",
+                    "You stayed at or below {hi} mg/dL the whole time; your highest was {max}.",
                     "Your peak was {max} mg/dL, so no highs.",
                     "Nothing above {hi} mg/dL; the top reading was {max}.",
                     "Highs weren't an issue: {max} mg/dL was as high as it got.",
@@ -848,7 +872,7 @@ def event_sentence(
         )
         options = (
             (
-                "{count} {nouns} occurred: {listed}.",
+                "{Count} {nouns} occurred: {listed}.",
                 "There were {count} {nouns}: {listed}.",
                 "{Count} {nouns} were recorded, {listed}.",
             )
@@ -1074,11 +1098,31 @@ def _limits(c: Context, voice: str) -> list[str]:
                 "can.",
                 "Treat this as one day's story; a full picture takes {days} days with the "
                 "sensor on.",
-                "Days vary, so look at this alongside the rest of your two weeks.",
+                "Days vary, so look at this alongside your other days.",
                 "It's one day out of many: the {days}-day report is where patterns show.",
             )
         )
         return [c.w.pick(f"limits-day-{voice}", options, **f)]
+    if not c.sufficient and c.ins["days_worn"] >= c.t["report_days"]:
+        # every day has readings, but too few of them
+        options = (
+            (
+                "These figures describe the readings captured, not a pattern.",
+                "With {wear}% of possible readings, the figures are a partial view, not a trend.",
+                "Nothing here should be read as a trend: too few of the possible readings were "
+                "captured.",
+            )
+            if voice == "clinician"
+            else (
+                "Keep the sensor on: {days} days with at least {need}% of readings will give "
+                "you a full report.",
+                "This is a first look; with fuller wear you'll get the full picture.",
+                "Wearing the sensor more steadily will turn this into a proper report; aim for "
+                "{need}% of readings.",
+                "With {wear}% of readings so far, it's too early to spot patterns.",
+            )
+        )
+        return [c.w.pick(f"limits-thin-{voice}", options, **f)]
     if not c.sufficient:
         options = (
             (
@@ -1222,6 +1266,17 @@ def _note_opening(c: Context) -> list[str]:
             "across all {worn} days.",
         )
         label = "note-report"
+    elif c.ins["days_worn"] >= c.t["report_days"]:
+        options = (
+            "Your sensor sent readings on all {worn} days from {first} to {last}, but only "
+            "{wear}% of the possible ones, so treat this as a first look rather than a full "
+            "report.",
+            "This two-week window ({first} to {last}) has data on every day, yet only {readings} "
+            "readings or {wear}% of the total, so it's not a full report yet.",
+            "Every day from {first} to {last} has some readings, but only {wear}% of the "
+            "possible ones came through, so this is a partial view.",
+        )
+        label = "note-thin"
     else:
         options = (
             "So far there are readings from only {worn} of the {days} days between {first} and "

@@ -8,7 +8,7 @@ from typing import Any
 
 from etl_core import ExampleKind, ExampleText, ProcessResult, Window
 from etl_glucose.phrasing import Writer
-from etl_glucose.rules import DEFAULT_RULES, GlucoseRules
+from etl_glucose.rules import DEFAULT_RULES, PLAUSIBLE_MG_DL, GlucoseRules
 from etl_glucose.window_analysis import analyse_window
 from etl_glucose.window_examples import Context, clinician_summary, personal_note
 from etl_glucose.window_questions import comparison, questions
@@ -36,7 +36,10 @@ def methods(rules: GlucoseRules = DEFAULT_RULES) -> dict[str, str]:
         "read in the person's zone (inferred from their other records, else configured), "
         "else UTC; 'source' says which",
         "readings": "distinct readings in the window (newest version per record id, one per "
-        "instant); levels outside 20-600 mg/dL are left out (excluded_readings)",
+        f"instant); a level the plugin receives outside {PLAUSIBLE_MG_DL.low:g}-"
+        f"{PLAUSIBLE_MG_DL.high:g} mg/dL is left out and counted in excluded_readings. Records "
+        "that core's file validation already excluded (e.g. a level outside the record type's "
+        "range) never reach the plugin: they are neither used nor counted here",
         "sampling_interval_min": "median spacing of consecutive readings, snapped to whole minutes",
         "possible_readings": "window length / sampling interval (a 14-day window of 5-minute "
         "readings holds 4032)",

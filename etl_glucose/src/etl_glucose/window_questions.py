@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from etl_core import ExampleKind, ExampleText
-from etl_glucose.phrasing import capital, hour, level, number_word, one
+from etl_glucose.phrasing import capital, clock, day, hour, level, number_word, one, weekday
 from etl_glucose.window_examples import (
     Context,
     at,
     gap_sentences,
     high_sentences,
     low_sentences,
+    partly_covered,
     profile_sentences,
     target_names,
 )
@@ -128,19 +129,81 @@ QUESTIONS: Mapping[str, Sequence[str]] = {
 
 
 def _where(c: Context) -> str:
-    """The window as an answer names it: ``on Thursday`` or ``between 2025-06-02 and ...``."""
+    """The stretch an answer's figures describe: ``on Thursday``, ``over these two weeks``, or,
+    when the readings cover less than the window, what they do cover (``on the 3 days with
+    readings``, ``between 08:00 and 17:30 on Thursday``), never the whole window."""
     w = c.ins["window"]
     if c.report:
+        if c.sufficient:
+            return c.w.option(
+                "where",
+                (
+                    f"between {w['first_day']} and {w['last_day']}",
+                    f"from {w['first_day']} to {w['last_day']}",
+                    "over these two weeks",
+                    "in this 14-day window",
+                ),
+            )
+        return _covered(c)
+    name = w["first_weekday"]
+    first, last = c.ins["first_reading"], c.ins["last_reading"]
+    if c.ins["readings"] == 1 or _whole_day(c):
+        return c.w.option("where", (f"on {name}", f"that {name}"))
+    if partly_covered(c):
+        a, b = clock(first), clock(last)
         return c.w.option(
-            "where",
+            "where-day-part", (f"on {name} between {a} and {b}", f"from {a} to {b} on {name}")
+        )
+    readings = c.figures()["readings"]
+    return c.w.option(
+        "where-day-gappy",
+        (f"in the {readings} readings from {name}", f"across {name}'s {readings} readings"),
+    )
+
+
+def _whole_day(c: Context) -> bool:
+    """Whether a day's readings cover it: from its start to its end, with the wear a report
+    needs."""
+    wear = c.ins["wear_percent"]
+    return not partly_covered(c) and wear is not None and wear >= c.t["sufficiency_wear_percent"]
+
+
+def _covered(c: Context) -> str:
+    """What the readings of a report window short of data cover: its days with readings."""
+    first, last = c.ins["first_reading"], c.ins["last_reading"]
+    worn = c.ins["days_worn"]
+    if worn == 1:
+        only = f"{weekday(first)} {day(first)}"
+        return c.w.option(
+            "where-one-day",
+            (f"on {only} (the only day with readings)", f"on the one day with readings ({only})"),
+        )
+    if worn < c.t["report_days"]:
+        return c.w.option(
+            "where-days",
             (
-                f"between {w['first_day']} and {w['last_day']}",
-                f"from {w['first_day']} to {w['last_day']}",
-                "over these two weeks",
-                "in this 14-day window",
+                f"across the {worn} days with readings",
+                f"on the {worn} days with readings ({day(first)} to {day(last)})",
             ),
         )
-    return c.w.option("where", (f"on {w['first_weekday']}", f"that {w['first_weekday']}"))
+    return c.w.pick(
+        "where-sparse",
+        (
+            "in the readings captured ({wear}% of those possible)",
+            "in the readings the sensor captured",
+        ),
+        **c.figures(),
+    )
+
+
+def _night_where(c: Context) -> str:
+    """The nights an overnight answer describes (``_where`` without the hours of a part day)."""
+    w = c.ins["window"]
+    if not c.report:
+        return c.w.option("where", (f"on {w['first_weekday']}", f"that {w['first_weekday']}"))
+    if c.sufficient or c.ins["days_worn"] == 1:
+        return _where(c)
+    return f"on the {c.ins['days_worn']} days with readings"
 
 
 def _extra(c: Context, label: str, options: Sequence[str], **values: str) -> str:
@@ -166,7 +229,7 @@ def _limit(c: Context, label: str) -> str:
             ),
             **f,
         )
-    if not c.sufficient:
+    if not c.sufficient and c.ins["days_worn"] < c.t["report_days"]:
         return c.w.pick(
             label + "-short",
             (
@@ -174,6 +237,18 @@ def _limit(c: Context, label: str) -> str:
                 "With only {worn_days} of data, it's a partial view.",
                 "More days of wear are needed before this says much about your usual pattern.",
                 "It covers {worn} of {days} days, so read it as a first look.",
+            ),
+            **f,
+        )
+    if not c.sufficient:  # every day has readings, but too few of them
+        return c.w.pick(
+            label + "-thin",
+            (
+                "Only {wear}% of possible readings came through, so it isn't a full report.",
+                "With {wear}% of readings captured, short of the {need}% a report needs, it's "
+                "a partial view.",
+                "The readings are too thin for a full report, so read it as a first look.",
+                "Fuller wear is needed before this says much about your usual pattern.",
             ),
             **f,
         )
@@ -281,22 +356,23 @@ def _overnight_answer(c: Context) -> str:
         "nreadings": f"{night['readings']:,}",
         "n0": night["window"][:5],
         "n6": night["window"][6:],
-        "where": _where(c),
+        "where": _night_where(c),
     }
+    nights = c.report and c.ins["days_worn"] > 1
     opener = c.w.option(
         "night-open",
         (
             "No.",
             "No lows overnight.",
             "None.",
-            "No, the nights were clear." if c.report else "No, the night was clear.",
+            "No, the nights were clear." if nights else "No, the night was clear.",
             "Nothing below range overnight.",
             "No overnight lows.",
             "All clear overnight.",
             "No, none at all.",
         ),
     )
-    if c.report:
+    if nights:
         body = c.w.pick(
             "night-body-report",
             (
@@ -304,8 +380,8 @@ def _overnight_answer(c: Context) -> str:
                 "{nmin} mg/dL.",
                 "Your lowest overnight reading {where} was {nmin} mg/dL.",
                 "The {nreadings} readings taken {night} {where} never went below {nmin} mg/dL.",
-                "{where_cap}, night-time readings ({night}) stayed above {lo} mg/dL, the lowest "
-                "being {nmin}.",
+                "{where_cap}, night-time readings ({night}) stayed at or above {lo} mg/dL, the "
+                "lowest being {nmin}.",
             ),
             where_cap=f["where"][:1].upper() + f["where"][1:],
             **f,
@@ -316,12 +392,12 @@ def _overnight_answer(c: Context) -> str:
             (
                 "Between {n0} and {n6} {where} your lowest reading was {nmin} mg/dL.",
                 "Your lowest reading from {n0} to {n6} {where} was {nmin} mg/dL.",
-                "From midnight to {n6} {where} you bottomed out at {nmin} mg/dL, above the {lo} "
-                "mg/dL line.",
+                "From midnight to {n6} {where} you bottomed out at {nmin} mg/dL, not below the "
+                "{lo} mg/dL line.",
                 "Overnight {where} ({night}) your minimum was {nmin} mg/dL.",
                 "In the early hours {where} your glucose stayed at or above {nmin} mg/dL.",
                 "The {nreadings} readings taken {night} {where} never dropped below {nmin} mg/dL.",
-                "Night-time readings ({night}) {where} stayed above {lo} mg/dL, the lowest "
+                "Night-time readings ({night}) {where} stayed at or above {lo} mg/dL, the lowest "
                 "being {nmin}.",
                 "Your overnight low point {where} was {nmin} mg/dL.",
             ),
@@ -337,17 +413,34 @@ def _overnight_answer(c: Context) -> str:
             "The night-time figures rest on {nreadings} readings.",
             "Time below {lo} mg/dL was {tbr70}% overall.",
         )
+        if c.report and c.sufficient
+        else (
+            "Counting all hours, you were in range {tir}% of the time {all_where}.",
+            "Across all hours your lowest reading was {min} mg/dL.",
+            "Your sensor caught {wear}% of possible readings.",
+            "Counting all hours {all_where}, your average was {mean} mg/dL.",
+            "The night-time figures rest on {nreadings} readings.",
+            "Time below {lo} mg/dL was {tbr70}% overall.",
+        )
         if c.report
         else (
             "Over the whole day you were in range {tir}% of the time.",
             "Across the full day your lowest reading was {min} mg/dL.",
             "Your sensor caught {wear}% of the day's readings.",
             "For the day as a whole, your average was {mean} mg/dL.",
+        )
+        if _whole_day(c)
+        else (
+            "Counting all hours {all_where}, you were in range {tir}% of the time.",
+            "Counting all hours, your lowest reading {all_where} was {min} mg/dL.",
+            "Your sensor caught {wear}% of the day's readings.",
+            "Counting all hours {all_where}, your average was {mean} mg/dL.",
             "The night-time figures rest on {nreadings} readings.",
             "Time below {lo} mg/dL for the whole day was {tbr70}%.",
             "That's one night, so it says nothing yet about other nights.",
             "Keep in mind this is a single night.",
         ),
+        all_where=_where(c),
         **f,
     )
     return _answer(opener, body, extra)
@@ -365,10 +458,16 @@ def _highs_answer(c: Context) -> str:
                 c,
                 "no-250",
                 (
-                    "None went above {vhi} mg/dL.",
+                    "No reading went above {vhi} mg/dL.",
                     "Nothing reached the very high range above {vhi} mg/dL.",
-                    "You stayed under {vhi} mg/dL throughout.",
+                    "You stayed at or below {vhi} mg/dL throughout.",
                     "None climbed past {vhi} mg/dL.",
+                )
+                if c.ins["max_mg_dl"] <= c.t["very_high_mg_dl"]
+                else (
+                    "None stayed above {vhi} mg/dL for {minutes} minutes.",
+                    "Readings above {vhi} mg/dL (up to {max}) never lasted {minutes} minutes.",
+                    "You didn't spend {minutes} minutes over {vhi} mg/dL at any point.",
                 ),
             )
         )
@@ -378,7 +477,7 @@ def _highs_answer(c: Context) -> str:
         (
             "No.",
             "No highs {where}.",
-            "Not really." if c.ins["tar180_percent"] else "Not at all.",
+            "Not really." if c.ins["max_mg_dl"] > c.t["high_mg_dl"] else "Not at all.",
             "No, none {where}.",
             "Nothing sustained above range {where}.",
             "No sustained highs.",
@@ -480,7 +579,7 @@ def _sufficiency_answer(c: Context) -> str:
             "Not enough yet.",
             "Not for the window {first} to {last}.",
             "Not for this window, no.",
-            "Not from these {days} days, no.",
+            "Not from the data in this window, no.",
         ),
         **f,
     )
@@ -763,7 +862,8 @@ def salient(c: Context) -> list[str]:
     if events is not None:
         if events["below_70"]["count"]:
             found.append("lows")
-        elif ins["tbr70_percent"]:
+        elif ins["min_mg_dl"] < ins["targets"]["low_mg_dl"]:
+            # brief dips (read from the lowest reading: a rounded 0.0% can still hold one)
             routine.append("lows")
         elif ins["overnight"]["readings"]:
             routine.append("overnight")
