@@ -153,3 +153,46 @@ def test_a_person_zone_memoised_by_hour_reads_what_a_fresh_one_reads() -> None:
         fresh = PersonZone(observations, fallback)
         assert zone.offset_at(epoch_ms) == fresh.offset_at(epoch_ms)
         assert zone.source_at(epoch_ms) is fresh.source_at(epoch_ms)
+
+
+@pytest.mark.parametrize(
+    ("fallback", "observed"),
+    [
+        (ZoneInfo("America/New_York"), []),
+        (ZoneInfo("Australia/Lord_Howe"), []),  # back by half an hour
+        (None, [(100, -300), (140, -480)]),  # a move west: three hours repeat
+        (ZoneInfo("Europe/Berlin"), [(100, 540), (400, -300)]),
+        (None, [(300, 330)]),
+    ],
+)
+def test_a_person_zone_keeps_each_instant_through_local_time_and_back(
+    fallback: tzinfo | None, observed: list[tuple[int, int]]
+) -> None:
+    """Every instant read in the person's zone (``fromtimestamp``, or a wall clock built by
+    hand with ``fold_at``) carries the offset in force at that instant and converts back to the
+    same instant, in the repeated hours too: the second 01:30 of a night the clocks go back is
+    -05:00 in New York, not -04:00. Where the zone is a tz zone alone, it reads as that zone."""
+    for first in (datetime(2025, 3, 5, tzinfo=UTC), datetime(2025, 10, 1, tzinfo=UTC)):
+        low = int(first.timestamp() * 1000)
+        hour = low // 3_600_000
+        zone = PersonZone([(hour + h, minutes) for h, minutes in observed], fallback)
+        folds = 0
+        for epoch_ms in range(low, low + 35 * 86_400_000, 300_000):
+            instant = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+            local = datetime.fromtimestamp(epoch_ms / 1000, tz=zone)
+            assert local.utcoffset() == zone.offset_at(epoch_ms)
+            assert local.astimezone(UTC) == instant
+            by_hand = (instant.replace(tzinfo=None) + zone.offset_at(epoch_ms)).replace(
+                tzinfo=zone, fold=zone.fold_at(epoch_ms)
+            )
+            assert by_hand.isoformat() == local.isoformat() and by_hand.fold == local.fold
+            folds += local.fold
+            if fallback is not None and not observed:
+                assert local.isoformat() == instant.astimezone(fallback).isoformat()
+                assert local.fold == instant.astimezone(fallback).fold
+        # Only the clocks that go back somewhere in these five weeks repeat an hour.
+        goes_back = any(
+            zone.offset_at(ms) > zone.offset_at(ms + 3_600_000)
+            for ms in range(low, low + 35 * 86_400_000, 3_600_000)
+        )
+        assert (folds > 0) == goes_back

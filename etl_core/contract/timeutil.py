@@ -83,6 +83,13 @@ further from any offset is read in the configured zone, else UTC, rather than gu
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})(?::?(\d{2}))?$")
 _DAY_MS = 86_400_000
 _ZONE_SAMPLE_MS = 6 * HOUR_MS
+_REACH_HOURS = 27
+"""Hours either side of an instant where another offset could name the same wall-clock time:
+UTC offsets run from -12:00 to +14:00."""
+
+
+def _ms(offset: timedelta) -> int:
+    return offset // timedelta(milliseconds=1)
 
 
 class UnknownZoneError(RequestError, ValueError):
@@ -321,6 +328,8 @@ class PersonZone(tzinfo):
         # window reads thousands of instants in a few hundred hours. Observations are fixed
         # once the clock is made, so the memo never goes stale.
         self._inferred_by_hour: dict[int, timedelta | None] = {}
+        self._offsets_by_hour: dict[int, frozenset[timedelta]] = {}
+        self._nearby_by_hour: dict[int, frozenset[timedelta]] = {}
 
     def _inferred(self, epoch_ms: int) -> timedelta | None:
         hour = epoch_ms // HOUR_MS
@@ -364,18 +373,68 @@ class PersonZone(tzinfo):
                 offsets.add(moment.utcoffset() or timedelta(0))
         return min(offsets), max(offsets)
 
+    def fold_at(self, epoch_ms: int) -> int:
+        """Python's ``fold`` of the local time at an instant: 1 when the same wall-clock time
+        already occurred at an earlier instant (the repeated hour after this clock went back:
+        a daylight-saving change, or a move west), else 0. A reader building a local time from
+        an instant by hand (``wall.replace(tzinfo=zone, fold=zone.fold_at(ms))``) needs it for
+        the time to keep its instant and offset."""
+        nearby = self._nearby_offsets(epoch_ms // HOUR_MS)
+        if len(nearby) == 1:
+            return 0
+        here = self.offset_at(epoch_ms)
+        wall_ms = epoch_ms + _ms(here)
+        for other in nearby:
+            if other > here and self.offset_at(wall_ms - _ms(other)) == other:
+                return 1
+        return 0
+
     def fromutc(self, dt: datetime) -> datetime:
-        instant = dt.replace(tzinfo=UTC)
-        return dt + self.offset_at(int(instant.timestamp() * 1000))
+        instant_ms = int(dt.replace(tzinfo=UTC).timestamp() * 1000)
+        local = dt + self.offset_at(instant_ms)
+        return local.replace(fold=self.fold_at(instant_ms))
 
     def utcoffset(self, dt: datetime | None) -> timedelta | None:
         if dt is None:
             return None
-        # A wall-clock time: guess its instant with the offset at that wall clock read as UTC,
-        # then take the offset at the guessed instant.
         wall_ms = int(dt.replace(tzinfo=UTC).timestamp() * 1000)
+        nearby = self._nearby_offsets(wall_ms // HOUR_MS)
+        if len(nearby) == 1:
+            (steady,) = nearby
+            return steady
+        # The instants this wall-clock time names: one, or two in a repeated hour (``fold``
+        # picks the later), or none in a skipped one.
+        instants = sorted(
+            wall_ms - _ms(offset)
+            for offset in nearby
+            if self.offset_at(wall_ms - _ms(offset)) == offset
+        )
+        if instants:
+            return timedelta(milliseconds=wall_ms - (instants[-1] if dt.fold else instants[0]))
+        # Skipped: guess the instant with the offset at the wall clock read as UTC, then take
+        # the offset at the guessed instant.
         guess = self.offset_at(wall_ms)
-        return self.offset_at(wall_ms - int(guess.total_seconds() * 1000))
+        return self.offset_at(wall_ms - _ms(guess))
+
+    def _offsets_in_hour(self, hour: int) -> frozenset[timedelta]:
+        """The offsets of one epoch hour: inferred ones hold for a whole hour, and no zone
+        changes its offset twice within one."""
+        found = self._offsets_by_hour.get(hour)
+        if found is None:
+            start = hour * HOUR_MS
+            found = frozenset((self.offset_at(start), self.offset_at(start + HOUR_MS - 1)))
+            self._offsets_by_hour[hour] = found
+        return found
+
+    def _nearby_offsets(self, hour: int) -> frozenset[timedelta]:
+        """Every offset this clock gives within a day and a few hours of an epoch hour: the
+        offsets a wall-clock time read in that hour could stand for (offsets span 26 hours)."""
+        found = self._nearby_by_hour.get(hour)
+        if found is None:
+            hours = range(hour - _REACH_HOURS, hour + _REACH_HOURS + 1)
+            found = frozenset().union(*(self._offsets_in_hour(h) for h in hours))
+            self._nearby_by_hour[hour] = found
+        return found
 
     def dst(self, dt: datetime | None) -> timedelta | None:
         return None

@@ -81,3 +81,45 @@ def test_window_readings_keep_the_clock_of_to_local(zone: Any) -> None:
         for t in expected.values()
     }
     assert readings.offsets() == sorted(labels)
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        PersonZone([], ZoneInfo("America/New_York")),
+        PersonZone([], ZoneInfo("Australia/Lord_Howe")),
+        # a move west inferred from other records: 05:00Z-07:59Z repeat three wall hours
+        PersonZone(
+            [(1_762_056_000_000 // 3_600_000 - 2, -300), (1_762_056_000_000 // 3_600_000 + 6, -480)]
+        ),
+    ],
+)
+def test_readings_of_a_repeated_hour_keep_their_own_offsets(zone: PersonZone) -> None:
+    """The CGM exporter writes "Z", so the person's zone places every reading; in the hour a
+    clock goes back, the same wall-clock time names two readings, each with its own offset
+    (New York's second 01:30 is -05:00), as core's to_local gives them."""
+    first = 1_762_056_000_000 - 12 * 3_600_000  # 2025-11-01 16:00Z
+    records = [
+        {
+            "timeEpochMillis": first + i * 300_000,
+            "levelInMilligramsPerDeciliter": 100.0,
+            "zoneOffsetId": "Z",
+        }
+        for i in range(12 * 24)  # a day of five-minute readings
+    ] + [
+        {
+            "timeEpochMillis": 1_743_811_200_000 + i * 300_000,  # 2025-04-05 00:00Z on
+            "levelInMilligramsPerDeciliter": 100.0,
+            "zoneOffsetId": "Z",
+        }
+        for i in range(12 * 24)
+    ]
+    readings = local_readings(records, datetime(2025, 3, 1), datetime(2025, 12, 1), zone)
+    assert len(readings) == len(records)
+    repeated = 0
+    for instant, moment in zip(readings.epoch_ms, readings.local, strict=True):
+        want = to_local(instant, None, zone)
+        assert moment.isoformat() == want.isoformat() and moment.fold == want.fold
+        assert moment.astimezone(UTC) == datetime.fromtimestamp(instant / 1000, tz=UTC)
+        repeated += moment.fold
+    assert repeated >= 6  # at least half an hour of readings in a repeated hour

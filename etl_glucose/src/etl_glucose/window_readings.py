@@ -90,7 +90,8 @@ def local_readings(
             # trip through Python: the person's offset at this instant, memoised by hour.
             utc = datetime.fromtimestamp(instant / 1000, tz=UTC).replace(tzinfo=None)
             wall = utc + clock.offset_at(instant)
-            moment = wall.replace(tzinfo=clock)
+            # The fold tells the two readings of a repeated hour apart (their offsets differ).
+            moment = wall.replace(tzinfo=clock, fold=clock.fold_at(instant))
         elif shift is None:
             moment = datetime.fromtimestamp(instant / 1000, tz=clock)
             wall = moment.replace(tzinfo=None)
