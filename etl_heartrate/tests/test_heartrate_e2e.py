@@ -230,7 +230,12 @@ def test_heart_rate_windows_equal_values_computed_from_the_raw_records(
             assert example["metadata"]["data_start"] == ins["first_sample"]
             assert example["metadata"]["data_end"] == ins["last_sample"]
             assert example["metadata"]["clock"] == "record offsets"
-        assert ins["clock"] == {"source": "record offsets", "offset": None}
+        assert ins["clock"] == {
+            "source": "record offsets",
+            "offset": None,
+            "offsets": ["-05:00"],
+            "offset_changes": [],
+        }
         assert ins["thresholds"]["resting_window_minutes"] == 30
         # Without an age no zones, and the clinician's summary says why.
         assert ins["zones"] is None and ins["age_years"] is None
@@ -408,7 +413,12 @@ def test_user_timezone_reads_records_without_offset(tmp_path: Path) -> None:
     evening, morning = written[(HR, "day:2025-09-19")], written[(HR, "day:2025-09-20")]
     assert insights_of(evening)["samples"] == 30 and insights_of(morning)["samples"] == 10
     ins = insights_of(morning)
-    assert ins["clock"] == {"source": "configured time zone", "offset": "-05:00"}
+    assert ins["clock"] == {
+        "source": "configured time zone",
+        "offset": "-05:00",
+        "offsets": ["-05:00"],
+        "offset_changes": [],
+    }
     assert ins["first_sample"] == "2025-09-20T00:00:00-05:00"
     assert insights_of(evening)["last_sample"] == "2025-09-19T23:59:00-05:00"
     for example in morning:

@@ -7,7 +7,7 @@ prints exactly that insight value, so the two can never disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from etl_core.contract.timeutil import iso
 
@@ -51,12 +51,27 @@ def show(value: float | int, decimals: int = 1) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def local_iso(epoch_ms: int, zone: tzinfo) -> str:
-    return iso(datetime.fromtimestamp(epoch_ms / 1000, tz=zone))
+def offset_at(epoch_ms: int, zone: tzinfo) -> timedelta:
+    """The offset ``zone`` gives at an instant.
+
+    Taken from the wall clock the zone converts the instant to, not from ``utcoffset`` of that
+    wall clock: in the repeated hour of a fall-back a wall clock such as 01:30 names two
+    instants, and a zone that ignores ``fold`` (core's ``PersonZone``) answers the first one's
+    offset for both."""
+    utc = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    wall = utc.astimezone(zone).replace(tzinfo=None)
+    return wall - utc.replace(tzinfo=None)
 
 
 def local_datetime(epoch_ms: int, zone: tzinfo) -> datetime:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=zone)
+    """An instant as local wall-clock time with the offset in force at that instant (fixed), so
+    that its ISO form names the instant even in the repeated hour of a fall-back."""
+    offset = offset_at(epoch_ms, zone)
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=timezone(offset))
+
+
+def local_iso(epoch_ms: int, zone: tzinfo) -> str:
+    return iso(local_datetime(epoch_ms, zone))
 
 
 def clock(moment_iso: str) -> str:

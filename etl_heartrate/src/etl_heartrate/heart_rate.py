@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from etl_core.contract.memo import GroupMemo
 from etl_heartrate.rules import (
@@ -31,6 +31,10 @@ class SustainedRun:
     min_bpm: float
     max_bpm: float
     zone: tzinfo
+    """The clock of the first sample."""
+    end_zone: tzinfo
+    """The clock of the last sample: records on either side of a daylight-saving change carry
+    different offsets."""
 
     @property
     def duration_minutes(self) -> float:
@@ -64,6 +68,7 @@ def sustained_runs(
                     min_bpm=min(values),
                     max_bpm=max(values),
                     zone=current[0].zone,
+                    end_zone=current[-1].zone,
                 )
             )
         current.clear()
@@ -166,10 +171,41 @@ class DaySummary:
     resting: RestingWindow | None
     """``None`` when the day is too sparsely covered or no window has enough minutes."""
     enough_coverage: bool
+    day_minutes: int = DAY_MINUTES
+    """How long the local day lasted: 1,380 or 1,500 minutes on the days daylight saving time
+    starts or ends."""
+    resting_start_zone: tzinfo | None = None
+    resting_end_zone: tzinfo | None = None
+    """The clocks of the resting window's first and last monitored minutes (``None`` without
+    a resting window)."""
 
     @property
     def coverage_fraction(self) -> float:
-        return self.minutes_covered / DAY_MINUTES
+        return self.minutes_covered / self.day_minutes
+
+
+def _midnight_ms(day: date, zone: tzinfo) -> int:
+    # The same midnight core's split_by_local_day cuts days at, so every sample assigned to a
+    # day lies between that day's two midnights.
+    return int(datetime.combine(day, time.min, tzinfo=zone).timestamp() * 1000)
+
+
+def local_day_minutes(day: date, start_zone: tzinfo, end_zone: tzinfo) -> int:
+    """The real length of a local day, in minutes, from its midnight in ``start_zone`` (the
+    clock of its first sample) to the next midnight in ``end_zone`` (that of its last): 1,440,
+    but 1,380 or 1,500 when daylight saving time starts or ends that day, whether the change
+    shows in the person's zone or in the offsets the records carry."""
+    start = _midnight_ms(day, start_zone)
+    end = _midnight_ms(day + timedelta(days=1), end_zone)
+    return max(1, (end - start) // MINUTE_MS)
+
+
+def _zone_of_minute(day_samples: Sequence[HeartRateSample], minute: int) -> tzinfo:
+    """The clock of the first sample in an epoch minute (``day_samples`` in time order)."""
+    for sample in day_samples:
+        if sample.time_ms // MINUTE_MS >= minute:
+            return sample.zone
+    return day_samples[-1].zone
 
 
 def daily_summaries(samples: Sequence[HeartRateSample], rule: RestingRule) -> list[DaySummary]:
@@ -185,17 +221,29 @@ def summarise_day(day_samples: Sequence[HeartRateSample], rule: RestingRule) -> 
     that day's samples, in time order, at least one)."""
     values = [s.bpm for s in day_samples]
     means = minute_means(day_samples)
+    day = day_samples[0].day
+    # Never shorter than what was monitored, whatever clocks the samples were read in: coverage
+    # is a share of the day.
+    day_minutes = max(local_day_minutes(day, day_samples[0].zone, day_samples[-1].zone), len(means))
     enough = len(means) >= rule.min_day_minutes_covered
+    resting = lowest_window(means, rule) if enough else None
     return DaySummary(
-        day=day_samples[0].day,
+        day=day,
         zone=day_samples[0].zone,
         samples=len(day_samples),
         minutes_covered=len(means),
         mean_bpm=math.fsum(values) / len(values),
         min_bpm=min(values),
         max_bpm=max(values),
-        resting=lowest_window(means, rule) if enough else None,
+        resting=resting,
         enough_coverage=enough,
+        day_minutes=day_minutes,
+        resting_start_zone=(
+            None if resting is None else _zone_of_minute(day_samples, resting.first_minute)
+        ),
+        resting_end_zone=(
+            None if resting is None else _zone_of_minute(day_samples, resting.last_minute)
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from etl_core import ExampleKind, ExampleText
-from etl_heartrate.formatting import app_name, clock, show
+from etl_heartrate.formatting import app_name, show
 from etl_heartrate.voice import (
     Voice,
     bpm,
@@ -19,7 +19,7 @@ from etl_heartrate.voice import (
     sentences,
     spoken_date,
 )
-from etl_heartrate.window_common import clock_line, clock_sentence
+from etl_heartrate.window_common import clock_line, clock_sentence, wall_time
 
 Insights = Mapping[str, Any]
 NO_COVERAGE = "too little coverage"
@@ -28,15 +28,25 @@ NO_COVERAGE = "too little coverage"
 # -- the input ----------------------------------------------------------------------------------
 
 
-def _episode_line(runs: Sequence[Mapping[str, Any]], extreme: str, word: str) -> str:
+def _episode_line(ins: Insights, kind: str, extreme: str, word: str) -> str:
+    runs = ins[f"{kind}_episodes"]
     if not runs:
         return "none"
     parts = [
-        f"{clock(r['start'])}-{clock(r['end'])} ({show(r['duration_minutes'])} min, {word} "
+        f"{_span(r['start'], r['end'], ins['clock'])} ({show(r['duration_minutes'])} min, {word} "
         f"{bpm(r[extreme])} bpm)"
         for r in runs
     ]
-    return f"{len(runs)}: " + "; ".join(parts)
+    # The count is an insight of its own: core checks every figure of the input against them.
+    return f"{ins[f'{kind}_episode_count']:,}: " + "; ".join(parts)
+
+
+def _span(start: str, end: str, clock: Mapping[str, Any]) -> str:
+    """``10:00-10:30``; with the offset on a day the offset changed (``01:00-01:30 (-05:00)``),
+    when a clock time alone can name two instants."""
+    if start[-6:] == end[-6:]:
+        return f"{wall_time(start, {})}-{wall_time(end, clock)}"
+    return f"{wall_time(start, clock)}-{wall_time(end, clock)}"
 
 
 def _zones_line(ins: Insights) -> str:
@@ -48,7 +58,8 @@ def _zones_line(ins: Insights) -> str:
     bands = ", ".join(f"{band['name']} {show(band['percent'])}%" for band in zones["bands"])
     return (
         f"age {ins['age_years']}, predicted maximum {zones['hr_max_bpm']} bpm; of "
-        f"{zones['monitored_minutes']:,} monitored minutes {bands}; elevated-activity bouts "
+        f"{count_phrase(zones['monitored_minutes'], 'monitored minute')} {bands}; "
+        f"elevated-activity bouts "
         f"{bouts['count']} ({show(bouts['total_minutes'])} min)"
     )
 
@@ -83,11 +94,12 @@ def day_summary(ins: Insights) -> str:
         clock_line(ins["clock"]),
         f"samples: {ins['samples']:,} from {sources or 'no source'}"
         + (
-            f", {clock(ins['first_sample'])} to {clock(ins['last_sample'])}"
+            f", {wall_time(ins['first_sample'], ins['clock'])} to "
+            f"{wall_time(ins['last_sample'], ins['clock'])}"
             if ins["samples"]
             else ""
         ),
-        f"monitored: {ins['monitored_minutes']:,} of {th['day_minutes']:,} minutes "
+        f"monitored: {ins['monitored_minutes']:,} of {ins['day_minutes']:,} minutes "
         f"({show(ins['coverage_percent'])}%)",
     ]
     if ins["samples"]:
@@ -101,7 +113,7 @@ def day_summary(ins: Insights) -> str:
     if ins["resting_bpm"] is not None:
         lines.append(
             f"resting heart rate: {bpm(ins['resting_bpm'])} bpm, "
-            f"{clock(ins['resting_window_start'])}-{clock(ins['resting_window_end'])} "
+            f"{_span(ins['resting_window_start'], ins['resting_window_end'], ins['clock'])} "
             f"({ins['resting_status']} the usual adult range of {normal})"
         )
     elif ins["resting_unavailable_reason"] == NO_COVERAGE or not ins["samples"]:
@@ -116,10 +128,10 @@ def day_summary(ins: Insights) -> str:
         )
     lines += [
         f"sustained above {th['tachycardia_above_bpm']} bpm: "
-        f"{_episode_line(ins['tachycardia_episodes'], 'max_bpm', 'peak')}"
+        f"{_episode_line(ins, 'tachycardia', 'max_bpm', 'peak')}"
         f" (readings above: {ins['samples_above_tachycardia_threshold']:,})",
         f"sustained below {th['bradycardia_below_bpm']} bpm: "
-        f"{_episode_line(ins['bradycardia_episodes'], 'min_bpm', 'lowest')}"
+        f"{_episode_line(ins, 'bradycardia', 'min_bpm', 'lowest')}"
         f" (readings below: {ins['samples_below_bradycardia_threshold']:,})",
         f"zones: {_zones_line(ins)}",
     ]
@@ -146,8 +158,12 @@ def _values(ins: Insights) -> dict[str, str]:
         "date": ins["window"]["first_day"],
         "spoken": spoken_date(ins["window"]["first_day"]),
         "samples": f"{ins['samples']:,}",
+        "samples_n": count_phrase(ins["samples"], "sample"),
+        "hr_samples_n": count_phrase(ins["samples"], "heart-rate sample"),
         "monitored": f"{ins['monitored_minutes']:,}",
-        "day_minutes": f"{th['day_minutes']:,}",
+        "monitored_n": count_phrase(ins["monitored_minutes"], "minute"),
+        "monitored_mon_n": count_phrase(ins["monitored_minutes"], "monitored minute"),
+        "day_minutes": f"{ins['day_minutes']:,}",
         "coverage": show(ins["coverage_percent"]),
         "sources": listed([app_name(o) for o in ins["sources"]]),
         "low": str(th["resting_normal_low_bpm"]),
@@ -160,8 +176,8 @@ def _values(ins: Insights) -> dict[str, str]:
     }
     if ins["samples"]:
         values |= {
-            "first_at": clock(ins["first_sample"]),
-            "last_at": clock(ins["last_sample"]),
+            "first_at": wall_time(ins["first_sample"], ins["clock"]),
+            "last_at": wall_time(ins["last_sample"], ins["clock"]),
             "mean": bpm(ins["mean_bpm"]),
             "min": bpm(ins["min_bpm"]),
             "max": bpm(ins["max_bpm"]),
@@ -169,18 +185,18 @@ def _values(ins: Insights) -> dict[str, str]:
     if ins["resting_bpm"] is not None:
         values |= {
             "rest": bpm(ins["resting_bpm"]),
-            "rest_from": clock(ins["resting_window_start"]),
-            "rest_to": clock(ins["resting_window_end"]),
+            "rest_from": wall_time(ins["resting_window_start"], ins["clock"]),
+            "rest_to": wall_time(ins["resting_window_end"], ins["clock"]),
         }
     return values
 
 
-def _episodes_text(runs: Sequence[Mapping[str, Any]], extreme: str, word: str) -> str:
+def _episodes_text(ins: Insights, kind: str, extreme: str, word: str) -> str:
     return listed(
         [
-            f"{clock(r['start'])}-{clock(r['end'])} ({show(r['duration_minutes'])} minutes, {word} "
-            f"{bpm(r[extreme])} bpm)"
-            for r in runs
+            f"{_span(r['start'], r['end'], ins['clock'])} ({show(r['duration_minutes'])} minutes, "
+            f"{word} {bpm(r[extreme])} bpm)"
+            for r in ins[f"{kind}_episodes"]
         ]
     )
 
@@ -190,17 +206,17 @@ def _coverage_sentence(voice: Voice, v: dict[str, str]) -> str:
         "coverage",
         (
             "On {weekday} {date} heart rate was recorded over {monitored} of {day_minutes} "
-            "minutes ({coverage}%), {samples} samples from {sources}.",
-            "{weekday} {date}: {samples} heart-rate samples from {sources} cover {monitored} "
-            "minutes of the day, {coverage}% of {day_minutes}.",
+            "minutes ({coverage}%), {samples_n} from {sources}.",
+            "{weekday} {date}: {hr_samples_n} from {sources}, over {monitored_n} of the "
+            "day, {coverage}% of {day_minutes}.",
             "Monitoring on {weekday}, {date}, spans {monitored} of {day_minutes} minutes "
-            "({coverage}% of the day), with {samples} samples from {sources}.",
-            "For {weekday} {date} there are {samples} samples from {sources}, which cover "
+            "({coverage}% of the day), with {samples_n} from {sources}.",
+            "For {weekday} {date} the record holds {samples_n} from {sources}, covering "
             "{coverage}% of the day ({monitored} of {day_minutes} minutes).",
-            "{sources} supplied {samples} samples on {weekday} {date}, covering {monitored} of "
+            "{sources} supplied {samples_n} on {weekday} {date}, covering {monitored} of "
             "the day's {day_minutes} minutes ({coverage}%).",
-            "The record for {weekday}, {date}, holds {samples} samples from {sources}; "
-            "{monitored} minutes of {day_minutes} ({coverage}%) were monitored.",
+            "The record for {weekday}, {date}, holds {samples_n} from {sources}; "
+            "monitoring covered {monitored_n} of {day_minutes} ({coverage}%).",
         ),
         **v,
     )
@@ -302,12 +318,12 @@ def _resting_missing(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
         return voice.pick(
             "resting-missing-coverage",
             (
-                "There is no resting value: only {monitored} minutes were monitored, and a day "
+                "There is no resting value: monitoring covered only {monitored_n}, and a day "
                 "needs {need}.",
-                "No resting heart rate can be given, since {monitored} monitored minutes fall "
-                "short of the {need} a day needs.",
-                "Resting heart rate is missing: the day has {monitored} monitored minutes of the "
-                "{need} required, too few for its lowest half hour to be a rest period.",
+                "No resting heart rate can be given, since {monitored_mon_n} fall short of the "
+                "{need} a day needs.",
+                "Resting heart rate is missing: the day has {monitored_mon_n} of the {need} "
+                "required, too few for its lowest half hour to be a rest period.",
                 "With {monitored} of the {need} monitored minutes a day needs, no resting value "
                 "is reported.",
             ),
@@ -333,7 +349,7 @@ def _episodes_finding(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
     if tachy:
         values = v | {
             "periods": count_phrase(len(tachy), "sustained period"),
-            "list": _episodes_text(tachy, "max_bpm", "peak"),
+            "list": _episodes_text(ins, "tachycardia", "max_bpm", "peak"),
             "they": "it" if len(tachy) == 1 else "they",
             "these": "this" if len(tachy) == 1 else "these",
         }
@@ -356,7 +372,7 @@ def _episodes_finding(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
     if brady:
         values = v | {
             "periods": count_phrase(len(brady), "sustained period"),
-            "list": _episodes_text(brady, "min_bpm", "lowest"),
+            "list": _episodes_text(ins, "bradycardia", "min_bpm", "lowest"),
             "they": "it" if len(brady) == 1 else "they",
             "these": "this" if len(brady) == 1 else "these",
         }
@@ -526,13 +542,13 @@ def _note_resting(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
             return voice.pick(
                 "note-missing",
                 (
-                    "Your device recorded {monitored} minutes of {weekday}, not enough for a "
+                    "Your device recorded {monitored_n} of {weekday}, not enough for a "
                     "resting heart rate; a day needs {need}.",
-                    "There's no resting heart rate for {weekday}: only {monitored} minutes were "
-                    "recorded and at least {need} are needed.",
+                    "There's no resting heart rate for {weekday}: your device recorded only "
+                    "{monitored_n}, and at least {need} are needed.",
                     "I can't give you a resting heart rate for {weekday} {date}; your device "
-                    "caught {monitored} minutes, short of the {need} it takes.",
-                    "{weekday} had only {monitored} minutes of heart-rate data, below the {need} "
+                    "caught {monitored_n}, short of the {need} it takes.",
+                    "{weekday} had only {monitored_n} of heart-rate data, below the {need} "
                     "needed for a resting value.",
                 ),
                 **v,
@@ -608,7 +624,7 @@ def _note_episodes(voice: Voice, ins: Insights, v: dict[str, str]) -> str | None
                 ),
                 **v,
                 periods=count_phrase(len(tachy), "stretch", "stretches"),
-                list=_episodes_text(tachy, "max_bpm", "peak"),
+                list=_episodes_text(ins, "tachycardia", "max_bpm", "peak"),
             )
         )
     if brady:
@@ -623,7 +639,7 @@ def _note_episodes(voice: Voice, ins: Insights, v: dict[str, str]) -> str | None
                 ),
                 **v,
                 periods=count_phrase(len(brady), "stretch", "stretches"),
-                list=_episodes_text(brady, "min_bpm", "lowest"),
+                list=_episodes_text(ins, "bradycardia", "min_bpm", "lowest"),
             )
         )
     if not parts:
@@ -777,7 +793,7 @@ def _answer_episodes(voice: Voice, ins: Insights, v: dict[str, str], *, high: bo
     extreme, word = ("max_bpm", "peak") if high else ("min_bpm", "lowest")
     values = v | {
         "periods": count_phrase(len(runs), "sustained period"),
-        "list": _episodes_text(runs, extreme, word),
+        "list": _episodes_text(ins, "tachycardia" if high else "bradycardia", extreme, word),
         "threshold": v["tachy"] if high else v["brady"],
         "direction": "above" if high else "below",
     }
@@ -906,14 +922,13 @@ def _answer_coverage(voice: Voice, ins: Insights, v: dict[str, str]) -> str:
         (
             "Your device recorded {monitored} of the day's {day_minutes} minutes, {coverage}% "
             "of {spoken}, from {sources}.",
-            "{coverage}% of {spoken}: {monitored} minutes out of {day_minutes}, with {samples} "
-            "samples from {sources}.",
-            "About {coverage}% of the day, {monitored} minutes, carried heart-rate samples "
+            "{coverage}% of {spoken}: {monitored_n} out of {day_minutes}, with {samples_n} "
+            "from {sources}.",
+            "About {coverage}% of the day, {monitored_n}, carried heart-rate samples "
             "({samples} from {sources}).",
-            "There are {samples} samples from {sources}, covering {monitored} minutes, "
+            "Your data hold {samples_n} from {sources}, covering {monitored_n}, "
             "{coverage}% of {spoken}.",
-            "{sources} covered {monitored} minutes of {spoken} ({coverage}%), in {samples} "
-            "samples.",
+            "{sources} covered {monitored_n} of {spoken} ({coverage}%), in {samples_n}.",
             "On {spoken} {monitored} of {day_minutes} minutes have heart-rate data, "
             "{coverage}% of the day.",
         ),

@@ -34,7 +34,7 @@ NO_WINDOW = "no window with enough monitored minutes"
 def _run_insight(run: SustainedRun) -> dict[str, Any]:
     return {
         "start": local_iso(run.start_ms, run.zone),
-        "end": local_iso(run.end_ms, run.zone),
+        "end": local_iso(run.end_ms, run.end_zone),
         "duration_minutes": round1(run.duration_minutes),
         "samples": run.samples,
         "mean_bpm": round1(run.mean_bpm),
@@ -53,23 +53,27 @@ def _rule_insight(rule: SustainRule) -> dict[str, Any]:
 
 def _day_insight(summary: DaySummary) -> dict[str, Any]:
     resting = summary.resting
+    zone = summary.zone
     no_resting_because = NO_WINDOW if summary.enough_coverage else NO_COVERAGE
     return {
         "date": summary.day.isoformat(),
         "samples": summary.samples,
         "monitored_minutes": summary.minutes_covered,
+        "day_minutes": summary.day_minutes,
         "coverage_percent": round1(100 * summary.coverage_fraction),
         "mean_bpm": round1(summary.mean_bpm),
         "min_bpm": whole_or_round1(summary.min_bpm),
         "max_bpm": whole_or_round1(summary.max_bpm),
         "resting_bpm": None if resting is None else round1(resting.mean_bpm),
         "resting_window_start": (
-            None if resting is None else local_iso(resting.first_minute * MINUTE_MS, summary.zone)
+            None
+            if resting is None
+            else local_iso(resting.first_minute * MINUTE_MS, summary.resting_start_zone or zone)
         ),
         "resting_window_end": (
             None
             if resting is None
-            else local_iso((resting.last_minute + 1) * MINUTE_MS, summary.zone)
+            else local_iso((resting.last_minute + 1) * MINUTE_MS, summary.resting_end_zone or zone)
         ),
         "resting_window_minutes_monitored": None if resting is None else resting.minutes_covered,
         "resting_unavailable_reason": None if resting is not None else no_resting_because,
@@ -168,6 +172,7 @@ def build_insights(
         "source_count": len(series.by_origin()),
         "timezone": describe_zone_use(series.offset_ids, user_zone),
         "daily": [_day_insight(d) for d in days],
+        "local_days": len(days),
         "tachycardia_episodes": len(tachycardia),
         "bradycardia_episodes": len(bradycardia),
         "episode_rule": _rule_insight(rules.episode),

@@ -118,7 +118,7 @@ def _daily_paragraph(ins: Insights, rules: HeartRateRules) -> str | None:
         return None
     if len(daily) > rules.max_daily_rows_in_narrative:
         return (
-            f"The samples fall on {len(daily)} local days; the per-day figures are in the "
+            f"The samples fall on {ins['local_days']} local days; the per-day figures are in the "
             f"structured insights."
         )
     parts = [

@@ -40,7 +40,7 @@ def _thresholds(rules: HeartRateRules) -> dict[str, Any]:
 
 def _clock(window: Window, daily: DailyHeartRate) -> dict[str, Any]:
     samples = daily.samples_on(window.days())
-    return clock_insight(window, samples[0].time_ms if samples else None)
+    return clock_insight(window, [(s.time_ms, s.zone) for s in samples])
 
 
 def day_window_insights(window: Window, daily: DailyHeartRate, rules: HeartRateRules) -> Insights:
@@ -74,6 +74,7 @@ def day_window_insights(window: Window, daily: DailyHeartRate, rules: HeartRateR
         "first_sample": whole["start"],
         "last_sample": whole["end"],
         "monitored_minutes": 0 if today is None else today["monitored_minutes"],
+        "day_minutes": DAY_MINUTES if today is None else today["day_minutes"],
         "coverage_percent": 0.0 if today is None else today["coverage_percent"],
         "mean_bpm": whole["mean_bpm"],
         "min_bpm": whole["min_bpm"],
@@ -90,6 +91,8 @@ def day_window_insights(window: Window, daily: DailyHeartRate, rules: HeartRateR
         ),
         "tachycardia_episodes": whole["episodes"]["tachycardia"],
         "bradycardia_episodes": whole["episodes"]["bradycardia"],
+        "tachycardia_episode_count": whole["tachycardia_episodes"],
+        "bradycardia_episode_count": whole["bradycardia_episodes"],
         "samples_above_tachycardia_threshold": whole["samples_above_tachycardia_threshold"],
         "samples_below_bradycardia_threshold": whole["samples_below_bradycardia_threshold"],
         "episode_rule": whole["episode_rule"],

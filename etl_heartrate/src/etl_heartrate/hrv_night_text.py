@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from etl_core import ExampleKind, ExampleText
-from etl_heartrate.formatting import app_name, clock, show
-from etl_heartrate.voice import Voice, listed, ln, paragraphs, sentences, spoken_date
-from etl_heartrate.window_common import clock_line, clock_sentence
+from etl_heartrate.formatting import app_name, show
+from etl_heartrate.voice import Voice, count_phrase, listed, ln, paragraphs, sentences, spoken_date
+from etl_heartrate.window_common import clock_line, clock_sentence, wall_time
 
 Insights = Mapping[str, Any]
 
@@ -44,8 +44,11 @@ def band_line(night: Mapping[str, Any], rules: Mapping[str, Any]) -> str:
     )
 
 
-def night_values(night: Mapping[str, Any], rules: Mapping[str, Any]) -> dict[str, str]:
-    """Template values for one judged night."""
+def night_values(
+    night: Mapping[str, Any], rules: Mapping[str, Any], clock: Mapping[str, Any] | None = None
+) -> dict[str, str]:
+    """Template values for one judged night (``clock``: the window's clock insight, for the
+    offset of times on a night the offset changed)."""
     values = {
         "night": night["night"],
         "weekday": night["weekday"],
@@ -53,8 +56,10 @@ def night_values(night: Mapping[str, Any], rules: Mapping[str, Any]) -> dict[str
         "ln": ln(night["ln_rmssd"]),
         "ms": show(night["mean_rmssd_ms"]),
         "count": str(night["measurements"]),
-        "from": clock(night["first"]),
-        "to": clock(night["last"]),
+        "readings_n": count_phrase(night["measurements"], "reading"),
+        "rmssd_readings_n": count_phrase(night["measurements"], "RMSSD reading"),
+        "from": wall_time(night["first"], clock or {}),
+        "to": wall_time(night["last"], clock or {}),
         "rolling_nights": str(night["rolling_nights"]),
         "rolling_need": str(rules["rolling_min_nights"]),
         "rolling_window": str(rules["rolling_window_nights"]),
@@ -167,8 +172,8 @@ def night_summary(ins: Insights) -> str:
         return "\n".join(line for line in lines if line)
     sources = " and ".join(app_name(origin) for origin in ins["sources"])
     lines += [
-        f"measurements: {ins['measurements']} RMSSD values from {sources}, {clock(night['first'])} "
-        f"to {clock(night['last'])}",
+        f"measurements: {count_phrase(ins['measurements'], 'RMSSD value')} from {sources}, "
+        f"{wall_time(night['first'], ins['clock'])} to {wall_time(night['last'], ins['clock'])}",
         f"night value: ln RMSSD {ln(night['ln_rmssd'])} (mean RMSSD {show(ins['mean_rmssd_ms'])} "
         f"ms, median {show(ins['median_rmssd_ms'])} ms, range {show(ins['min_rmssd_ms'])}-"
         f"{show(ins['max_rmssd_ms'])} ms)",
@@ -199,7 +204,7 @@ def night_summary(ins: Insights) -> str:
 
 def _values(ins: Insights) -> dict[str, str]:
     night = ins["night"]
-    values = night_values(night, ins["rules"])
+    values = night_values(night, ins["rules"], ins["clock"])
     values |= {
         "sources": listed([app_name(o) for o in ins["sources"]]),
         "min": show(ins["min_rmssd_ms"]),
@@ -213,16 +218,16 @@ def _opening(voice: Voice, v: Mapping[str, str]) -> str:
     return voice.pick(
         "opening",
         (
-            "On the night of {weekday} {night}, {count} RMSSD readings from {sources} ({from} to "
+            "On the night of {weekday} {night}, {rmssd_readings_n} from {sources} ({from} to "
             "{to}) give a nightly ln RMSSD of {ln} (mean RMSSD {ms} ms).",
-            "{weekday} {night}: {count} readings from {sources} between {from} and {to}; nightly "
+            "{weekday} {night}: {readings_n} from {sources} between {from} and {to}; nightly "
             "ln RMSSD {ln}, mean RMSSD {ms} ms.",
-            "The night beginning {weekday} {night} has {count} RMSSD readings ({from}-{to}, "
+            "The night beginning {weekday} {night} has {rmssd_readings_n} ({from}-{to}, "
             "{sources}); its ln RMSSD is {ln} and its mean RMSSD {ms} ms.",
-            "Nightly HRV for {weekday} {night} was ln RMSSD {ln} (mean {ms} ms), from {count} "
-            "readings taken {from}-{to} by {sources}.",
+            "Nightly HRV for {weekday} {night} was ln RMSSD {ln} (mean {ms} ms), from "
+            "{readings_n} taken {from}-{to} by {sources}.",
             "HRV on the night of {night} ({weekday}): ln RMSSD {ln}, mean RMSSD {ms} ms over "
-            "{count} readings from {from} to {to}.",
+            "{readings_n} from {from} to {to}.",
         ),
         **v,
     )

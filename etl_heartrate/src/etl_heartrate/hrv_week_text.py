@@ -24,7 +24,8 @@ Insights = Mapping[str, Any]
 def _night_entry(night: Mapping[str, Any], rules: Mapping[str, Any]) -> str:
     return (
         f"{night['weekday']} {night['night']}: ln RMSSD {ln(night['ln_rmssd'])} "
-        f"({night['measurements']} readings); 7-night mean {rolling_line(night, rules)}; band "
+        f"({count_phrase(night['measurements'], 'reading')}); 7-night mean "
+        f"{rolling_line(night, rules)}; band "
         f"{band_line(night, rules)}; {night['status'] or 'not judged'}"
     )
 
@@ -131,7 +132,7 @@ def _band_finding(voice: Voice, ins: Insights, v: Mapping[str, str], label: str)
     if newest is None:
         return ""
     if ins["nights_judged"] == 0:
-        newest_values = night_values(newest, ins["rules"])
+        newest_values = night_values(newest, ins["rules"], ins["clock"])
         if newest["rolling_ln_mean"] is None:
             return sentences(
                 missing_rolling(voice, newest_values, label),

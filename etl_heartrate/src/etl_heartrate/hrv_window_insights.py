@@ -65,7 +65,7 @@ def _data_quality(series: RmssdSeries, nights: list[date]) -> dict[str, int]:
 
 def _clock(window: Window, series: RmssdSeries, nights: list[date]) -> dict[str, Any]:
     inside = [m for m in series.measurements if m.night in set(nights)]
-    return clock_insight(window, inside[0].time_ms if inside else None)
+    return clock_insight(window, [(m.time_ms, m.zone) for m in inside])
 
 
 def night_window_insights(window: Window, series: RmssdSeries, rules: HrvRules) -> Insights:

@@ -52,8 +52,9 @@ class RestingRule:
     outweigh one that samples every minute. A window is ``window_minutes`` consecutive minutes;
     it counts only when at least ``min_window_minutes_covered`` of them hold a sample, and its
     mean is the mean of those minute means. A day gets a resting value only when at least
-    ``min_day_coverage`` of its 1,440 minutes hold a sample: with less, the lowest window is
-    probably not a rest period and the value would be a guess.
+    ``min_day_coverage`` of a day's 1,440 minutes hold a sample (the same count on the days of
+    23 and 25 hours daylight saving time makes): with less, the lowest window is probably not a
+    rest period and the value would be a guess.
     """
 
     window_minutes: int = 30

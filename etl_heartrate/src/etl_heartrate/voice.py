@@ -25,8 +25,14 @@ class Voice:
         self.kind = kind
 
     def pick(self, label: str, options: Sequence[str], **values: object) -> str:
-        """One of ``options`` (``str.format`` templates) filled with ``values``."""
-        seed = tuple(sorted((name, str(value)) for name, value in values.items()))
+        """One of ``options`` (``str.format`` templates) filled with ``values``.
+
+        A value named ``*_n`` is a count phrase (``1 sample``) restating the figure of another
+        value, so it stays out of the seed: wording a count never changes which phrasing a
+        window gets."""
+        seed = tuple(
+            sorted((name, str(value)) for name, value in values.items() if not name.endswith("_n"))
+        )
         template = choose(options, self.window_key, self.kind, label, seed)
         return template.format(**values)
 
