@@ -351,6 +351,8 @@ def test_logs_of_a_full_run_hold_no_health_value_user_id_or_credential(
         "records",
         "quality_score",
         "findings",
+        "excluded_records",  # how many records validation left out: a count, never a value
+        "plugin",  # whose window hook failed (window_failed names it)
         "processor",
         "events",
         "artifacts",
