@@ -329,7 +329,7 @@ class PersonZone(tzinfo):
         # once the clock is made, so the memo never goes stale.
         self._inferred_by_hour: dict[int, timedelta | None] = {}
         self._offsets_by_hour: dict[int, frozenset[timedelta]] = {}
-        self._nearby_by_hour: dict[int, frozenset[timedelta]] = {}
+        self._nearby_by_day: dict[int, frozenset[timedelta]] = {}
 
     def _inferred(self, epoch_ms: int) -> timedelta | None:
         hour = epoch_ms // HOUR_MS
@@ -427,13 +427,16 @@ class PersonZone(tzinfo):
         return found
 
     def _nearby_offsets(self, hour: int) -> frozenset[timedelta]:
-        """Every offset this clock gives within a day and a few hours of an epoch hour: the
-        offsets a wall-clock time read in that hour could stand for (offsets span 26 hours)."""
-        found = self._nearby_by_hour.get(hour)
+        """Every offset this clock gives within a day and a few hours of an epoch hour (and
+        perhaps a few more): the offsets a wall-clock time read in that hour could stand for
+        (offsets span 26 hours). Gathered once per epoch day, for every hour of it: callers
+        check each candidate, so a superset only costs a look-up."""
+        day = hour // 24
+        found = self._nearby_by_day.get(day)
         if found is None:
-            hours = range(hour - _REACH_HOURS, hour + _REACH_HOURS + 1)
+            hours = range(day * 24 - _REACH_HOURS, day * 24 + 24 + _REACH_HOURS)
             found = frozenset().union(*(self._offsets_in_hour(h) for h in hours))
-            self._nearby_by_hour[hour] = found
+            self._nearby_by_day[day] = found
         return found
 
     def dst(self, dt: datetime | None) -> timedelta | None:
