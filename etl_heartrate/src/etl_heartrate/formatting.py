@@ -56,8 +56,8 @@ def offset_at(epoch_ms: int, zone: tzinfo) -> timedelta:
 
     Taken from the wall clock the zone converts the instant to, not from ``utcoffset`` of that
     wall clock: in the repeated hour of a fall-back a wall clock such as 01:30 names two
-    instants, and a zone that ignores ``fold`` (core's ``PersonZone``) answers the first one's
-    offset for both."""
+    instants, and a ``tzinfo`` that ignores ``fold`` answers the first one's offset for both
+    (core's ``PersonZone`` keeps the fold; a zone a caller passes may not)."""
     utc = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
     wall = utc.astimezone(zone).replace(tzinfo=None)
     return wall - utc.replace(tzinfo=None)
