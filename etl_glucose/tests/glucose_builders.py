@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, tzinfo
 from typing import Any
 
-from etl_core import Batch, UserContext, ValidationReport
+from etl_core import Batch, ProcessResult, UserContext, ValidationReport, Window, WindowRule
+from etl_core.contract.windows import build_window
 from etl_core.testing import build_batch, make_metadata
 
 FIVE_MIN_MS = 300_000
@@ -82,3 +84,22 @@ def reference_events(
     if in_event:
         events.append((start, last_beyond, extreme(values[start : last_beyond + 1])))
     return events
+
+
+def process_records(
+    rule: WindowRule, first: date, records: list[dict[str, Any]], zone: tzinfo | None
+) -> tuple[Window, ProcessResult | None]:
+    """The window of ``rule`` starting on ``first`` built from ``records`` in ``zone``, as core
+    builds it, and what the plugin makes of it."""
+    from etl_glucose.plugin import etl_process_window, glucose_spec
+
+    spec = glucose_spec()
+    window = build_window(
+        spec.name,
+        rule,
+        first,
+        records,
+        time_fields=spec.time_fields,
+        user=UserContext(timezone=zone),
+    )
+    return window, etl_process_window(window, spec)

@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 
 import glucose_window_reference as ref
 import pytest
-from glucose_builders import glucose_record
+from glucose_builders import glucose_record, process_records
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl_core import UserContext, WindowRule
+from etl_core import WindowRule
 from etl_core.contract.figures import ungrounded_figures, unsupported_figures
 from etl_core.contract.timeutil import HOUR_MS, PersonZone
-from etl_core.contract.windows import ClockSource, build_window
+from etl_core.contract.windows import ClockSource
 from etl_glucose.agp import hourly_profile, percentile
-from etl_glucose.plugin import etl_process_window, glucose_spec
+from etl_glucose.plugin import glucose_spec
 from etl_glucose.window_process import DAY_RULE, REPORT_RULE
 
 ZONE = timezone(timedelta(hours=-5))
@@ -113,15 +113,7 @@ def records_for(first: date, slots: list[float | None], zone: tzinfo) -> list[di
 
 
 def process(rule: WindowRule, first: date, records: list[dict[str, Any]], zone: tzinfo | None):  # type: ignore[no-untyped-def]
-    window = build_window(
-        SPEC.name,
-        rule,
-        first,
-        records,
-        time_fields=SPEC.time_fields,
-        user=UserContext(timezone=zone),
-    )
-    return window, etl_process_window(window, SPEC)
+    return process_records(rule, first, records, zone)
 
 
 @settings(max_examples=120, deadline=None)

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from glucose_builders import glucose_record
+from glucose_builders import glucose_record, process_records
 
-from etl_core import ProcessResult, UserContext, WindowRule
+from etl_core import ProcessResult, WindowRule
 from etl_core.contract.figures import ungrounded_figures
-from etl_core.contract.windows import build_window
 from etl_core.testing import run_etl, write_avro
-from etl_glucose.plugin import etl_process_window, glucose_spec
+from etl_glucose.plugin import glucose_spec
 from etl_glucose.window_process import DAY_RULE, REPORT_RULE, examples
 
 ZONE = timezone(timedelta(hours=-4))
@@ -57,15 +56,7 @@ def records_from(first: date, slots: Slots) -> list[dict[str, Any]]:
 
 
 def process(rule: WindowRule, first: date, records: list[dict[str, Any]]) -> ProcessResult:
-    window = build_window(
-        SPEC.name,
-        rule,
-        first,
-        records,
-        time_fields=SPEC.time_fields,
-        user=UserContext(timezone=ZONE),
-    )
-    result = etl_process_window(window, SPEC)
+    _, result = process_records(rule, first, records, ZONE)
     assert result is not None
     return result
 
