@@ -142,6 +142,34 @@ def test_a_failed_window_waits_for_new_records_or_a_retry(store: SqlHistoryStore
     assert [p.version for p in store.pending("u2")] == [failed.version + 1]
 
 
+def test_the_people_with_pending_windows_and_what_their_uploads_said_of_them(
+    store: SqlHistoryStore,
+) -> None:
+    """A merge that changes records remembers what its upload said of the person (a named
+    zone and an age; the latest upload wins), for builders that never saw the upload."""
+    tokyo = UserContext(timezone=ZoneInfo("Asia/Tokyo"), age_years=58)
+    store.merge("u1", "StepsRecord", [steps("a", date(2025, 9, 20), 1200)], PLAN, person=tokyo)
+    store.merge("u2", "StepsRecord", [steps("a", date(2025, 9, 20), 900)], PLAN)
+    assert store.person("u1") == tokyo
+    assert store.person("u2") is None, "no upload said anything of u2"
+    assert store.pending_people() == ["u1", "u2"]
+    # An upload that changes nothing leaves what the person's last merge said.
+    store.merge("u1", "StepsRecord", [steps("a", date(2025, 9, 20), 1200)], PLAN, person=None)
+    unchanged = UserContext(timezone=ZoneInfo("Europe/Paris"), age_years=59)
+    store.merge("u1", "StepsRecord", [steps("a", date(2025, 9, 20), 1200)], PLAN, person=unchanged)
+    assert store.person("u1") == tokyo
+    # A fixed offset is not a zone that can be named again: the builder infers the clock.
+    moved = UserContext(timezone=CDT, age_years=59)
+    store.merge("u1", "StepsRecord", [steps("b", date(2025, 9, 21), 80)], PLAN, person=moved)
+    assert store.person("u1") == UserContext(timezone=None, age_years=59)
+    # Built or set aside after failing, a person's windows no longer wait.
+    for pending in store.pending("u1"):
+        store.mark_built(pending.ref, pending.version, "hash", published=True)
+    (failed,) = store.pending("u2")
+    store.mark_failed(failed.ref, failed.version)
+    assert store.pending_people() == []
+
+
 def test_a_newer_version_replaces_the_record_and_an_older_one_is_ignored(
     store: SqlHistoryStore,
 ) -> None:

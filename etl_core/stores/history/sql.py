@@ -74,7 +74,9 @@ from etl_core.contract.timeutil import (
     HOUR_MS,
     INFERENCE_BOUND_HOURS,
     PersonZone,
+    UnknownZoneError,
     infer_offset_minutes,
+    load_zone,
     offset_field_for,
     parse_offset,
 )
@@ -178,6 +180,16 @@ windows_table = Table(
     Column("last_day", String(10), nullable=False),
     Column("updated_at", Float, nullable=False),
 )
+people_table = Table(
+    "etl_history_people",
+    _metadata,
+    Column("user_key", String(64), primary_key=True),
+    Column("timezone", String(100)),
+    Column("age_years", Integer),
+    Column("updated_at", Float, nullable=False),
+)
+"""What the latest upload said of each person (zone, age): a builder that did not receive
+that upload (another thread, another worker, a restart) rebuilds with it."""
 _pending_windows = Index(
     "ix_etl_history_windows_pending",
     windows_table.c.pending,
@@ -534,7 +546,8 @@ class SqlHistoryStore:
             event.listen(self.engine, "begin", _sqlite_begin)
         try:
             with self.engine.begin() as connection:
-                for table in (records_table, offsets_table, types_table, windows_table):
+                tables = (records_table, offsets_table, types_table, windows_table, people_table)
+                for table in tables:
                     connection.execute(CreateTable(table, if_not_exists=True))
                 for index in (_records_by_time, _pending_windows):
                     connection.execute(CreateIndex(index, if_not_exists=True))
@@ -647,8 +660,12 @@ class SqlHistoryStore:
         records: Sequence[Record],
         plan: WindowPlan,
         fallback: tzinfo | None = None,
+        *,
+        person: UserContext | None = None,
     ) -> MergeResult:
-        """Merge one file's valid records; bump the windows the change touches."""
+        """Merge one file's valid records; bump the windows the change touches. With
+        ``person`` (what the upload said of the person), remember it in the same transaction
+        for whoever rebuilds those windows (:meth:`person`)."""
         type_plan = plan.get(record_type, TypePlan())
         rows = _newest_rows(records, type_plan.time_fields)
         if not rows:
@@ -659,6 +676,8 @@ class SqlHistoryStore:
             if not changed:
                 return MergeResult(0, 0, 0, len(rows), ())
             replaced = [held[r.key] for r in changed if r.key in held]
+            if person is not None:
+                self._remember(connection, user, person)
             arriving = _observations(changed)
             instants = [
                 ms
@@ -983,7 +1002,56 @@ class SqlHistoryStore:
                 bumped.update((record_type, key) for key in result.scalars())
         return bumped
 
+    def _remember(self, connection: Connection, user: str, person: UserContext) -> None:
+        zone = person.timezone
+        values = {
+            "user_key": user,
+            # Only a named zone can be stored; anything else is rebuilt with the default.
+            "timezone": getattr(zone, "key", None) if zone is not None else None,
+            "age_years": person.age_years,
+            "updated_at": self._clock(),
+        }
+        statement = self._insert(people_table).values(**values)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[people_table.c.user_key],
+                set_={name: statement.excluded[name] for name in values if name != "user_key"},
+            )
+        )
+
+    def person(self, user: str) -> UserContext | None:
+        """What the latest merging upload said of ``user`` (``None``: nothing recorded)."""
+        table = people_table
+        query = select(table.c.timezone, table.c.age_years).where(table.c.user_key == user)
+        with self._reading() as connection:
+            row = connection.execute(query).one_or_none()
+        if row is None:
+            return None
+        try:
+            zone = load_zone(row.timezone)
+        except UnknownZoneError:
+            # A zone this machine's tz database lacks: infer from the person's records.
+            zone = None
+        return UserContext(timezone=zone, age_years=row.age_years)
+
     # -- rebuild ------------------------------------------------------------------------------
+
+    def pending_people(self, limit: int = 10_000) -> list[str]:
+        """The people who have windows to rebuild (a window whose build failed waits, as in
+        :meth:`pending`)."""
+        table = windows_table
+        query = (
+            select(table.c.user_key)
+            .where(
+                table.c.pending.is_(True),
+                or_(table.c.failed_version.is_(None), table.c.failed_version < table.c.version),
+            )
+            .group_by(table.c.user_key)
+            .order_by(table.c.user_key)
+            .limit(limit)
+        )
+        with self._reading() as connection:
+            return [str(user) for user in connection.execute(query).scalars()]
 
     def pending(self, user: str | None = None, limit: int = 10_000) -> list[PendingWindow]:
         """Windows whose records changed since they were last built, oldest first by key."""
@@ -1220,6 +1288,12 @@ class SqlHistoryStore:
                 removed += connection.execute(
                     delete(windows_table).where(
                         windows_table.c.last_day < cutoff_day, windows_table.c.pending.is_(False)
+                    )
+                ).rowcount
+                removed += connection.execute(
+                    delete(people_table).where(
+                        people_table.c.updated_at < cutoff_ms / 1000,
+                        ~people_table.c.user_key.in_(select(windows_table.c.user_key)),
                     )
                 ).rowcount
         except SQLAlchemyError as exc:
