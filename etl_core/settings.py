@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     PostgreSQL, and otherwise refuses to start without it."""
     history_retention_days: float = Field(default=730.0, ge=0)
     """Records and windows older than this are forgotten (0 keeps them for ever)."""
+    window_builder_threads: int = Field(default=1, ge=0, le=64)
+    """``etl consume`` threads that rebuild windows off the message path: an upload settles
+    once merged, and its person's windows are rebuilt by these (0: rebuilt before each upload
+    settles, on the consumer thread)."""
+    window_sweep_seconds: float = Field(default=60.0, gt=0)
+    """How long ``etl consume``'s window builders may sit idle before they ask the history
+    for pending windows nobody queued (those of a worker that died after merging)."""
     max_window_days_per_file: int = Field(default=400, ge=1)
     """A file whose records span more local days than this is quarantined (a bound on the
     windows one upload can create)."""

@@ -47,7 +47,7 @@ from tests.services import (
     broker_connection,
     unavailable,
 )
-from tests.worker_support import examples_in, queue_depths, settings_env
+from tests.worker_support import examples_in, pending_windows, queue_depths, settings_env
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "health-connect"
 Fate = Literal["processed", "twin", "quarantined", "dead_letter"]
@@ -269,11 +269,12 @@ def progress(settings: Settings, dedup: DedupStore, sent: list[Sent]) -> tuple[i
         if s.fate != "dead_letter"
     )
     depths = queue_depths(settings)
-    return (done, *(depths[name] for name in sorted(depths)))
+    return (done, len(pending_windows(settings)), *(depths[name] for name in sorted(depths)))
 
 
 def settled(settings: Settings, dedup: DedupStore, sent: list[Sent]) -> bool:
-    """Every good or quarantined message completed, every bad one dead-lettered, queues empty."""
+    """Every good or quarantined message completed, every bad one dead-lettered, queues empty,
+    no window waiting to be rebuilt."""
     expected_letters = sum(1 for s in sent if s.fate == "dead_letter")
     if any(
         dedup.state(s.message.idempotency_key) != "completed"
@@ -284,7 +285,9 @@ def settled(settings: Settings, dedup: DedupStore, sent: list[Sent]) -> bool:
     depths = queue_depths(settings)
     if depths[settings.failed_queue_name] < expected_letters:
         return False
-    return all(n == 0 for q, n in depths.items() if q != settings.failed_queue_name)
+    if any(n for q, n in depths.items() if q != settings.failed_queue_name):
+        return False
+    return not pending_windows(settings)
 
 
 def wait_settled(

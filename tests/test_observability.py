@@ -17,6 +17,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
 from prometheus_client.parser import text_string_to_metric_families
 
 from etl_core.contract.model import PluginCounter, UserContext
@@ -249,28 +250,47 @@ def test_one_message_is_one_trace_with_every_stage_and_a_retry_continues_it(
     assert root.attributes["messaging.system"] == "rabbitmq"
     assert root.attributes["messaging.message.id"] == published.messages[0].message_id
 
-    # A retried message: the output bucket is missing at first, then appears.
+    # Retried work continues the trace. A message: S3 is unreachable at first (a cut
+    # connection), then comes back. Its windows: the output bucket is missing until after the
+    # message settled, so the builder's first passes fail and a later one publishes.
     spans.clear()
     out_bucket = f"{s3_bucket}-traced"
+    s3_port = int(moto_server.endpoint_url.rsplit(":", 1)[1])
+    proxy = TcpProxy(("127.0.0.1", s3_port))  # not started: S3 refuses connections
     retrying = worker_config.model_copy(
         update={
+            "s3_endpoint_url": f"http://127.0.0.1:{proxy.port}",
             "s3_bucket_name": out_bucket,
             "raw_bucket_name": s3_bucket,
             "retry_delays_ms": (200, 400, 800),
+            "max_retries": 10,  # however long S3 takes to come back here
         }
     )
     publish(worker_config, crafted(1, "retry"))
-    with worker_thread(retrying) as consumer:
-        assert wait_until(lambda: consumer.decisions["retry"] >= 1, 30)
-        moto_server.create_bucket(out_bucket)
-        assert wait_until(lambda: consumer.decisions["ack"] == 1, 60)
     try:
+        with worker_thread(retrying) as consumer:
+            assert wait_until(lambda: consumer.decisions["retry"] >= 1, 30)
+            proxy.start()
+            assert wait_until(lambda: consumer.decisions["ack"] == 1, 60)
+            assert wait_until(lambda: len(_window_passes(spans)) >= 2, 60)
+            moto_server.create_bucket(out_bucket)
         roots = [s for s in spans.get_finished_spans() if s.name.endswith(" process")]
         assert len(roots) >= 2
         assert len({s.context.trace_id for s in roots}) == 1, "the retry started a new trace"
+        passes = _window_passes(spans)
+        assert any(p.status.status_code is StatusCode.ERROR for p in passes)
+        assert passes[-1].status.status_code is not StatusCode.ERROR
+        assert {p.context.trace_id for p in passes} == {roots[0].context.trace_id}, (
+            "a window pass left the message's trace"
+        )
     finally:
+        proxy.cut()
         moto_server.remove_bucket(out_bucket)
         delete_topology(retrying)  # its retry queues have other delays, so other names
+
+
+def _window_passes(spans: InMemorySpanExporter) -> list[Any]:
+    return [s for s in spans.get_finished_spans() if s.name == "windows"]
 
 
 # -- logs ------------------------------------------------------------------------------------------

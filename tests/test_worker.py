@@ -42,6 +42,7 @@ from tests.worker_support import (
     all_completed,
     delete_topology,
     examples_in,
+    pending_windows,
     publish,
     publish_raw,
     queue_depths,
@@ -179,29 +180,57 @@ def test_hundred_messages_with_four_threads_and_each_dedup_store(
     assert sum(queue_depths(settings).values()) == 0
 
 
-def test_s3_outage_goes_through_retry_and_then_succeeds(
-    settings: Settings, moto_server: MotoS3Server, s3_bucket: str, tmp_path: Path
+def test_s3_outage_of_the_uploads_goes_through_retry_and_then_succeeds(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str
 ) -> None:
-    output_bucket = f"{s3_bucket}-out"  # not created yet: every write fails until it exists
+    upload_bucket = f"{s3_bucket}-in"  # gone once published: every download fails until it is back
     worker_config = settings.model_copy(
         update={
-            "s3_bucket_name": output_bucket,
-            "raw_bucket_name": s3_bucket,  # the uploads stay where publish() put them
+            "raw_bucket_name": upload_bucket,
             "retry_delays_ms": (300, 600, 1200),
             "max_retries": 8,
         }
     )
-    published = publish(settings, crafted_files(5))
-    with worker_thread(worker_config) as worker:
-        assert wait_until(lambda: worker.decisions["retry"] >= 5, 30)
-        moto_server.create_bucket(output_bucket)
-        settle(worker_config, published.idempotency_keys)
+    files = crafted_files(5)
+    moto_server.create_bucket(upload_bucket)
+    published = publish(settings.model_copy(update={"s3_bucket_name": upload_bucket}), files)
+    moto_server.remove_bucket(upload_bucket)
     try:
-        assert len(examples_in(moto_server, output_bucket)) == 5
+        with worker_thread(worker_config) as worker:
+            assert wait_until(lambda: worker.decisions["retry"] >= 5, 30)
+            moto_server.create_bucket(upload_bucket)
+            client = moto_server.client()
+            for message, (_, data) in zip(published.messages, files, strict=True):
+                client.put_object(Bucket=upload_bucket, Key=message.key, Body=data)
+            settle(worker_config, published.idempotency_keys)
+        assert len(examples_in(moto_server, s3_bucket)) == 5
         assert worker.decisions["dead_letter"] == 0
     finally:
-        moto_server.remove_bucket(output_bucket)
+        moto_server.remove_bucket(upload_bucket)
         delete_topology(worker_config)  # its retry queues have other delays, so other names
+
+
+def test_an_output_outage_holds_back_the_windows_not_the_uploads(
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str
+) -> None:
+    output_bucket = f"{s3_bucket}-out"  # not created yet: every write fails until it exists
+    worker_config = settings.model_copy(
+        update={"s3_bucket_name": output_bucket, "raw_bucket_name": s3_bucket}
+    )
+    published = publish(settings, crafted_files(5))
+    try:
+        with worker_thread(worker_config) as worker:
+            # Each upload settles once its records are in the history; the windows wait.
+            assert wait_until(lambda: worker.decisions["ack"] == 5, 60, 0.05)
+            assert worker.decisions["retry"] == worker.decisions["dead_letter"] == 0
+            assert len(pending_windows(worker_config)) == 5
+            moto_server.create_bucket(output_bucket)
+            settle(worker_config, published.idempotency_keys)
+        assert len(examples_in(moto_server, output_bucket)) == 5
+        assert pending_windows(worker_config) == []
+    finally:
+        moto_server.remove_bucket(output_bucket)
+        delete_topology(worker_config)
 
 
 def test_poison_integrity_and_missing_object_are_dead_lettered_with_reasons(
@@ -493,7 +522,9 @@ def test_sigterm_drains_in_flight_messages_and_exits_cleanly(
         store.close()
     assert started_rows == 0
     assert completed + queue_depths(settings)[settings.queue_name] == 40
-    assert completed == len(examples_in(moto_server, s3_bucket))
+    # A completed upload's window is built or waits in the history for the next start.
+    waiting = len(pending_windows(settings))
+    assert completed == len(examples_in(moto_server, s3_bucket)) + waiting
     with worker_thread(settings):
         settle(settings, published.idempotency_keys)
     assert len(examples_in(moto_server, s3_bucket)) == 40

@@ -16,6 +16,8 @@ from typing import Any
 
 import pika
 
+from etl_core.contract.model import UserContext
+from etl_core.contract.timeutil import load_zone
 from etl_core.engine.pipeline import Pipeline
 from etl_core.engine.registry import load_plugins
 from etl_core.observability.metrics import EtlMetrics
@@ -23,6 +25,7 @@ from etl_core.settings import Settings
 from etl_core.stores.dedup import DedupStore
 from etl_core.stores.dedup.sql import SqlDedupStore
 from etl_core.stores.factory import SourceStores, open_object_store, open_worker_history_store
+from etl_core.stores.history import PendingWindow
 from etl_core.transports.handler import MessageHandler
 from etl_core.transports.messages import UploadMessage
 from etl_core.transports.rabbitmq.consumer import Consumer, wait_until
@@ -164,11 +167,24 @@ def states(store: DedupStore, keys: Iterable[str]) -> dict[str, str | None]:
 
 
 def all_completed(settings: Settings, keys: list[str]) -> bool:
+    """Every key's upload completed, and no window waits to be rebuilt: the worker's output is
+    final (an upload settles once merged; its windows are built off the message path)."""
     store = SqlDedupStore.sqlite_file(Path(str(settings.deduplication_db_path)))
     try:
-        return all(state == "completed" for state in states(store, keys).values())
+        if not all(state == "completed" for state in states(store, keys).values()):
+            return False
     finally:
         store.close()
+    return not pending_windows(settings)
+
+
+def pending_windows(settings: Settings) -> list[PendingWindow]:
+    """Windows waiting in the worker's history to be built (see etl_core.engine.window_queue)."""
+    history = open_worker_history_store(settings, Path(str(settings.deduplication_db_path)).parent)
+    try:
+        return history.pending()
+    finally:
+        history.close()
 
 
 @contextmanager
@@ -178,7 +194,9 @@ def worker_thread(
     threads: int = 4,
     metrics: EtlMetrics | None = None,
 ) -> Iterator[Consumer]:
-    """An in-process worker: the same objects ``etl consume`` builds, on a thread."""
+    """An in-process worker: the same objects ``etl consume`` builds, on a thread. Leaving the
+    block normally waits (up to two minutes) for the windows of what it consumed to be built,
+    so that the output is final; leaving on an error stops it at once."""
     registry = load_plugins(
         disabled=settings.disabled_plugins, training_prefix=settings.training_data_prefix
     )
@@ -192,16 +210,29 @@ def worker_thread(
     state_dir = Path(str(settings.deduplication_db_path)).parent
     history = open_worker_history_store(settings, state_dir)
     pipeline = Pipeline(registry, output, store, settings, metrics=metrics, history=history)
+    window_queue = pipeline.defer_windows(
+        settings.window_builder_threads,
+        UserContext(timezone=load_zone(settings.user_timezone), age_years=settings.user_age),
+        sweep_seconds=settings.window_sweep_seconds,
+    )
     handler = MessageHandler(pipeline, sources.get, settings, metrics)
     consumer = Consumer(handler, settings, threads, metrics)
     thread = threading.Thread(target=consumer.run, daemon=True)
+    if window_queue is not None:
+        window_queue.start()
     thread.start()
     try:
         assert wait_until(consumer.connected.is_set, 30), "worker did not connect"
         yield consumer
+        if window_queue is not None:
+            assert wait_until(
+                lambda: window_queue.idle() and not history.pending_people(), 120, 0.05
+            ), "the window builders did not finish"
     finally:
         consumer.stop()
         thread.join(timeout=60)
+        if window_queue is not None:
+            window_queue.stop()
         history.close()
         if dedup is None:
             store.close()

@@ -38,6 +38,8 @@ T = TypeVar("T")
 @click.option("--threads", type=click.IntRange(1, 64), help="Worker threads (ETL_WORKER_THREADS).")
 def consume(threads: int | None) -> None:
     """Take upload messages from RabbitMQ and run each file through the pipeline."""
+    from etl_core.contract.model import UserContext
+    from etl_core.contract.timeutil import UnknownZoneError, load_zone
     from etl_core.engine.pipeline import Pipeline
     from etl_core.observability.metrics import EtlMetrics
     from etl_core.observability.tracing import setup_tracing
@@ -61,8 +63,12 @@ def consume(threads: int | None) -> None:
         try:
             settings.effective_pseudonym_key()
             setup_tracing(settings)
-        except SettingsError as exc:
+            default_person = UserContext(
+                timezone=load_zone(settings.user_timezone), age_years=settings.user_age
+            )
+        except (SettingsError, UnknownZoneError) as exc:
             fail(str(exc), EXIT_STARTUP)
+            return
         registry = load_registry(settings)  # plugins load before any worker thread exists
         thread_count = threads or settings.worker_threads
         metrics = EtlMetrics(record_types=registry.specs, plugin_counters=registry.counters)
@@ -86,6 +92,11 @@ def consume(threads: int | None) -> None:
             fail(str(exc), EXIT_STARTUP)
             return
         pipeline = Pipeline(registry, output, dedup, settings, metrics=metrics, history=history)
+        window_queue = pipeline.defer_windows(
+            settings.window_builder_threads,
+            default_person,
+            sweep_seconds=settings.window_sweep_seconds,
+        )
         sources = SourceStores(
             settings,
             pool_size=thread_count,
@@ -103,6 +114,7 @@ def consume(threads: int | None) -> None:
                 "dedup_store": dedup.ping,
                 "history_store": history.ping,
                 "plugins": lambda: bool(registry.plugins),
+                **({"window_builders": window_queue.alive} if window_queue else {}),
             },
         )
         consumer.install_signal_handlers()
@@ -110,11 +122,16 @@ def consume(threads: int | None) -> None:
         click.echo(f"etl: {stop.signal_name} during start-up: stopped before consuming", err=True)
         sys.exit(0)
     get_logger("etl").info("serving_metrics", host=settings.metrics_host, port=health.port)
+    if window_queue is not None:
+        window_queue.start()
     try:
         consumer.run()
     except TopologyConflictError as exc:
         fail(str(exc), EXIT_STARTUP)
     finally:
+        if window_queue is not None:
+            # The window in hand is finished; the rest wait in the history for the next start.
+            window_queue.stop()
         health.stop()
         dedup.close()
         history.close()

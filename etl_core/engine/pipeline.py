@@ -35,6 +35,7 @@ from etl_core.engine.stages import (
     run_stages,
     timed,
 )
+from etl_core.engine.window_queue import WindowQueue
 from etl_core.engine.window_stage import WindowBuilder, WindowOutcome
 from etl_core.observability.logs import get_logger
 from etl_core.settings import Settings
@@ -97,6 +98,7 @@ class Pipeline:
             if history is not None
             else None
         )
+        self.window_queue: WindowQueue | None = None
         self.governor = SchemaGovernor()
         self._pseudonym_key, _ = settings.effective_pseudonym_key()
         self._clock = clock
@@ -120,6 +122,28 @@ class Pipeline:
             return []
         return self.windows.rebuild_pending(self.pseudonym(user_id), user, correlation_id)
 
+    def defer_windows(
+        self,
+        threads: int,
+        default_person: UserContext | None = None,
+        *,
+        sweep_seconds: float = 60.0,
+    ) -> WindowQueue | None:
+        """From now on, settle a windowed input once it is merged and leave its person's
+        windows to ``threads`` builder threads (``etl consume``); the caller starts and stops
+        the queue returned. With no history or no threads, windows stay on the message path
+        and this returns ``None``."""
+        if self.windows is None or self.history is None or threads < 1:
+            return None
+        self.window_queue = WindowQueue(
+            self.windows,
+            self.history,
+            threads=threads,
+            default_person=default_person,
+            sweep_seconds=sweep_seconds,
+        )
+        return self.window_queue
+
     def run(self, job: Job) -> Outcome:
         pseudonym = pseudonymise(job.user_id, self._pseudonym_key)
         # The bytes are in hand: from here on the key only names the input, so no example,
@@ -141,6 +165,7 @@ class Pipeline:
             windows=self.windows,
             plans=self.plans,
             build_windows=self.build_windows,
+            window_queue=self.window_queue,
             clock=self._clock,
             log=self._log.bind(correlation_id=job.correlation_id, source_key=job.key),
         )

@@ -57,6 +57,7 @@ from etl_core.engine.decode import (
 from etl_core.engine.job import Job, Outcome, Status
 from etl_core.engine.registry import PluginRegistry
 from etl_core.engine.validate import schema_findings, score
+from etl_core.engine.window_queue import WindowQueue
 from etl_core.engine.window_stage import WindowBuilder
 from etl_core.observability.logs import get_logger
 from etl_core.observability.tracing import stage_span
@@ -101,6 +102,9 @@ class FileRun:
     """The window plan per record type (the pipeline's, shared: a type nobody owns is added
     the first time it is met)."""
     build_windows: bool = True
+    window_queue: WindowQueue | None = None
+    """Where a windowed input leaves its person for the builders (instead of building her
+    windows before it settles)."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     log: Any = field(default_factory=lambda: get_logger("etl.pipeline"))
     held: list[str] = field(default_factory=list)
@@ -233,7 +237,12 @@ def history_stage(run: FileRun) -> bool:
         return False
     with timed(run.outcome, "merge"):
         run.history.merge(
-            run.pseudonym, clean.record_type, clean.records, run.plans, run.job.user.timezone
+            run.pseudonym,
+            clean.record_type,
+            clean.records,
+            run.plans,
+            run.job.user.timezone,
+            person=run.job.user,
         )
     return True
 
@@ -266,7 +275,12 @@ def _merge_windowed(run: FileRun, plan: TypePlan) -> None:
         return
     with timed(outcome, "merge"):
         merged = run.history.merge(
-            run.pseudonym, clean.record_type, clean.records, run.plans, job.user.timezone
+            run.pseudonym,
+            clean.record_type,
+            clean.records,
+            run.plans,
+            job.user.timezone,
+            person=job.user,
         )
     run.log.info(
         "merged",
@@ -275,7 +289,11 @@ def _merge_windowed(run: FileRun, plan: TypePlan) -> None:
         unchanged=merged.unchanged,
         windows=len(merged.windows),
     )
-    if run.build_windows:
+    if run.window_queue is not None:
+        # Also when nothing changed: a redelivered upload may find the windows its first
+        # delivery merged still pending.
+        run.window_queue.add(run.pseudonym, job.correlation_id)
+    elif run.build_windows:
         with timed(outcome, "windows"):
             outcome.windows = run.windows.rebuild_pending(
                 run.pseudonym, job.user, job.correlation_id

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
@@ -137,10 +138,16 @@ class WindowBuilder:
         return dataclasses.replace(generic_spec(record_type, None), time_fields=plan.time_fields)
 
     def rebuild_pending(
-        self, user: str | None, person: UserContext, correlation_id: str
+        self,
+        user: str | None,
+        person: UserContext,
+        correlation_id: str,
+        *,
+        stop: threading.Event | None = None,
     ) -> list[WindowOutcome]:
         """Rebuild every pending window of ``user`` (of everyone with ``None``) until none is
-        left; a window whose build fails is set aside until its records change.
+        left, or until ``stop`` is set (the rest stay pending); a window whose build fails is
+        set aside until its records change.
 
         One builder per person at a time: when another thread or process already has
         ``user``'s turn (:meth:`HistoryStore.rebuild_turn`), this returns at once and leaves
@@ -148,14 +155,16 @@ class WindowBuilder:
         turn, so none is left behind."""
         outcomes: list[WindowOutcome] = []
         if user is None:
-            self._drain(None, person, correlation_id, outcomes)
+            self._drain(None, person, correlation_id, outcomes, stop)
             return outcomes
         while True:
             with self.history.rebuild_turn(user) as mine:
                 if not mine:
                     self._log.debug("windows_left_to_their_builder", correlation_id=correlation_id)
                     return outcomes
-                self._drain(user, person, correlation_id, outcomes)
+                self._drain(user, person, correlation_id, outcomes, stop)
+            if stop is not None and stop.is_set():
+                return outcomes
             # A builder that found the turn taken while this one was finishing left its
             # windows pending: look again now that the turn is free.
             if not self.history.pending(user, limit=1):
@@ -167,6 +176,7 @@ class WindowBuilder:
         person: UserContext,
         correlation_id: str,
         outcomes: list[WindowOutcome],
+        stop: threading.Event | None = None,
     ) -> None:
         decoded = DecodedRecords()
         while True:
@@ -177,6 +187,8 @@ class WindowBuilder:
             # together and find them decoded (the order of independent windows is free).
             pending.sort(key=_calendar_order)
             for item in pending:
+                if stop is not None and stop.is_set():
+                    return
                 outcomes.append(self.rebuild(item, person, correlation_id, decoded))
 
     def rebuild(
