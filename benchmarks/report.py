@@ -143,7 +143,11 @@ def render(
         f"{pipeline['pipeline_seconds'] * 1000:.0f} ms | fastavro decode only "
         f"{pipeline['decode_only_seconds'] * 1000:.0f} ms | {pipeline['ratio']:.1f}x |",
     ]
-    for mode, what in (("engine", ""), ("history", ", with the record history")):
+    for mode, what in (
+        ("engine", ""),
+        ("history", ", with the record history and one window builder"),
+        ("inline", ", with the record history, windows built before each message settles"),
+    ):
         for threads in (1, 4):
             engine, floor = by.get((mode, threads)), by[("floor", threads)]
             if engine is None:  # a result file from before the history rows

@@ -12,10 +12,14 @@ backlog through the same threaded pika consumer:
   completion) with the installed plugins and a SQLite dedup store, each upload on its own;
 - ``history``: the same with the person's record history in the path, as ``etl consume``
   runs (a SQLite history beside the dedup store): each upload merged into its person's
-  history and the windows it changed rebuilt before the message is settled.
+  history and settled; one window builder thread (``ETL_WINDOW_BUILDER_THREADS=1``) rebuilds
+  the windows the uploads changed;
+- ``inline``: the history with windows rebuilt on the message path, before each upload
+  settles (``ETL_WINDOW_BUILDER_THREADS=0``).
 
-Throughput is messages per second to drain the backlog; latency is per message, from the
-worker taking it to its decision (queueing excluded: the backlog is there from the start).
+Throughput is messages per second until the backlog is drained and, with a history, every
+window it changed is built; latency is per message, from the worker taking it to its
+decision (queueing excluded: the backlog is there from the start).
 Every mode runs ``--rounds`` times, the modes interleaved; a mode's row is its median round,
 and its share of the floor is the median of the shares of each round (engine and floor of
 the same round), printed with their range.
@@ -54,7 +58,7 @@ from etl_core.transports.rabbitmq.consumer import Consumer, wait_until
 from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
 from etl_core.transports.rabbitmq.topology import Topology
 
-MODES = ("floor", "engine", "history")
+MODES = ("floor", "engine", "history", "inline")
 
 
 def free_port() -> int:
@@ -122,7 +126,12 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def run_case(
-    mode: str, threads: int, endpoint: str, files: list[tuple[str, bytes]], copies: int
+    mode: str,
+    threads: int,
+    endpoint: str,
+    files: list[tuple[str, bytes]],
+    copies: int,
+    builders: int = 1,
 ) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:10]
     bucket = f"bench-{tag}"
@@ -164,23 +173,44 @@ def run_case(
             total += 1
 
     dedup = SqlDedupStore.sqlite_file(state / "dedup.sqlite")
-    history = SqlHistoryStore.sqlite_file(state / "history.sqlite") if mode == "history" else None
+    history = (
+        SqlHistoryStore.sqlite_file(state / "history.sqlite")
+        if mode in ("history", "inline")
+        else None
+    )
+    window_queue = None
     if mode == "floor":
         timed = Timed(FloorHandler(store).handle)
     else:
         pipeline = Pipeline(load_plugins(), store, dedup, settings, history=history)
+        if mode == "history":
+            window_queue = pipeline.defer_windows(builders)
         sources = SourceStores(settings, pool_size=threads, known={bucket: store})
         timed = Timed(MessageHandler(pipeline, sources.get, settings).handle)
     consumer = Consumer(timed, settings, threads)  # type: ignore[arg-type]
     worker = threading.Thread(target=consumer.run, daemon=True)
     started = time.perf_counter()
+    if window_queue is not None:
+        window_queue.start()
     worker.start()
-    finished = wait_until(
-        lambda: consumer.decisions["ack"] + consumer.decisions["dead_letter"] >= total, 600, 0.01
-    )
+
+    settled_at: list[float] = []
+
+    def drained() -> bool:
+        if consumer.decisions["ack"] + consumer.decisions["dead_letter"] < total:
+            return False
+        if not settled_at:
+            settled_at.append(time.perf_counter() - started)
+        if window_queue is None or history is None:
+            return True
+        return window_queue.idle() and not history.pending_people()
+
+    finished = wait_until(drained, 600, 0.01)
     elapsed = time.perf_counter() - started
     consumer.stop()
     worker.join(timeout=60)
+    if window_queue is not None:
+        window_queue.stop()
     dedup.close()
     if history is not None:
         history.close()
@@ -194,6 +224,7 @@ def run_case(
         "threads": threads,
         "messages": total,
         "seconds": elapsed,
+        "messages_settled_seconds": settled_at[0] if settled_at else elapsed,
         "messages_per_second": total / elapsed,
         "p50_ms": percentile(timed.latencies, 0.50) * 1000,
         "p95_ms": percentile(timed.latencies, 0.95) * 1000,
@@ -219,6 +250,12 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=20, help="uploads of each real file")
     parser.add_argument("--json", type=Path)
     parser.add_argument(
+        "--window-builders",
+        type=int,
+        default=1,
+        help="window builder threads of the history mode (ETL_WINDOW_BUILDER_THREADS)",
+    )
+    parser.add_argument(
         "--threads", type=int, nargs="+", default=[1, 4], help="worker thread counts to measure"
     )
     parser.add_argument(
@@ -242,11 +279,14 @@ def main() -> int:
                 # Each round starts with another mode, so that none always runs first.
                 shift = round_index % len(MODES)
                 for mode in (*MODES[shift:], *MODES[:shift]):
-                    row = run_case(mode, threads, endpoint, files, args.copies)
+                    row = run_case(
+                        mode, threads, endpoint, files, args.copies, args.window_builders
+                    )
                     measured.setdefault((mode, threads), []).append(row)
                     print(
                         f"round {round_index + 1}: {mode:>7} {threads} thread(s): "
-                        f"{row['messages']} messages in {row['seconds']:.2f} s = "
+                        f"{row['messages']} messages in {row['seconds']:.2f} s "
+                        f"(settled in {row['messages_settled_seconds']:.2f} s) = "
                         f"{row['messages_per_second']:.1f} msg/s, p50 {row['p50_ms']:.1f} ms, "
                         f"p95 {row['p95_ms']:.1f} ms {row['decisions']}"
                     )
