@@ -23,6 +23,7 @@ from tests.worker_support import (
     all_completed,
     delete_topology,
     examples_in,
+    pending_windows,
     publish,
     queue_depths,
     worker_settings,
@@ -101,6 +102,8 @@ def test_four_worker_processes_on_postgresql_lose_no_update(
         finally:
             dedup.close()
         assert wait_until(lambda: sum(queue_depths(shared).values()) == 0, 60, 0.25)
+        # The uploads settled once merged; their windows are built off the message path.
+        assert wait_until(lambda: not pending_windows(shared), 300, 0.25), "windows left"
         for worker in workers:
             code, stderr = worker.terminate()
             assert code == 0, stderr
