@@ -541,6 +541,7 @@ class SqlHistoryStore:
         self._turn_scope = ""
         self._record_upsert = self._upsert_statement()
         self._window_upsert = self._window_upsert_statement()
+        self._person_upsert = self._person_upsert_statement()
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
@@ -1002,6 +1003,19 @@ class SqlHistoryStore:
                 bumped.update((record_type, key) for key in result.scalars())
         return bumped
 
+    def _person_upsert_statement(self) -> Any:
+        """Insert what an upload said of a person, or replace what an earlier one said."""
+        table = people_table
+        statement = self._insert(table)
+        return statement.on_conflict_do_update(
+            index_elements=[table.c.user_key],
+            set_={
+                "timezone": statement.excluded.timezone,
+                "age_years": statement.excluded.age_years,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+
     def _remember(self, connection: Connection, user: str, person: UserContext) -> None:
         zone = person.timezone
         values = {
@@ -1011,13 +1025,7 @@ class SqlHistoryStore:
             "age_years": person.age_years,
             "updated_at": self._clock(),
         }
-        statement = self._insert(people_table).values(**values)
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[people_table.c.user_key],
-                set_={name: statement.excluded[name] for name in values if name != "user_key"},
-            )
-        )
+        connection.execute(self._person_upsert, values)
 
     def person(self, user: str) -> UserContext | None:
         """What the latest merging upload said of ``user`` (``None``: nothing recorded)."""
