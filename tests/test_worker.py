@@ -40,6 +40,7 @@ from tests.worker_support import (
     PSEUDONYM_KEY,
     WorkerProcess,
     all_completed,
+    child_pids,
     delete_topology,
     examples_in,
     pending_windows,
@@ -183,30 +184,30 @@ def test_hundred_messages_with_four_threads_and_each_dedup_store(
 def test_s3_outage_of_the_uploads_goes_through_retry_and_then_succeeds(
     settings: Settings, moto_server: MotoS3Server, s3_bucket: str
 ) -> None:
-    upload_bucket = f"{s3_bucket}-in"  # gone once published: every download fails until it is back
+    # S3 refuses the worker's connections (a proxy not started yet) until the uploads have
+    # been retried; the objects are in place throughout, so that no attempt can find the
+    # bucket back but an upload not yet there.
+    s3_port = int(moto_server.endpoint_url.rsplit(":", 1)[1])
+    proxy = TcpProxy(("127.0.0.1", s3_port))
     worker_config = settings.model_copy(
         update={
-            "raw_bucket_name": upload_bucket,
+            "s3_endpoint_url": f"http://127.0.0.1:{proxy.port}",
             "retry_delays_ms": (300, 600, 1200),
             "max_retries": 8,
         }
     )
     files = crafted_files(5)
-    moto_server.create_bucket(upload_bucket)
-    published = publish(settings.model_copy(update={"s3_bucket_name": upload_bucket}), files)
-    moto_server.remove_bucket(upload_bucket)
+    published = publish(settings, files)
     try:
         with worker_thread(worker_config) as worker:
             assert wait_until(lambda: worker.decisions["retry"] >= 5, 30)
-            moto_server.create_bucket(upload_bucket)
-            client = moto_server.client()
-            for message, (_, data) in zip(published.messages, files, strict=True):
-                client.put_object(Bucket=upload_bucket, Key=message.key, Body=data)
+            assert worker.decisions["ack"] == 0
+            proxy.start()
             settle(worker_config, published.idempotency_keys)
         assert len(examples_in(moto_server, s3_bucket)) == 5
         assert worker.decisions["dead_letter"] == 0
     finally:
-        moto_server.remove_bucket(upload_bucket)
+        proxy.cut()
         delete_topology(worker_config)  # its retry queues have other delays, so other names
 
 
@@ -471,22 +472,41 @@ def close_connections_named(name: str) -> int:
     return closed
 
 
+BUILDERS = pytest.mark.parametrize(
+    "builder_processes", [0, 1], ids=["builder-threads", "builder-processes"]
+)
+"""Windows built by the worker's own threads, or by an ``etl build-windows`` child."""
+
+
+@BUILDERS
 def test_sigkill_mid_stream_and_restart_complete_every_message_exactly_once(
-    settings: Settings, moto_server: MotoS3Server, s3_bucket: str, tmp_path: Path
+    settings: Settings,
+    moto_server: MotoS3Server,
+    s3_bucket: str,
+    tmp_path: Path,
+    builder_processes: int,
 ) -> None:
+    settings = settings.model_copy(update={"window_builder_processes": builder_processes})
     files = crafted_files(60) + real_files()
     published = publish(settings, files)
     expected = stable(examples_of_files(files, tmp_path / "embedded"))
     with WorkerProcess(settings) as worker:
         assert wait_until(lambda: len(training_keys(moto_server, s3_bucket)) >= 15, 120, 0.05)
+        builders = child_pids(worker.process.pid)
+        assert len(builders) == builder_processes
         worker.kill()
+    # A builder whose worker died finishes the window in hand and exits.
+    assert wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in builders), 60)
     assert stable(examples_in(moto_server, s3_bucket)) != expected, (
         "killed too late to prove anything"
     )
     with WorkerProcess(settings) as worker:
         settle(settings, published.idempotency_keys, timeout=180)
+        builders = child_pids(worker.process.pid)
         code, stderr = worker.terminate()
         assert code == 0, stderr
+        assert "Traceback" not in stderr
+    assert not any(Path(f"/proc/{pid}").exists() for pid in builders), "a builder outlived it"
     # Every window's current example is built from all of its records: none lost, none twice.
     assert stable(examples_in(moto_server, s3_bucket)) == expected
     assert queue_depths(settings)[settings.failed_queue_name] == 0
@@ -502,9 +522,11 @@ def examples_of_files(files: list[tuple[str, bytes]], out: Path) -> list[dict[st
     return training_examples(out)
 
 
+@BUILDERS
 def test_sigterm_drains_in_flight_messages_and_exits_cleanly(
-    settings: Settings, moto_server: MotoS3Server, s3_bucket: str
+    settings: Settings, moto_server: MotoS3Server, s3_bucket: str, builder_processes: int
 ) -> None:
+    settings = settings.model_copy(update={"window_builder_processes": builder_processes})
     published = publish(settings, crafted_files(40))
     with WorkerProcess(settings, threads=2) as worker:
         assert wait_until(lambda: len(training_keys(moto_server, s3_bucket)) >= 3, 60, 0.05)
