@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from etl_core.engine.registry import ENTRY_POINT_GROUP, PluginRegistry, load_plu
 from etl_core.settings import Settings
 from etl_core.stores.dedup.sql import SqlDedupStore
 from etl_core.stores.objects.base import LocalObjectStore
-from etl_core.testing import real_samples_dir
+from etl_core.testing import real_samples, real_samples_dir
 
 
 @pytest.fixture
@@ -22,6 +22,30 @@ def samples_dir() -> Path:
             "the real samples (../shared/samples/health-connect) are not beside the checkout"
         )
     return folder
+
+
+@pytest.fixture(scope="session")
+def real_exports() -> list[tuple[str, bytes]]:
+    """The 26 real exports as (file name, bytes)."""
+    paths = real_samples()
+    if not paths:
+        pytest.skip("the real samples (../shared/samples/health-connect) are not here")
+    return [(path.name, path.read_bytes()) for path in paths]
+
+
+@pytest.fixture(scope="session")
+def installed_registry() -> PluginRegistry:
+    """Every installed plugin (none in the core-only session)."""
+    return load_plugins()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A history database: a SQLite file, then the test PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'history.sqlite'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
 
 
 def temperature_entry_point() -> importlib.metadata.EntryPoint:

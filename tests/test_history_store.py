@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,17 +52,9 @@ PLAN: WindowPlan = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'history.sqlite'}"
-    else:
-        yield request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
-def store(store_url: str) -> Iterator[SqlHistoryStore]:
-    history = SqlHistoryStore(store_url)
+def store(history_url: str) -> Iterator[SqlHistoryStore]:
+    history = SqlHistoryStore(history_url)
     yield history
     history.close()
 
@@ -396,12 +387,12 @@ def _merge_all(
     return touched
 
 
-def test_threads_merging_shuffled_overlapping_files_lose_no_update(store_url: str) -> None:
+def test_threads_merging_shuffled_overlapping_files_lose_no_update(history_url: str) -> None:
     files = _person_files(9)
     expected = _expected(files)
     shuffled = files[:]
     random.Random(11).shuffle(shuffled)
-    stores = [SqlHistoryStore(store_url) for _ in range(4)]
+    stores = [SqlHistoryStore(history_url) for _ in range(4)]
     touched: set[WindowRef] = set()
     lock = threading.Lock()
     errors: list[BaseException] = []
@@ -430,12 +421,12 @@ def test_threads_merging_shuffled_overlapping_files_lose_no_update(store_url: st
         history.close()
 
 
-def test_the_result_does_not_depend_on_the_order_of_files(store_url: str) -> None:
+def test_the_result_does_not_depend_on_the_order_of_files(history_url: str) -> None:
     files = _person_files(6)
     results = []
     for seed in (1, 2):
         user = f"order-{seed}"
-        history = SqlHistoryStore(store_url)
+        history = SqlHistoryStore(history_url)
         order = files[:]
         random.Random(seed).shuffle(order)
         touched = _merge_all(history, user, order)
@@ -478,12 +469,12 @@ def test_an_offset_that_moves_only_a_window_s_edges_still_bumps_it(store: SqlHis
 # -- one builder per person -------------------------------------------------------------------
 
 
-def test_one_builder_per_person_at_a_time(store_url: str) -> None:
+def test_one_builder_per_person_at_a_time(history_url: str) -> None:
     # Names of this test alone: PostgreSQL's advisory locks are database-wide, and another
     # test session may share the database.
     person, other_person = f"person-{uuid.uuid4().hex}", f"person-{uuid.uuid4().hex}"
     # Two stores on one database: two processes (or machines) sharing the history.
-    first, second = SqlHistoryStore(store_url), SqlHistoryStore(store_url)
+    first, second = SqlHistoryStore(history_url), SqlHistoryStore(history_url)
     try:
         with first.rebuild_turn(person) as mine:
             assert mine
@@ -510,11 +501,11 @@ with store.rebuild_turn(sys.argv[2]) as mine:
 """
 
 
-def test_a_turn_ends_with_the_process_that_held_it(store_url: str) -> None:
+def test_a_turn_ends_with_the_process_that_held_it(history_url: str) -> None:
     person = f"person-{uuid.uuid4().hex}"
-    store = SqlHistoryStore(store_url)
+    store = SqlHistoryStore(history_url)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_A_TURN, store_url, person], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLD_A_TURN, history_url, person], stdout=subprocess.PIPE, text=True
     )
     try:
         assert holder.stdout is not None

@@ -4,91 +4,18 @@ path makes, whoever builds them and whenever, with what the person's uploads sai
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
-import pytest
-
-from etl_core.builtin.training_jsonl import stable_form
 from etl_core.contract.model import UserContext
-from etl_core.engine.job import Job, Status
-from etl_core.engine.pipeline import Pipeline, pseudonymise
-from etl_core.engine.registry import PluginRegistry, load_plugins
+from etl_core.engine.job import Status
+from etl_core.engine.pipeline import pseudonymise
+from etl_core.engine.registry import PluginRegistry
 from etl_core.engine.window_queue import WindowQueue
-from etl_core.settings import Settings
-from etl_core.stores.dedup.sql import SqlDedupStore
 from etl_core.stores.history.sql import SqlHistoryStore
-from etl_core.stores.objects.local import LocalObjectStore
-from etl_core.testing import real_samples, training_examples
+from etl_core.testing import training_examples
 from etl_core.transports.rabbitmq.consumer import wait_until
-
-SETTINGS = Settings(_env_file=None, pseudonym_key="queue-tests")  # type: ignore[call-arg]
-PERSON = UserContext(timezone=ZoneInfo("Asia/Tokyo"), age_years=67)
-"""What the uploads say of the person: a zone and an age that change her examples (her
-glucose readings carry no offset; age-based heart-rate targets)."""
-
-
-@pytest.fixture(scope="module")
-def registry() -> PluginRegistry:
-    return load_plugins()
-
-
-@pytest.fixture(scope="module")
-def exports() -> list[tuple[str, bytes]]:
-    paths = real_samples()
-    if not paths:
-        pytest.skip("the real samples (../shared/samples/health-connect) are not here")
-    return [(path.name, path.read_bytes()) for path in paths]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'history.sqlite'}"
-    else:
-        yield request.getfixturevalue("postgres_url")
-
-
-class Worker:
-    """A worker process's pipeline, on a history it may share with other 'processes'."""
-
-    def __init__(self, registry: PluginRegistry, history_url: str, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        self.history = SqlHistoryStore(history_url)
-        self.dedup = SqlDedupStore.sqlite_file(root / "dedup.sqlite")
-        self.pipeline = Pipeline(
-            registry, LocalObjectStore(root / "out"), self.dedup, SETTINGS, history=self.history
-        )
-
-    def run(self, name: str, data: bytes, person: UserContext = PERSON) -> Any:
-        return self.pipeline.run(
-            Job(data=data, bucket="uploads", key=name, user_id="person-1", user=person)
-        )
-
-    def close(self) -> None:
-        self.dedup.close()
-        self.history.close()
-
-
-def stable(out: Path) -> list[str]:
-    return sorted(json.dumps(stable_form(e), sort_keys=True) for e in training_examples(out))
-
-
-def built_on_the_message_path(
-    registry: PluginRegistry, exports: list[tuple[str, bytes]], root: Path, person: UserContext
-) -> list[str]:
-    worker = Worker(registry, f"sqlite:///{root / 'history.sqlite'}", root)
-    try:
-        for name, data in exports:
-            worker.run(name, data, person)
-    finally:
-        worker.close()
-    return stable(root / "out")
+from tests.window_support import PERSON, Worker, built_on_the_message_path, stable
 
 
 def drain(queue: WindowQueue, history: SqlHistoryStore) -> None:
@@ -98,15 +25,18 @@ def drain(queue: WindowQueue, history: SqlHistoryStore) -> None:
 
 
 def test_uploads_settle_once_merged_and_a_restarted_worker_builds_their_windows(
-    registry: PluginRegistry, exports: list[tuple[str, bytes]], history_url: str, tmp_path: Path
+    installed_registry: PluginRegistry,
+    real_exports: list[tuple[str, bytes]],
+    history_url: str,
+    tmp_path: Path,
 ) -> None:
     # The glucose exports: their readings carry no offset and nothing else gives the person's
     # clock, so her configured zone places them, with plugins installed or without.
-    exports = [(name, data) for name, data in exports if name.startswith("BloodGlucoseRecord")]
+    exports = [(name, data) for name, data in real_exports if name.startswith("BloodGlucoseRecord")]
     assert exports
     # The first worker merges every upload and dies before any builder ran: its queue never
     # started.
-    first = Worker(registry, history_url, tmp_path / "first")
+    first = Worker(installed_registry, history_url, tmp_path / "first")
     first.pipeline.defer_windows(1)
     outcomes = [first.run(name, data) for name, data in exports]
     first.close()
@@ -117,7 +47,7 @@ def test_uploads_settle_once_merged_and_a_restarted_worker_builds_their_windows(
 
     # The next one finds the person's pending windows at start and builds them with what her
     # uploads said of her, although its own default knows nothing of her.
-    second = Worker(registry, history_url, tmp_path / "first")
+    second = Worker(installed_registry, history_url, tmp_path / "first")
     pseudonym = pseudonymise("person-1", b"queue-tests")
     assert second.history.pending_people() == [pseudonym]
     assert second.history.person(pseudonym) == PERSON
@@ -130,23 +60,28 @@ def test_uploads_settle_once_merged_and_a_restarted_worker_builds_their_windows(
         assert queue.stop(timeout=60)
         second.close()
 
-    expected = built_on_the_message_path(registry, exports, tmp_path / "inline", PERSON)
+    expected = built_on_the_message_path(installed_registry, exports, tmp_path / "inline", PERSON)
     assert stable(tmp_path / "first" / "out") == expected
     # The person's zone is what made them so: a build without it differs.
-    default = built_on_the_message_path(registry, exports, tmp_path / "default", UserContext())
+    default = built_on_the_message_path(
+        installed_registry, exports, tmp_path / "default", UserContext()
+    )
     assert default != expected
 
 
 def test_builders_running_beside_the_uploads_publish_what_the_message_path_would(
-    registry: PluginRegistry, exports: list[tuple[str, bytes]], history_url: str, tmp_path: Path
+    installed_registry: PluginRegistry,
+    real_exports: list[tuple[str, bytes]],
+    history_url: str,
+    tmp_path: Path,
 ) -> None:
-    worker = Worker(registry, history_url, tmp_path / "queued")
+    worker = Worker(installed_registry, history_url, tmp_path / "queued")
     queue = worker.pipeline.defer_windows(2, sweep_seconds=3600)
     assert queue is not None
     queue.start()
     try:
         # Two consumer threads, each with half of the uploads, while two builders run.
-        halves = [exports[0::2], exports[1::2]]
+        halves = [real_exports[0::2], real_exports[1::2]]
         threads = [
             threading.Thread(target=lambda h=half: [worker.run(n, d) for n, d in h])
             for half in halves
@@ -159,19 +94,21 @@ def test_builders_running_beside_the_uploads_publish_what_the_message_path_would
     finally:
         assert queue.stop(timeout=60)
         worker.close()
-    expected = built_on_the_message_path(registry, exports, tmp_path / "inline", PERSON)
+    expected = built_on_the_message_path(
+        installed_registry, real_exports, tmp_path / "inline", PERSON
+    )
     assert stable(tmp_path / "queued" / "out") == expected
 
 
 def test_a_stopped_builder_leaves_the_rest_pending(
-    registry: PluginRegistry, exports: list[tuple[str, bytes]], tmp_path: Path
+    installed_registry: PluginRegistry, real_exports: list[tuple[str, bytes]], tmp_path: Path
 ) -> None:
-    worker = Worker(registry, f"sqlite:///{tmp_path / 'history.sqlite'}", tmp_path)
+    worker = Worker(installed_registry, f"sqlite:///{tmp_path / 'history.sqlite'}", tmp_path)
     assert worker.pipeline.defer_windows(0) is None, "no builder threads: built inline"
     queue = worker.pipeline.defer_windows(1)
     assert queue is not None
     try:
-        for name, data in exports:
+        for name, data in real_exports:
             worker.run(name, data)
         pseudonym = pseudonymise("person-1", b"queue-tests")
         pending = worker.history.pending(pseudonym)
