@@ -14,6 +14,8 @@ backlog through the same threaded pika consumer:
   runs (a SQLite history beside the dedup store): each upload merged into its person's
   history and settled; one window builder thread (``ETL_WINDOW_BUILDER_THREADS=1``) rebuilds
   the windows the uploads changed;
+- ``processes``: the history with one window builder process instead of the thread
+  (``ETL_WINDOW_BUILDER_PROCESSES=1``: an ``etl build-windows`` child, its start-up timed);
 - ``inline``: the history with windows rebuilt on the message path, before each upload
   settles (``ETL_WINDOW_BUILDER_THREADS=0``).
 
@@ -47,6 +49,8 @@ import pika
 
 from etl_core.engine.pipeline import Pipeline
 from etl_core.engine.registry import load_plugins
+from etl_core.engine.window_processes import WindowBuilderProcesses
+from etl_core.engine.window_queue import WindowQueue
 from etl_core.observability.logs import configure_logging
 from etl_core.settings import Settings
 from etl_core.stores.dedup.sql import SqlDedupStore
@@ -58,7 +62,7 @@ from etl_core.transports.rabbitmq.consumer import Consumer, wait_until
 from etl_core.transports.rabbitmq.publisher import prepare_upload, publish_message
 from etl_core.transports.rabbitmq.topology import Topology
 
-MODES = ("floor", "engine", "history", "inline")
+MODES = ("floor", "engine", "history", "processes", "inline")
 
 
 def free_port() -> int:
@@ -175,16 +179,24 @@ def run_case(
     dedup = SqlDedupStore.sqlite_file(state / "dedup.sqlite")
     history = (
         SqlHistoryStore.sqlite_file(state / "history.sqlite")
-        if mode in ("history", "inline")
+        if mode in ("history", "processes", "inline")
         else None
     )
-    window_queue = None
+    window_queue: WindowQueue | WindowBuilderProcesses | None = None
     if mode == "floor":
         timed = Timed(FloorHandler(store).handle)
     else:
         pipeline = Pipeline(load_plugins(), store, dedup, settings, history=history)
         if mode == "history":
             window_queue = pipeline.defer_windows(builders)
+        elif mode == "processes":
+            environment = settings.environment()
+            environment["ETL_HISTORY_URL"] = f"sqlite:///{state / 'history.sqlite'}"
+            environment["ETL_LOG_LEVEL"] = "ERROR"
+            window_queue = WindowBuilderProcesses(
+                builders, environment=environment, sweep_seconds=1.0
+            )
+            pipeline.defer_windows_to(window_queue)
         sources = SourceStores(settings, pool_size=threads, known={bucket: store})
         timed = Timed(MessageHandler(pipeline, sources.get, settings).handle)
     consumer = Consumer(timed, settings, threads)  # type: ignore[arg-type]
@@ -203,7 +215,9 @@ def run_case(
             settled_at.append(time.perf_counter() - started)
         if window_queue is None or history is None:
             return True
-        return window_queue.idle() and not history.pending_people()
+        if isinstance(window_queue, WindowQueue) and not window_queue.idle():
+            return False
+        return not history.pending_people()
 
     finished = wait_until(drained, 600, 0.01)
     elapsed = time.perf_counter() - started
@@ -253,7 +267,8 @@ def main() -> int:
         "--window-builders",
         type=int,
         default=1,
-        help="window builder threads of the history mode (ETL_WINDOW_BUILDER_THREADS)",
+        help="window builder threads of the history mode (ETL_WINDOW_BUILDER_THREADS), "
+        "processes of the processes mode (ETL_WINDOW_BUILDER_PROCESSES)",
     )
     parser.add_argument(
         "--threads", type=int, nargs="+", default=[1, 4], help="worker thread counts to measure"

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     """``etl consume`` threads that rebuild windows off the message path: an upload settles
     once merged, and its person's windows are rebuilt by these (0: rebuilt before each upload
     settles, on the consumer thread)."""
+    window_builder_processes: int = Field(default=0, ge=0, le=64)
+    """When more than 0, ``etl consume`` starts this many ``etl build-windows`` processes, each
+    with ``window_builder_threads`` threads, and hands them the people its uploads changed
+    instead of building in its own threads: the rebuilds leave the consumers' interpreter
+    lock (worth it with a core to spare)."""
     window_sweep_seconds: float = Field(default=60.0, gt=0)
     """How long ``etl consume``'s window builders may sit idle before they ask the history
     for pending windows nobody queued (those of a worker that died after merging)."""
@@ -175,6 +180,25 @@ class Settings(BaseSettings):
     def _folder_prefix(cls, value: str) -> str:
         value = value.strip("/")
         return f"{value}/" if value else ""
+
+    def environment(self) -> dict[str, str | None]:
+        """These settings as the ``ETL_*`` variables that give them back (``None``: unset),
+        for a child process that must run with exactly the parent's settings."""
+        variables: dict[str, str | None] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                text = None
+            elif isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, frozenset):
+                text = ",".join(sorted(value))
+            elif isinstance(value, tuple):
+                text = ",".join(str(part) for part in value)
+            else:
+                text = str(value)
+            variables[f"ETL_{name.upper()}"] = text
+        return variables
 
     @property
     def source_bucket(self) -> str:

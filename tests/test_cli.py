@@ -446,6 +446,7 @@ def commands(tmp_path: Path) -> list[tuple[str, ...]]:
         ("run", str(source), "--out", str(tmp_path / "out")),
         ("publish", str(source)),
         ("consume", "--threads", "1"),
+        ("build-windows",),
     ]
 
 
@@ -500,8 +501,8 @@ def test_a_malformed_url_is_one_line_with_its_password_hidden(tmp_path: Path) ->
 
 
 def test_an_s3_endpoint_botocore_refuses_hides_its_password(tmp_path: Path) -> None:
-    _, publish, consume = commands(tmp_path)
-    for command in (publish, consume):
+    _, publish, consume, build_windows = commands(tmp_path)
+    for command in (publish, consume, build_windows):
         result = etl_command(
             *command, env={**KEY, "ETL_S3_ENDPOINT_URL": "http://minio:s3-pw-5@bad_host:9000"}
         )

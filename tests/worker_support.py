@@ -73,12 +73,7 @@ def worker_settings(moto: MotoS3Server, bucket: str, state: Path, **overrides: A
 def settings_env(settings: Settings) -> dict[str, str]:
     """The same settings as ETL_* variables, for an ``etl consume`` subprocess."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ETL_")}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, tuple | list | set | frozenset):
-            value = ",".join(map(str, value))
-        env[f"ETL_{name.upper()}"] = str(value)
+    env.update({k: v for k, v in settings.environment().items() if v is not None})
     env["ETL_LOG_LEVEL"] = "WARNING"
     return env
 
@@ -236,6 +231,17 @@ def worker_thread(
         history.close()
         if dedup is None:
             store.close()
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux: its threads' children lists)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found.extend(int(child) for child in (task / "children").read_text().split())
+        except OSError:  # the thread ended meanwhile
+            continue
+    return found
 
 
 class WorkerProcess:

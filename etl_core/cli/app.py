@@ -19,6 +19,7 @@ COMMANDS = {
     "compact": "etl_core.cli.data:compact_command",
     "dataset": "etl_core.cli.data:dataset_command",
     "consume": "etl_core.cli.worker:consume",
+    "build-windows": "etl_core.cli.windows:build_windows",
     "publish": "etl_core.cli.worker:publish",
     "dlq": "etl_core.cli.worker:dlq",
     "topology": "etl_core.cli.worker:topology",

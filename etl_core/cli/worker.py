@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 import pika.exceptions
@@ -27,6 +27,13 @@ from etl_core.observability.logs import configure_logging, get_logger
 from etl_core.settings import SettingsError
 from etl_core.transports.rabbitmq.dlq import NoSuchQueueError
 from etl_core.transports.rabbitmq.topology import TopologyConflictError
+
+if TYPE_CHECKING:
+    from etl_core.contract.model import UserContext
+    from etl_core.engine.pipeline import Pipeline
+    from etl_core.engine.window_processes import WindowBuilderProcesses
+    from etl_core.engine.window_queue import WindowQueue
+    from etl_core.settings import Settings
 
 EXIT_ARGUMENT = 2
 EXIT_CONFIGURATION = 3
@@ -92,11 +99,7 @@ def consume(threads: int | None) -> None:
             fail(str(exc), EXIT_STARTUP)
             return
         pipeline = Pipeline(registry, output, dedup, settings, metrics=metrics, history=history)
-        window_queue = pipeline.defer_windows(
-            settings.window_builder_threads,
-            default_person,
-            sweep_seconds=settings.window_sweep_seconds,
-        )
+        window_queue = _defer_windows(pipeline, settings, default_person)
         sources = SourceStores(
             settings,
             pool_size=thread_count,
@@ -136,6 +139,28 @@ def consume(threads: int | None) -> None:
         dedup.close()
         history.close()
     get_logger("etl").info("stopped", handled=consumer.handled)
+
+
+def _defer_windows(
+    pipeline: Pipeline, settings: Settings, default_person: UserContext
+) -> WindowQueue | WindowBuilderProcesses | None:
+    """Who rebuilds the windows uploads leave pending: builder processes, builder threads, or
+    (``None``) each upload's consumer thread before it settles."""
+    from etl_core.engine.window_processes import WindowBuilderProcesses
+
+    if settings.window_builder_processes and settings.window_builder_threads:
+        processes = WindowBuilderProcesses(
+            settings.window_builder_processes,
+            environment=settings.environment(),
+            threads=settings.window_builder_threads,
+            sweep_seconds=settings.window_sweep_seconds,
+        )
+        return processes if pipeline.defer_windows_to(processes) else None
+    return pipeline.defer_windows(
+        settings.window_builder_threads,
+        default_person,
+        sweep_seconds=settings.window_sweep_seconds,
+    )
 
 
 class StartupInterrupted(BaseException):

@@ -35,7 +35,7 @@ from etl_core.engine.stages import (
     run_stages,
     timed,
 )
-from etl_core.engine.window_queue import WindowQueue
+from etl_core.engine.window_queue import WindowQueue, WindowScheduler
 from etl_core.engine.window_stage import WindowBuilder, WindowOutcome
 from etl_core.observability.logs import get_logger
 from etl_core.settings import Settings
@@ -98,7 +98,7 @@ class Pipeline:
             if history is not None
             else None
         )
-        self.window_queue: WindowQueue | None = None
+        self.window_queue: WindowScheduler | None = None
         self.governor = SchemaGovernor()
         self._pseudonym_key, _ = settings.effective_pseudonym_key()
         self._clock = clock
@@ -135,14 +135,24 @@ class Pipeline:
         and this returns ``None``."""
         if self.windows is None or self.history is None or threads < 1:
             return None
-        self.window_queue = WindowQueue(
+        queue = WindowQueue(
             self.windows,
             self.history,
             threads=threads,
             default_person=default_person,
             sweep_seconds=sweep_seconds,
         )
-        return self.window_queue
+        self.window_queue = queue
+        return queue
+
+    def defer_windows_to(self, scheduler: WindowScheduler) -> bool:
+        """Like :meth:`defer_windows`, with the rebuilds left to ``scheduler`` (builder
+        processes, say); returns ``False``, and keeps windows on the message path, when there
+        is no history to build from."""
+        if self.windows is None or self.history is None:
+            return False
+        self.window_queue = scheduler
+        return True
 
     def run(self, job: Job) -> Outcome:
         pseudonym = pseudonymise(job.user_id, self._pseudonym_key)

@@ -57,7 +57,7 @@ from etl_core.engine.decode import (
 from etl_core.engine.job import Job, Outcome, Status
 from etl_core.engine.registry import PluginRegistry
 from etl_core.engine.validate import schema_findings, score
-from etl_core.engine.window_queue import WindowQueue
+from etl_core.engine.window_queue import WindowScheduler
 from etl_core.engine.window_stage import WindowBuilder
 from etl_core.observability.logs import get_logger
 from etl_core.observability.tracing import stage_span
@@ -102,7 +102,7 @@ class FileRun:
     """The window plan per record type (the pipeline's, shared: a type nobody owns is added
     the first time it is met)."""
     build_windows: bool = True
-    window_queue: WindowQueue | None = None
+    window_queue: WindowScheduler | None = None
     """Where a windowed input leaves its person for the builders (instead of building her
     windows before it settles)."""
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

@@ -25,6 +25,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
@@ -36,7 +37,7 @@ from etl_core.observability.logs import get_logger
 from etl_core.observability.tracing import stage_span
 from etl_core.stores.history.base import HistoryStore
 
-__all__ = ["WindowQueue"]
+__all__ = ["WindowQueue", "WindowScheduler"]
 
 MAX_RETRY_SECONDS = 30.0
 
@@ -48,6 +49,16 @@ class _Request:
 
     correlation_id: str
     trace: Context | None = None
+
+
+class WindowScheduler(Protocol):
+    """Where the message path hands a person whose windows its merge left pending: a
+    :class:`WindowQueue` in this process, or builder processes
+    (:class:`~etl_core.engine.window_processes.WindowBuilderProcesses`)."""
+
+    def add(self, user: str, correlation_id: str) -> None:
+        """Have ``user``'s pending windows rebuilt soon; returns at once."""
+        ...
 
 
 class WindowQueue:
@@ -83,10 +94,10 @@ class WindowQueue:
 
     # -- the message path ---------------------------------------------------------------------
 
-    def add(self, user: str, correlation_id: str) -> None:
+    def add(self, user: str, correlation_id: str, *, trace: Context | None = None) -> None:
         """Queue ``user`` (a pseudonym) for a rebuild of her pending windows; a person already
-        waiting keeps her place. Her pass continues the caller's trace."""
-        request = _Request(correlation_id, otel_context.get_current())
+        waiting keeps her place. Her pass continues ``trace``, by default the caller's."""
+        request = _Request(correlation_id, trace or otel_context.get_current())
         with self._changed:
             self._waiting[user] = request
             self._changed.notify()

@@ -1,0 +1,166 @@
+"""Window builders in processes of their own.
+
+Decoding, validation and the plugins' analysis are Python: in one process, builder threads and
+consumer threads take turns at one interpreter lock. With ``ETL_WINDOW_BUILDER_PROCESSES``,
+``etl consume`` starts ``etl build-windows --queue-from-stdin`` children with its own settings
+and writes each person its uploads changed to one child's standard input (always the same
+child for the same person), with the upload's trace context, so the child's pass continues
+the upload's trace.
+
+Nothing is lost with a child: the pending windows live in the history. A child that died is
+started again at the next person handed to it (at most once every ``restart_seconds``), and
+every child sweeps the history at start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Mapping, Sequence
+
+from opentelemetry import propagate
+
+from etl_core.observability.logs import get_logger
+
+__all__ = ["WindowBuilderProcesses"]
+
+
+class _Child:
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.process: subprocess.Popen[str] | None = None
+        self.started_at = float("-inf")
+        self.lock = threading.Lock()
+
+
+class WindowBuilderProcesses:
+    """Children running ``etl build-windows`` and the pipe to each (a
+    :class:`~etl_core.engine.window_queue.WindowScheduler`)."""
+
+    def __init__(
+        self,
+        processes: int,
+        *,
+        environment: Mapping[str, str | None],
+        threads: int = 1,
+        sweep_seconds: float = 60.0,
+        restart_seconds: float = 5.0,
+        command: Sequence[str] | None = None,
+    ) -> None:
+        if processes < 1:
+            raise ValueError("window builder processes need at least one process")
+        self.environment = dict(environment)
+        """``ETL_*`` variables over this process's environment (``None``: unset); see
+        :meth:`etl_core.settings.Settings.environment`."""
+        self.command = [
+            *(command or [sys.executable, "-m", "etl_core"]),
+            "build-windows",
+            "--queue-from-stdin",
+            "--threads",
+            str(max(1, threads)),
+            "--sweep-seconds",
+            str(sweep_seconds),
+        ]
+        self.restart_seconds = restart_seconds
+        self._children = [_Child(index) for index in range(processes)]
+        self._stopped = False
+        self._log = get_logger("etl.windows")
+
+    # -- the message path ---------------------------------------------------------------------
+
+    def add(self, user: str, correlation_id: str) -> None:
+        """Hand ``user`` to her child, with the caller's trace context. A child that cannot
+        take her leaves her windows pending for the next sweep."""
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        line = json.dumps({"user": user, "correlation_id": correlation_id, "trace": carrier})
+        child = self._children[zlib.crc32(user.encode("utf-8")) % len(self._children)]
+        with child.lock:
+            if self._stopped:
+                return
+            process = child.process
+            if process is None or process.poll() is not None:
+                process = self._restart(child)
+                if process is None:
+                    return
+            assert process.stdin is not None
+            try:
+                process.stdin.write(line + "\n")
+                process.stdin.flush()
+            except OSError:  # the child died since: its sweep (or the next one's) finds her
+                self._log.warning(
+                    "window_builder_unreachable", process=child.index, correlation_id=correlation_id
+                )
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for child in self._children:
+            with child.lock:
+                self._spawn(child)
+
+    def alive(self) -> bool:
+        """Whether every child runs (for the health endpoint)."""
+        return all(
+            child.process is not None and child.process.poll() is None for child in self._children
+        )
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Close each child's standard input, so that it finishes the window in hand and exits;
+        a child still running after ``timeout`` seconds is killed (its windows stay pending).
+        Returns whether every child exited in time."""
+        deadline = time.monotonic() + timeout
+        processes = []
+        for child in self._children:
+            with child.lock:
+                self._stopped = True
+                if child.process is not None:
+                    processes.append(child.process)
+                    if child.process.stdin is not None:
+                        with contextlib.suppress(OSError):
+                            child.process.stdin.close()
+        clean = True
+        for process in processes:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                clean = False
+                process.kill()
+                process.wait()
+        return clean
+
+    def pids(self) -> list[int]:
+        return [child.process.pid for child in self._children if child.process is not None]
+
+    # -- children -----------------------------------------------------------------------------
+
+    def _spawn(self, child: _Child) -> subprocess.Popen[str]:
+        environment = {
+            key: value for key, value in os.environ.items() if key not in self.environment
+        }
+        environment.update(
+            {key: value for key, value in self.environment.items() if value is not None}
+        )
+        child.started_at = time.monotonic()
+        child.process = subprocess.Popen(
+            self.command, stdin=subprocess.PIPE, text=True, env=environment
+        )
+        self._log.info("window_builder_process_started", process=child.index)
+        return child.process
+
+    def _restart(self, child: _Child) -> subprocess.Popen[str] | None:
+        if time.monotonic() - child.started_at < self.restart_seconds:
+            return None  # crashing at start-up: do not start one per message
+        if child.process is not None:
+            self._log.warning(
+                "window_builder_process_died",
+                process=child.index,
+                exit_code=child.process.returncode,
+            )
+        return self._spawn(child)
