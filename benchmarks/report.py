@@ -145,7 +145,12 @@ def render(
     ]
     for mode, what in (
         ("engine", ""),
-        ("history", ", with the record history and one window builder"),
+        ("history", ", with the record history and one window builder thread"),
+        (
+            "processes",
+            ", with the record history and one window builder process "
+            "(its start-up included)",
+        ),
         ("inline", ", with the record history, windows built before each message settles"),
     ):
         for threads in (1, 4):

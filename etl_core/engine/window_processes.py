@@ -7,9 +7,9 @@ and writes each person its uploads changed to one child's standard input (always
 child for the same person), with the upload's trace context, so the child's pass continues
 the upload's trace.
 
-Nothing is lost with a child: the pending windows live in the history. A child that died is
-started again at the next person handed to it (at most once every ``restart_seconds``), and
-every child sweeps the history at start.
+Nothing is lost with a child: the pending windows live in the history. A supervisor thread
+starts a child that died again (at most once every ``restart_seconds``), and every child
+sweeps the history at start, so it finds the windows of the people handed to it meanwhile.
 """
 
 from __future__ import annotations
@@ -69,41 +69,41 @@ class WindowBuilderProcesses:
         ]
         self.restart_seconds = restart_seconds
         self._children = [_Child(index) for index in range(processes)]
-        self._stopped = False
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
         self._log = get_logger("etl.windows")
 
     # -- the message path ---------------------------------------------------------------------
 
     def add(self, user: str, correlation_id: str) -> None:
-        """Hand ``user`` to her child, with the caller's trace context. A child that cannot
-        take her leaves her windows pending for the next sweep."""
+        """Hand ``user`` to her child, with the caller's trace context. While her child is down,
+        her windows wait in the history for its successor's sweep."""
         carrier: dict[str, str] = {}
         propagate.inject(carrier)
         line = json.dumps({"user": user, "correlation_id": correlation_id, "trace": carrier})
         child = self._children[zlib.crc32(user.encode("utf-8")) % len(self._children)]
         with child.lock:
-            if self._stopped:
-                return
             process = child.process
-            if process is None or process.poll() is not None:
-                process = self._restart(child)
-                if process is None:
-                    return
+            if self._stopping.is_set() or process is None or process.poll() is not None:
+                return
             assert process.stdin is not None
             try:
                 process.stdin.write(line + "\n")
                 process.stdin.flush()
-            except OSError:  # the child died since: its sweep (or the next one's) finds her
-                self._log.warning(
-                    "window_builder_unreachable", process=child.index, correlation_id=correlation_id
-                )
+            except OSError:  # it died since: the supervisor starts another
+                return
 
     # -- life cycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start the children, and the thread that starts a dead one again."""
         for child in self._children:
             with child.lock:
                 self._spawn(child)
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="etl-window-builder-supervisor", daemon=True
+        )
+        self._supervisor.start()
 
     def alive(self) -> bool:
         """Whether every child runs (for the health endpoint)."""
@@ -116,10 +116,12 @@ class WindowBuilderProcesses:
         a child still running after ``timeout`` seconds is killed (its windows stay pending).
         Returns whether every child exited in time."""
         deadline = time.monotonic() + timeout
+        self._stopping.set()
+        if self._supervisor is not None:
+            self._supervisor.join()
         processes = []
         for child in self._children:
             with child.lock:
-                self._stopped = True
                 if child.process is not None:
                     processes.append(child.process)
                     if child.process.stdin is not None:
@@ -154,13 +156,18 @@ class WindowBuilderProcesses:
         self._log.info("window_builder_process_started", process=child.index)
         return child.process
 
-    def _restart(self, child: _Child) -> subprocess.Popen[str] | None:
-        if time.monotonic() - child.started_at < self.restart_seconds:
-            return None  # crashing at start-up: do not start one per message
-        if child.process is not None:
-            self._log.warning(
-                "window_builder_process_died",
-                process=child.index,
-                exit_code=child.process.returncode,
-            )
-        return self._spawn(child)
+    def _supervise(self) -> None:
+        while not self._stopping.wait(min(1.0, max(self.restart_seconds, 0.05))):
+            for child in self._children:
+                with child.lock:
+                    process = child.process
+                    if self._stopping.is_set() or process is None or process.poll() is None:
+                        continue
+                    if time.monotonic() - child.started_at < self.restart_seconds:
+                        continue  # dying at start-up: do not start one a second
+                    self._log.warning(
+                        "window_builder_process_died",
+                        process=child.index,
+                        exit_code=process.returncode,
+                    )
+                    self._spawn(child)
