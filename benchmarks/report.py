@@ -148,8 +148,7 @@ def render(
         ("history", ", with the record history and one window builder thread"),
         (
             "processes",
-            ", with the record history and one window builder process "
-            "(its start-up included)",
+            ", with the record history and one window builder process (its start-up included)",
         ),
         ("inline", ", with the record history, windows built before each message settles"),
     ):

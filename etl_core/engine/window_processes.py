@@ -32,6 +32,9 @@ __all__ = ["WindowBuilderProcesses"]
 
 
 class _Child:
+    """One builder process slot: its current process, when that started, and the lock its
+    pipe and its replacement are taken under."""
+
     def __init__(self, index: int) -> None:
         self.index = index
         self.process: subprocess.Popen[str] | None = None
@@ -138,6 +141,7 @@ class WindowBuilderProcesses:
         return clean
 
     def pids(self) -> list[int]:
+        """The children's process ids."""
         return [child.process.pid for child in self._children if child.process is not None]
 
     # -- children -----------------------------------------------------------------------------
@@ -170,4 +174,14 @@ class WindowBuilderProcesses:
                         process=child.index,
                         exit_code=process.returncode,
                     )
-                    self._spawn(child)
+                    if process.stdin is not None:
+                        with contextlib.suppress(OSError):
+                            process.stdin.close()
+                    try:
+                        self._spawn(child)
+                    except OSError as exc:  # out of processes or descriptors: next round
+                        self._log.error(
+                            "window_builder_process_failed_to_start",
+                            process=child.index,
+                            error_type=type(exc).__name__,
+                        )
