@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import urllib.request
 from pathlib import Path
 
@@ -21,7 +20,14 @@ from etl_core.settings import Settings
 from etl_core.stores.history.sql import SqlHistoryStore
 from etl_core.testing import training_examples
 from etl_core.transports.rabbitmq.consumer import wait_until
-from tests.window_support import PERSON, SETTINGS, Worker, built_on_the_message_path, stable
+from tests.window_support import (
+    PERSON,
+    SETTINGS,
+    Worker,
+    built_on_the_message_path,
+    run_on_two_threads,
+    stable,
+)
 
 
 def child_environment(history_url: str, out: Path, **extra: str) -> dict[str, str | None]:
@@ -88,15 +94,7 @@ def test_builder_processes_publish_what_the_message_path_would(
     assert worker.pipeline.defer_windows_to(processes)
     processes.start()
     try:
-        halves = [real_exports[0::2], real_exports[1::2]]
-        threads = [
-            threading.Thread(target=lambda h=half: [worker.run(n, d) for n, d in h])
-            for half in halves
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_on_two_threads(worker, real_exports)
         assert wait_until(lambda: settled(worker.history), 180, 0.05), "windows still pending"
         assert processes.alive()
     finally:

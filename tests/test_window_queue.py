@@ -15,7 +15,13 @@ from etl_core.engine.window_queue import WindowQueue
 from etl_core.stores.history.sql import SqlHistoryStore
 from etl_core.testing import training_examples
 from etl_core.transports.rabbitmq.consumer import wait_until
-from tests.window_support import PERSON, Worker, built_on_the_message_path, stable
+from tests.window_support import (
+    PERSON,
+    Worker,
+    built_on_the_message_path,
+    run_on_two_threads,
+    stable,
+)
 
 
 def drain(queue: WindowQueue, history: SqlHistoryStore) -> None:
@@ -81,15 +87,7 @@ def test_builders_running_beside_the_uploads_publish_what_the_message_path_would
     queue.start()
     try:
         # Two consumer threads, each with half of the uploads, while two builders run.
-        halves = [real_exports[0::2], real_exports[1::2]]
-        threads = [
-            threading.Thread(target=lambda h=half: [worker.run(n, d) for n, d in h])
-            for half in halves
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_on_two_threads(worker, real_exports)
         drain(queue, worker.history)
     finally:
         assert queue.stop(timeout=60)

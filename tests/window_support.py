@@ -4,6 +4,7 @@ share, and the examples a build on the message path publishes, to compare with."
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,3 +62,15 @@ def built_on_the_message_path(
     finally:
         worker.close()
     return stable(root / "out")
+
+
+def run_on_two_threads(worker: Worker, exports: list[tuple[str, bytes]]) -> None:
+    """Two consumer threads, each running half of the uploads through ``worker``."""
+    threads = [
+        threading.Thread(target=lambda h=half: [worker.run(n, d) for n, d in h])
+        for half in (exports[0::2], exports[1::2])
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
