@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
     __version__: str
 
-PLUGIN_API_VERSION = "1.4"
+PLUGIN_API_VERSION = "1.5"
 """The plugin contract's version, ``MAJOR.MINOR``. A plugin module declares the version it is
 written against as a string, ``ETL_PLUGIN_API = "1"`` or ``"1.0"``. Core refuses a plugin whose
 major differs (majors break the contract) and one written for a newer minor than this core

@@ -11,6 +11,7 @@ import pytest
 
 from etl_core.contract.timeutil import HOUR_MS, PersonZone
 from etl_core.contract.windows import WindowRule
+from etl_core.engine.window_stage import PassClocks
 from etl_core.stores.history.sql import _Clock, _RuleWindows
 
 
@@ -116,3 +117,22 @@ def test_changed_hours_hold_every_hour_the_new_observations_move() -> None:
                 infer_offset_minutes(hour * HOUR_MS, zone_after.observations, bound)
             )
             assert not moved or hour in changed
+
+
+def test_a_pass_shares_one_zone_per_person_until_a_snapshot_brings_a_new_offset() -> None:
+    clocks = PassClocks()
+    chicago = ZoneInfo("America/Chicago")
+    first = clocks.zone("u1", [(490_000, -300), (490_010, -300)], chicago)
+    # A later window's snapshot with some of the same observations: the same zone, memos kept.
+    assert clocks.zone("u1", [(490_010, -300)], chicago) is first
+    assert clocks.zone("u1", [], chicago) is first
+    # An observation merged meanwhile: a new zone that knows every observation seen.
+    second = clocks.zone("u1", [(490_020, -240)], chicago)
+    assert second is not first
+    assert second.observations == [(490_000, -300), (490_010, -300), (490_020, -240)]
+    assert second.offset_at(490_020 * HOUR_MS) == timedelta(hours=-4)
+    assert first.offset_at(490_020 * HOUR_MS) == timedelta(hours=-5)
+    # Another person, or another configured zone, never shares it.
+    assert clocks.zone("u2", [(490_000, -300)], chicago) is not second
+    other = clocks.zone("u1", [(490_000, -300)], None)
+    assert other is not second and other.fallback is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from etl_core.contract.memo import GroupMemo, RecordMemo
+from etl_core.contract.memo import GroupMemo, RecordMemo, forget_every_memo
 
 
 def _reads() -> tuple[RecordMemo[tuple[Any, ...]], list[int]]:
@@ -99,3 +99,30 @@ def test_a_group_let_go_is_never_mistaken_for_a_new_one() -> None:
     for n in range(100):  # each group's objects freed as soon as the memo lets them go
         assert memo([{"n": n}, {"n": n + 1}]) == [n, n + 1]
     assert memo.hits == 0
+
+
+def test_each_reads_many_records_as_one_call_per_record_would() -> None:
+    memo, calls = _reads()
+    records = [{"n": n} for n in range(5)]
+    assert memo.each(records[:2], 10) == [(0,), (10,)]
+    # Two held, three new: more than a generation, so the first ones move to the previous one.
+    assert memo.each(records, 10) == [(n * 10,) for n in range(5)]
+    assert calls == [0, 1, 2, 3, 4]
+    assert memo.each(records[3:], 10) == [(30,), (40,)]
+    assert memo.each(iter(records[:1]), 10) == [(0,)]  # held in the previous generation
+    assert calls == [0, 1, 2, 3, 4]
+    assert (memo.hits, memo.misses) == (5, 5)
+    assert memo.each([{"n": 1}], 10) == [(10,)] and calls[-1] == 1  # an equal twin: read
+
+
+def test_forgetting_every_memo_lets_their_records_go() -> None:
+    memo, calls = _reads()
+    groups = GroupMemo(lambda items, scale: sum(i["n"] for i in items) * scale)
+    record = {"n": 3}
+    memo(record, 1)
+    groups([record], 2)
+    forget_every_memo()  # what core does when a rebuild pass ends or changes series
+    assert memo(record, 1) == (3,) and calls == [3, 3]
+    assert (groups.hits, groups.misses) == (0, 1)
+    groups([record], 2)
+    assert (groups.hits, groups.misses) == (0, 2)

@@ -4,8 +4,11 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from etl_core.contract.timeutil import (
+    HOUR_MS,
     PersonZone,
     UnknownZoneError,
     batch_bounds,
@@ -14,6 +17,7 @@ from etl_core.contract.timeutil import (
     resolve_tz,
     split_by_local_day,
     to_local,
+    zone_reach_hours,
 )
 
 # 2025-09-20T04:00:00Z
@@ -196,3 +200,33 @@ def test_a_person_zone_keeps_each_instant_through_local_time_and_back(
             for ms in range(low, low + 35 * 86_400_000, 3_600_000)
         )
         assert (folds > 0) == goes_back
+
+
+@given(
+    hours=st.lists(
+        st.tuples(st.integers(0, 400), st.sampled_from([-300, -240, 0, 60, 330, 600])),
+        max_size=40,
+    ),
+    span_start=st.integers(100, 300),
+    span_hours=st.integers(1, 60),
+    fallback=st.sampled_from([None, ZoneInfo("America/Chicago")]),
+)
+def test_a_zone_of_the_observations_within_reach_of_a_span_answers_as_one_of_all(
+    hours: list[tuple[int, int]], span_start: int, span_hours: int, fallback: ZoneInfo | None
+) -> None:
+    # The window stage shares one zone of every observation a pass has seen between windows
+    # whose snapshots read only those within zone_reach_hours: the answers must not differ.
+    base = 490_000  # epoch hours, in 2025
+    observations = [(base + hour, minutes) for hour, minutes in hours]
+    low, high = base + span_start, base + span_start + span_hours
+    reach = zone_reach_hours()
+    near = [(hour, m) for hour, m in observations if low - reach <= hour <= high + reach]
+    every, local = PersonZone(observations, fallback), PersonZone(near, fallback)
+    for instant in range(low * HOUR_MS, high * HOUR_MS, 17 * 60_000):
+        assert local.offset_at(instant) == every.offset_at(instant)
+        assert local.fold_at(instant) == every.fold_at(instant)
+        assert local.source_at(instant) == every.source_at(instant)
+        wall = datetime(1970, 1, 1) + timedelta(milliseconds=instant)
+        for fold in (0, 1):
+            moment = wall.replace(fold=fold)
+            assert local.utcoffset(moment) == every.utcoffset(moment)

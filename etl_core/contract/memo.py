@@ -16,8 +16,9 @@ module state a plugin may keep besides its settings (plugin API 1.4).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+import weakref
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, Generic, TypeVar
 
 from etl_core.contract.model import Record
 
@@ -35,9 +36,18 @@ class _Generations(Generic[Result]):
     the objects a key names by identity alive, so no other object can take their identity
     while the entry lives."""
 
-    __slots__ = ("_current", "_previous", "function", "generation", "hits", "misses")
+    __slots__ = (
+        "__weakref__",
+        "_current",
+        "_previous",
+        "function",
+        "generation",
+        "hits",
+        "misses",
+    )
 
     def __init__(self, function: Callable[..., Result], *, generation: int) -> None:
+        _EVERY_MEMO.add(self)
         self.function = function
         self.generation = generation
         self._current: dict[_Key, tuple[object, Result]] = {}
@@ -65,6 +75,17 @@ class _Generations(Generic[Result]):
         self._current, self._previous = {}, {}
 
 
+_EVERY_MEMO: weakref.WeakSet[_Generations[Any]] = weakref.WeakSet()
+
+
+def forget_every_memo() -> None:
+    """Empty every memo of the process. Core calls it when a rebuild pass ends and when it moves
+    on to another person or record type, whose windows hold none of the records the memos hold:
+    otherwise each memo would keep its last records alive beside the next ones."""
+    for memo in list(_EVERY_MEMO):
+        memo.clear()
+
+
 class RecordMemo(_Generations[Result]):
     """``function(record, *args)`` remembered for the records of recent windows.
 
@@ -90,6 +111,32 @@ class RecordMemo(_Generations[Result]):
         self._keep(key, (record, result))
         return result
 
+    def each(self, records: Iterable[Record], *args: Hashable) -> list[Result]:
+        """``[memo(record, *args) for record in records]``, with the look-up of records read
+        before done inline: a window asks for thousands of records at once, and the call per
+        record would cost about as much as the look-up."""
+        found: list[Result] = []
+        append = found.append
+        hits = misses = 0
+        for record in records:
+            key = (id(record), args)
+            entry = self._current.get(key)
+            if entry is None:
+                entry = self._previous.pop(key, None)
+                if entry is not None:
+                    self._keep(key, entry)  # used again: it moves to the current generation
+            if entry is not None and entry[0] is record:
+                hits += 1
+                append(entry[1])
+                continue
+            result = self.function(record, *args)
+            misses += 1
+            self._keep(key, (record, result))
+            append(result)
+        self.hits += hits
+        self.misses += misses
+        return found
+
 
 class GroupMemo(_Generations[Result]):
     """``function(items, *args)`` remembered for a group of shared objects, in order.
@@ -97,9 +144,10 @@ class GroupMemo(_Generations[Result]):
     For the next step after a :class:`RecordMemo`: its results are the same objects in every
     window of a pass, so a pure function of several of them (a day's samples, read through a
     ``RecordMemo``, summarised) is computed once for each group of the very same objects and
-    equal ``args``. A group holding any object built afresh (a record without its own offset,
-    read in each window's person zone) misses, as it should. Entries live in two generations of
-    at most ``generation`` groups; each holds its group's objects."""
+    equal ``args``. A group holding any object built afresh (a record read in a person zone
+    other than the one the pass shares, after the person's offsets changed) misses, as it
+    should. Entries live in two generations of at most ``generation`` groups; each holds its
+    group's objects."""
 
     __slots__ = ()
 

@@ -69,6 +69,7 @@ __all__ = [
     "split_by_local_day",
     "to_local",
     "zone_name",
+    "zone_reach_hours",
 ]
 
 
@@ -86,6 +87,15 @@ _ZONE_SAMPLE_MS = 6 * HOUR_MS
 _REACH_HOURS = 27
 """Hours either side of an instant where another offset could name the same wall-clock time:
 UTC offsets run from -12:00 to +14:00."""
+
+
+def zone_reach_hours(bound_hours: int = INFERENCE_BOUND_HOURS) -> int:
+    """How far (in hours) from an instant a :class:`PersonZone` may look for observations to
+    place it: the hours whose offsets could name the same wall-clock time (fold detection,
+    :meth:`PersonZone.utcoffset`), each read from observations up to ``bound_hours`` away. A
+    zone made of the observations that lie this close to a span answers for every instant of
+    the span as a zone made of all of them does."""
+    return bound_hours + _REACH_HOURS + 24 + 1
 
 
 def _ms(offset: timedelta) -> int:

@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from etl_core.builtin.training_jsonl import window_example_key, window_id
 from etl_core.contract.errors import EtlError, ProcessorError
 from etl_core.contract.figures import figures_outside, grounding_values, unsupported_figures
+from etl_core.contract.memo import forget_every_memo
 from etl_core.contract.model import (
     Batch,
     ExampleKind,
@@ -107,6 +108,36 @@ def _identity(record: Record) -> tuple[str, int]:
     return record_key(record), last_modified(record)
 
 
+class PassClocks:
+    """One :class:`PersonZone` per person for all the windows of a rebuild pass.
+
+    Each snapshot brings the person's offset observations around its window, and a zone made
+    of them answers for the window's instants exactly as a zone made of all the person's
+    observations does (inference and fold detection only look that far). Sharing one zone made
+    of every observation the pass has seen therefore changes no answer, while its memos (offset
+    per hour, offsets per day) are filled once per pass instead of once per window, and plugins'
+    per-record memos keyed by the zone (:class:`~etl_core.contract.memo.RecordMemo`) find the
+    records read in the window before. A snapshot bringing an observation the pass has not seen
+    (merged meanwhile) makes a new zone. One instance serves one thread."""
+
+    __slots__ = ("_people",)
+
+    def __init__(self) -> None:
+        self._people: dict[str, tuple[set[tuple[int, int]], tzinfo | None, PersonZone]] = {}
+
+    def zone(
+        self, user: str, observations: list[tuple[int, int]], fallback: tzinfo | None
+    ) -> PersonZone:
+        known = self._people.get(user)
+        if known is not None and known[1] is fallback and known[0].issuperset(observations):
+            return known[2]
+        seen = set(observations) if known is None or known[1] is not fallback else known[0]
+        seen.update(observations)
+        zone = PersonZone(seen, fallback)
+        self._people[user] = (seen, fallback, zone)
+        return zone
+
+
 class WindowBuilder:
     """Rebuilds pending windows; one instance serves many threads."""
 
@@ -178,18 +209,26 @@ class WindowBuilder:
         outcomes: list[WindowOutcome],
         stop: threading.Event | None = None,
     ) -> None:
-        decoded = DecodedRecords()
-        while True:
-            pending = self.history.pending(user)
-            if not pending:
-                return
-            # In calendar order across rules, so that the windows sharing records come
-            # together and find them decoded (the order of independent windows is free).
-            pending.sort(key=_calendar_order)
-            for item in pending:
-                if stop is not None and stop.is_set():
+        decoded, clocks = DecodedRecords(), PassClocks()
+        try:
+            while True:
+                pending = self.history.pending(user)
+                if not pending:
                     return
-                outcomes.append(self.rebuild(item, person, correlation_id, decoded))
+                # In calendar order across rules, so that the windows sharing records come
+                # together and find them decoded (the order of independent windows is free).
+                pending.sort(key=_calendar_order)
+                series: tuple[str, str] | None = None
+                for item in pending:
+                    if stop is not None and stop.is_set():
+                        return
+                    if (item.ref.user, item.ref.record_type) != series:
+                        # The plugins' memos hold the last series' records: let them go.
+                        series = (item.ref.user, item.ref.record_type)
+                        forget_every_memo()
+                    outcomes.append(self.rebuild(item, person, correlation_id, decoded, clocks))
+        finally:
+            forget_every_memo()
 
     def rebuild(
         self,
@@ -197,6 +236,7 @@ class WindowBuilder:
         person: UserContext,
         correlation_id: str,
         decoded: DecodedRecords | None = None,
+        clocks: PassClocks | None = None,
     ) -> WindowOutcome:
         ref = pending.ref
         outcome = WindowOutcome(ref, pending.version)
@@ -206,7 +246,9 @@ class WindowBuilder:
         spec = self.spec_for(ref.record_type)
         outcome.health_domain = spec.health_domain
         try:
-            self._rebuild(pending, spec, person, correlation_id, outcome, decoded)
+            self._rebuild(
+                pending, spec, person, correlation_id, outcome, decoded, clocks or PassClocks()
+            )
         except EtlError as exc:
             if exc.retriable:
                 raise
@@ -246,6 +288,7 @@ class WindowBuilder:
         correlation_id: str,
         outcome: WindowOutcome,
         decoded: DecodedRecords | None,
+        clocks: PassClocks,
     ) -> None:
         ref = pending.ref
         plan = self.plans.get(ref.record_type)
@@ -267,7 +310,7 @@ class WindowBuilder:
         if not plan.time_fields:
             plan = TypePlan(plan.rules, snapshot.time_fields)
             spec = dataclasses.replace(spec, time_fields=plan.time_fields)
-        zone = PersonZone(snapshot.observations, person.timezone)
+        zone = clocks.zone(ref.user, snapshot.observations, person.timezone)
         window = build_window(
             ref.record_type,
             rule,

@@ -79,6 +79,7 @@ from etl_core.contract.timeutil import (
     load_zone,
     offset_field_for,
     parse_offset,
+    zone_reach_hours,
 )
 from etl_core.contract.windows import (
     FALLBACK_RULES,
@@ -1197,7 +1198,9 @@ class SqlHistoryStore:
         local_high = rule.local_end(first)
         naive_low, naive_high = _naive_ms(local_low), _naive_ms(local_high)
         low_ms, high_ms = naive_low - MAX_OFFSET_MS, naive_high + MAX_OFFSET_MS
-        reach = self.bound_hours + 1
+        # Every observation the person's clock may consult for the instants read here, so that
+        # a zone made of them answers as one made of all the person's observations does.
+        reach = zone_reach_hours(self.bound_hours)
         observations = self._observations_between(
             connection, ref.user, low_ms // HOUR_MS - reach, high_ms // HOUR_MS + reach
         )
