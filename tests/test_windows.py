@@ -22,6 +22,7 @@ from etl_core import (
     hookimpl,
 )
 from etl_core.contract import hookspecs
+from etl_core.contract.timeutil import HOUR_MS, PersonZone
 from etl_core.contract.windows import (
     SUNDAY,
     ClockSource,
@@ -281,6 +282,53 @@ def test_the_window_clock_names_the_weakest_source_its_records_needed() -> None:
     assert clock_of([own], fields, None) is ClockSource.RECORD_OFFSETS
     assert clock_of([own, bare], fields, None) is ClockSource.UTC
     assert clock_of([bare], fields, CDT) is ClockSource.CONFIGURED
+
+
+_DAY_START_MS = 1_758_326_400_000  # 2025-09-20T00:00Z
+_OFFSET_IDS = st.sampled_from([None, "Z", "", "-05:00", "+09:30", "bogus", 7])
+_SPAN_RECORD = st.fixed_dictionaries(
+    {
+        "metadata": st.fixed_dictionaries({"id": st.uuids().map(str)}),
+        "startTime": st.integers(_DAY_START_MS - 2 * 86_400_000, _DAY_START_MS + 3 * 86_400_000),
+        "startZoneOffset": _OFFSET_IDS,
+        "endTime": st.one_of(
+            st.integers(_DAY_START_MS - 2 * 86_400_000, _DAY_START_MS + 4 * 86_400_000),
+            st.none(),
+            st.just("noon"),
+        ),
+        "endZoneOffset": _OFFSET_IDS,
+    }
+)
+
+
+@given(
+    records=st.lists(_SPAN_RECORD, max_size=12),
+    zone=st.sampled_from(["none", "configured", "person", "person-far"]),
+)
+def test_a_built_window_names_the_clock_clock_of_names_for_its_records(
+    records: list[dict[str, object]], zone: str
+) -> None:
+    # build_window finds the clock while placing the records; it must agree with clock_of
+    # read over the records it kept, whatever offsets, ends and zone they come with.
+    observed = [((_DAY_START_MS // HOUR_MS) + 2, -300)]
+    zones = {
+        "none": None,
+        "configured": CDT,
+        "person": PersonZone(observed, None),
+        "person-far": PersonZone([(observed[0][0] + 200, 60)], CDT),
+    }
+    fields = ("startTime", "endTime")
+    user = UserContext(timezone=zones[zone])
+    window = build_window(
+        "ExerciseSessionRecord",
+        WindowRule.day(lookback_days=1),
+        date(2025, 9, 20),
+        records,
+        time_fields=fields,
+        user=user,
+        distinct=True,
+    )
+    assert window.clock is clock_of(window.records, fields, user.timezone)
 
 
 def test_an_output_figure_must_be_in_the_input_or_a_reference_value() -> None:

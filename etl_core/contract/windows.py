@@ -26,6 +26,7 @@ from typing import Any
 from etl_core.contract.model import Record, UserContext
 from etl_core.contract.timeutil import (
     CLOCK_STRENGTH,
+    HOUR_MS,
     PersonZone,
     offset_field_for,
     parse_offset,
@@ -422,21 +423,41 @@ class _WallClock:
         self.zone = zone
         self._fixed: dict[object, int | None] = {}
 
-    def local_us(self, epoch_ms: int, offset_id: object) -> int:
-        fixed = self._fixed.get(offset_id, _MISSING) if isinstance(offset_id, str) else None
+    def own_us(self, offset_id: object) -> int | None:
+        """A record's own offset in microseconds, or ``None`` when it has no real one."""
+        if not isinstance(offset_id, str):
+            return None
+        fixed = self._fixed.get(offset_id, _MISSING)
         if fixed is _MISSING:
             readable = readable_offset(offset_id)
             parsed = parse_offset(readable) if readable is not None else None
             offset = parsed.utcoffset(None) if parsed is not None else None
             fixed = self._fixed[offset_id] = offset // _MICROSECOND if offset is not None else None
-        if isinstance(fixed, int):
-            return epoch_ms * 1000 + fixed
+        return fixed  # type: ignore[return-value]
+
+    def zone_us(self, epoch_ms: int) -> int:
+        """An instant's wall clock in the person's zone (else UTC)."""
         zone = self.zone
         if zone is None:
             return epoch_ms * 1000
         if type(zone) is PersonZone:
             return epoch_ms * 1000 + zone.offset_at(epoch_ms) // _MICROSECOND
         return _wall_us(to_local(epoch_ms, None, zone))
+
+    def source(self, borrowed_hours: Iterable[int | None]) -> ClockSource:
+        """The clock of a window whose records lacked an offset of their own at these epoch
+        hours (``None``: at a time that is no instant): :func:`clock_of`'s answer, from the
+        hours rather than from the records."""
+        hours = set(borrowed_hours)
+        zone = self.zone
+        if not hours:
+            return ClockSource.RECORD_OFFSETS
+        if zone is None:
+            return ClockSource.UTC
+        if not isinstance(zone, PersonZone):
+            return ClockSource.CONFIGURED
+        sources = (zone.source_at(hour * HOUR_MS) for hour in hours if hour is not None)
+        return max(sources, key=CLOCK_STRENGTH.index, default=ClockSource.RECORD_OFFSETS)
 
 
 _MISSING = object()
@@ -479,30 +500,44 @@ def build_window(
     window_end = rule.local_end(first_day)
     inside: list[Record] = []
     earlier: list[Record] = []
+    clock_source: ClockSource | None = None
     if time_fields:
         # record_span's reading, in integer wall-clock microseconds.
         clock = _WallClock(person.timezone)
+        own_us, zone_us = clock.own_us, clock.zone_us
         start_field, end_field = time_fields[0], time_fields[-1]
         start_offset, end_offset = offset_field_for(start_field), offset_field_for(end_field)
         low, high = _wall_us(lookback_start), _wall_us(window_end)
         window_low = _wall_us(window_start)
         instant = start_field == end_field
+        # Epoch hours of the window's instants read in the person's zone: the window's clock
+        # (clock_of) follows from them without a second pass over the records.
+        borrowed: list[int | None] = []
         for record in candidates:
             start_ms = record.get(start_field)
             if not isinstance(start_ms, int) or isinstance(start_ms, bool):
                 continue
-            start = clock.local_us(start_ms, record.get(start_offset))
+            start_shift = own_us(record.get(start_offset))
+            start = start_ms * 1000 + start_shift if start_shift is not None else zone_us(start_ms)
+            end_raw: object = start_ms
             if instant:
-                end = start
+                end, end_shift = start, start_shift
             else:
-                end_ms = record.get(end_field)
+                end_raw = end_ms = record.get(end_field)
                 if not isinstance(end_ms, int) or isinstance(end_ms, bool) or end_ms < start_ms:
                     end_ms = start_ms
-                end = clock.local_us(end_ms, record.get(end_offset))
+                end_shift = own_us(record.get(end_offset))
+                end = end_ms * 1000 + end_shift if end_shift is not None else zone_us(end_ms)
             if start < high and end >= window_low:
                 inside.append(record)
+                if start_shift is None:
+                    borrowed.append(start_ms // HOUR_MS)
+                if end_shift is None:
+                    borrowed.append(end_raw // HOUR_MS if isinstance(end_raw, int) else None)
             elif rule.lookback_days and start < window_low and end >= low:
                 earlier.append(record)
+        if len(time_fields) <= 2:
+            clock_source = clock.source(borrowed)
 
     return Window(
         record_type,
@@ -511,5 +546,5 @@ def build_window(
         records=_by_start(inside, time_fields),
         earlier=_by_start(earlier, time_fields),
         user=person,
-        clock=clock_of(inside, time_fields, person.timezone),
+        clock=clock_source or clock_of(inside, time_fields, person.timezone),
     )
