@@ -26,7 +26,7 @@ def test_declares_blood_glucose_with_its_domain_and_range() -> None:
     assert 9999 not in allowed and -5 not in allowed and float("nan") not in allowed
     assert 20 in allowed and 600 in allowed and 39.0 in allowed and 401.0 in allowed
     assert len(spec.instructions) >= 3
-    assert plugin.ETL_PLUGIN_API == "1.2"
+    assert plugin.ETL_PLUGIN_API == "1.5"
 
 
 def test_reader_schema_names_match_the_real_writer_schema() -> None:

@@ -29,7 +29,7 @@ from etl_core.contract.timeutil import readable_offset
 from etl_glucose.rules import DEFAULT_RULES, PLAUSIBLE_MG_DL, GlucoseRules
 from etl_glucose.window_rules import DAY_RULE, REPORT_RULE
 
-ETL_PLUGIN_API = "1.2"
+ETL_PLUGIN_API = "1.5"
 
 RECORD_TYPE = "BloodGlucoseRecord"
 HEALTH_DOMAIN = "metabolic_diabetes"

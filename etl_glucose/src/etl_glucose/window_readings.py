@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from etl_core import Record
+from etl_core.contract.memo import RecordMemo
 from etl_core.contract.timeutil import PersonZone, constant_offset, readable_offset, resolve_tz
 from etl_glucose.rules import PLAUSIBLE_MG_DL
 
@@ -59,6 +60,46 @@ def offset_label(delta: timedelta | None) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+_Reading = tuple[int, float | None, datetime, datetime]
+"""A record's instant, its level (``None`` when implausible), its aware local time and its
+wall-clock time."""
+
+
+def _reading(record: Record, zone: tzinfo | None) -> _Reading | None:
+    """One record as a reading, or ``None`` when it has no instant or no numeric level."""
+    instant = record.get("timeEpochMillis")
+    level = record.get("levelInMilligramsPerDeciliter")
+    if not isinstance(instant, int) or isinstance(instant, bool):
+        return None
+    if not isinstance(level, int | float) or isinstance(level, bool):
+        return None
+    clock = resolve_tz(readable_offset(record.get("zoneOffsetId")), zone)
+    shift = constant_offset(clock)
+    if shift is None and type(clock) is PersonZone:
+        # What fromtimestamp would build through the zone's fromutc, without the round trip
+        # through Python: the person's offset at this instant, memoised by hour.
+        utc = datetime.fromtimestamp(instant / 1000, tz=UTC).replace(tzinfo=None)
+        wall = utc + clock.offset_at(instant)
+        # The fold tells the two readings of a repeated hour apart (their offsets differ).
+        moment = wall.replace(tzinfo=clock, fold=clock.fold_at(instant))
+    elif shift is None:
+        moment = datetime.fromtimestamp(instant / 1000, tz=clock)
+        wall = moment.replace(tzinfo=None)
+    else:
+        # The same local time, without asking the clock per reading: UTC plus its offset.
+        wall = datetime.fromtimestamp(instant / 1000, tz=UTC).replace(tzinfo=None) + shift
+        moment = wall.replace(tzinfo=clock)
+    value = float(level)
+    # A non-finite or implausible level is a transfer error, not a glucose level.
+    plausible = math.isfinite(value) and value in PLAUSIBLE_MG_DL
+    return instant, value if plausible else None, moment, wall
+
+
+_READINGS = RecordMemo(_reading, generation=10_000)
+"""Each record read once per rebuild pass: a reading sits in its day, its report window and the
+next report window's comparison, and placing it in local time is most of reading it."""
+
+
 def local_readings(
     records: Iterable[Record], start: datetime, end: datetime, zone: tzinfo | None
 ) -> LocalReadings:
@@ -68,44 +109,13 @@ def local_readings(
     plausible one in ``records`` order, which core makes independent of file order.
     """
     rows: dict[int, tuple[float, datetime] | None] = {}
-    # The clock of each distinct zoneOffsetId, resolved once: the same as to_local per record,
-    # without parsing the same offset id for every reading.
-    clocks: dict[str | None, tuple[tzinfo, timedelta | None]] = {}
-    for record in records:
-        instant = record.get("timeEpochMillis")
-        level = record.get("levelInMilligramsPerDeciliter")
-        if not isinstance(instant, int) or isinstance(instant, bool) or rows.get(instant):
-            continue
-        if not isinstance(level, int | float) or isinstance(level, bool):
-            continue
-        offset_id = record.get("zoneOffsetId")
-        offset_key = offset_id if isinstance(offset_id, str) else None
-        found = clocks.get(offset_key)
+    for found in _READINGS.each(records, zone):
         if found is None:
-            clock = resolve_tz(readable_offset(offset_key), zone)
-            found = clocks[offset_key] = (clock, constant_offset(clock))
-        clock, shift = found
-        if shift is None and type(clock) is PersonZone:
-            # What fromtimestamp would build through the zone's fromutc, without the round
-            # trip through Python: the person's offset at this instant, memoised by hour.
-            utc = datetime.fromtimestamp(instant / 1000, tz=UTC).replace(tzinfo=None)
-            wall = utc + clock.offset_at(instant)
-            # The fold tells the two readings of a repeated hour apart (their offsets differ).
-            moment = wall.replace(tzinfo=clock, fold=clock.fold_at(instant))
-        elif shift is None:
-            moment = datetime.fromtimestamp(instant / 1000, tz=clock)
-            wall = moment.replace(tzinfo=None)
-        else:
-            # The same local time, without asking the clock per reading: UTC plus its offset.
-            wall = datetime.fromtimestamp(instant / 1000, tz=UTC).replace(tzinfo=None) + shift
-            moment = wall.replace(tzinfo=clock)
-        if not start <= wall < end:
             continue
-        value = float(level)
-        # A non-finite or implausible level is a transfer error, not a glucose level.
-        rows[instant] = (
-            (value, moment) if math.isfinite(value) and value in PLAUSIBLE_MG_DL else None
-        )
+        instant, value, moment, wall = found
+        if rows.get(instant) or not start <= wall < end:
+            continue
+        rows[instant] = (value, moment) if value is not None else None
     kept = sorted((instant, row) for instant, row in rows.items() if row is not None)
     return LocalReadings(
         epoch_ms=[instant for instant, _ in kept],

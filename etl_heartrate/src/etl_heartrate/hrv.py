@@ -113,9 +113,10 @@ class _ReadRules(NamedTuple):
 
 
 _READ_MEASUREMENT = RecordMemo(_read_measurement, generation=10_000)
-"""A record with its own offset reads the same in every window of a pass (a night window's
-rolling baseline reads the 35 nights before it): read once. A record without one is read in the
-window's person zone, which each window builds afresh, so it is not memoised."""
+"""A record reads the same in every window of a pass (a night window's rolling baseline reads
+the 35 nights before it): read once. A record without an offset of its own is read in the
+person's zone, part of the key: core hands the windows of a pass one zone object until the
+person's offsets change."""
 
 
 def collect_measurements(
@@ -148,9 +149,7 @@ def collect_measurements(
         zone = zones.get(offset_id)
         if zone is None:
             zone = zones[offset_id] = record_zone(offset_id, user_zone)
-        read = (_READ_MEASUREMENT if offset_id is not None else _read_measurement)(
-            record, zone, read_rules
-        )
+        read = _READ_MEASUREMENT(record, zone, read_rules)
         measurement = read.measurement
         if measurement is None:
             invalid += 1

@@ -135,9 +135,10 @@ def _read_record(record: Record, zone: tzinfo, low: float, high: float) -> _Reco
 
 
 _READ_RECORD = RecordMemo(_read_record, generation=5_000)
-"""A record with its own offset reads the same in every window of a pass (a day's samples sit
-in its day, its week and the lookback of the weeks after): read once. A record without one is
-read in the window's person zone, which each window builds afresh, so it is not memoised."""
+"""A record reads the same in every window of a pass (a day's samples sit in its day, its week
+and the lookback of the weeks after): read once. A record without an offset of its own is read
+in the person's zone, part of the key: core hands the windows of a pass one zone object until
+the person's offsets change."""
 
 
 def flatten_samples(
@@ -164,7 +165,7 @@ def flatten_samples(
         offset_id = record_offset_id(record, "startZoneOffsetId", "endZoneOffsetId")
         offset_ids.append(offset_id)
         zone = record_zone(offset_id, user_zone)
-        read = (_READ_RECORD if offset_id is not None else _read_record)(record, zone, low, high)
+        read = _READ_RECORD(record, zone, low, high)
         candidates.extend(read.samples)
         malformed += read.malformed
         out_of_range += read.out_of_range
