@@ -24,8 +24,10 @@ from typing import Any
 
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from etl_core.settings import Settings
+from etl_core.stores.factory import worker_history_url
 from tests.services import unavailable
 from tests.support.plugin_settings import plugin_setting_names, validate_plugin_settings
 
@@ -278,6 +280,25 @@ def test_k8s_configmap_and_secret_template_are_valid_settings() -> None:
         assert name in secret, f"{name} belongs in the Secret"
         assert name not in config
     assert "ETL_DEDUPLICATION_URL" in secret and "ETL_RABBITMQ_URL" in secret
+    assert "ETL_HISTORY_URL" in secret, "the history URL holds a password"
+
+
+@pytest.mark.parametrize("deployment", ["compose", "k8s"])
+def test_every_shipped_worker_configuration_names_a_history_it_can_open(
+    deployment: str, tmp_path: Path
+) -> None:
+    # A worker refuses to start when it cannot tell where the record history is (a Redis dedup
+    # store needs ETL_HISTORY_URL); the stacks this folder ships must start as they are.
+    if deployment == "compose":
+        values = compose_worker_environment()
+    else:
+        values = {**k8s_one("ConfigMap")["data"], **k8s_one("Secret")["stringData"]}
+    settings = settings_from(values)
+    url = make_url(worker_history_url(settings, tmp_path))
+    assert url.get_backend_name() == "postgresql", "workers on many machines share one history"
+    assert url.drivername == "postgresql+psycopg", "the image's driver (etl-core[postgresql])"
+    extras = dockerfile_arg_default(dockerfile_stages()[0], "CORE_EXTRAS") or ""
+    assert "worker" in extras.split(","), "the image installs the PostgreSQL driver"
 
 
 # -- the image --------------------------------------------------------------------------------
@@ -475,7 +496,16 @@ def test_the_image_packages_build_from_the_docker_context(tmp_path: Path) -> Non
 
 def test_compose_has_the_stack() -> None:
     services = compose_services()
-    for name in ("rabbitmq", "minio", "minio-init", "redis", "jaeger", "prometheus", "grafana"):
+    for name in (
+        "rabbitmq",
+        "minio",
+        "minio-init",
+        "redis",
+        "postgres",
+        "jaeger",
+        "prometheus",
+        "grafana",
+    ):
         assert name in services, name
     assert "management" in services["rabbitmq"]["image"]
     assert "mb" in " ".join(services["minio-init"]["command"])
@@ -535,6 +565,7 @@ def test_compose_worker_scales() -> None:
     assert conditions == {
         "rabbitmq": "service_healthy",
         "redis": "service_healthy",
+        "postgres": "service_healthy",
         "minio-init": "service_completed_successfully",
     }
     deployment = k8s_one("Deployment")
@@ -549,6 +580,7 @@ def test_compose_services_reach_each_other_by_service_name() -> None:
         ("ETL_RABBITMQ_URL", "rabbitmq"),
         ("ETL_S3_ENDPOINT_URL", "minio"),
         ("ETL_DEDUPLICATION_URL", "redis"),
+        ("ETL_HISTORY_URL", "postgres"),
         ("ETL_JAEGER_OTLP_ENDPOINT", "jaeger"),
     ):
         assert f"//{service}:" in environment[name] or f"@{service}:" in environment[name], name
@@ -562,6 +594,13 @@ def test_compose_services_reach_each_other_by_service_name() -> None:
     minio = services["minio"]["environment"]
     assert environment["ETL_S3_ACCESS_KEY"] == interpolated(minio["MINIO_ROOT_USER"])
     assert environment["ETL_S3_SECRET_KEY"] == interpolated(minio["MINIO_ROOT_PASSWORD"])
+    postgres = {
+        key: interpolated(value) for key, value in services["postgres"]["environment"].items()
+    }
+    assert environment["ETL_HISTORY_URL"] == (
+        f"postgresql://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}"
+        f"@postgres:5432/{postgres['POSTGRES_DB']}"
+    )
 
 
 def test_compose_host_ports_are_distinct_and_mounts_exist() -> None:

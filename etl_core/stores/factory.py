@@ -27,31 +27,40 @@ __all__ = [
     "open_object_store",
     "open_output_location",
     "open_worker_history_store",
+    "worker_history_url",
 ]
 
 
-def open_worker_history_store(settings: Settings, state_dir: Path) -> SqlHistoryStore:
-    """The workers' history: ``ETL_HISTORY_URL``; else beside the dedup store: the PostgreSQL
-    dedup store's database, or, with the single-machine SQLite dedup store, a SQLite file in
-    ``state_dir``. Workers sharing a Redis dedup store on several machines must name a shared
-    PostgreSQL history."""
+def worker_history_url(settings: Settings, state_dir: Path) -> str:
+    """The SQLAlchemy URL of the workers' history: ``ETL_HISTORY_URL``; else beside the dedup
+    store: the PostgreSQL dedup store's database, or, with the single-machine SQLite dedup
+    store, a SQLite file in ``state_dir``. Workers sharing a Redis dedup store on several
+    machines must name a shared PostgreSQL history: :class:`SettingsError` otherwise. Opens
+    nothing (a deployment's settings can be checked without its database)."""
     from etl_core.stores.dedup.sql import postgresql_url
-    from etl_core.stores.history.sql import SqlHistoryStore
 
-    retention = settings.history_retention_days or None
     if settings.history_url:
         if settings.history_url.startswith("sqlite"):
-            return SqlHistoryStore(settings.history_url, retention_days=retention)
-        url = postgresql_url(settings.history_url, "ETL_HISTORY_URL")
-    elif settings.deduplication_store == "postgresql" and settings.deduplication_url:
-        url = postgresql_url(settings.deduplication_url)
-    elif settings.deduplication_store == "sqlite":
+            return settings.history_url
+        return postgresql_url(settings.history_url, "ETL_HISTORY_URL")
+    if settings.deduplication_store == "postgresql" and settings.deduplication_url:
+        return postgresql_url(settings.deduplication_url)
+    if settings.deduplication_store == "sqlite":
+        return f"sqlite:///{state_dir / 'history.sqlite'}"
+    raise SettingsError(
+        "ETL_DEDUPLICATION_STORE=redis needs ETL_HISTORY_URL: a PostgreSQL URL for the "
+        "record history every worker shares"
+    )
+
+
+def open_worker_history_store(settings: Settings, state_dir: Path) -> SqlHistoryStore:
+    """The workers' history at :func:`worker_history_url`."""
+    from etl_core.stores.history.sql import SqlHistoryStore
+
+    url = worker_history_url(settings, state_dir)
+    retention = settings.history_retention_days or None
+    if not settings.history_url and settings.deduplication_store == "sqlite":
         return SqlHistoryStore.sqlite_file(state_dir / "history.sqlite", retention_days=retention)
-    else:
-        raise SettingsError(
-            "ETL_DEDUPLICATION_STORE=redis needs ETL_HISTORY_URL: a PostgreSQL URL for the "
-            "record history every worker shares"
-        )
     return SqlHistoryStore(url, retention_days=retention)
 
 
