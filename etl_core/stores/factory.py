@@ -31,6 +31,10 @@ __all__ = [
 ]
 
 
+_STATE_HISTORY = "history.sqlite"
+"""The workers' history file in their state folder, beside a SQLite dedup store."""
+
+
 def worker_history_url(settings: Settings, state_dir: Path) -> str:
     """The SQLAlchemy URL of the workers' history: ``ETL_HISTORY_URL``; else beside the dedup
     store: the PostgreSQL dedup store's database, or, with the single-machine SQLite dedup
@@ -46,7 +50,7 @@ def worker_history_url(settings: Settings, state_dir: Path) -> str:
     if settings.deduplication_store == "postgresql" and settings.deduplication_url:
         return postgresql_url(settings.deduplication_url)
     if settings.deduplication_store == "sqlite":
-        return f"sqlite:///{state_dir / 'history.sqlite'}"
+        return f"sqlite:///{state_dir / _STATE_HISTORY}"
     raise SettingsError(
         "ETL_DEDUPLICATION_STORE=redis needs ETL_HISTORY_URL: a PostgreSQL URL for the "
         "record history every worker shares"
@@ -59,8 +63,8 @@ def open_worker_history_store(settings: Settings, state_dir: Path) -> SqlHistory
 
     url = worker_history_url(settings, state_dir)
     retention = settings.history_retention_days or None
-    if not settings.history_url and settings.deduplication_store == "sqlite":
-        return SqlHistoryStore.sqlite_file(state_dir / "history.sqlite", retention_days=retention)
+    if url == f"sqlite:///{state_dir / _STATE_HISTORY}":  # the state folder may not exist yet
+        return SqlHistoryStore.sqlite_file(state_dir / _STATE_HISTORY, retention_days=retention)
     return SqlHistoryStore(url, retention_days=retention)
 
 
