@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from etl_core.contract.envsettings import EnvSettings, InvalidSettings, setting
     from etl_core.contract.model import (
         Artifact,
         Batch,
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
 
     __version__: str
 
-PLUGIN_API_VERSION = "1.5"
+PLUGIN_API_VERSION = "1.6"
 """The plugin contract's version, ``MAJOR.MINOR``. A plugin module declares the version it is
 written against as a string, ``ETL_PLUGIN_API = "1"`` or ``"1.0"``. Core refuses a plugin whose
 major differs (majors break the contract) and one written for a newer minor than this core
@@ -103,6 +104,7 @@ _HOME = {
         "etl_core.contract.windows",
     ),
     "choose": "etl_core.contract.wording",
+    **dict.fromkeys(("EnvSettings", "InvalidSettings", "setting"), "etl_core.contract.envsettings"),
 }
 """Where each exported name is defined."""
 
@@ -141,9 +143,11 @@ __all__ = [
     "Chart",
     "ClockSource",
     "Dimension",
+    "EnvSettings",
     "ExampleKind",
     "ExampleText",
     "Finding",
+    "InvalidSettings",
     "PluginCounter",
     "ProcessResult",
     "ProcessedBatch",
@@ -159,4 +163,5 @@ __all__ = [
     "__version__",
     "choose",
     "hookimpl",
+    "setting",
 ]

@@ -73,7 +73,7 @@ def make_pipeline(
     def build(registry: PluginRegistry | None = None, **overrides: object) -> Pipeline:
         dedup = SqlDedupStore.sqlite_file(tmp_path / "state" / "dedup.sqlite")
         stores.append(dedup)
-        configured = settings.model_copy(update=overrides)
+        configured = settings.replace(**overrides)
         return Pipeline(
             registry or temperature_registry, LocalObjectStore(tmp_path / "out"), dedup, configured
         )

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
-from pydantic import ValidationError
 
+from etl_core.contract.envsettings import InvalidSettings
 from etl_core.engine.backends import OBJECT_STORES, registered_backends
 from etl_core.observability.metrics import EtlMetrics
 from etl_core.settings import Settings
@@ -32,7 +32,7 @@ def test_core_registers_its_object_stores() -> None:
 
 def test_the_object_store_setting_defaults_to_s3_and_refuses_unregistered_names() -> None:
     assert settings_with().object_store == "s3"
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidSettings) as error:
         settings_with(object_store="nope")
     assert "not a registered object store (registered: local, memory, s3" in str(error.value)
 

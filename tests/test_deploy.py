@@ -45,7 +45,7 @@ GRAFANA = DEPLOY / "grafana"
 DASHBOARD = GRAFANA / "dashboards" / "etl.json"
 METRICS_PORT = 8004
 
-CORE_SETTING_NAMES = {f"ETL_{name.upper()}" for name in Settings.model_fields}
+CORE_SETTING_NAMES = {f"ETL_{name.upper()}" for name in Settings.field_names()}
 PLUGIN_SETTING_NAMES = plugin_setting_names()
 SETTING_NAMES = CORE_SETTING_NAMES | PLUGIN_SETTING_NAMES
 ETL_NAME = re.compile(r"\bETL_[A-Z0-9_]+\b")
@@ -190,7 +190,7 @@ def seconds(duration: str | int) -> int:
 def settings_from(values: dict[str, str]) -> Settings:
     unknown = set(values) - SETTING_NAMES
     assert not unknown, f"not settings: {sorted(unknown)}"
-    # Strings, as the environment would give them: pydantic converts and validates them, core's
+    # Strings, as the environment would give them, converted and validated as start-up does: core's
     # with core's Settings, a plugin's with the class its etl_settings declares.
     validate_plugin_settings({k: v for k, v in values.items() if k in PLUGIN_SETTING_NAMES})
     fields: dict[str, Any] = {
@@ -634,7 +634,7 @@ def test_tracing_endpoint_matches_the_exporter() -> None:
 
 
 def test_metrics_port_and_paths_agree_everywhere() -> None:
-    assert Settings.model_fields["metrics_port"].default == METRICS_PORT
+    assert Settings.defaults().metrics_port == METRICS_PORT
     scrape = next(
         job
         for job in load_yaml(PROMETHEUS_CONFIG)["scrape_configs"]
@@ -729,7 +729,7 @@ def test_keda_scales_the_deployment_on_the_configured_queue() -> None:
     assert trigger["type"] == "rabbitmq"
     assert trigger["metadata"]["mode"] == "QueueLength"
     queue = k8s_one("ConfigMap")["data"]["ETL_QUEUE_NAME"]
-    assert trigger["metadata"]["queueName"] == queue == Settings.model_fields["queue_name"].default
+    assert trigger["metadata"]["queueName"] == queue == Settings.defaults().queue_name
     authentication = k8s_one("TriggerAuthentication")
     assert trigger["authenticationRef"]["name"] == authentication["metadata"]["name"]
     secret = k8s_one("Secret")

@@ -41,9 +41,11 @@ OUTSIDE_BY_DESIGN = {"etl_core.cli.worker.StartupInterrupted"}
 INHERITS_ITS_LABEL = {
     "etl_core.stores.objects.base.StorageError": "transient",
     "etl_core.stores.dedup.base.DedupUnavailableError": "transient",
+    "etl_core.contract.envsettings.InvalidSettings": "invalid_settings",
 }
 """Classes that keep their parent's ``error_type`` on purpose: a file failed by a storage or
-dedup outage has always been reported as ``transient`` (metrics, dead-letter headers)."""
+dedup outage has always been reported as ``transient`` (metrics, dead-letter headers); settings
+that fail to read are the settings error they always were."""
 
 
 def _name(cls: type) -> str:

@@ -84,8 +84,8 @@ def test_four_worker_processes_on_postgresql_lose_no_update(
     tmp_path: Path,
     postgres_url: str,
 ) -> None:
-    shared = settings.model_copy(
-        update={"deduplication_store": "postgresql", "deduplication_url": postgres_url}
+    shared = settings.replace(
+        **{"deduplication_store": "postgresql", "deduplication_url": postgres_url}
     )
     published = publish(shared, _shuffled())
     workers = [WorkerProcess(shared, threads=2) for _ in range(4)]

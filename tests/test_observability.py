@@ -165,8 +165,8 @@ def test_ready_turns_503_when_the_broker_is_unreachable_and_200_after(
 ) -> None:
     proxy = TcpProxy(("127.0.0.1", 5672))
     proxy.start()
-    settings = worker_config.model_copy(
-        update={"rabbitmq_url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F"}
+    settings = worker_config.replace(
+        **{"rabbitmq_url": f"amqp://guest:guest@127.0.0.1:{proxy.port}/%2F"}
     )
     metrics = EtlMetrics()
     with worker_thread(settings, metrics=metrics) as consumer:
@@ -257,8 +257,8 @@ def test_one_message_is_one_trace_with_every_stage_and_a_retry_continues_it(
     out_bucket = f"{s3_bucket}-traced"
     s3_port = int(moto_server.endpoint_url.rsplit(":", 1)[1])
     proxy = TcpProxy(("127.0.0.1", s3_port))  # not started: S3 refuses connections
-    retrying = worker_config.model_copy(
-        update={
+    retrying = worker_config.replace(
+        **{
             "s3_endpoint_url": f"http://127.0.0.1:{proxy.port}",
             "s3_bucket_name": out_bucket,
             "raw_bucket_name": s3_bucket,

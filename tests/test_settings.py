@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def setting_names() -> set[str]:
-    return {f"ETL_{name.upper()}" for name in Settings.model_fields}
+    return {f"ETL_{name.upper()}" for name in Settings.field_names()}
 
 
 def test_env_example_lists_exactly_the_settings() -> None:

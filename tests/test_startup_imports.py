@@ -31,6 +31,9 @@ NEVER_AT_START_UP = (
 )
 """Modules (and their submodules) that listing plugins must not import."""
 
+SETTINGS_LIBRARIES = ("pydantic", "pydantic_settings", "pydantic_core")
+"""What core's settings and every bundled plugin's (``EnvSettings``) do without."""
+
 PLUGIN_WORK = (
     "etl_glucose.analysis",
     "etl_glucose.charts",
@@ -99,6 +102,25 @@ def test_etl_plugins_loads_no_decoder_logging_or_review_machinery(
     assert not _under(names, NEVER_AT_START_UP), _under(names, NEVER_AT_START_UP)
 
 
+def _plugins_declaring_pydantic_settings() -> list[str]:
+    """Installed plugin distributions that depend on pydantic-settings (API 1.3 settings)."""
+    return sorted(
+        entry.dist.name
+        for entry in importlib.metadata.entry_points(group="etl_core.plugins")
+        if entry.dist is not None
+        and any(r.startswith("pydantic-settings") for r in entry.dist.requires or ())
+    )
+
+
+def test_etl_plugins_imports_no_settings_library_when_no_plugin_asks_for_one(
+    listing: tuple[set[str], list[dict[str, object]]],
+) -> None:
+    if _plugins_declaring_pydantic_settings():
+        pytest.skip(f"installed: {_plugins_declaring_pydantic_settings()}")
+    names, _ = listing
+    assert not _under(names, SETTINGS_LIBRARIES), _under(names, SETTINGS_LIBRARIES)
+
+
 def test_etl_plugins_imports_each_plugins_hook_module_but_not_its_analysis(
     listing: tuple[set[str], list[dict[str, object]]],
 ) -> None:
@@ -119,7 +141,13 @@ def test_etl_plugins_imports_each_plugins_hook_module_but_not_its_analysis(
     assert any(row["record_types"] for row in rows)
 
 
-NOT_FOR_AN_EMBEDDED_RUN = ("prometheus_client", "sqlalchemy.dialects.postgresql", "pika", "boto3")
+NOT_FOR_AN_EMBEDDED_RUN = (
+    "prometheus_client",
+    "sqlalchemy.dialects.postgresql",
+    "pika",
+    "boto3",
+    *SETTINGS_LIBRARIES,
+)
 """What ``etl run`` on local files, without a metrics endpoint, has no use for."""
 
 
@@ -131,5 +159,10 @@ def test_etl_run_without_metrics_loads_no_prometheus_postgresql_or_transport(
         tmp_path / "modules.json", "run", str(sample), "--out", str(tmp_path / "out")
     )
     assert "etl_core.stores.history.sql" in names, "the run used the SQLite history"
-    assert not _under(names, NOT_FOR_AN_EMBEDDED_RUN), _under(names, NOT_FOR_AN_EMBEDDED_RUN)
+    unwanted = tuple(
+        name
+        for name in NOT_FOR_AN_EMBEDDED_RUN
+        if name not in SETTINGS_LIBRARIES or not _plugins_declaring_pydantic_settings()
+    )
+    assert not _under(names, unwanted), _under(names, unwanted)
     assert list((tmp_path / "out").rglob("*.jsonl")), "the run wrote its examples"

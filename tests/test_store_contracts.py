@@ -21,7 +21,7 @@ from tests.services import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, MotoS3Server
 def open_dedup(name: str, request: DedupStoreRequest, **settings: object) -> DedupStore:
     """The ``name`` store from its entry point, with ``settings`` added to the request's."""
     factory = load_backend(DEDUP_STORES, name, setting="ETL_DEDUPLICATION_STORE")
-    configured = request.settings.model_copy(update={"deduplication_store": name, **settings})
+    configured = request.settings.replace(**{"deduplication_store": name, **settings})
     store: DedupStore = factory(DedupStoreRequest(configured, request.default_sqlite_path))
     return store
 

@@ -133,7 +133,7 @@ def test_a_changed_delivery_limit_names_the_setting_and_the_value_in_use(
     settings: Settings, broker: Any
 ) -> None:
     Topology.from_settings(settings).declare(broker.channel())
-    changed = settings.model_copy(update={"delivery_limit": 7})
+    changed = settings.replace(**{"delivery_limit": 7})
     result = etl(changed, "consume", "--threads", "1")
     assert result.returncode == 3, result.stderr[-2000:]
     lines = error_lines(result)
@@ -243,8 +243,8 @@ def test_upstream_dead_letter_names_and_dlq_reading_a_given_queue(
     failed = unique_name("etl_test_failed_")
     other = unique_name("etl_test_dlq_")
     channel = broker.channel()
-    configured = settings.model_copy(
-        update={
+    configured = settings.replace(
+        **{
             "dead_letter_exchange": dlx,
             "dead_letter_exchange_type": "topic",
             "dead_letter_routing_key": "failed.processing",
@@ -301,7 +301,7 @@ def test_upstream_dead_letter_names_and_dlq_reading_a_given_queue(
 def test_publish_with_s3_down_is_one_line(settings: Settings, tmp_path: Path) -> None:
     upload = tmp_path / "BodyTemperatureRecord_1.avro"
     upload.write_bytes(temperature_file(temperature_records(2)))
-    down = settings.model_copy(update={"s3_endpoint_url": "http://127.0.0.1:1"})
+    down = settings.replace(**{"s3_endpoint_url": "http://127.0.0.1:1"})
     result = etl(down, "publish", str(upload))
     assert result.returncode == 4, result.stderr[-2000:]
     lines = error_lines(result)
@@ -323,5 +323,5 @@ def test_an_upstream_topic_dead_letter_exchange_names_the_type_setting(
         "type: the broker's topic, ours direct; set ETL_DEAD_LETTER_EXCHANGE_TYPE=topic, or name "
         "another exchange"
     ]
-    upstream = settings.model_copy(update={"dead_letter_exchange_type": "topic"})
+    upstream = settings.replace(**{"dead_letter_exchange_type": "topic"})
     assert etl(upstream, "topology", "check").returncode == 0

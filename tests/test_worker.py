@@ -189,8 +189,8 @@ def test_s3_outage_of_the_uploads_goes_through_retry_and_then_succeeds(
     # bucket back but an upload not yet there.
     s3_port = int(moto_server.endpoint_url.rsplit(":", 1)[1])
     proxy = TcpProxy(("127.0.0.1", s3_port))
-    worker_config = settings.model_copy(
-        update={
+    worker_config = settings.replace(
+        **{
             "s3_endpoint_url": f"http://127.0.0.1:{proxy.port}",
             "retry_delays_ms": (300, 600, 1200),
             "max_retries": 8,
@@ -215,8 +215,8 @@ def test_an_output_outage_holds_back_the_windows_not_the_uploads(
     settings: Settings, moto_server: MotoS3Server, s3_bucket: str
 ) -> None:
     output_bucket = f"{s3_bucket}-out"  # not created yet: every write fails until it exists
-    worker_config = settings.model_copy(
-        update={"s3_bucket_name": output_bucket, "raw_bucket_name": s3_bucket}
+    worker_config = settings.replace(
+        **{"s3_bucket_name": output_bucket, "raw_bucket_name": s3_bucket}
     )
     published = publish(settings, crafted_files(5))
     try:
@@ -313,8 +313,8 @@ def test_a_worker_started_before_its_postgresql_dedup_store_waits_for_it(
 ) -> None:
     proxy = TcpProxy(("127.0.0.1", 5432))  # not listening yet: PostgreSQL is "still starting"
     late = make_url(postgres_url).set(host="127.0.0.1", port=proxy.port)
-    configured = settings.model_copy(
-        update={
+    configured = settings.replace(
+        **{
             "deduplication_store": "postgresql",
             "deduplication_url": late.render_as_string(hide_password=False),
         }
@@ -350,8 +350,8 @@ def test_a_worker_whose_dedup_store_never_comes_gives_up_with_one_line(
     settings: Settings,
 ) -> None:
     proxy = TcpProxy(("127.0.0.1", 5432))  # never started
-    configured = settings.model_copy(
-        update={
+    configured = settings.replace(
+        **{
             "deduplication_store": "postgresql",
             "deduplication_url": f"postgresql://postgres@127.0.0.1:{proxy.port}/test",
             "startup_wait_seconds": 2.0,
@@ -373,7 +373,7 @@ def test_the_inflight_byte_budget_holds_four_threads_to_one_file_at_a_time(
     files = crafted_files(12, "budget")
     largest = max(len(data) for _, data in files)
     # Smaller than any one file: each runs alone, whatever the thread count.
-    tight = settings.model_copy(update={"worker_inflight_file_mb": 100 / 2**20})
+    tight = settings.replace(**{"worker_inflight_file_mb": 100 / 2**20})
     metrics = EtlMetrics()
     published = publish(tight, files)
     with worker_thread(tight, threads=4, metrics=metrics) as worker:
@@ -486,7 +486,7 @@ def test_sigkill_mid_stream_and_restart_complete_every_message_exactly_once(
     tmp_path: Path,
     builder_processes: int,
 ) -> None:
-    settings = settings.model_copy(update={"window_builder_processes": builder_processes})
+    settings = settings.replace(**{"window_builder_processes": builder_processes})
     files = crafted_files(60) + real_files()
     published = publish(settings, files)
     expected = stable(examples_of_files(files, tmp_path / "embedded"))
@@ -526,7 +526,7 @@ def examples_of_files(files: list[tuple[str, bytes]], out: Path) -> list[dict[st
 def test_sigterm_drains_in_flight_messages_and_exits_cleanly(
     settings: Settings, moto_server: MotoS3Server, s3_bucket: str, builder_processes: int
 ) -> None:
-    settings = settings.model_copy(update={"window_builder_processes": builder_processes})
+    settings = settings.replace(**{"window_builder_processes": builder_processes})
     published = publish(settings, crafted_files(40))
     with WorkerProcess(settings, threads=2) as worker:
         assert wait_until(lambda: len(training_keys(moto_server, s3_bucket)) >= 3, 60, 0.05)

@@ -113,7 +113,7 @@ def expected_results(
                         if result is not None:
                             expected[(spec.name, window.key)] = Expected(window, result)
         finally:
-            plugin.etl_configure(ActivitySettings.model_construct())
+            plugin.etl_configure(ActivitySettings.defaults())
     return expected
 
 

@@ -14,6 +14,6 @@ from etl_activity.source_rule import ActivitySettings
 def default_settings() -> Iterator[None]:
     """A registry an earlier test loaded (which handed the plugin the settings of that moment)
     must not decide what a later test sees."""
-    plugin.etl_configure(ActivitySettings.model_construct())
+    plugin.etl_configure(ActivitySettings.defaults())
     yield
-    plugin.etl_configure(ActivitySettings.model_construct())
+    plugin.etl_configure(ActivitySettings.defaults())

@@ -35,7 +35,7 @@ PASSED = ValidationReport(findings=[], scores={}, quality_score=1.0, threshold=0
 def test_entry_point_names_the_hook_module() -> None:
     (entry,) = [e for e in entry_points(group="etl_core.plugins") if e.name == "activity"]
     assert entry.value == "etl_activity.plugin"
-    assert plugin.ETL_PLUGIN_API == "1.3"
+    assert plugin.ETL_PLUGIN_API == "1.6"
 
 
 def test_record_types_and_domain() -> None:
@@ -231,7 +231,11 @@ def test_a_misconfigured_source_rule_fails_the_file_loudly(tmp_path: Path) -> No
     result = run_etl(
         [source], tmp_path / "out", env={"ETL_ACTIVITY_SOURCE_RULE": "sum"}, check=False
     )
-    assert "ValueError" in result.stdout + result.stderr
+    refusal = result.stdout + result.stderr
+    assert (
+        "ETL_ACTIVITY_SOURCE_RULE" in refusal and "'coverage-first' or 'priority-first'" in refusal
+    )
+    assert result.returncode == 3
     assert training_examples(tmp_path / "out") == []
 
 

@@ -30,18 +30,13 @@ def fail(message: str, code: int) -> NoReturn:
 
 def load_settings() -> Settings:
     """The ``ETL_*`` settings, or one line naming every invalid one."""
-    from pydantic import ValidationError
-
+    from etl_core.contract.envsettings import InvalidSettings
     from etl_core.settings import Settings
 
     try:
         return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"ETL_{'_'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
-        fail(f"invalid configuration: {problems}", EXIT_STARTUP)
+    except InvalidSettings as exc:
+        fail(f"invalid configuration: {exc}", EXIT_STARTUP)
 
 
 def load_registry(settings: Settings) -> PluginRegistry:

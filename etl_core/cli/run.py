@@ -74,9 +74,9 @@ def run(
     settings = load_settings()
     quiet: tuple[str, ...] = ()
     if debug:
-        settings.log_level = "DEBUG"
+        settings = settings.replace(log_level="DEBUG")
     elif "ETL_LOG_LEVEL" not in os.environ:
-        settings.log_level = "WARNING"
+        settings = settings.replace(log_level="WARNING")
         # Each failed file or window gets its own "etl: error:" line below: one line each.
         quiet = ("failed", "window_failed")
     configure_logging(settings.log_level, quiet_events=quiet)

@@ -24,6 +24,7 @@ The tree (``error_type`` in brackets; a module in parentheses defines the class 
     +-- ProcessorError [processor_error]        a plugin raised or broke the contract
     +-- ConfigurationError [configuration_error]  the installation cannot run as configured
     |   +-- SettingsError [invalid_settings]
+    |   |   +-- InvalidSettings [invalid_settings]      (contract.envsettings)
     |   |   +-- UnknownBackendError [unknown_backend]   (engine.backends)
     |   |   +-- MissingExtraError [missing_extra]       (engine.backends)
     |   +-- PluginLoadError [plugin_load_error]         (engine.registry)

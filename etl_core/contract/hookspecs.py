@@ -23,11 +23,11 @@ with one line naming the plugin and the hook.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
-from pydantic_settings import BaseSettings
 
+from etl_core.contract.envsettings import EnvSettings
 from etl_core.contract.model import (
     Artifact,
     Batch,
@@ -40,6 +40,10 @@ from etl_core.contract.model import (
     ValidationReport,
 )
 from etl_core.contract.windows import Window, WindowRule
+
+if TYPE_CHECKING:
+    # Only named: core imports pydantic-settings for a plugin that declares such a class.
+    from pydantic_settings import BaseSettings
 
 __all__ = [
     "etl_configure",
@@ -62,24 +66,26 @@ hookspec = pluggy.HookspecMarker("etl_core")
 
 
 @hookspec
-def etl_settings() -> type[BaseSettings] | None:
+def etl_settings() -> type[EnvSettings] | type[BaseSettings] | None:
     """Declare the settings this plugin reads (plugin API 1.3, optional).
 
     Called once per plugin at start-up, before :func:`etl_record_types`; all results are
-    collected, each answer belonging to the plugin that gave it. Return a
-    :class:`pydantic_settings.BaseSettings` subclass, the class itself, not an instance, whose
-    ``model_config`` sets an ``env_prefix`` of the plugin's own (``ETL_SLEEP_``): core
-    instantiates it once, so the environment (and a ``.env`` file, if the class names one) is
-    read and validated before any message is consumed. An invalid value stops start-up with one
-    line naming the plugin and the variable, instead of failing every file later. Core then
-    hands the instance to :func:`etl_configure`.
+    collected, each answer belonging to the plugin that gave it. Return the class itself, not
+    an instance, with an ``env_prefix`` of the plugin's own (``ETL_SLEEP_``): an
+    :class:`etl_core.EnvSettings` subclass (plugin API 1.6; costs no import) or a
+    ``pydantic_settings.BaseSettings`` subclass (``env_prefix`` in its ``model_config``; core
+    imports pydantic-settings only for such a class). Core instantiates it once, so the
+    environment (and a ``.env`` file, if the class names one) is read and validated before any
+    message is consumed. An invalid value stops start-up with one line naming the plugin and
+    the variable, instead of failing every file later. Core then hands the instance to
+    :func:`etl_configure`.
 
     :returns: the settings class, or ``None`` when the plugin has no settings.
     """
 
 
 @hookspec
-def etl_configure(settings: BaseSettings) -> None:
+def etl_configure(settings: EnvSettings | BaseSettings) -> None:
     """Receive this plugin's validated settings (plugin API 1.3, optional).
 
     Called once per plugin whose :func:`etl_settings` returned a class, right after core

@@ -42,14 +42,13 @@ from datetime import datetime
 from typing import Any
 
 import pluggy
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings
 
 from etl_core import PLUGIN_API_VERSION, __version__
 from etl_core.builtin import fallback, generic_checks
 from etl_core.builtin.fallback import GENERIC_DOMAIN
 from etl_core.builtin.training_jsonl import TrainingJsonlWriter
 from etl_core.contract import hookspecs
+from etl_core.contract.envsettings import EnvSettings, InvalidSettings
 from etl_core.contract.errors import ConfigurationError, ProcessorError
 from etl_core.contract.figures import redact_figures
 from etl_core.contract.model import (
@@ -227,7 +226,7 @@ class PluginRegistry:
     """Plugins that exist (core's built-ins, installed entry points) but that
     ``ETL_DISABLED_PLUGINS`` kept out, by name, for listings. Disabled entry points are never
     imported, so their record types are unknown."""
-    settings: dict[str, BaseSettings] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
     """Each plugin's validated settings (plugins declaring none are absent), as handed to its
     ``etl_configure``."""
     _callers: dict[tuple[str, str], HookCaller] = field(default_factory=dict)
@@ -497,27 +496,31 @@ def _declared(plugin: str, hook: str, call: Callable[[], object], what: str) -> 
     return list(result)
 
 
-def settings_variable(settings_class: type[BaseSettings], loc: Sequence[int | str]) -> str:
-    """The environment variable behind a validation error's location in ``settings_class``:
+def settings_variable(settings_class: type[Any], loc: Sequence[int | str]) -> str:
+    """The environment variable behind a field (a validation error's location) of a settings
+    class: for an :class:`EnvSettings`, its prefix and the field; for a pydantic-settings class,
     the field's alias if it has one, else the class's ``env_prefix`` and the field name,
     upper-cased as the environment spells it."""
     name = str(loc[0]) if loc else "?"
-    field_info = settings_class.model_fields.get(name)
-    alias = (field_info.validation_alias or field_info.alias) if field_info is not None else None
-    if isinstance(alias, str):
-        variable = alias
+    if isinstance(settings_class, type) and issubclass(settings_class, EnvSettings):
+        variable = settings_class.variable(name)
     else:
-        variable = f"{settings_class.model_config.get('env_prefix') or ''}{name}"
-    if not settings_class.model_config.get("case_sensitive"):
-        variable = variable.upper()
+        field_info = settings_class.model_fields.get(name)
+        alias = (field_info.validation_alias or field_info.alias) if field_info else None
+        if isinstance(alias, str):
+            variable = alias
+        else:
+            variable = f"{settings_class.model_config.get('env_prefix') or ''}{name}"
+        if not settings_class.model_config.get("case_sensitive"):
+            variable = variable.upper()
     rest = ".".join(str(part) for part in loc[1:])
     return f"{variable} ({rest})" if rest else variable
 
 
-def _settings_problem(settings_class: type[BaseSettings], error: ValidationError) -> str:
-    """One line about the first invalid setting: its variable and why (the exception a
-    validator raised, by type, or pydantic's own message). The value itself is left out: it
-    may be a secret."""
+def _pydantic_settings_problem(settings_class: type[Any], error: Any) -> str:
+    """One line about the first invalid setting of a pydantic ``ValidationError``: its variable
+    and why (the exception a validator raised, by type, or pydantic's own message). The value
+    itself is left out: it may be a secret."""
     errors = error.errors(include_url=False, include_input=False)
     first = errors[0]
     if first["type"] == "extra_forbidden":
@@ -531,27 +534,52 @@ def _settings_problem(settings_class: type[BaseSettings], error: ValidationError
         )
     cause = (first.get("ctx") or {}).get("error")
     why = f"{type(cause).__name__}: {cause}" if isinstance(cause, Exception) else first["msg"]
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    variable = settings_variable(settings_class, first["loc"])
+    return _invalid_setting(settings_variable(settings_class, first["loc"]), why, len(errors))
+
+
+def _invalid_setting(variable: str, why: str, count: int) -> str:
+    more = f" (and {count - 1} more)" if count > 1 else ""
     return f"has an invalid setting {variable}: {' '.join(why.split())}{more}; fix or unset it"
 
 
-def _plugin_settings(plugin: str, declare: Callable[[], object]) -> BaseSettings | None:
+def _is_pydantic_settings(declared: type) -> bool:
+    """Whether ``declared`` is a pydantic-settings class; pydantic is imported only when some
+    other kind of class makes the question worth its import time."""
+    try:
+        from pydantic_settings import BaseSettings
+    except ModuleNotFoundError:
+        return False
+    return issubclass(declared, BaseSettings)
+
+
+def _plugin_settings(plugin: str, declare: Callable[[], object]) -> Any:
     """Instantiate (so read and validate) the settings class a plugin's ``etl_settings``
     declares; ``None`` when it declares none."""
     declared = _call_hook(plugin, "etl_settings", declare)
     if declared is None:
         return None
-    if not (isinstance(declared, type) and issubclass(declared, BaseSettings)):
+    if isinstance(declared, type) and issubclass(declared, EnvSettings):
+        try:
+            return declared()
+        except InvalidSettings as exc:
+            first = exc.problems[0]
+            problem = _invalid_setting(first.variable, first.reason, len(exc.problems))
+            raise PluginLoadError(f"plugin {plugin!r} {problem}") from exc
+    if not (isinstance(declared, type) and _is_pydantic_settings(declared)):
         what = type(declared).__name__ if not isinstance(declared, type) else declared.__name__
         raise PluginLoadError(
             f"plugin {plugin!r}: etl_settings returned {what}, not a subclass of "
-            "pydantic_settings.BaseSettings (return the class, not an instance)"
+            "etl_core.EnvSettings or pydantic_settings.BaseSettings (return the class, not an "
+            "instance)"
         )
+    from pydantic import ValidationError
+
     try:
         return declared()
     except ValidationError as exc:
-        raise PluginLoadError(f"plugin {plugin!r} {_settings_problem(declared, exc)}") from exc
+        raise PluginLoadError(
+            f"plugin {plugin!r} {_pydantic_settings_problem(declared, exc)}"
+        ) from exc
     except Exception as exc:
         # e.g. pydantic_settings.SettingsError for a complex value that is not JSON.
         raise PluginLoadError(
@@ -559,9 +587,7 @@ def _plugin_settings(plugin: str, declare: Callable[[], object]) -> BaseSettings
         ) from exc
 
 
-def _configure_plugins(
-    manager: pluggy.PluginManager, names: Sequence[str]
-) -> dict[str, BaseSettings]:
+def _configure_plugins(manager: pluggy.PluginManager, names: Sequence[str]) -> dict[str, Any]:
     """Read every plugin's settings and hand each plugin its own, in registration order, before
     any other hook runs: the one place a plugin's configuration is read."""
     declaring = {impl.plugin_name: impl for impl in manager.hook.etl_settings.get_hookimpls()}
@@ -572,7 +598,7 @@ def _configure_plugins(
             f"plugin {undeclared[0]!r} implements etl_configure but declares no settings "
             "through etl_settings; see docs/hooks.md"
         )
-    configured: dict[str, BaseSettings] = {}
+    configured: dict[str, Any] = {}
     for name in names:
         if name not in declaring:
             continue

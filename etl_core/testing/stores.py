@@ -133,7 +133,7 @@ class DedupStoreContract:
     ) -> DedupStoreRequest:
         """What a factory is given, with this lease and retention."""
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             dedup_lease_seconds=lease_seconds,
             dedup_retention_days=retention_seconds / 86_400,
         )

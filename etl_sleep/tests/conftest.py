@@ -18,9 +18,9 @@ from etl_sleep.windows_process import NIGHT_RULE, WEEK_RULE
 def default_settings() -> Iterator[None]:
     """Each test starts from the plugin's defaults: a registry an earlier test loaded (which
     handed the plugin the settings of that moment) must not decide what a later test sees."""
-    plugin.etl_configure(SleepConfig.model_construct())
+    plugin.etl_configure(SleepConfig.defaults())
     yield
-    plugin.etl_configure(SleepConfig.model_construct())
+    plugin.etl_configure(SleepConfig.defaults())
 
 
 @pytest.fixture(scope="session")

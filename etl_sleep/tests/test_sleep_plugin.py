@@ -21,7 +21,7 @@ NIGHT = contiguous(420, ("LIGHT", 200), ("DEEP", 100), ("REM", 100))
 def test_entry_point_is_registered() -> None:
     found = {ep.name: ep.value for ep in entry_points(group="etl_core.plugins")}
     assert found.get("sleep") == "etl_sleep.plugin"
-    assert plugin.ETL_PLUGIN_API == "1.3"
+    assert plugin.ETL_PLUGIN_API == "1.6"
 
 
 def test_record_type_declaration() -> None:

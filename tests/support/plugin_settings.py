@@ -39,13 +39,19 @@ found, errors, by_class = {}, [], {}
 for declared in manager.hook.etl_settings():
     if declared is None:
         continue
-    for field in declared.model_fields:
+    envsettings = hasattr(declared, "field_names")
+    for field in declared.field_names() if envsettings else declared.model_fields:
         variable = settings_variable(declared, (field,))
         found[variable] = {"file": inspect.getfile(declared), "field": field}
         if variable in values:
             by_class.setdefault(declared, {})[field] = values[variable]
 for declared, fields in by_class.items():
-    if declared.model_config.get("env_ignore_empty"):
+    ignore_empty = (
+        declared.env_ignore_empty
+        if hasattr(declared, "field_names")
+        else declared.model_config.get("env_ignore_empty")
+    )
+    if ignore_empty:
         fields = {k: v for k, v in fields.items() if v != ""}
     try:
         declared(_env_file=None, **fields)

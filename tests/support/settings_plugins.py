@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from etl_core import Artifact, ProcessedBatch, hookimpl
+from etl_core import Artifact, EnvSettings, ProcessedBatch, hookimpl, setting
 
 
 class ThermometerSettings(BaseSettings):
@@ -34,6 +34,33 @@ class Thermometer:
 
     @hookimpl
     def etl_configure(self, settings: ThermometerSettings) -> None:
+        self.received.append(settings)
+
+
+class LightThermometerSettings(EnvSettings):
+    """The same settings declared with core's ``EnvSettings`` (plugin API 1.6)."""
+
+    env_prefix = "ETL_THERMOMETER_"
+    env_ignore_empty = True
+
+    unit: Literal["celsius", "fahrenheit"] = "celsius"
+    decimals: int = setting(1, ge=0, le=3)
+
+
+class LightThermometer:
+    """Declares ``EnvSettings`` and keeps what core hands it."""
+
+    ETL_PLUGIN_API = "1.6"
+
+    def __init__(self) -> None:
+        self.received: list[LightThermometerSettings] = []
+
+    @hookimpl
+    def etl_settings(self) -> type[LightThermometerSettings]:
+        return LightThermometerSettings
+
+    @hookimpl
+    def etl_configure(self, settings: LightThermometerSettings) -> None:
         self.received.append(settings)
 
 
@@ -85,6 +112,7 @@ class ReplacementWriter:
 
 
 THERMOMETER = Thermometer()
+LIGHT_THERMOMETER = LightThermometer()
 CONFIGURE_ONLY = ConfigureOnly()
 STRICT_FILE = StrictFile()
 REPLACEMENT_WRITER = ReplacementWriter()

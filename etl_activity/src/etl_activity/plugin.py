@@ -33,7 +33,7 @@ from etl_core import (
     hookimpl,
 )
 
-ETL_PLUGIN_API = "1.3"
+ETL_PLUGIN_API = "1.6"
 
 
 _source_rule = SourceRule()

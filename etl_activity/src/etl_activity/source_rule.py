@@ -28,8 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from etl_core import EnvSettings, setting
 
 RULE_VARIABLE = "ETL_ACTIVITY_SOURCE_RULE"
 PRIORITY_VARIABLE = "ETL_ACTIVITY_SOURCE_PRIORITY"
@@ -138,32 +137,24 @@ def source_rule_from_env(env: Mapping[str, str]) -> SourceRule:
     return SourceRule(priority_first=rule_name == PRIORITY_FIRST, priority=tuple(priority))
 
 
-class ActivitySettings(BaseSettings):
-    """``ETL_ACTIVITY_*`` from the environment, which core instantiates (so validates) once at
-    start-up; an empty value counts as unset (the default)."""
+def _known_rule(value: str) -> str:
+    # The same check as for a mapping, so the message names the variable.
+    source_rule_from_env({RULE_VARIABLE: value})
+    return value
 
-    # The same sources as core's settings: the environment, then a .env file.
-    model_config = SettingsConfigDict(
-        env_prefix="ETL_ACTIVITY_",
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,
-        frozen=True,
-        extra="ignore",
-    )
 
-    source_rule: str = COVERAGE_FIRST
+class ActivitySettings(EnvSettings):
+    """``ETL_ACTIVITY_*`` from the environment, then a ``.env`` file (as core's settings),
+    which core instantiates (so validates) once at start-up; an empty value counts as unset
+    (the default)."""
+
+    env_prefix = "ETL_ACTIVITY_"
+    env_ignore_empty = True
+
+    source_rule: str = setting(COVERAGE_FIRST, check=_known_rule)
     """``ETL_ACTIVITY_SOURCE_RULE``: ``coverage-first`` or ``priority-first`` (any case)."""
     source_priority: str = ""
     """``ETL_ACTIVITY_SOURCE_PRIORITY``: comma-separated package names, most trusted first."""
-
-    @field_validator("source_rule", mode="before")
-    @classmethod
-    def _known_rule(cls, value: object) -> object:
-        # The same check as for a mapping, so the message names the variable.
-        if isinstance(value, str):
-            source_rule_from_env({RULE_VARIABLE: value})
-        return value
 
     def rule(self) -> SourceRule:
         """The rule these settings configure."""

@@ -25,7 +25,7 @@ from etl_sleep.declared import REFERENCE_VALUES, RULES
 from etl_sleep.phrasing import INSTRUCTIONS, INSTRUCTIONS_BY_KIND
 from etl_sleep.settings import DEFAULT_SETTINGS, SleepConfig, SleepSettings
 
-ETL_PLUGIN_API = "1.3"
+ETL_PLUGIN_API = "1.6"
 RECORD_TYPE = "SleepSessionRecord"
 HEALTH_DOMAIN = "sleep_wellness"
 

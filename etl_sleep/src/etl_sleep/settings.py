@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
+from etl_core import EnvSettings, setting
 from etl_sleep.nights import DEFAULT_MIN_NIGHT_MIN
 from etl_sleep.source_rule import SourceRule, parse_source_rule
 
@@ -25,25 +23,19 @@ class SleepSettings:
     """Time in bed that makes a sleep period a night (``ETL_SLEEP_MIN_NIGHT_MINUTES``)."""
 
 
-class SleepConfig(BaseSettings):
-    """``ETL_SLEEP_*`` from the environment; an empty value counts as unset (the default)."""
+class SleepConfig(EnvSettings):
+    """``ETL_SLEEP_*`` from the environment, then a ``.env`` file (as core's settings); an
+    empty value counts as unset (the default)."""
 
-    # The same sources as core's settings: the environment, then a .env file.
-    model_config = SettingsConfigDict(
-        env_prefix="ETL_SLEEP_",
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,
-        frozen=True,
-        extra="ignore",
-    )
+    env_prefix = "ETL_SLEEP_"
+    env_ignore_empty = True
 
     source_priority: str = ""
     """``ETL_SLEEP_SOURCE_PRIORITY``: comma-separated criteria (``staged``, ``architecture``,
     ``coverage``, ``duration``) and package names, most preferred first; terms that are
     neither are reported in the insights as ignored (see
     :func:`etl_sleep.source_rule.parse_source_rule`). Empty: the default rule."""
-    min_night_minutes: int = Field(default=DEFAULT_MIN_NIGHT_MIN, gt=0)
+    min_night_minutes: int = setting(DEFAULT_MIN_NIGHT_MIN, gt=0)
     """``ETL_SLEEP_MIN_NIGHT_MINUTES``: time in bed, in whole minutes (> 0), that makes a sleep
     period a night rather than a nap."""
 
@@ -55,5 +47,5 @@ class SleepConfig(BaseSettings):
         )
 
 
-DEFAULT_SETTINGS = SleepConfig.model_construct().resolved()
+DEFAULT_SETTINGS = SleepConfig.defaults().resolved()
 """The settings before (or without) ``etl_configure``: every default, the environment unread."""
