@@ -416,6 +416,34 @@ def test_the_plugin_table_fits_the_terminal_and_cuts_no_name() -> None:
         assert record_type in joined
 
 
+def test_a_wide_terminal_gets_one_row_per_plugin_in_columns() -> None:
+    environment = {**os.environ, "COLUMNS": "400", "ETL_DISABLED_PLUGINS": ""}
+    listing = subprocess.run(
+        [sys.executable, "-m", "etl_core", "plugins", "--json"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+    )
+    plugins = json.loads(listing.stdout)
+    result = subprocess.run(
+        [sys.executable, "-m", "etl_core", "plugins"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+    )
+    header, rule, *rows = result.stdout.splitlines()
+    assert header.split() == ["plugin", "distribution", "version", "record", "types", "(domain)"]
+    assert set(rule) == {"-", " "}
+    assert [row.split()[:3] for row in rows] == [
+        [p["name"], p["distribution"], p["version"]] for p in plugins
+    ]
+    for row, plugin in zip(rows, plugins, strict=True):
+        owned = [f"{t['name']} ({t['health_domain']})" for t in plugin["record_types"]]
+        assert row.endswith(", ".join(owned) or "(built-in hooks)")
+
+
 # -- configuration errors: one line, exit 3, whichever command ---------------------------------
 
 

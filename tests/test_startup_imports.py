@@ -28,6 +28,7 @@ NEVER_AT_START_UP = (
     "etl_core.engine.pipeline",
     "etl_core.review",
     "etl_core.cli.scaffold",
+    "rich",
 )
 """Modules (and their submodules) that listing plugins must not import."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from typing import Any
 
 import click
@@ -42,16 +43,40 @@ def plugins_command(context: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    listed = [
+        (row["name"], row["distribution"], row["version"], [_owned(r) for r in row["record_types"]])
+        for row in rows
+    ]
+    listed += [
+        (i.name, i.distribution, i.version, ["(disabled)"]) for i in registry.disabled.values()
+    ]
+    click.echo(_listing(listed, shutil.get_terminal_size().columns))
 
-    table = Table(title="etl plugins")
-    for column in ("plugin", "distribution", "version", "record types (domain)"):
-        # Folded, never cut with an ellipsis: names are what a reader copies.
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        owned = ", ".join(f"{r['name']} ({r['health_domain']})" for r in row["record_types"])
-        table.add_row(row["name"], row["distribution"], row["version"], owned or "(built-in hooks)")
-    for info in registry.disabled.values():  # ETL_DISABLED_PLUGINS: listed, never loaded
-        table.add_row(info.name, info.distribution, info.version, "(disabled)", style="dim")
-    Console().print(table)
+
+def _owned(record_type: dict[str, str]) -> str:
+    return f"{record_type['name']} ({record_type['health_domain']})"
+
+
+def _listing(listed: list[tuple[str, str, str, list[str]]], width: int) -> str:
+    """Plain columns when they fit ``width``, else one block per plugin; never a name cut or
+    folded: names are what a reader copies (and greps)."""
+    header = ("plugin", "distribution", "version", "record types (domain)")
+    table = [
+        header,
+        *((n, d, v, ", ".join(owned) or "(built-in hooks)") for n, d, v, owned in listed),
+    ]
+    widths = [max(len(row[column]) for row in table) for column in range(3)]
+    rule = tuple("-" * w for w in (*widths, max(len(row[3]) for row in table)))
+    lines = [
+        "  ".join(
+            [*(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)), row[3]]
+        ).rstrip()
+        for row in (table[0], rule, *table[1:])
+    ]
+    if max(map(len, lines)) <= width:
+        return "\n".join(lines)
+    blocks = []
+    for name, distribution, version, owned in listed:
+        blocks.append(f"{name}  {distribution} {version}")
+        blocks.extend(f"  {item}" for item in owned or ["(built-in hooks)"])
+    return "\n".join(blocks)
