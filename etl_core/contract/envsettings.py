@@ -39,12 +39,15 @@ from etl_core.contract.errors import SettingsError
 
 __all__ = ["EnvSettings", "InvalidSettings", "SettingProblem", "setting"]
 
+
 class _Required:
     def __repr__(self) -> str:
         return "REQUIRED"
 
 
 _REQUIRED: Any = _Required()
+
+
 class _ClassEnvFile:
     """The default of ``_env_file``: the class's own :attr:`EnvSettings.env_file`."""
 
