@@ -174,6 +174,19 @@ def test_a_class_with_an_unsupported_type_or_a_reserved_name_is_refused() -> Non
             replace: str = "x"  # type: ignore[assignment]
 
 
+def test_a_subclass_may_change_an_inherited_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stricter(Sample):
+        count = setting(4, ge=4, le=10)
+        level = "high"
+
+    read = Stricter(_env_file=None)
+    assert (read.count, read.level, read.name) == (4, "high", "default")
+    monkeypatch.setenv("ETL_SAMPLE_COUNT", "2")
+    with pytest.raises(InvalidSettings, match="ETL_SAMPLE_COUNT: must be at least 4"):
+        Stricter(_env_file=None)
+    assert Sample(_env_file=None).count == 2  # the parent is unchanged
+
+
 @given(
     name=st.text(st.characters(codec="utf-8", exclude_characters=",\x00"), min_size=1).filter(
         lambda t: t.strip() == t and t.strip() != ""

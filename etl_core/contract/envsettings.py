@@ -312,6 +312,13 @@ class EnvSettings:
             fields[name] = _Field(name, _converter(hint, f"{cls.__name__}.{name}"), declared)
             if name in cls.__dict__:
                 delattr(cls, name)  # the value lives on the instance
+        for name, inherited in cls._fields.items():
+            # A subclass may give an inherited setting a new default without annotating it.
+            if name in cls.__dict__ and name not in inspect.get_annotations(cls):
+                attribute = cls.__dict__[name]
+                declared = attribute if isinstance(attribute, Setting) else Setting(attribute)
+                fields[name] = _Field(name, inherited.convert, declared)
+                delattr(cls, name)
         cls._fields = fields
 
     def __init__(self, _env_file: str | os.PathLike[str] | None = _READ_FILE, **values: Any):
