@@ -30,7 +30,7 @@ import operator
 import os
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -250,7 +250,6 @@ def _bounded(declared: Setting, value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class _Field:
-    name: str
     convert: Convert
     declared: Setting
 
@@ -300,8 +299,9 @@ class EnvSettings:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         hints = typing.get_type_hints(cls)
+        annotated = inspect.get_annotations(cls)
         fields = dict(cls._fields)
-        for name in inspect.get_annotations(cls):
+        for name in annotated:
             hint = hints[name]
             if typing.get_origin(hint) is ClassVar or name.startswith("_"):
                 continue
@@ -309,15 +309,15 @@ class EnvSettings:
                 raise TypeError(f"{cls.__name__}.{name}: the name of an EnvSettings method")
             attribute = cls.__dict__.get(name, _REQUIRED)
             declared = attribute if isinstance(attribute, Setting) else Setting(attribute)
-            fields[name] = _Field(name, _converter(hint, f"{cls.__name__}.{name}"), declared)
+            fields[name] = _Field(_converter(hint, f"{cls.__name__}.{name}"), declared)
             if name in cls.__dict__:
                 delattr(cls, name)  # the value lives on the instance
         for name, inherited in cls._fields.items():
             # A subclass may give an inherited setting a new default without annotating it.
-            if name in cls.__dict__ and name not in inspect.get_annotations(cls):
+            if name in cls.__dict__ and name not in annotated:
                 attribute = cls.__dict__[name]
                 declared = attribute if isinstance(attribute, Setting) else Setting(attribute)
-                fields[name] = _Field(name, inherited.convert, declared)
+                fields[name] = _Field(inherited.convert, declared)
                 delattr(cls, name)
         cls._fields = fields
 
@@ -400,7 +400,7 @@ class EnvSettings:
         return type(other) is type(self) and self.values() == typing.cast(Any, other).values()
 
     def __hash__(self) -> int:
-        return hash((type(self), tuple(map(_hashable, self.values().values()))))
+        return hash((type(self), tuple(self.values().values())))
 
     def __repr__(self) -> str:
         # Names only: values may be secrets (keys, passwords in URLs).
@@ -419,12 +419,3 @@ def _as_text(value: Any) -> str | None:
     if isinstance(value, tuple):
         return ",".join(map(str, value))
     return str(value)
-
-
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
-def declared_variables(settings_class: type[EnvSettings]) -> Mapping[str, str]:
-    """Variable -> field name of every setting ``settings_class`` declares."""
-    return {settings_class.variable(name): name for name in settings_class.field_names()}
